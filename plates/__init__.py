@@ -1,0 +1,1 @@
+"""Plate exports, layouts and the plate data model (knows nothing about curves)."""

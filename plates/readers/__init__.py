@@ -1,0 +1,1 @@
+"""One parser module per export format, with a registry that sniffs content."""

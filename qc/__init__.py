@@ -1,0 +1,1 @@
+"""Quality rules as pure functions on arrays and tables."""
