@@ -1,0 +1,69 @@
+"""The result tables of a processing call, with the exact columns of DESIGN 5.1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+SAMPLES_COLUMNS = (
+    "plate_id", "analyte", "unit", "kind", "sample_id", "dilution", "n_wells", "od_mean",
+    "od_cv_pct", "conc", "conc_sd", "conc_cv_pct", "conc_se", "conc_ci_low", "conc_ci_high",
+    "range", "reportable", "flags",
+)
+STANDARDS_COLUMNS = (
+    "plate_id", "analyte", "level", "nominal", "n_wells", "od_mean", "od_cv_pct", "backfit",
+    "recovery_pct", "anchor", "passed", "flags",
+)
+CURVES_COLUMNS = (
+    "plate_id", "analyte", "model", "weighting", "theta", "a", "b", "c", "d", "g", "se_a", "se_b",
+    "se_c", "se_d", "se_g", "r_squared", "rmse", "lloq", "uloq", "lloq_profile", "uloq_profile",
+    "converged", "message",
+)
+WELLS_COLUMNS = (
+    "plate_id", "well", "role", "sample_id", "conc_nominal", "dilution", "od_raw", "od",
+    "conc_well", "saturated", "masked", "flags",
+)
+RUNS_COLUMNS = (
+    "plate_id", "analyte", "run_date", "lot", "source_file", "source_sha256", "verdict", "reasons",
+    "warnings", "out_of_spec", "rules", "intra_cv_pct", "intra_cv_limit_pct", "standards_passed",
+    "standards_total", "controls_passed", "controls_total",
+)
+REASSAY_COLUMNS = ("plate_id", "sample_id", "dilution", "reason", "suggested_dilution")
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "samples": SAMPLES_COLUMNS,
+    "standards": STANDARDS_COLUMNS,
+    "curves": CURVES_COLUMNS,
+    "wells": WELLS_COLUMNS,
+    "runs": RUNS_COLUMNS,
+    "reassay": REASSAY_COLUMNS,
+}
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one `elisa.process` call produced.
+
+    Each table is a DataFrame with exactly the columns of the CSV file of the same name
+    (DESIGN 5.1); `plates` is the plate data (od_raw, saturated over plate/row/col/wavelength);
+    `provenance` is the content of provenance.json.
+    """
+
+    samples: pd.DataFrame
+    standards: pd.DataFrame
+    curves: pd.DataFrame
+    wells: pd.DataFrame
+    runs: pd.DataFrame
+    reassay: pd.DataFrame
+    plates: xr.Dataset
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """True when at least one plate failed or is out of spec (exit code 1)."""
+        verdict_failed = (self.runs["verdict"] != "pass").any()
+        out_of_spec = self.runs["out_of_spec"].fillna(False).astype(bool).any()
+        return bool(verdict_failed or out_of_spec)
