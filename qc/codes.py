@@ -1,0 +1,81 @@
+"""The plate's fail codes, warning codes and per-result flags (DESIGN 4.5), as string constants.
+
+Fail codes go into ``runs.csv`` ``reasons``, warning codes into ``warnings``, flags into the
+``flags`` column of samples, standards and wells (``;``-joined, alphabetical: see `join_flags`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from qc.errors import QCError
+
+# Fail codes: any of these makes the plate's verdict "fail".
+FIT_NOT_CONVERGED = "fit_not_converged"
+PARAMETER_AT_BOUND = "parameter_at_bound"
+RANGE_NOT_ESTABLISHED = "range_not_established"
+STANDARDS_FAILED = "standards_failed"
+CONTROLS_FAILED = "controls_failed"
+INTRA_CV_FAIL = "intra_cv_fail"
+TOO_MANY_HIGH_CV = "too_many_high_cv"
+WESTGARD_REJECT = "westgard_reject"
+
+FAIL_CODES: tuple[str, ...] = (
+    FIT_NOT_CONVERGED,
+    PARAMETER_AT_BOUND,
+    RANGE_NOT_ESTABLISHED,
+    STANDARDS_FAILED,
+    CONTROLS_FAILED,
+    INTRA_CV_FAIL,
+    TOO_MANY_HIGH_CV,
+    WESTGARD_REJECT,
+)
+
+# Warning codes: reported, never change the verdict.
+INTRA_CV_ABOVE_LIMIT = "intra_cv_above_limit"
+CONTROLS_NOT_JUDGED = "controls_not_judged"
+WESTGARD_WARNING = "westgard_warning"
+INTRA_CV_NOT_ASSESSABLE = "intra_cv_not_assessable"
+
+WARNING_CODES: tuple[str, ...] = (
+    INTRA_CV_ABOVE_LIMIT,
+    CONTROLS_NOT_JUDGED,
+    WESTGARD_WARNING,
+    INTRA_CV_NOT_ASSESSABLE,
+)
+
+# Flags on samples, standards and wells (alphabetical, as they are written).
+BELOW_BLANK = "below_blank"
+EXTRAPOLATED = "extrapolated"
+HIGH_CV = "high_cv"
+MASKED_WELL = "masked_well"
+NO_SOLUTION = "no_solution"
+SATURATED = "saturated"
+SINGLE_WELL = "single_well"
+
+FLAGS: tuple[str, ...] = (
+    BELOW_BLANK,
+    EXTRAPOLATED,
+    HIGH_CV,
+    MASKED_WELL,
+    NO_SOLUTION,
+    SATURATED,
+    SINGLE_WELL,
+)
+
+FLAG_SEPARATOR = ";"
+
+
+def join_flags(flags: Iterable[str]) -> str:
+    """Deduplicate, sort alphabetically and ``;``-join flags; ``""`` when there are none.
+
+    Raises QCError for a flag not in `FLAGS` (or a bare string passed instead of an iterable).
+    """
+    if isinstance(flags, str):
+        raise QCError(f"join_flags expects an iterable of flags, got the string {flags!r}")
+    unique = set()
+    for flag in flags:
+        if flag not in FLAGS:
+            raise QCError(f"unknown flag {flag!r}; expected one of {', '.join(FLAGS)}")
+        unique.add(flag)
+    return FLAG_SEPARATOR.join(sorted(unique))
