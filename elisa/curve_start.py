@@ -1,0 +1,43 @@
+"""Starting values for the logistic fit, from the data (methods §1.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def level_means(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct concentrations (ascending) and the mean response at each."""
+    levels = np.unique(x)
+    return levels, np.array([y[x == level].mean() for level in levels])
+
+
+def logit_start(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """Linearised start: asymptotes just beyond the data, regress the log-odds on ln x."""
+    levels, means = level_means(x, y)
+    span = float(np.ptp(means)) or 1e-3
+    increasing = means[-1] >= means[0]
+    a0 = means[0] - (1e-3 * span if increasing else -1e-3 * span)
+    d0 = means[-1] + (1e-3 * span if increasing else -1e-3 * span)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = np.log((means - a0) / (d0 - means))
+    ok = np.isfinite(odds)
+    if ok.sum() >= 2:
+        slope, intercept = np.polyfit(np.log(levels[ok]), odds[ok], 1)
+    else:
+        slope, intercept = 1.0, -np.log(np.exp(np.mean(np.log(levels))))
+    b0 = float(np.clip(abs(slope), 0.2, 5.0))
+    # log-odds = b (ln x − ln c): ln c = −intercept / slope
+    log_c = float(-intercept / slope) if slope != 0 else float(np.mean(np.log(levels)))
+    return {"a": float(a0), "b": b0, "log_c": log_c, "d": float(d0), "log_g": 0.0}
+
+
+def starting_points(x: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
+    """The logit start first, then a small grid over b and ln c (quartiles of ln x)."""
+    levels, means = level_means(x, y)
+    starts = [logit_start(x, y)]
+    a0, d0 = float(means[0]), float(means[-1])
+    for b in (0.5, 1.0, 2.0):
+        for q in (25, 50, 75):
+            starts.append({"a": a0, "b": b, "log_c": float(np.percentile(np.log(levels), q)),
+                           "d": d0, "log_g": 0.0})
+    return starts
