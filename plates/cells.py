@@ -1,0 +1,60 @@
+"""One cell of a plate grid: an OD value, a saturation marker or a missing marker."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+#: markers a reader writes for a saturated (right-censored) well; never numbers
+SATURATED_MARKERS = ("OVRFLW", "OVER", "Over", "Overflow", "*****", "Sat.", "#SAT", "> Max")
+#: markers for a well that was not read or has no value
+MISSING_MARKERS = ("MISSED", "?????", "NaN", "< Min", "")
+
+_SATURATED = {m.lower().replace(" ", "") for m in SATURATED_MARKERS}
+_MISSING = {m.lower().replace(" ", "") for m in MISSING_MARKERS}
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+EXPECTED = "expected an OD value or a marker (OVRFLW, MISSED, ...)"
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float       # NaN when missing or saturated
+    saturated: bool = False
+
+    @property
+    def missing(self) -> bool:
+        return math.isnan(self.value) and not self.saturated
+
+
+MISSING = Cell(math.nan, False)
+SATURATED = Cell(math.nan, True)
+
+
+def parse_number(text: str) -> float | None:
+    """A plain decimal number (``0.123``, ``-1e-3``, decimal comma ``0,123``) or None."""
+    s = text.strip().replace("\u2212", "-")
+    if "," in s:
+        if "." in s or s.count(",") != 1:
+            return None
+        s = s.replace(",", ".")
+    if not _NUMBER.match(s):
+        return None
+    return float(s)
+
+
+def parse_cell(text: str | None) -> Cell:
+    """Parse one cell; ValueError (with :data:`EXPECTED` in its message) if it is neither."""
+    if text is None:
+        return MISSING
+    s = str(text).strip()
+    key = s.lower().replace(" ", "")
+    if key in _MISSING:
+        return MISSING
+    if key in _SATURATED:
+        return SATURATED
+    value = parse_number(s)
+    if value is None or math.isinf(value):
+        raise ValueError(f"{EXPECTED}, found {s!r}")
+    return Cell(value, False)
