@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from html import escape
 from typing import Any
 
 import pandas as pd
 
 from elisa import __version__
-from elisa.report_figures import FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, num, plate_map_svg, truthy
+from elisa.report_figures import (FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, num, plate_map_svg,
+                                  truthy)
 from elisa.results import Results
 
 REASONS = {
@@ -206,6 +208,12 @@ def _table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[in
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def _g(value: Any) -> str:
+    """Counts, levels and dilutions: shortest exact form (2, not 2.000)."""
+    v = num(value)
+    return f"{v:g}" if math.isfinite(v) else ""
+
+
 def _yn(value: Any) -> str:
     v = truthy(value)
     return "" if v is None else "yes" if v else "no"
@@ -227,8 +235,8 @@ def _samples_table(samples: pd.DataFrame, unit: str) -> str:
         lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
         ci = f"{lo} – {hi}" if lo and hi else ""
         cls = "" if truthy(r.get("reportable")) else "warn"
-        rows.append((cls, [_t(r.get("kind")), _t(r.get("sample_id")), fmt(r.get("dilution")),
-                           fmt(r.get("n_wells")), fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3),
+        rows.append((cls, [_t(r.get("kind")), _t(r.get("sample_id")), _g(r.get("dilution")),
+                           _g(r.get("n_wells")), fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3),
                            fmt(r.get("conc")), fmt(r.get("conc_cv_pct"), 3), ci, _t(r.get("range")),
                            _yn(r.get("reportable")), _flags(r.get("flags"))]))
     return _table(header, rows, {2, 3, 4, 5, 6, 7, 8})
@@ -244,7 +252,7 @@ def _standards_table(standards: pd.DataFrame) -> str:
         anchor = truthy(r.get("anchor")) is True
         passed = truthy(r.get("passed"))
         cls = "bad" if (not anchor and passed is not True) else ""
-        rows.append((cls, [fmt(r.get("level")), fmt(r.get("nominal")), fmt(r.get("n_wells")),
+        rows.append((cls, [_g(r.get("level")), fmt(r.get("nominal")), _g(r.get("n_wells")),
                            fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3), fmt(r.get("backfit")),
                            fmt(r.get("recovery_pct")), _yn(r.get("anchor")),
                            "not judged" if anchor else _yn(passed), _flags(r.get("flags"))]))
@@ -259,21 +267,27 @@ def _curve_table(curve: dict) -> str:
     facts = [("model", _t(curve.get("model"))), ("weighting", _t(curve.get("weighting"))),
              ("theta", fmt(curve.get("theta"))), ("R²", fmt(curve.get("r_squared"), 5)),
              ("RMSE", fmt(curve.get("rmse"))),
-             ("LLOQ – ULOQ (in well)", f"{fmt(curve.get('lloq'))} – {fmt(curve.get('uloq'))}"),
+             ("LLOQ – ULOQ (in well)", _range(curve.get("lloq"), curve.get("uloq"))),
              ("precision profile range",
-              f"{fmt(curve.get('lloq_profile'))} – {fmt(curve.get('uloq_profile'))}"),
+              _range(curve.get("lloq_profile"), curve.get("uloq_profile"))),
              ("converged", _yn(curve.get("converged"))), ("message", _t(curve.get("message")))]
     kv = '<dl class="kv">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
     return ('<p class="muted">y = d + (a − d) / (1 + (x/c)<sup>b</sup>)<sup>g</sup></p>'
             + params + kv)
 
 
+def _range(low: Any, high: Any) -> str:
+    lo, hi = fmt(low), fmt(high)
+    return f"{lo} – {hi}" if lo or hi else "not established"
+
+
 def _reassay_table(reassay: pd.DataFrame) -> str:
     if not len(reassay):
         return '<p class="muted">Nothing to re-assay on this plate.</p>'
-    rows = [("", [_t(r.get("sample_id")), fmt(r.get("dilution")),
-                  f"<code>{_t(r.get('reason'))}</code> {escape(REASSAY.get(str(r.get('reason')), ''))}",
-                  fmt(r.get("suggested_dilution"))]) for r in reassay.to_dict("records")]
+    rows = [("", [_t(r.get("sample_id")), _g(r.get("dilution")),
+                  f"<code>{_t(r.get('reason'))}</code> "
+                  f"{escape(REASSAY.get(str(r.get('reason')), ''))}",
+                  _g(r.get("suggested_dilution"))]) for r in reassay.to_dict("records")]
     return _table(["sample", "dilution", "reason", "suggested dilution"], rows, {1, 3})
 
 
@@ -300,14 +314,15 @@ def _value_html(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return ""
-        return '<dl class="kv">' + "".join(f"<dt>{escape(str(k))}</dt><dd>{_value_html(v, depth + 1)}</dd>"
-                                           for k, v in value.items()) + "</dl>"
+        return '<dl class="kv">' + "".join(
+            f"<dt>{escape(str(k))}</dt><dd>{_value_html(v, depth + 1)}</dd>"
+            for k, v in value.items()) + "</dl>"
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for v in value for k in v))
             rows = [("", [_value_html(v.get(k), depth + 1) for k in keys]) for v in value]
             return _table([escape(str(k)) for k in keys], rows, set())
         return ", ".join(_value_html(v, depth + 1) for v in value)
-    if isinstance(value, str) and len(value) == 64 and all(ch in "0123456789abcdef" for ch in value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
         return f"<code>{value}</code>"
     return _t(value)

@@ -148,6 +148,11 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
             if sel.any():
                 ax.scatter(sx[sel], sy[sel], label=label, zorder=4, alpha=0.85, **style)
                 xs_all.extend(sx[sel])
+        rng = samples["range"].astype(str).to_numpy()
+        off = ~(np.isfinite(sx) & (sx > 0)) & np.isfinite(sy)
+        edge = [(off & (rng == side), side) for side in ("below", "above")]
+    else:
+        edge, sy = [], np.array([])
 
     if xs_all:
         lo, hi = min(xs_all) / 2.0, max(xs_all) * 2.0
@@ -162,16 +167,21 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
         ax.plot(grid, logistic(grid, *params), color="#333333", lw=1.5, label="fitted curve",
                 zorder=2)
     else:
-        ax.text(0.5, 0.97, "The curve fit did not converge: standards shown without a curve",
-                transform=ax.transAxes, ha="center", va="top", color="#d62728", fontsize=10,
-                fontweight="bold")
+        ax.set_title("The curve fit did not converge: standards shown without a curve",
+                     color="#d62728", fontsize=10, fontweight="bold")
+
+    for sel, side in edge:  # no concentration: drawn at the plot's edge, at their OD
+        if sel.any():
+            ax.scatter(np.full(int(sel.sum()), lo if side == "below" else hi), sy[sel],
+                       marker="<" if side == "below" else ">", color="#8c564b", s=40,
+                       clip_on=False, zorder=5, label=f"no concentration ({side})")
 
     for key, name in (("lloq", "LLOQ"), ("uloq", "ULOQ")):
         v = num(curve.get(key)) if curve is not None else math.nan
         if math.isfinite(v) and v > 0:
             ax.axvline(v, color="#9467bd", ls="--", lw=1.2, zorder=1)
-            ax.text(v, 0.03, f" {name} {fmt(v)} ", transform=ax.get_xaxis_transform(),
-                    rotation=90, ha="right" if name == "LLOQ" else "left", va="bottom",
+            ax.text(v, 0.97, f" {name} {fmt(v)} ", transform=ax.get_xaxis_transform(),
+                    rotation=90, ha="right" if name == "LLOQ" else "left", va="top",
                     color="#9467bd", fontsize=9)
             lo, hi = min(lo, v / 1.5), max(hi, v * 1.5)
 
@@ -270,7 +280,7 @@ def _well_svg(rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float,
         parts.append(f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
                      f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>')
     if "high_cv" in flags:
-        parts.append(f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} L{x + cw - 1},{y + 12} '
-                     f'Z" fill="#ff7f0e"/>')
+        parts.append(f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
+                     f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e"/>')
     parts.append("</g>")
     return "".join(parts)

@@ -215,3 +215,20 @@ def test_clean_svg_strips_prolog_and_prefixes_ids():
 def test_fmt():
     assert fmt(15.6) == "15.60" and fmt(2000.0) == "2000" and fmt(math.nan) == ""
     assert fmt(None) == "" and fmt(0.012345) == "0.01235" and fmt(1.5e7) == "1.500e+07"
+
+
+def test_sparse_inputs_render():
+    empty = Results(**{n: _frame(n, []) for n in TABLE_COLUMNS}, plates=xr.Dataset())
+    assert "<html" in render_report(empty)
+    run = {"plate_id": "X", "analyte": "IL-6", "verdict": "fail",
+           "reasons": "fit_not_converged;some_new_code"}
+    only_run = Results(**{n: _frame(n, [run] if n == "runs" else []) for n in TABLE_COLUMNS},
+                       plates=xr.Dataset())
+    page = render_report(only_run)
+    assert "some_new_code" in page and "no description" in page
+    assert page.count("<svg") == 2 and "<script" not in page
+
+
+def test_range_not_established_said(page):
+    section = page[page.index('id="plate-2"'):]
+    assert "not established" in section
