@@ -264,7 +264,7 @@ def curve_inverse(y: float, a, b, c, d, g=1.0) -> tuple[float | None, str | None
         q = (a - d) / (y - d)
         inner = q ** (1.0 / g) - 1.0
         if inner > 0 and math.isfinite(inner):
-            return c * inner ** (1.0 / b), None
+            return float(c * inner ** (1.0 / b)), None
         # numerically at an asymptote
         return None, ("below" if abs(y - a) < abs(y - d) else "above")
     # beyond: which asymptote's side?
@@ -642,6 +642,7 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
         ods = [w["od"] for w in uw]
         od_mean = float(np.mean(ods)) if ods else None
         backfit, side = inv(od_mean)
+        backfit = None if backfit is None else float(backfit)
         recovery = 100.0 * backfit / lv if backfit is not None else None
         flags = []
         if any(w["saturated"] for w in lw):
@@ -658,7 +659,7 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             passed = None
         else:
             tol = 25.0 if lv in (judged[0], judged[-1]) else 20.0
-            passed = recovery is not None and abs(recovery - 100.0) <= tol
+            passed = bool(recovery is not None and abs(recovery - 100.0) <= tol)
             n_pass += bool(passed)
         standards.append(dict(
             plate_id=plate_id, analyte=analyte_name, level=i, nominal=lv, n_wells=len(uw),
@@ -845,7 +846,7 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
     reasons = [c for c in FAIL_ORDER if c in reasons]
     warnings = [c for c in WARNING_ORDER if c in warnings]
 
-    prm = fit.params if fit.params is not None else [None] * 5
+    prm = [float(v) for v in fit.params] if fit.params is not None else [None] * 5
     ses = [None] * 5
     if fit.cov is not None and ok_fit:
         sd = np.sqrt(np.diag(fit.cov))
@@ -863,7 +864,7 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
         plate_id=plate_id, analyte=analyte_name, verdict="fail" if reasons else "pass",
         reasons=";".join(reasons), warnings=";".join(warnings), intra_cv_pct=intra,
         intra_cv_limit_pct=intra_limit, standards_passed=n_pass, standards_total=len(judged),
-        controls_passed=sum(all_res), controls_total=len(all_res),
+        controls_passed=int(sum(all_res)), controls_total=len(all_res),
     )
     return PlateResult(plate_id, analyte_name, fit, curve_row, standards, samples, well_rows, run,
                        blank_mean, extra=dict(m_plate=m_plate, n_high=n_high,
