@@ -24,7 +24,6 @@ class Rules:
     standards_min_fraction: float = 0.75
     standards_min_levels: int = 6
     control_tolerance_pct: float = 20.0
-    high_cv_factor: float = 2.576
     intra_cv_alpha: float = 0.01
     max_high_cv_fraction: float = 0.10
     profile_cv_target_pct: float = 20.0

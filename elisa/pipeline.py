@@ -1,0 +1,186 @@
+"""The one place that sequences plates → elisa → qc: `process` turns exports into Results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from elisa.analytes import Analyte
+from elisa.config import Config, load_config
+from elisa.errors import ElisaError
+from elisa.plate_reduction import PlateInput, PlateReduction, reduce_plate
+from elisa.provenance import provenance_record
+from elisa.result_tables import (RunInfo, curve_row, group_reassay_rows, run_row, sample_rows,
+                                 standard_rows, well_rows)
+from elisa.results import TABLE_COLUMNS, Results
+from elisa.units import conversion_factor
+from elisa.wavelengths import choose_reads
+from plates.layout import PlateLayout, layout_for_plate, load_layout
+from plates.model import ExportFile, PlateRead, plate_dataset
+from plates.readers import read_export
+
+PathLike = str | Path
+
+
+@dataclass(frozen=True)
+class PlanPlate:
+    """One plate with everything decided before any computation."""
+
+    export: ExportFile
+    read: PlateRead
+    layout: PlateLayout
+    plate_id: str
+    analyte: Analyte
+    run_date: str
+
+
+def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[PathLike] | None
+            = None, *, analyte: str | None = None, config: Config | PathLike | None = None,
+            fmt: str | None = None, wavelength: int | None = None, reference: int | None = None,
+            now: dt.datetime | None = None) -> Results:
+    """Read, fit, back-calculate and judge every plate of ``exports``.
+
+    ``layout``: one wellmap file for every export, or one per export (paired by position).
+    All inputs are validated before anything is computed; bad input raises an AssayError.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    export_paths = [Path(exports)] if isinstance(exports, (str, Path)) else [Path(e) for e in exports]
+    if not export_paths:
+        raise ElisaError("no export given")
+    cfg = config if isinstance(config, Config) else load_config(config)
+    layouts = _pair_layouts(export_paths, layout)
+    files = [read_export(p, fmt) for p in export_paths]
+    plan = _plan(files, layouts, cfg, analyte, now)
+    measurement = wavelength
+    dataset = plate_dataset([p.read for p in plan], [p.plate_id for p in plan],
+                            default_wavelength=measurement or plan[0].analyte.wavelength)
+    reductions, infos, settings = [], [], []
+    for item in plan:
+        plate_input, reads = _plate_input(item, dataset, measurement, reference)
+        reductions.append(reduce_plate(plate_input, cfg.rules))
+        infos.append(RunInfo(item.run_date, item.layout.expt.get("lot"), str(item.export.path),
+                             item.export.sha256))
+        settings.append(reads)
+    tables = _tables(reductions, infos)
+    record = provenance_record(plan, reductions, settings, cfg, now)
+    return Results(**tables, plates=dataset, provenance=record)
+
+
+def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | None
+                  ) -> list[Path]:
+    if layout is None:
+        raise ElisaError("a plate layout is needed: give --layout FILE (a wellmap TOML file)")
+    paths = [Path(layout)] if isinstance(layout, (str, Path)) else [Path(x) for x in layout]
+    if len(paths) == 1:
+        return paths * len(exports)
+    if len(paths) != len(exports):
+        raise ElisaError(f"{len(paths)} layouts for {len(exports)} exports: give one layout for "
+                         "all, or one per export in the same order")
+    return paths
+
+
+def _plan(files: list[ExportFile], layouts: list[Path], cfg: Config, analyte: str | None,
+          now: dt.datetime) -> list[PlanPlate]:
+    plan: list[PlanPlate] = []
+    loaded: dict[tuple[Path, int, int], dict] = {}
+    seen: dict[str, str] = {}
+    for export, layout_path in zip(files, layouts):
+        for index, read in enumerate(export.plates, start=1):
+            key = (layout_path, read.n_rows, read.n_cols)
+            if key not in loaded:
+                loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols)
+            lay = layout_for_plate(loaded[key], read.name)
+            plate_id = _plate_id(export, read, lay, index)
+            if plate_id in seen:
+                raise ElisaError(f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
+                                 f"{export.path}); give each layout its own [expt] plate_id",
+                                 file=export.path)
+            seen[plate_id] = str(export.path)
+            chosen = _analyte(analyte, lay, cfg)
+            lay = _convert_units(lay, chosen)
+            run_date = str(lay.expt.get("date") or read.metadata.get("read_time")
+                           or now.isoformat(timespec="seconds"))
+            plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
+    return plan
+
+
+def _plate_id(export: ExportFile, read: PlateRead, lay: PlateLayout, index: int) -> str:
+    if lay.expt.get("plate_id"):
+        return str(lay.expt["plate_id"])
+    if read.name:
+        return read.name
+    suffix = f"_p{index}" if len(export.plates) > 1 else ""
+    return export.path.stem + suffix
+
+
+def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
+    in_layout = lay.expt.get("analyte")
+    registry = cfg.registry
+    if requested is None and in_layout is None:
+        raise ElisaError("no analyte: give --analyte NAME or set analyte in the layout's [expt]",
+                         file=lay.source)
+    chosen = registry.resolve(requested if requested is not None else in_layout,
+                              source=None if requested is not None else str(lay.source))
+    if requested is not None and in_layout is not None:
+        if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
+            raise ElisaError(f"--analyte {requested} contradicts the layout's analyte "
+                             f"{in_layout!r}", file=lay.source)
+    if not chosen.fitted:
+        raise ElisaError(f"{chosen.name} comes from an analyser, not a plate: import it with "
+                         "'elisa cohort import-analyser'", file=lay.source)
+    return chosen
+
+
+def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:
+    unit = lay.expt.get("unit")
+    if not unit:
+        return lay
+    factor = conversion_factor(str(unit), analyte.unit)
+    if factor is None:
+        raise ElisaError(f"cannot convert the layout's unit {unit!r} to {analyte.name}'s unit "
+                         f"{analyte.unit!r}", file=lay.source)
+    if factor == 1.0:
+        return lay
+    wells = lay.wells.copy()
+    for column in ("conc", "conc_low", "conc_high"):
+        wells[column] = wells[column] * factor
+    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
+
+
+def _plate_input(item: PlanPlate, dataset, measurement: int | None, reference: int | None
+                 ) -> tuple[PlateInput, dict]:
+    plate = dataset.sel(plate=item.plate_id)
+    n_rows, n_cols = item.read.n_rows, item.read.n_cols
+    plate = plate.isel(row=slice(0, n_rows), col=slice(0, n_cols))
+    available = [int(w) for w in plate["wavelength"].values
+                 if np.isfinite(plate["od_raw"].sel(wavelength=w).values).any()
+                 or plate["saturated"].sel(wavelength=w).values.any()]
+    wanted = measurement or item.analyte.wavelength
+    m_nm, r_nm = choose_reads(available, wanted, reference, source=str(item.export.path),
+                              plate_id=item.plate_id)
+    od = plate["od_raw"].sel(wavelength=m_nm).values.ravel()
+    saturated = plate["saturated"].sel(wavelength=m_nm).values.ravel()
+    od_ref = None
+    if r_nm is not None:
+        od_ref = plate["od_raw"].sel(wavelength=r_nm).values.ravel()
+        saturated = saturated | plate["saturated"].sel(wavelength=r_nm).values.ravel()
+    return (PlateInput(item.plate_id, item.analyte, item.layout.wells, od, od_ref, saturated),
+            {"wavelength_nm": m_nm, "reference_nm": r_nm})
+
+
+def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str, pd.DataFrame]:
+    rows: dict[str, list[dict]] = {name: [] for name in TABLE_COLUMNS}
+    for r, info in zip(reductions, infos):
+        rows["samples"] += sample_rows(r)
+        rows["standards"] += standard_rows(r)
+        rows["curves"].append(curve_row(r))
+        rows["wells"] += well_rows(r)
+        rows["runs"].append(run_row(r, info))
+        rows["reassay"] += group_reassay_rows(r)
+    return {name: pd.DataFrame(rows[name], columns=list(columns), dtype=object)
+            for name, columns in TABLE_COLUMNS.items()}
