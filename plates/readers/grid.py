@@ -75,7 +75,7 @@ def _header_width(cells: list[str], start: int) -> int | None:
 
 def _choose_delimiter(text: str, level: int = 2) -> str | None:
     """The delimiter giving a grid header: level 2 = a valid header followed by a line starting
-    with A, 1 = a valid header, 0 = anything that starts like a header (for error messages)."""
+    with a row label (A, or a later row when A is missing), 1 = a valid header, 0 = anything that starts like a header (for error messages)."""
     for delimiter in _DELIMITERS:
         if delimiter not in text:
             continue
@@ -89,13 +89,14 @@ def _choose_delimiter(text: str, level: int = 2) -> str | None:
             if _header_width(cells, start) is None:
                 continue
             following = rows[i + 1] if i + 1 < len(rows) else []
-            if level == 1 or following[:1] in (["A"], ["a"]):
+            if level == 1 or _row_label(following) is not None:
                 return delimiter
     return None
 
 
 def sniff(text: str) -> bool:
-    """A header line whose cells are 1..12 or 1..24, followed by a line starting with A."""
+    """A header line whose cells are 1..12 or 1..24, followed by a line starting with a row
+    label (normally A; a later letter too, so that a grid missing row A gets a clear error)."""
     return _choose_delimiter(text) is not None
 
 
@@ -149,8 +150,9 @@ def _read_grid(rows: list[list[str]], i: int, start: int, path: Path) -> tuple[_
         for c, text in enumerate(values):
             if c >= n_cols:
                 if text:
-                    raise _err(path, line, f"column {c + 1}: a value beyond the plate's {n_cols}"
-                               f" columns, found {text!r} (expected empty cells)")
+                    raise PlateError(f"a value beyond the plate's {n_cols} columns, found"
+                                     f" {text!r} (expected an empty cell or nothing)", file=path,
+                                     where=f"line {line}, column {c + 1}")
                 continue
             try:
                 cell = parse_cell(text)
