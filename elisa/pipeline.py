@@ -175,7 +175,8 @@ def _plate_input(item: PlanPlate, dataset, measurement: int | None, reference: i
 
 def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str, pd.DataFrame]:
     rows: dict[str, list[dict]] = {name: [] for name in TABLE_COLUMNS}
-    for r, info in zip(reductions, infos):
+    by_plate = sorted(zip(reductions, infos), key=lambda pair: pair[0].plate.plate_id)
+    for r, info in by_plate:
         rows["samples"] += sample_rows(r)
         rows["standards"] += standard_rows(r)
         rows["curves"].append(curve_row(r))

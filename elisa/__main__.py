@@ -1,0 +1,5 @@
+"""`python -m elisa` runs the command line."""
+
+from elisa.cli import entry
+
+entry()

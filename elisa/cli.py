@@ -1,0 +1,98 @@
+"""The `elisa` command: a thin layer over the library API.
+
+Exit codes: 0 every plate passed; 1 processed, at least one plate failed or is out of spec;
+2 bad input or usage (one line on stderr, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from plates.errors import AssayError
+
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+NO_STORE_NOTE = ("the run-history store is not built yet: nothing is stored, whatever --db or "
+                 "--no-db say")
+
+
+class UsageError(Exception):
+    """Bad command-line usage (reported as one line, exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage block
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="elisa", description="Serum immunoassay (ELISA) data reduction.")
+    parser.add_argument("--version", action="version",
+                        version=f"elisa {__import__('elisa').__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="process plate exports into concentrations and a QC verdict",
+                         description="Process plate exports: fit each standard curve, "
+                         "back-calculate samples and controls, judge the plate, and write "
+                         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
+                         "reassay.csv, report.html and provenance.json.")
+    run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
+    run.add_argument("--layout", action="append", metavar="LAYOUT",
+                     help="wellmap TOML layout: one for all exports, or one per export in order")
+    run.add_argument("--layout-from-export", action="store_true",
+                     help="take the layout the export carries (formats that carry one)")
+    run.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
+    run.add_argument("--analyte", metavar="NAME", help="analyte (overrides [expt] analyte)")
+    run.add_argument("--wavelength", type=int, metavar="NM", help="measurement wavelength (nm)")
+    run.add_argument("--reference", type=int, metavar="NM", help="reference wavelength (nm)")
+    run.add_argument("--config", metavar="FILE", help="configuration file (default ./elisa.toml)")
+    run.add_argument("--out", default="results", metavar="DIR",
+                     help="output folder (default: results/)")
+    store = run.add_mutually_exclusive_group()
+    store.add_argument("--db", metavar="PATH", help=f"run-history store; {NO_STORE_NOTE}")
+    store.add_argument("--no-db", action="store_true", help=f"do not store; {NO_STORE_NOTE}")
+
+    inspect = sub.add_parser("inspect", help="show what an export contains",
+                             description="Show an export's format, plates, wavelengths and a "
+                             "preview of each grid.")
+    inspect.add_argument("export", metavar="EXPORT")
+    inspect.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
+    inspect.add_argument("--layout-toml", metavar="FILE",
+                         help="write the layout the export carries as a wellmap file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `elisa` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            from elisa.cli_run import run_command
+            return run_command(args)
+        from elisa.cli_inspect import inspect_command
+        return inspect_command(args)
+    except (AssayError, UsageError) as exc:
+        print(f"elisa: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into a pager or head that closed early
+        return EXIT_PASS
+    except KeyboardInterrupt:
+        print("elisa: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    """Console-script wrapper that exits with `main`'s code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,45 @@
+"""`elisa inspect`: what an export contains, before processing it."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from elisa.errors import ElisaError
+from plates.readers import read_export
+from plates.wells import row_labels
+
+
+def _cell(value: float, saturated: bool) -> str:
+    if saturated:
+        return "OVER"
+    return "." if np.isnan(value) else f"{value:.3f}"
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    """Print format, plates, wavelengths and a grid preview of each read."""
+    export = read_export(args.export, args.fmt)
+    print(f"file: {export.path}")
+    print(f"sha256: {export.sha256}")
+    print(f"format: {export.format}")
+    print(f"plates: {len(export.plates)}")
+    for index, plate in enumerate(export.plates, start=1):
+        waves = ", ".join("unlabelled" if w is None else f"{w} nm" for w in plate.wavelengths)
+        print(f"\nplate {index}: {plate.name or '(unnamed)'}  {plate.n_rows}x{plate.n_cols} wells;"
+              f" reads: {waves}")
+        for key, value in sorted(plate.metadata.items()):
+            print(f"  {key}: {value}")
+        for w_index, wavelength in enumerate(plate.wavelengths):
+            print(f"  read {'unlabelled' if wavelength is None else f'{wavelength} nm'}:")
+            header = "".join(f"{c:>7}" for c in range(1, plate.n_cols + 1))
+            print(f"     {header}")
+            for r, label in enumerate(row_labels(plate.n_rows)):
+                cells = "".join(f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>7}"
+                                for c in range(plate.n_cols))
+                print(f"  {label}  {cells}")
+    print("\nlayout carried by the export: none")
+    if args.layout_toml:
+        raise ElisaError(f"this {export.format} export carries no layout to write",
+                         file=export.path)
+    return 0

@@ -1,0 +1,45 @@
+"""Write a run's outputs: staged in a hidden folder, then moved into place, provenance.json last.
+
+A failure before the move leaves the previous outputs of the folder as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from elisa.csv_output import table_csv
+from elisa.report import render_report
+from elisa.results import TABLE_COLUMNS, Results
+
+OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + ("report.html", "provenance.json")
+
+
+def render_outputs(results: Results) -> dict[str, bytes]:
+    """Every output file's bytes, by file name (nothing touches the disk)."""
+    files = {f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8")
+             for name in TABLE_COLUMNS}
+    files["report.html"] = render_report(results).encode("utf-8")
+    files["provenance.json"] = (json.dumps(results.provenance, indent=2, sort_keys=True,
+                                           default=str, allow_nan=False) + "\n").encode("utf-8")
+    return files
+
+
+def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
+    """Write the eight outputs into ``out_dir`` (created if needed); returns their paths."""
+    out = Path(out_dir)
+    files = render_outputs(results)   # render first: a failure here writes nothing at all
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        ordered = [n for n in files if n != "provenance.json"] + ["provenance.json"]
+        for name in ordered:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in files]
