@@ -96,6 +96,10 @@ def _portable(doc: dict, source: Path, plate: str | None) -> dict:
     return doc
 
 
+def _plate_where(plate: str | None) -> str | None:
+    return None if plate is None else f"[plate.{plate}]"
+
+
 def _wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFrame, dict]:
     """Run ``wellmap.load`` on (a portable copy of) the document; errors become LayoutError."""
     portable = _portable(doc, source, plate)
@@ -109,10 +113,11 @@ def _wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFrame, 
             where = exc.toml_path if exc.toml_path and Path(exc.toml_path) != copy_path else None
             inside = f" (in {where})" if where else ""
             raise LayoutError(f"not a valid wellmap layout{inside}: {exc.message}",
-                              file=source) from None
+                              file=source, where=_plate_where(plate)) from None
         except (tomllib.TOMLDecodeError, OSError, ValueError, KeyError, TypeError) as exc:
             text = str(exc).replace(str(copy_path), source.name)
-            raise LayoutError(f"not a valid wellmap layout: {text}", file=source) from None
+            raise LayoutError(f"not a valid wellmap layout: {text}", file=source,
+                              where=_plate_where(plate)) from None
     return table, dict(meta.extras)
 
 
@@ -280,15 +285,18 @@ def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12) -> dict[str
         raise LayoutError(f"not valid TOML: {exc}", file=source) from None
     sha = hashlib.sha256(data).hexdigest()
     table, extras = _wellmap(doc, source, None)
-    names = list(dict.fromkeys(table["plate"])) if "plate" in table.columns else [None]
-    own = doc.get("plate") if isinstance(doc.get("plate"), dict) else {}
+    # plate names from the file itself: wellmap loses the plate column when a plate is empty
+    own = list(doc["plate"]) if isinstance(doc.get("plate"), dict) else []
+    found = list(dict.fromkeys(table["plate"])) if "plate" in table.columns else []
+    names = own + [n for n in found if n not in own] or [None]
     layouts: dict[str | None, PlateLayout] = {}
     for name in names:
-        if name is None:
-            part = table
-        elif len(names) > 1 and name in own:
+        if name in own:
             part, _ = _wellmap(doc, source, name)
-            part = part[part["plate"] == name] if "plate" in part.columns else part
+            if "plate" in part.columns:
+                part = part[part["plate"] == name]
+        elif name is None:
+            part = table
         else:
             part = table[table["plate"] == name]
         layouts[name] = _build(part, extras, source, sha, name, n_rows, n_cols)
