@@ -74,6 +74,9 @@ def read_export(path: str | Path, fmt: str | None = None) -> ExportFile:
     if fmt is not None and fmt not in READERS:
         raise PlateError(f"unknown format {fmt!r}: supported formats are {formats}", file=path)
     data = _read_bytes(path)
+    if data.startswith(b"PK\x03\x04"):
+        raise PlateError("a spreadsheet or zip file (e.g. .xlsx), not a text export; no"
+                         f" registered reader reads it (supported: {formats})", file=path)
     try:
         decoded = decode_text(data)
     except NotTextError as exc:
