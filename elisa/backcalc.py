@@ -90,6 +90,8 @@ def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
     conc_sd = float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
     if np.isnan(x_w):
         flags.add("no_solution")
+        if group.kind == "control" and any_without_solution:
+            flags.add("high_cv")
         side = str(side_beyond_asymptote(od_mean, fit.params["a"], fit.params["d"]))
         return GroupResult(group, len(usable), od_mean, od_cv, nan, nan, conc_sd, conc_cv, nan,
                            nan, nan, side if np.isfinite(lloq) else "", frozenset(flags))
