@@ -298,6 +298,8 @@ class Curve:
     y: np.ndarray
     w: np.ndarray
     objective: float | None = None
+    cycles: int = 0  # reweighting cycles run (0 when unweighted)
+    settled: bool = True  # the reweighting reached its tolerance within 50 cycles
 
     @property
     def five(self) -> bool:
@@ -469,9 +471,12 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
         return empty("the fit failed")
     weighted = weighting != "none" and (estimate or theta_val != 0.0)
     norm = 1.0
+    cycles, settled = 0, True
     if weighted:
         q = best[0].x
+        settled = False
         for _cycle in range(50):
+            cycles += 1
             nat = _to_natural(q)
             mu = np.maximum(curve(x, *nat) + blank, 1e-3)
             if estimate:
@@ -489,6 +494,7 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
             rel = np.abs(new - nat) / np.maximum(np.abs(nat), 1e-300)
             q = best[0].x
             if np.all(rel < 1e-8):
+                settled = True
                 break
         # normalise the weights with the final curve (the fixed point of the iteration)
         nat = _to_natural(q)
@@ -512,10 +518,12 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
                 if qi - l <= 1e-6 * (u - l) or u - qi <= 1e-6 * (u - l)]
     r2 = 1.0 - float(np.sum(r**2)) / float(np.sum((y - y.mean()) ** 2))
     converged = bool(res.status > 0)
+    if not settled:
+        message = (message + "; " if message else "") + "weights did not settle in 50 cycles"
     return Curve(model, weighting, theta_val if weighted else None, nat, cov, sigma2,
                  math.sqrt(sigma2), r2, n, p, converged, message if converged else
                  (message + "; " if message else "") + str(res.message), at_bound, blank,
-                 norm, x, y, w, obj)
+                 norm, x, y, w, obj, cycles, settled)
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,7 +561,8 @@ def _cv(values) -> float | None:
     v = np.asarray(values, dtype=float)
     if len(v) < 2:
         return None
-    return float(100.0 * np.std(v, ddof=1) / np.mean(v))
+    # relative to |mean|: a group below the blank has a negative mean OD, its CV stays positive
+    return float(100.0 * np.std(v, ddof=1) / abs(np.mean(v)))
 
 
 def _sort_key(well: str) -> tuple[int, int]:
@@ -649,7 +658,7 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             flags.append("saturated")
         if any(w["masked"] for w in lw):
             flags.append("masked_well")
-        if any(w["od"] < 0 for w in uw):
+        if od_mean is not None and od_mean < 0:
             flags.append("below_blank")
         if od_mean is not None and ok_fit and backfit is None:
             flags.append("no_solution")
@@ -700,17 +709,23 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
 
     tcrit = float(stats.t.ppf(0.975, fit.n - fit.p)) if fit.n > fit.p else math.nan
     samples = []
+    # per-well concentrations: sample, control and non-zero standard wells (blank wells and zero
+    # standards define the zero and get none); conc_well is after dilution
     well_conc: dict[str, float | None] = {}
     well_nosol: dict[str, bool] = {}
+    well_extrap: dict[str, bool] = {}
     for w in wells.values():
-        if w["usable"] and ok_fit and w["role"] in ("sample", "control", "standard", "blank"):
+        well_conc[w["well"]] = None
+        well_nosol[w["well"]] = False
+        well_extrap[w["well"]] = False
+        is_zero = w["role"] == "blank" or (w["role"] == "standard" and not w["conc"])
+        if w["usable"] and ok_fit and w["role"] in ("sample", "control", "standard") and not is_zero:
             xv, _side = inv(w["od"])
             well_nosol[w["well"]] = xv is None
-            mult = w["dilution"] if w["role"] in ("sample", "control") else 1.0
-            well_conc[w["well"]] = None if xv is None else xv * mult
-        else:
-            well_conc[w["well"]] = None
-            well_nosol[w["well"]] = False
+            if xv is not None:
+                well_extrap[w["well"]] = xv < xmin_std or xv > xmax_std
+                mult = w["dilution"] if w["role"] in ("sample", "control") else 1.0
+                well_conc[w["well"]] = xv * mult
 
     control_results: dict[str, list[bool]] = {}
     intra_terms = []
@@ -749,10 +764,14 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             flags.append("saturated")
         if any(w["masked"] for w in gw):
             flags.append("masked_well")
-        if any(w["od"] < 0 for w in uw):
+        if od_mean is not None and od_mean < 0:  # the group's corrected OD is below the blank
             flags.append("below_blank")
         if len(uw) == 1:
             flags.append("single_well")
+        if ok_fit and has_range and not uw and any(w["saturated"] for w in gw):
+            # only saturated wells: the response is beyond the top of the reader, on the side of
+            # the curve with the higher OD
+            rng = "above" if fit.params[3] > fit.params[0] else "below"
         high = False
         judged_cv = role == "control" or rng == "in"
         if judged_cv and ok_fit:
@@ -804,8 +823,10 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             flags.append("masked_well")
         if w["usable"] and w["od"] < 0:
             flags.append("below_blank")
-        if w["usable"] and well_nosol[w["well"]]:
+        if well_nosol[w["well"]]:
             flags.append("no_solution")
+        if well_extrap[w["well"]]:
+            flags.append("extrapolated")
         well_rows.append(dict(
             plate_id=plate_id, well=w["well"], role=w["role"], sample_id=w["sample"],
             conc_nominal=w["conc"], dilution=w["dilution"], od_raw=w["od_raw"],
