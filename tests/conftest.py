@@ -4,6 +4,8 @@ Fixtures:
 - ``fixture_plate(name)`` -> (export CSV, layout TOML) paths of a plate under fixtures/plates/.
 - ``run_cli(args, cwd=None)`` -> CliResult(code, out, err): ``elisa.cli.main(args)`` in-process,
   output captured with capsys, in ``cwd`` (default: the test's tmp_path).
+- ``run_elisa(args, cwd)`` (a plain function, for module- or session-scoped fixtures): the same
+  with contextlib redirection instead of capsys.
 - ``plate_outputs(name)`` (session-wide, cached) -> PlateRun: the fixture plate processed once by
   ``elisa run`` into a folder of its own, with the exit code, stdout, stderr and the read CSVs.
 """
@@ -62,6 +64,14 @@ def _main(args: list[str]) -> int:
     return code
 
 
+def run_elisa(args, cwd: Path) -> CliResult:
+    """``elisa.cli.main(args)`` in ``cwd`` with stdout/stderr captured (usable at any scope)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = _main(list(args))
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def fixture_plate():
     return plate_paths
@@ -92,11 +102,10 @@ def plate_outputs(tmp_path_factory):
     def get(name: str) -> PlateRun:
         if name not in cache:
             export, layout = plate_paths(name)
-            out_dir = tmp_path_factory.mktemp(f"run_{name}") / "results"
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = _main(["run", export, "--layout", layout, "--out", out_dir])
-            cache[name] = PlateRun(name, CliResult(code, out.getvalue(), err.getvalue()), out_dir)
+            work = tmp_path_factory.mktemp(f"run_{name}")
+            out_dir = work / "results"
+            result = run_elisa(["run", export, "--layout", layout, "--out", out_dir], work)
+            cache[name] = PlateRun(name, result, out_dir)
         return cache[name]
 
     return get
