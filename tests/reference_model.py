@@ -407,7 +407,10 @@ def _best(x, y, w, starts, lb, ub, five):
         if not np.all(np.isfinite(res.fun)):
             continue
         obj = float(res.fun @ res.fun)
-        if best is None or obj < best[1] - 1e-15 * max(1.0, obj):
+        # a later start must improve meaningfully: equal optima found from different starts
+        # differ in the last digits, and flipping between them would keep the reweighting from
+        # settling (the first start is the previous cycle's solution when there is one)
+        if best is None or obj < best[1] * (1.0 - 1e-10):
             best = (res, obj)
     return best
 
@@ -463,7 +466,7 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
             return None
         s5 = [np.append(best4[0].x, 0.0)]
         if prev is not None:
-            s5.append(prev)
+            s5.insert(0, prev)
         return _best(x, y, w, s5, lb, ub, True)
 
     best = fit_once(w, None)
@@ -756,8 +759,9 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
                 se_w = float(math.sqrt(fit.var_x(xw, len(uw))[0]))
                 conc_se = dil * se_w
                 half = tcrit * conc_se / conc
-                ci_lo = math.exp(math.log(conc) - half)
-                ci_hi = math.exp(math.log(conc) + half)
+                with np.errstate(over="ignore"):
+                    ci_lo = float(np.exp(math.log(conc) - half))
+                    ci_hi = float(np.exp(math.log(conc) + half))
                 if xw < xmin_std or xw > xmax_std:
                     flags.append("extrapolated")
         if any(w["saturated"] for w in gw):

@@ -299,9 +299,18 @@ def test_agrees_with_reference_other_settings(layout, model, weighting, theta, t
     other = ref.compute_plate(layout.with_suffix(".csv"), layout, model=model,
                               weighting=weighting, theta=theta)
     problems = []
-    for what, cmp in COMPARISONS.items():
-        if (layout.stem, what) not in KNOWN:
-            problems += cmp(prod, other)
+    if not other.fit.settled:
+        # The reweighting did not reach its tolerance in 50 cycles (theta = "estimate" can wander:
+        # ln|r| is dominated by the smallest residuals). The 50th iterate is then arbitrary, so
+        # only ask that production says the same thing.
+        message = _str(_one(prod.curves, "curve")["message"])
+        if "settle" not in message:
+            problems.append(f"reference: weights did not settle in 50 cycles; production "
+                            f"message {message!r}")
+    else:
+        for what, cmp in COMPARISONS.items():
+            if (layout.stem, what) not in KNOWN:
+                problems += cmp(prod, other)
     _report(f"{layout.stem} ({model}, {weighting}, theta={theta})", problems)
 
 
@@ -312,10 +321,10 @@ EDGE_CURVE = (0.045, 1.15, 160.0, 2.95)  # a, b, c, d (FKN-like, pg/mL)
 EDGE_BLANK = 0.052
 
 
-def _edge_plate(tmp_path: Path) -> tuple[Path, Path]:
+def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7) -> tuple[Path, Path]:
     rng = np.random.default_rng(42)
-    a, b, c, d = EDGE_CURVE
-    levels = [1000.0 / 2**i for i in range(7)]
+    a, b, c, d = curve
+    levels = [1000.0 / 2**i for i in range(n_levels)]
     toml = ["[expt]", 'analyte = "FKN"', 'plate_id = "edge"', ""]
     true_x: dict[str, float] = {}
     for i, lv in enumerate(levels):
@@ -370,22 +379,44 @@ def _edge_plate(tmp_path: Path) -> tuple[Path, Path]:
     return csv_path, toml_path
 
 
-def test_agrees_on_edge_case_plate(tmp_path):
-    csv_path, toml_path = _edge_plate(tmp_path)
+KNOWN_EDGE = {
+    "three_levels": (
+        "fit not converged: production reports fit_not_converged;standards_failed but not "
+        "range_not_established (elisa/plate_reduction.py adds it only 'if fit.converged'); "
+        "docs/computation.md Range: 'fewer than two passing levels: no range "
+        "(range_not_established)', and no level passes without a fit"),
+}
+
+
+@pytest.mark.parametrize("variant", [
+    pytest.param(v, marks=pytest.mark.xfail(reason=KNOWN_EDGE[v], strict=True))
+    if v in KNOWN_EDGE else v
+    for v in ("increasing", "decreasing", "three_levels")])
+def test_agrees_on_edge_case_plate(tmp_path, variant):
+    curve = (2.9, 1.1, 120.0, 0.06) if variant == "decreasing" else EDGE_CURVE
+    csv_path, toml_path = _edge_plate(tmp_path, curve, 3 if variant == "three_levels" else 7)
     prod = _process([csv_path], layout=toml_path)
     res = ref.compute_plate(csv_path, toml_path)
     by_id = {s["sample_id"]: s for s in res.samples}
     # the plate exercises what it is meant to (checked on the reference side)
     assert res.standards[0]["anchor"] and res.standards[0]["passed"] is None
-    assert by_id["MASK"]["flags"] == "masked_well;single_well"
-    assert by_id["SAT"]["flags"] == "saturated" and by_id["SAT"]["range"] == "above"
-    assert by_id["HALFSAT"]["flags"] == "saturated;single_well"
-    assert "no_solution" in by_id["LOW"]["flags"] and "below_blank" in by_id["LOW"]["flags"]
-    assert by_id["DISC"]["flags"] == "high_cv"
-    assert by_id["HIGH"]["range"] == "above" and "extrapolated" in by_id["HIGH"]["flags"]
-    assert by_id["BELOWLLOQ"]["range"] == "below"
-    assert res.run["controls_total"] == 4
+    assert by_id["MASK"]["flags"].startswith("masked_well")
+    if variant == "increasing":
+        assert by_id["MASK"]["flags"] == "masked_well;single_well"
+        assert by_id["SAT"]["flags"] == "saturated" and by_id["SAT"]["range"] == "above"
+        assert by_id["HALFSAT"]["flags"] == "saturated;single_well"
+        assert "no_solution" in by_id["LOW"]["flags"] and "below_blank" in by_id["LOW"]["flags"]
+        assert by_id["DISC"]["flags"] == "high_cv"
+        assert by_id["HIGH"]["range"] == "above" and "extrapolated" in by_id["HIGH"]["flags"]
+        assert by_id["BELOWLLOQ"]["range"] == "below"
+        assert res.run["controls_total"] == 4 and res.run["verdict"] == "pass"
+    elif variant == "decreasing":
+        assert res.curve["a"] > res.curve["d"] and res.curve["converged"]
+        assert by_id["SAT"]["range"] == "below"
+    else:
+        assert not res.curve["converged"]
+        assert res.run["reasons"].startswith("fit_not_converged")
     problems = []
     for cmp in COMPARISONS.values():
         problems += cmp(prod, res)
-    _report("synthetic edge-case plate", problems)
+    _report(f"synthetic edge-case plate ({variant})", problems)
