@@ -321,7 +321,8 @@ EDGE_CURVE = (0.045, 1.15, 160.0, 2.95)  # a, b, c, d (FKN-like, pg/mL)
 EDGE_BLANK = 0.052
 
 
-def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7) -> tuple[Path, Path]:
+def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
+                reference_read: bool = False) -> tuple[Path, Path]:
     rng = np.random.default_rng(42)
     a, b, c, d = curve
     levels = [1000.0 / 2**i for i in range(n_levels)]
@@ -373,6 +374,12 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7) -> tuple[Pa
     lines = ["450," + ",".join(str(k) for k in range(1, 13))]
     for row in "ABCDEFGH":
         lines.append(row + "," + ",".join(od.get(f"{row}{col}", "") for col in range(1, 13)))
+    if reference_read:  # a 630 nm read of the plate itself, subtracted well by well
+        lines.append("")
+        lines.append("630," + ",".join(str(k) for k in range(1, 13)))
+        for row in "ABCDEFGH":
+            lines.append(row + "," + ",".join(
+                f"{0.04 + 0.01 * rng.random():.4f}" for _col in range(1, 13)))
     csv_path, toml_path = tmp_path / "edge.csv", tmp_path / "edge.toml"
     csv_path.write_text("\n".join(lines) + "\n")
     toml_path.write_text("\n".join(toml) + "\n")
@@ -391,10 +398,11 @@ KNOWN_EDGE = {
 @pytest.mark.parametrize("variant", [
     pytest.param(v, marks=pytest.mark.xfail(reason=KNOWN_EDGE[v], strict=True))
     if v in KNOWN_EDGE else v
-    for v in ("increasing", "decreasing", "three_levels")])
+    for v in ("increasing", "decreasing", "three_levels", "reference_read")])
 def test_agrees_on_edge_case_plate(tmp_path, variant):
     curve = (2.9, 1.1, 120.0, 0.06) if variant == "decreasing" else EDGE_CURVE
-    csv_path, toml_path = _edge_plate(tmp_path, curve, 3 if variant == "three_levels" else 7)
+    csv_path, toml_path = _edge_plate(tmp_path, curve, 3 if variant == "three_levels" else 7,
+                                      reference_read=variant == "reference_read")
     prod = _process([csv_path], layout=toml_path)
     res = ref.compute_plate(csv_path, toml_path)
     by_id = {s["sample_id"]: s for s in res.samples}
@@ -410,6 +418,9 @@ def test_agrees_on_edge_case_plate(tmp_path, variant):
         assert by_id["HIGH"]["range"] == "above" and "extrapolated" in by_id["HIGH"]["flags"]
         assert by_id["BELOWLLOQ"]["range"] == "below"
         assert res.run["controls_total"] == 4 and res.run["verdict"] == "pass"
+    elif variant == "reference_read":
+        assert set(ref.read_grid_csv(csv_path)) == {450, 630}
+        assert by_id["DISC"]["flags"] == "high_cv"
     elif variant == "decreasing":
         assert res.curve["a"] > res.curve["d"] and res.curve["converged"]
         assert by_id["SAT"]["range"] == "below"
