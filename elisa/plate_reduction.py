@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,20 +61,8 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
     wells = corrected.wells
     standards = sorted(replicate_groups(wells, "standard"), key=lambda g: g.nominal)
-    x, y = _fit_points(standards, wells)
-    fit = fit_standard_curve(x, y, model=analyte.model, weighting=analyte.weighting,
-                             theta=analyte.theta, blank=corrected.blank_mean,
-                             min_levels_4pl=rules.min_levels_4pl,
-                             min_levels_5pl=rules.min_levels_5pl)
+    fit, backfit, judged = _fit_and_judge(standards, wells, analyte, corrected.blank_mean, rules)
     nominal = np.array([g.nominal for g in standards])
-    usable_counts = np.array([len(g.usable_rows(wells)) for g in standards])
-    backfit = np.array([fit.inverse(wells["od"].to_numpy()[g.usable_rows(wells)].mean())
-                        if n else np.nan for g, n in zip(standards, usable_counts)], dtype=float)
-    judged = judge_standards(nominal, backfit, [g.anchor for g in standards], usable_counts,
-                             end_tolerance_pct=rules.standard_end_tolerance_pct,
-                             tolerance_pct=rules.standard_tolerance_pct,
-                             min_fraction=rules.standards_min_fraction,
-                             min_levels=rules.standards_min_levels)
     m = _replicate_count(wells)
     if fit.converged and len(nominal):
         lloq_p, uloq_p = profile_limits(fit, profile_grid(nominal), m, rules.profile_cv_target_pct)
@@ -104,6 +93,45 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     return PlateReduction(plate, wells, corrected.blank_mean, corrected.blank_wells, fit,
                           standards, backfit, judged, lloq_p, uloq_p, groups, controls, intra,
                           verdict, reasons, warning_text)
+
+
+def _fit_and_judge(standards: list[ReplicateGroup], wells: pd.DataFrame, analyte: Analyte,
+                   blank: float, rules: Rules) -> tuple[CurveFit, np.ndarray, StandardsOutcome]:
+    """Fit the curve and judge its levels; with `drop_failing_standards` (the M10 option) the
+    most deviant failing level leaves the fit and the curve is refitted, while more than
+    `standards_min_levels` levels remain. A dropped level stays in the table as failed."""
+    od = wells["od"].to_numpy()
+    nominal = np.array([g.nominal for g in standards])
+    anchors = [g.anchor for g in standards]
+    usable = np.array([len(g.usable_rows(wells)) for g in standards])
+    dropped: list[int] = []
+    while True:
+        kept = [g for i, g in enumerate(standards) if i not in dropped]
+        x, y = _fit_points(kept, wells)
+        fit = fit_standard_curve(x, y, model=analyte.model, weighting=analyte.weighting,
+                                 theta=analyte.theta, blank=blank,
+                                 min_levels_4pl=rules.min_levels_4pl,
+                                 min_levels_5pl=rules.min_levels_5pl)
+        backfit = np.array([fit.inverse(od[g.usable_rows(wells)].mean()) if n else np.nan
+                            for g, n in zip(standards, usable)], dtype=float)
+        counts = np.where(np.isin(np.arange(len(standards)), dropped), 0, usable)
+        judged = judge_standards(nominal, backfit, anchors, counts,
+                                 end_tolerance_pct=rules.standard_end_tolerance_pct,
+                                 tolerance_pct=rules.standard_tolerance_pct,
+                                 min_fraction=rules.standards_min_fraction,
+                                 min_levels=rules.standards_min_levels)
+        failing = [i for i, ok in enumerate(judged.passed) if ok is False and i not in dropped
+                   and usable[i] > 0]
+        if (not rules.drop_failing_standards or not failing or not fit.converged
+                or len(kept) - 1 < rules.standards_min_levels):
+            break
+        deviance = np.abs(np.nan_to_num(judged.recovery_pct, nan=np.inf) - 100.0)
+        dropped.append(max(failing, key=lambda i: deviance[i]))
+    if dropped:
+        levels = ", ".join(str(i + 1) for i in sorted(dropped))
+        note = f"standard level(s) {levels} left out of the fit (drop_failing_standards)"
+        fit = dataclasses.replace(fit, message="; ".join(m for m in (fit.message, note) if m))
+    return fit, backfit, judged
 
 
 def _fit_points(standards: list[ReplicateGroup], wells: pd.DataFrame
