@@ -80,7 +80,7 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
                                alpha=rules.intra_cv_alpha,
                                max_high_cv_fraction=rules.max_high_cv_fraction)
     fails = list(fit_fail_codes(fit.converged, fit.at_bound))
-    if fit.converged and not np.isfinite(judged.lloq):
+    if not np.isfinite(judged.lloq):
         fails.append("range_not_established")
     if not judged.curve_passed:
         fails.append("standards_failed")
