@@ -6,6 +6,7 @@ Bad inputs are made in tmp_path by copying and changing the fkn_clean fixture pl
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -81,15 +82,40 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
     if kind == "binary_file":
         exp.write_bytes(bytes(range(256)) * 8 + b"\x00\xff\xfe\x00" * 64)
         return Case(run(exp, lay), exp.name, (r"binary|not (a )?text",))
-    if kind == "grid_missing_row":
-        bad = _edit_grid(tmp, export, _without_row("D"))
-        return Case(run(bad, lay), bad.name, (r"\bD\b", r"missing"))
+    if kind.startswith("grid_missing_row_"):
+        label = kind[-1]
+        bad = _edit_grid(tmp, export, _without_row(label))
+        return Case(run(bad, lay), bad.name, (rf"\b{label}\b", r"missing"))
+    if kind == "binary_file_without_nul":
+        rng = random.Random(20240304)
+        exp.write_bytes(bytes(rng.randrange(1, 256) for _ in range(4096)))
+        return Case(run(exp, lay), exp.name, ())
     if kind == "text_in_od_cell":
         bad = _edit_grid(tmp, export, _text_in_cell)
         return Case(run(bad, lay), bad.name, (r"abc", r"\bC5\b|line 4\b"))
     if kind == "missing_file":
         return Case(run(tmp / "no_such_plate.csv", lay), "no_such_plate.csv",
                     (r"not found|no such file|does not exist",))
+    if kind == "missing_layout":
+        return Case(run(exp, tmp / "no_such_layout.toml"), "no_such_layout.toml",
+                    (r"not found|no such file|does not exist",))
+    if kind == "empty_layout":
+        lay.write_text("", encoding="utf-8")
+        return Case(run(exp, lay), lay.name, (r"analyte|standard|empty|no wells",))
+    if kind == "binary_layout":
+        lay.write_bytes(b"\x00\x01\xfe\xff" * 100)
+        return Case(run(exp, lay), lay.name, (r"toml|text|binary|utf",))
+    if kind == "dilution_text":
+        bad = _edit_layout(tmp, layout, _extra_well(
+            '[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = "two"'))
+        return Case(run(exp, bad), bad.name, (r"\bH11\b", r"dilution"))
+    if kind == "unknown_analyte_option":
+        return Case(run(exp, lay, "--analyte", "XYZ-9"), None, (r"XYZ-9", r"analyte"))
+    if kind == "two_layouts_one_export":
+        return Case(run(exp, lay) + ["--layout", str(lay)], None, (r"layout",))
+    if kind == "same_plate_twice":
+        return Case(["run", str(exp), str(exp), "--layout", str(lay)], exp.name,
+                    (r"fkn_clean", r"\bid\b|twice|same|duplicate"))
     if kind == "layout_not_toml":
         lay.write_text("this is [not toml\n= = =\n", encoding="utf-8")
         return Case(run(exp, lay), lay.name, (r"toml",))
@@ -128,11 +154,14 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
     raise AssertionError(kind)
 
 
-BAD_INPUTS = ("empty_file", "binary_file", "grid_missing_row", "text_in_od_cell", "missing_file",
-              "layout_not_toml", "layout_well_off_plate", "unknown_role", "unknown_analyte",
-              "standard_without_conc", "dilution_zero", "dilution_negative",
-              "directory_as_export", "analyte_contradicts_layout", "no_export", "no_layout",
-              "unknown_option")
+BAD_INPUTS = ("empty_file", "binary_file", "binary_file_without_nul", "grid_missing_row_A",
+              "grid_missing_row_D", "grid_missing_row_H", "text_in_od_cell", "missing_file",
+              "missing_layout", "layout_not_toml", "empty_layout", "binary_layout",
+              "layout_well_off_plate", "unknown_role", "unknown_analyte",
+              "unknown_analyte_option", "standard_without_conc", "dilution_zero",
+              "dilution_negative", "dilution_text", "directory_as_export",
+              "analyte_contradicts_layout", "two_layouts_one_export", "same_plate_twice",
+              "no_export", "no_layout", "unknown_option")
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -224,6 +253,15 @@ def test_default_out_is_results_folder(tmp_path, fixture_plate, run_cli):
     result = run_cli(["run", export, "--layout", layout], cwd=tmp_path)
     assert result.code == 0, result.err
     assert (tmp_path / "results" / "samples.csv").is_file()
+    assert not (tmp_path / "elisa.sqlite").exists(), "the help says nothing is stored"
+
+
+@pytest.mark.parametrize("store", (["--db", "store.sqlite"], ["--no-db"]))
+def test_db_options_accepted_and_nothing_stored(store, tmp_path, fixture_plate, run_cli):
+    export, layout = fixture_plate(BASE)
+    result = run_cli(["run", export, "--layout", layout, "--out", "o", *store], cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
 
 
 def test_run_help_says_nothing_is_stored(run_cli):
