@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import tomllib
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -44,6 +45,7 @@ FORMULA_IDS = {"S018": '=HYPERLINK("x")', "S019": "+SUM(A1)", "S017": "-cmd",
                "S022": "@SUM(A1)"}
 SCRIPT_ID = "<script>alert(1)</script>"
 SCRIPT_REPLACES = "S016"
+PLAIN_IDS = {"S026": 'S,26 "q"', "S029": "Sé-β 29"}  # CSV quoting and UTF-8, not formulas
 PLATES = ("fkn_clean", "fkn_bad_curve", "tracp5b_saturated", "fkn_discordant")
 
 
@@ -141,7 +143,7 @@ def hostile_run(tmp_path_factory):
     export, layout = plate_paths("fkn_clean")
     work = tmp_path_factory.mktemp("hostile")
     text = layout.read_text(encoding="utf-8")
-    for old, new in {**FORMULA_IDS, SCRIPT_REPLACES: SCRIPT_ID}.items():
+    for old, new in {**FORMULA_IDS, **PLAIN_IDS, SCRIPT_REPLACES: SCRIPT_ID}.items():
         assert f'sample = "{old}"' in text, old
         text = text.replace(f'sample = "{old}"', f"sample = '{new}'")
     hostile = work / "hostile.toml"
@@ -176,6 +178,14 @@ def test_hyperlink_cell_text(hostile_run):
     cells = [r["sample_id"] for r in read_rows(out / "samples.csv")]
     assert "'=HYPERLINK(\"x\")" in cells
     assert all(not c.startswith("=") for c in cells)
+
+
+@pytest.mark.parametrize("sample_id", sorted(PLAIN_IDS.values()))
+def test_plain_sample_ids_round_trip(sample_id, hostile_run):
+    out, api, _ = hostile_run
+    assert sample_id in set(api.samples["sample_id"])
+    for table in ("samples", "wells"):
+        assert sample_id in [r["sample_id"] for r in read_rows(out / f"{table}.csv")], table
 
 
 def test_script_sample_id_escaped_in_report(hostile_run):
@@ -350,32 +360,55 @@ def _well_index(well: str) -> int:
     return (ord(match.group(1)) - ord("A")) * 24 + int(match.group(2))
 
 
+def _groups_by_first_well(layout_text: str) -> list[tuple[str, str, float]]:
+    """(kind, sample id, dilution) of the layout's controls and samples, in the order DESIGN 5.1
+    asks: controls first, then samples, each by first well row-major. The fixture layouts name
+    every well through [block.WxH.WELL] sections, which this expands."""
+    doc = tomllib.loads(layout_text)
+    first: dict[tuple[str, str, float], int] = {}
+    for size, blocks in doc.get("block", {}).items():
+        width, height = (int(n) for n in size.split("x"))
+        for top_left, fields in blocks.items():
+            if fields.get("role") not in ("control", "sample"):
+                continue
+            match = re.fullmatch(r"([A-P])(\d{1,2})", top_left)
+            row, col = ord(match.group(1)) - ord("A"), int(match.group(2))
+            index = min((row + dr) * 24 + col + dc for dr in range(height) for dc in range(width))
+            key = (fields["role"], str(fields["sample"]), float(fields.get("dilution", 1)))
+            first[key] = min(first.get(key, index), index)
+    assert not doc.get("well"), "this helper expects the fixture layouts' [block.*] sections only"
+    return sorted(first, key=lambda k: (k[0] != "control", first[k]))
+
+
 def test_rows_sorted_by_plate_kind_first_well(tmp_path):
-    """Two exports whose plate ids sort opposite to the call order."""
+    """Two exports whose plate ids sort opposite to the call order; in the second, a control
+    (QC-low) sits after every sample on the plate and must still come first."""
     call = [("fkn_clean", "zulu_plate"), ("fkn_discordant", "alpha_plate")]
-    args, truth = ["run"], {}
-    layouts = []
+    args, layouts, expected_groups = ["run"], [], {}
     for name, plate_id in call:
         export, layout = plate_paths(name)
         text = layout.read_text(encoding="utf-8")
         assert f'plate_id = "{name}"' in text
+        text = text.replace(f'plate_id = "{name}"', f'plate_id = "{plate_id}"')
+        if plate_id == "alpha_plate":  # swap the QC-low block with the last block on the plate
+            headers = re.findall(r"^\[block\.2x1\.[A-H]\d+\]$", text, flags=re.MULTILINE)
+            qc_low = re.search(r'^(\[block\.2x1\.[A-H]\d+\])\nrole = "control"\n'
+                               r'sample = "QC-low"', text, flags=re.MULTILINE).group(1)
+            last = headers[-1]
+            text = text.replace(qc_low, "@@SWAP@@").replace(last, qc_low).replace("@@SWAP@@", last)
         renamed = tmp_path / f"{plate_id}.toml"
-        renamed.write_text(text.replace(f'plate_id = "{name}"', f'plate_id = "{plate_id}"'),
-                           encoding="utf-8")
+        renamed.write_text(text, encoding="utf-8")
         args.append(str(export))
         layouts += ["--layout", str(renamed)]
-        truth[plate_id] = read_rows(export.with_name(f"{name}.truth.csv"))
+        expected_groups[plate_id] = _groups_by_first_well(text)
+    alpha = expected_groups["alpha_plate"]
+    assert [k[1] for k in alpha[:3]] == ["QC-mid", "QC-high", "QC-low"], alpha[:4]
     _run_ok(args + layouts + ["--out", "out"], tmp_path)
     out = tmp_path / "out"
-    order = sorted(truth)  # plate ids in sort order: the reverse of the call
+    order = sorted(expected_groups)  # plate ids in sort order: the reverse of the call
     assert order == ["alpha_plate", "zulu_plate"]
 
-    expected = []
-    for plate_id in order:
-        groups = sorted(truth[plate_id], key=lambda t: (t["kind"] != "control",
-                                                        min(_well_index(w) for w in
-                                                            t["wells"].split(";"))))
-        expected += [(plate_id, t["kind"], t["sample_id"], float(t["dilution"])) for t in groups]
+    expected = [(p, *k) for p in order for k in expected_groups[p]]
     samples = read_rows(out / "samples.csv")
     got = [(r["plate_id"], r["kind"], r["sample_id"], float(r["dilution"])) for r in samples]
     assert got == expected
@@ -383,14 +416,14 @@ def test_rows_sorted_by_plate_kind_first_well(tmp_path):
     position = {(p, s, d): i for i, (p, _, s, d) in enumerate(expected)}
     reassay = [(r["plate_id"], r["sample_id"], float(r["dilution"]))
                for r in read_rows(out / "reassay.csv")]
-    assert reassay, "expected re-assay rows on these plates"
+    assert {p for p, _, _ in reassay} == set(order), "expected re-assay rows on both plates"
     assert [position[k] for k in reassay] == sorted(position[k] for k in reassay)
 
     wells = read_rows(out / "wells.csv")
+    assert len(wells) == 2 * 96
     assert [(r["plate_id"], _well_index(r["well"])) for r in wells] == sorted(
         (r["plate_id"], _well_index(r["well"])) for r in wells)
-    assert [r["plate_id"] for r in wells][:1] == ["alpha_plate"]
-    assert len(wells) == 2 * 96
+    assert wells[0]["plate_id"] == "alpha_plate" and wells[0]["well"] == "A1"
 
     standards = read_rows(out / "standards.csv")
     assert [(r["plate_id"], int(r["level"])) for r in standards] == sorted(
