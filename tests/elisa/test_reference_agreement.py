@@ -386,13 +386,7 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
     return csv_path, toml_path
 
 
-KNOWN_EDGE = {
-    "three_levels": (
-        "fit not converged: production reports fit_not_converged;standards_failed but not "
-        "range_not_established (elisa/plate_reduction.py adds it only 'if fit.converged'); "
-        "docs/computation.md Range: 'fewer than two passing levels: no range "
-        "(range_not_established)', and no level passes without a fit"),
-}
+KNOWN_EDGE: dict[str, str] = {}  # variant -> reason, as KNOWN above
 
 
 @pytest.mark.parametrize("variant", [
