@@ -44,8 +44,9 @@ def _edit_grid(tmp: Path, export: Path, change: Callable[[list[str]], list[str]]
     return path
 
 
-def _edit_layout(tmp: Path, layout: Path, change: Callable[[str], str]) -> Path:
-    path = tmp / "layout.toml"
+def _edit_layout(tmp: Path, layout: Path, change: Callable[[str], str],
+                 name: str = "bad_layout.toml") -> Path:
+    path = tmp / name
     text = change(layout.read_text(encoding="utf-8"))
     path.write_text(text, encoding="utf-8")
     return path
@@ -145,6 +146,18 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
     if kind == "analyte_contradicts_layout":
         return Case(run(exp, lay, "--analyte", "IL-6"), lay.name,
                     (r"analyte", r"IL-?6", r"FKN"))
+    if kind == "second_export_bad":  # all inputs are validated before anything is written
+        bad = tmp / "second.csv"
+        bad.write_bytes(b"")
+        return Case(["run", str(exp), str(bad), "--layout", str(lay)], bad.name, (r"empty",))
+    if kind == "second_layout_bad":
+        other = _copy(export, tmp, "other.csv")
+        bad = _edit_layout(tmp, layout, lambda t: t.replace('plate_id = "fkn_clean"',
+                                                            'plate_id = "other"')
+                           + '\n[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = -1\n',
+                           name="second.toml")
+        return Case(["run", str(exp), str(other), "--layout", str(lay), "--layout", str(bad)],
+                    bad.name, (r"\bH11\b", r"dilution"))
     if kind == "no_export":
         return Case(["run", "--layout", str(lay)], None, (r"EXPORT|required|argument",))
     if kind == "no_layout":
@@ -161,6 +174,7 @@ BAD_INPUTS = ("empty_file", "binary_file", "binary_file_without_nul", "grid_miss
               "unknown_analyte_option", "standard_without_conc", "dilution_zero",
               "dilution_negative", "dilution_text", "directory_as_export",
               "analyte_contradicts_layout", "two_layouts_one_export", "same_plate_twice",
+              "second_export_bad", "second_layout_bad",
               "no_export", "no_layout", "unknown_option")
 
 
