@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a pager or head that closed early
         return EXIT_PASS
     except KeyboardInterrupt:
-        print("elisa: interrupted; nothing was written", file=sys.stderr)
+        print("elisa: interrupted", file=sys.stderr)
         return 130
 
 

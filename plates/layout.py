@@ -34,7 +34,8 @@ COLUMNS = ("well", "row", "col", "role", "conc", "conc_low", "conc_high", "sampl
            "anchor", "mask")
 _WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
 
-__all__ = ["ROLES", "PlateLayout", "load_layout", "layout_for_plate"]
+__all__ = ["ROLES", "PlateLayout", "load_layout", "layout_for_plate", "carried_layout",
+           "layout_toml"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,7 +284,11 @@ def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12) -> dict[str
         raise LayoutError("not a TOML layout (not UTF-8 text)", file=source) from None
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"not valid TOML: {exc}", file=source) from None
-    sha = hashlib.sha256(data).hexdigest()
+    return _load_document(doc, source, hashlib.sha256(data).hexdigest(), n_rows, n_cols)
+
+
+def _load_document(doc: dict, source: Path, sha: str, n_rows: int, n_cols: int
+                   ) -> dict[str | None, PlateLayout]:
     table, extras = _wellmap(doc, source, None)
     # plate names from the file itself: wellmap loses the plate column when a plate is empty
     own = list(doc["plate"]) if isinstance(doc.get("plate"), dict) else []
@@ -314,3 +319,28 @@ def layout_for_plate(layouts: dict[str | None, PlateLayout], plate_name: str | N
     what = f"plate {plate_name!r}" if plate_name is not None else "an unnamed plate"
     raise LayoutError(f"the layout has no [plate.*] section for {what}: its plates are {named}",
                       file=source)
+
+
+def layout_toml(wells: Mapping[str, Mapping[str, Any]], expt: Mapping[str, Any] | None = None
+                ) -> str:
+    """A wellmap TOML text giving ``wells`` (well name → DESIGN 3.2 fields) and ``[expt]``."""
+    lines = []
+    if expt:
+        lines.append("[expt]")
+        lines += [f"{key} = {_toml(value)}" for key, value in expt.items() if _given(value)]
+        lines.append("")
+    for well, fields in wells.items():
+        lines.append(f"[well.{well}]")
+        lines += [f"{key} = {_toml(value)}" for key, value in fields.items() if _given(value)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def carried_layout(wells: Mapping[str, Mapping[str, Any]], source: str | Path, n_rows: int,
+                   n_cols: int, expt: Mapping[str, Any] | None = None) -> PlateLayout:
+    """The layout an export carries (Gen5 Layout block, SoftMax Pro groups), validated like a
+    layout file; ``source`` is the export it came from."""
+    text = layout_toml(wells, expt)
+    doc = tomllib.loads(text)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _load_document(doc, Path(source), sha, n_rows, n_cols)[None]

@@ -27,6 +27,11 @@ class PlateRead:
     od: np.ndarray                        # float64 (n_wavelengths, n_rows, n_cols); NaN missing/saturated
     saturated: np.ndarray                 # bool, same shape
     metadata: Mapping[str, str] = field(default_factory=dict)
+    #: the layout the export carries: well ("A1") → DESIGN 3.2 fields (role, sample, conc, ...)
+    layout: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    #: vendor-derived per-well grids (blank-subtracted, concentrations, ...): name → (rows, cols)
+    #: float array; kept as metadata, never used as raw data (DESIGN 3.1)
+    derived: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         od = np.array(self.od, dtype=np.float64)
@@ -46,6 +51,17 @@ class PlateRead:
         object.__setattr__(self, "saturated", sat)
         object.__setattr__(self, "wavelengths", waves)
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "layout", MappingProxyType(
+            {well: MappingProxyType(dict(f)) for well, f in self.layout.items()}))
+        derived = {}
+        for name, grid in self.derived.items():
+            grid = np.array(grid, dtype=np.float64)
+            if grid.shape != od.shape[1:]:
+                raise ValueError(f"derived grid {name!r} has shape {grid.shape}, plate has "
+                                 f"{od.shape[1:]}")
+            grid.flags.writeable = False
+            derived[name] = grid
+        object.__setattr__(self, "derived", MappingProxyType(derived))
 
     @property
     def n_rows(self) -> int:

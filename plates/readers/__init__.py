@@ -1,9 +1,12 @@
 """One parser module per export format, with a registry that sniffs content.
 
-A reader module exposes ``FORMAT`` (its name), ``sniff(text) -> bool`` and
-``read(text, path) -> tuple[PlateRead, ...]``, and optionally ``SNIFF_ORDER`` (lower is tried
-first, default 50; generic formats such as ``grid`` use a high number so that vendor formats,
-whose files also contain grids, win). To add a format, import its module below: that is all.
+A reader module exposes ``FORMAT`` (its name) and, for text exports, ``sniff(text) -> bool`` and
+``read(text, path) -> tuple[PlateRead, ...]``; for spreadsheet exports (.xlsx),
+``sniff_workbook(book) -> bool`` and ``read_workbook(book, path) -> tuple[PlateRead, ...]``
+(``book`` a ``plates.workbook.Workbook``). A module may do both. Optionally ``SNIFF_ORDER``
+(lower is tried first, default 50; generic formats such as ``grid`` use a high number so that
+vendor formats, whose files also contain grids, win). To add a format, import its module below:
+that is all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from types import ModuleType
 from plates.errors import AssayError, PlateError
 from plates.model import ExportFile
 from plates.textio import NotTextError, decode_text
+from plates.workbook import is_workbook, load_workbook
 
 from . import grid  # noqa: F401  (registered by import)
 
@@ -34,23 +38,40 @@ READERS: dict[str, ModuleType] = _collect()
 SUPPORTED_FORMATS: tuple[str, ...] = tuple(READERS)
 
 
-def sniff_format(data: bytes, path: Path) -> str | None:
-    """The first registered format whose ``sniff`` accepts the content, else None.
+def _text_readers() -> dict[str, ModuleType]:
+    return {n: m for n, m in READERS.items() if hasattr(m, "sniff")}
 
-    Binary data (not decodable as text) gives None. ``path`` is for readers that need it
-    (e.g. to tell a spreadsheet); the name never decides the format on its own.
-    """
-    try:
-        text = decode_text(data).text
-    except NotTextError:
-        return None
-    for name, module in READERS.items():
+
+def _workbook_readers() -> dict[str, ModuleType]:
+    return {n: m for n, m in READERS.items() if hasattr(m, "sniff_workbook")}
+
+
+def _first_accepting(readers: dict[str, ModuleType], method: str, content: object) -> str | None:
+    for name, module in readers.items():
         try:
-            if module.sniff(text):
+            if getattr(module, method)(content):
                 return name
         except Exception:  # a sniffer must never break detection of the other formats
             continue
     return None
+
+
+def sniff_format(data: bytes, path: Path) -> str | None:
+    """The first registered format whose sniffer accepts the content, else None.
+
+    ``path`` is only for error messages: the name never decides the format.
+    """
+    if is_workbook(data):
+        try:
+            book = load_workbook(data, path)
+        except PlateError:
+            return None
+        return _first_accepting(_workbook_readers(), "sniff_workbook", book)
+    try:
+        text = decode_text(data).text
+    except NotTextError:
+        return None
+    return _first_accepting(_text_readers(), "sniff", text)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -67,6 +88,12 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
+def _unknown(path: Path, kind: str) -> PlateError:
+    formats = ", ".join(SUPPORTED_FORMATS)
+    return PlateError(f"not a plate export in a known format ({kind}; supported formats: "
+                      f"{formats}); use --format to force one", file=path)
+
+
 def read_export(path: str | Path, fmt: str | None = None) -> ExportFile:
     """Read one export file; the format is sniffed from content unless ``fmt`` forces one."""
     path = Path(path)
@@ -74,28 +101,37 @@ def read_export(path: str | Path, fmt: str | None = None) -> ExportFile:
     if fmt is not None and fmt not in READERS:
         raise PlateError(f"unknown format {fmt!r}: supported formats are {formats}", file=path)
     data = _read_bytes(path)
-    if data.startswith(b"PK\x03\x04"):
-        raise PlateError("a spreadsheet or zip file (e.g. .xlsx), not a text export; no"
-                         f" registered reader reads it (supported: {formats})", file=path)
-    try:
-        decoded = decode_text(data)
-    except NotTextError as exc:
-        raise PlateError(str(exc), file=path) from None
-    if not decoded.text.strip():
-        raise PlateError("the file is empty", file=path)
+    metadata: dict[str, str] = {}
+    if is_workbook(data):
+        content: object = load_workbook(data, path)
+        readers, method, reader = _workbook_readers(), "sniff_workbook", "read_workbook"
+        kind = "a spreadsheet"
+        metadata["container"] = "xlsx"
+    else:
+        try:
+            decoded = decode_text(data)
+        except NotTextError as exc:
+            raise PlateError(str(exc), file=path) from None
+        if not decoded.text.strip():
+            raise PlateError("the file is empty", file=path)
+        content = decoded.text
+        readers, method, reader = _text_readers(), "sniff", "read"
+        kind = "a text file"
+        metadata["encoding"] = decoded.encoding
     if fmt is None:
-        fmt = sniff_format(data, path)
+        fmt = _first_accepting(readers, method, content)
         if fmt is None:
-            raise PlateError(f"not a plate export in a known format (supported: {formats});"
-                             " use --format to force one", file=path)
+            raise _unknown(path, kind)
+    elif fmt not in readers:
+        raise PlateError(f"the {fmt} reader does not read {kind}", file=path)
     try:
-        plates = READERS[fmt].read(decoded.text, path)
+        plates = getattr(READERS[fmt], reader)(content, path)
     except AssayError:
         raise
-    except (ValueError, IndexError, KeyError) as exc:  # a reader bug must still be one line
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError) as exc:
+        # a reader bug must still be one line naming the file
         raise PlateError(f"cannot be read as {fmt}: {exc}", file=path) from None
     if not plates:
         raise PlateError(f"no plate found in this {fmt} file", file=path)
-    metadata = {"encoding": decoded.encoding}
     return ExportFile(path=path, sha256=hashlib.sha256(data).hexdigest(), format=fmt,
                       plates=tuple(plates), metadata=metadata)

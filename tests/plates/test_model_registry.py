@@ -115,9 +115,9 @@ def test_read_export_returns_export_file(tmp_path):
     (b"", "empty"),
     (b"  \r\n\n ", "empty"),
     (b"\x00\x01\x02binary\x00" * 20, "binary"),
-    (b"PK\x03\x04" + bytes(range(256)), "spreadsheet or zip file"),
+    (b"PK\x03\x04" + bytes(range(256)), "not a readable .xlsx workbook"),
     (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary"),
-    (b"Name,Value\nx,1\n", "known format .*supported: .*grid"),
+    (b"Name,Value\nx,1\n", "known format .*supported formats: .*grid"),
 ])
 def test_read_export_file_problems(tmp_path, content, match):
     path = tmp_path / "export.csv"
