@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from elisa.errors import ElisaError
+from plates.layout import layout_toml
 from plates.readers import read_export
 from plates.wells import row_labels
 
@@ -38,8 +41,35 @@ def inspect_command(args: argparse.Namespace) -> int:
                 cells = "".join(f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>7}"
                                 for c in range(plate.n_cols))
                 print(f"  {label}  {cells}")
-    print("\nlayout carried by the export: none")
+    carried = [p for p in export.plates if p.layout]
+    if not carried:
+        print("\nlayout carried by the export: none")
+        if args.layout_toml:
+            raise ElisaError(f"this {export.format} export carries no layout to write",
+                             file=export.path)
+        return 0
+    for plate in carried:
+        roles = Counter(str(f.get("role", "")) for f in plate.layout.values())
+        summary = ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))
+        print(f"\nlayout carried by the export for {plate.name or '(unnamed)'}: "
+              f"{len(plate.layout)} wells ({summary})")
     if args.layout_toml:
-        raise ElisaError(f"this {export.format} export carries no layout to write",
-                         file=export.path)
+        if len(carried) > 1:
+            text = "\n".join(_plate_section(p.name or f"p{i}", layout_toml(p.layout))
+                             for i, p in enumerate(carried, start=1))
+        else:
+            text = layout_toml(carried[0].layout)
+        target = Path(args.layout_toml)
+        staged = target.with_name(f".{target.name}.partial")
+        staged.write_text(f"# layout carried by {export.path.name} "
+                          f"(sha256 {export.sha256[:12]}); edit, then use with --layout\n"
+                          + text, encoding="utf-8")
+        staged.replace(target)
+        print(f"layout written to {target}")
     return 0
+
+
+def _plate_section(name: str, text: str) -> str:
+    """A one-plate layout's [well.X] tables nested under [plate.NAME] (wellmap's syntax)."""
+    key = name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
+    return f"[plate.{key}]\n" + text.replace("[well.", f"[plate.{key}.well.")

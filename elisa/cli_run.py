@@ -12,13 +12,11 @@ from elisa.pipeline import process
 
 def run_command(args: argparse.Namespace) -> int:
     """Process, write into --out, print a summary; exit 1 when a plate failed."""
-    if args.layout_from_export:
-        if args.layout:
-            raise ElisaError("give either --layout or --layout-from-export, not both")
-        raise ElisaError("--layout-from-export needs an export format that carries a layout "
-                         "(Gen5, SoftMax Pro); the grid format does not: give --layout FILE")
+    if args.layout_from_export and args.layout:
+        raise ElisaError("give either --layout or --layout-from-export, not both")
     results = process(args.exports, args.layout, analyte=args.analyte, config=args.config,
-                      fmt=args.fmt, wavelength=args.wavelength, reference=args.reference)
+                      fmt=args.fmt, wavelength=args.wavelength, reference=args.reference,
+                      layout_from_export=args.layout_from_export)
     paths = write_outputs(results, args.out)
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""

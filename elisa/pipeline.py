@@ -20,7 +20,7 @@ from elisa.result_tables import (RunInfo, curve_row, group_reassay_rows, run_row
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.units import conversion_factor
 from elisa.wavelengths import choose_reads
-from plates.layout import PlateLayout, layout_for_plate, load_layout
+from plates.layout import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
 from plates.readers import read_export
 
@@ -42,10 +42,11 @@ class PlanPlate:
 def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[PathLike] | None
             = None, *, analyte: str | None = None, config: Config | PathLike | None = None,
             fmt: str | None = None, wavelength: int | None = None, reference: int | None = None,
-            now: dt.datetime | None = None) -> Results:
+            layout_from_export: bool = False, now: dt.datetime | None = None) -> Results:
     """Read, fit, back-calculate and judge every plate of ``exports``.
 
-    ``layout``: one wellmap file for every export, or one per export (paired by position).
+    ``layout``: one wellmap file for every export, or one per export (paired by position);
+    ``layout_from_export`` takes the layout each export carries instead (Gen5, SoftMax Pro).
     All inputs are validated before anything is computed; bad input raises an AssayError.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -53,7 +54,10 @@ def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[
     if not export_paths:
         raise ElisaError("no export given")
     cfg = config if isinstance(config, Config) else load_config(config)
-    layouts = _pair_layouts(export_paths, layout)
+    if layout_from_export and layout is not None:
+        raise ElisaError("give either a layout file or layout_from_export, not both")
+    layouts = [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths,
+                                                                                    layout)
     files = [read_export(p, fmt) for p in export_paths]
     plan = _plan(files, layouts, cfg, analyte, now)
     measurement = wavelength
@@ -84,17 +88,21 @@ def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | N
     return paths
 
 
-def _plan(files: list[ExportFile], layouts: list[Path], cfg: Config, analyte: str | None,
-          now: dt.datetime) -> list[PlanPlate]:
+def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
+          analyte: str | None, now: dt.datetime) -> list[PlanPlate]:
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
     for export, layout_path in zip(files, layouts):
         for index, read in enumerate(export.plates, start=1):
-            key = (layout_path, read.n_rows, read.n_cols)
-            if key not in loaded:
-                loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols)
-            lay = layout_for_plate(loaded[key], read.name)
+            _check_read_mode(export, read)
+            if layout_path is None:
+                lay = _carried_layout(export, read)
+            else:
+                key = (layout_path, read.n_rows, read.n_cols)
+                if key not in loaded:
+                    loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols)
+                lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
             if plate_id in seen:
                 raise ElisaError(f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
@@ -107,6 +115,20 @@ def _plan(files: list[ExportFile], layouts: list[Path], cfg: Config, analyte: st
                            or now.isoformat(timespec="seconds"))
             plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
     return plan
+
+
+def _check_read_mode(export: ExportFile, read: PlateRead) -> None:
+    mode = read.metadata.get("read_mode", "absorbance")
+    if mode != "absorbance":
+        raise ElisaError(f"plate {read.name or ''} is a {mode} read: an ELISA needs absorbance "
+                         "(optical density) reads", file=export.path)
+
+
+def _carried_layout(export: ExportFile, read: PlateRead) -> PlateLayout:
+    if not read.layout:
+        raise ElisaError(f"this {export.format} export carries no layout for plate "
+                         f"{read.name or '(unnamed)'}: give --layout FILE", file=export.path)
+    return carried_layout(read.layout, export.path, read.n_rows, read.n_cols)
 
 
 def _plate_id(export: ExportFile, read: PlateRead, lay: PlateLayout, index: int) -> str:

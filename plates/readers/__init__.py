@@ -20,7 +20,7 @@ from plates.model import ExportFile
 from plates.textio import NotTextError, decode_text
 from plates.workbook import is_workbook, load_workbook
 
-from . import grid  # noqa: F401  (registered by import)
+from . import bmg, envision, gen5, grid, skanit, softmax, tecan  # noqa: F401  (registered by import)
 
 __all__ = ["read_export", "sniff_format", "SUPPORTED_FORMATS", "READERS"]
 
@@ -28,7 +28,8 @@ __all__ = ["read_export", "sniff_format", "SUPPORTED_FORMATS", "READERS"]
 def _collect() -> dict[str, ModuleType]:
     modules = [m for m in globals().values()
                if isinstance(m, ModuleType) and m.__name__.startswith(__name__ + ".")
-               and isinstance(getattr(m, "FORMAT", None), str)]
+               and isinstance(getattr(m, "FORMAT", None), str)
+               and (hasattr(m, "sniff") or hasattr(m, "sniff_workbook"))]
     modules.sort(key=lambda m: (getattr(m, "SNIFF_ORDER", 50), m.FORMAT))
     return {m.FORMAT: m for m in modules}
 

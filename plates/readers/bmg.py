@@ -1,0 +1,3 @@
+"""The `bmg` export format (being written: not registered for sniffing yet)."""
+
+FORMAT = "bmg"

@@ -1,0 +1,3 @@
+"""The `envision` export format (being written: not registered for sniffing yet)."""
+
+FORMAT = "envision"

@@ -1,0 +1,3 @@
+"""The `skanit` export format (being written: not registered for sniffing yet)."""
+
+FORMAT = "skanit"

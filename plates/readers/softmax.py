@@ -1,0 +1,3 @@
+"""The `softmax` export format (being written: not registered for sniffing yet)."""
+
+FORMAT = "softmax"

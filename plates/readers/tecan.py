@@ -1,0 +1,3 @@
+"""The `tecan` export format (being written: not registered for sniffing yet)."""
+
+FORMAT = "tecan"
