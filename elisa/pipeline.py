@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +42,15 @@ class PlanPlate:
 def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[PathLike] | None
             = None, *, analyte: str | None = None, config: Config | PathLike | None = None,
             fmt: str | None = None, wavelength: int | None = None, reference: int | None = None,
-            layout_from_export: bool = False, now: dt.datetime | None = None) -> Results:
+            layout_from_export: bool = False, masks: Mapping[str, Mapping[str, str]] | None = None,
+            sources: Mapping[str, bytes] | None = None, now: dt.datetime | None = None
+            ) -> Results:
     """Read, fit, back-calculate and judge every plate of ``exports``.
 
     ``layout``: one wellmap file for every export, or one per export (paired by position);
     ``layout_from_export`` takes the layout each export carries instead (Gen5, SoftMax Pro).
+    ``masks``: plate id → well → reason, masks recorded after the fact (`elisa mask`), added to
+    the layout's own. ``sources``: file path (as given) → bytes, to process stored originals.
     All inputs are validated before anything is computed; bad input raises an AssayError.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -58,8 +62,9 @@ def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[
         raise ElisaError("give either a layout file or layout_from_export, not both")
     layouts = [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths,
                                                                                     layout)
-    files = [read_export(p, fmt) for p in export_paths]
-    plan = _plan(files, layouts, cfg, analyte, now)
+    sources = sources or {}
+    files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
+    plan = _plan(files, layouts, cfg, analyte, now, sources, masks or {})
     measurement = wavelength
     dataset = plate_dataset([p.read for p in plan], [p.plate_id for p in plan],
                             default_wavelength=measurement or plan[0].analyte.wavelength)
@@ -89,7 +94,8 @@ def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | N
 
 
 def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
-          analyte: str | None, now: dt.datetime) -> list[PlanPlate]:
+          analyte: str | None, now: dt.datetime, sources: Mapping[str, bytes],
+          masks: Mapping[str, Mapping[str, str]]) -> list[PlanPlate]:
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
@@ -101,7 +107,8 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
             else:
                 key = (layout_path, read.n_rows, read.n_cols)
                 if key not in loaded:
-                    loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols)
+                    loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols,
+                                              data=sources.get(str(layout_path)))
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
             if plate_id in seen:
@@ -110,7 +117,7 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
                                  file=export.path)
             seen[plate_id] = str(export.path)
             chosen = _analyte(analyte, lay, cfg)
-            lay = _convert_units(lay, chosen)
+            lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
             run_date = str(lay.expt.get("date") or read.metadata.get("read_time")
                            or now.isoformat(timespec="seconds"))
             plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
@@ -156,6 +163,22 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
         raise ElisaError(f"{chosen.name} comes from an analyser, not a plate: import it with "
                          "'elisa cohort import-analyser'", file=lay.source)
     return chosen
+
+
+def _apply_masks(lay: PlateLayout, masks: Mapping[str, str]) -> PlateLayout:
+    """The layout with recorded masks added (a layout's own mask reason is kept)."""
+    if not masks:
+        return lay
+    wells = lay.wells.copy()
+    unknown = sorted(set(masks) - set(wells["well"]))
+    if unknown:
+        raise ElisaError(f"masked well(s) {', '.join(unknown)} are not on the plate",
+                         file=lay.source)
+    for well, reason in masks.items():
+        row = wells.index[wells["well"] == well][0]
+        if wells.at[row, "mask"] is None or wells.at[row, "mask"] != wells.at[row, "mask"]:
+            wells.at[row, "mask"] = reason
+    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
 
 
 def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:

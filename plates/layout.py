@@ -270,14 +270,19 @@ def _build(table: pd.DataFrame, extras: dict, source: Path, sha: str, plate: str
 
 # ---------------------------------------------------------------- public API
 
-def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12) -> dict[str | None, PlateLayout]:
-    """One PlateLayout per ``[plate.NAME]`` (keyed NAME), or one keyed None."""
+def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12, *,
+                data: bytes | None = None) -> dict[str | None, PlateLayout]:
+    """One PlateLayout per ``[plate.NAME]`` (keyed NAME), or one keyed None.
+
+    ``data``: the file's bytes when they come from elsewhere (the store); ``path`` names it.
+    """
     source = Path(path)
-    if not source.exists():
-        raise LayoutError("layout file not found", file=source)
-    if not source.is_file():
-        raise LayoutError("is not a file, expected a wellmap TOML layout", file=source)
-    data = source.read_bytes()
+    if data is None:
+        if not source.exists():
+            raise LayoutError("layout file not found", file=source)
+        if not source.is_file():
+            raise LayoutError("is not a file, expected a wellmap TOML layout", file=source)
+        data = source.read_bytes()
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

@@ -95,13 +95,21 @@ def _unknown(path: Path, kind: str) -> PlateError:
                       f"{formats}); use --format to force one", file=path)
 
 
-def read_export(path: str | Path, fmt: str | None = None) -> ExportFile:
-    """Read one export file; the format is sniffed from content unless ``fmt`` forces one."""
+def read_export(path: str | Path, fmt: str | None = None, *, data: bytes | None = None
+                ) -> ExportFile:
+    """Read one export file; the format is sniffed from content unless ``fmt`` forces one.
+
+    ``data``: the file's bytes when they come from elsewhere (the store keeps every export's
+    original bytes); ``path`` then only names it.
+    """
     path = Path(path)
     formats = ", ".join(SUPPORTED_FORMATS)
     if fmt is not None and fmt not in READERS:
         raise PlateError(f"unknown format {fmt!r}: supported formats are {formats}", file=path)
-    data = _read_bytes(path)
+    if data is None:
+        data = _read_bytes(path)
+    elif not data.strip():
+        raise PlateError("the file is empty", file=path)
     metadata: dict[str, str] = {}
     if is_workbook(data):
         content: object = load_workbook(data, path)
