@@ -1,3 +1,406 @@
-"""The `bmg` export format (being written: not registered for sniffing yet)."""
+"""The ``bmg`` format: BMG Labtech MARS / Omega / PHERAstar / CLARIOstar / SMART Control exports.
+
+Text (CSV) exports start with a header of ``key: value`` cells (``User: …,Path: …,Test run no.:
+…``, ``Test name: …,Date: …,Time: …``, ``ID1: …``), then the measurement type (``Absorbance``,
+``Fluorescence (FI)``, ``Luminescence``), then labelled plate grids: ``Raw Data (450)`` (labels
+vary: ``Raw Data  (450)``, ``Raw Data (450 1)``, ``Raw Data (480-14/520-30)``), a header
+``,1,2,…,12`` (or 24), rows ``A,…``. Rows may end early (MARS 3.40 drops empty trailing cells) or
+be padded with commas. A file may hold several such sections, each starting with ``User:``.
+
+Excel exports hold the same header on every sheet (``Test ID:`` instead of ``Test run no.:``):
+``Microplate …`` sheets with numbered grids (``1. Layout``, ``2. Standard Concentrations in
+ng/mL``, ``3. Dilutions``, ``4. Raw Data (…)``, ``5. Blank corrected …``) and ``Table …`` sheets
+with wells as columns (``Well``, ``Content``, ``Group`` and one row per data set and cycle).
+Sheets with the same header are one plate; plate grids are preferred over tables.
+
+``Raw Data`` grids are the reads; every other data grid (blank corrected, ratios, averages,
+concentrations) is vendor-derived and goes into ``derived``. ``Layout``/``Content`` codes
+(``S1`` standard, ``X1`` sample, ``B`` blank, ``C1``/``N``/``P`` controls), standard
+concentrations and dilutions become the carried layout. Kinetic exports (a raw data set repeated
+per cycle, or a time column) are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from plates.errors import PlateError
+from plates.model import PlateRead
+from plates.readers.bmg_blocks import (FORMAT_NAME, Block, Section, find_blocks, is_mode_row)
+from plates.wells import format_well
 
 FORMAT = "bmg"
+
+_KEY = re.compile(r"^\s*(user|path|test\s*run\s*no\.?|test\s*name|test\s*id|date|time|"
+                  r"id\s*\d|barcode)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_USER = re.compile(r"^\s*\"?\s*user\s*:", re.IGNORECASE)
+_TEST = re.compile(r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
+                   re.IGNORECASE | re.MULTILINE)
+_INSTRUMENTS = ("PHERAstar", "CLARIOstar", "FLUOstar", "POLARstar", "SPECTROstar", "LUMIstar",
+                "NEPHELOstar", "VANTAstar", "NOVOstar", "Omega", "Galaxy")
+_DATE_LIKE = re.compile(r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
+_CONTENT = (
+    (re.compile(r"^(?:standard\s*)?(S\d*)$", re.IGNORECASE), "standard"),
+    (re.compile(r"^(?:sample\s*)?(X\d*)$", re.IGNORECASE), "sample"),
+    (re.compile(r"^(?:blank\s*)?(B\d*)$", re.IGNORECASE), "blank"),
+    (re.compile(r"^(?:(?:positive|negative)?\s*control\s*)?([CNP]\d*)$", re.IGNORECASE),
+     "control"),
+)
+_HEADER_ROWS = 16
+
+
+# ------------------------------------------------------------------ sniffing
+
+def sniff(text: str) -> bool:
+    """The first non-blank line starts with ``User:`` and a ``Test name:``/``Test run no.:``/
+    ``Test ID:`` cell follows within the first lines."""
+    lines = [line for line in text.split("\n", 40)[:40] if line.strip(" ,;\t\"")]
+    return bool(lines) and bool(_USER.match(lines[0])) and bool(_TEST.search("\n".join(lines[:8])))
+
+
+def _sheet_is_bmg(rows) -> bool:
+    firsts = [str(r[0]).strip() if r and r[0] is not None else "" for r in rows[:_HEADER_ROWS]]
+    return any(_USER.match(t) for t in firsts) and any(
+        re.match(r"^test\s*(id|name|run\s*no\.?)\s*:", t, re.IGNORECASE) for t in firsts)
+
+
+def sniff_workbook(book) -> bool:
+    return any(_sheet_is_bmg(rows) for rows in book.sheets.values())
+
+
+# ------------------------------------------------------------------ header
+
+def _header(sec: Section) -> tuple[dict[str, str], str | None]:
+    """The ``key: value`` cells and the measurement line at the top of a section."""
+    found: dict[str, str] = {}
+    mode = None
+    for r in range(sec.first, min(sec.end, sec.first + _HEADER_ROWS)):
+        cells = sec.rows[r]
+        if mode is None and is_mode_row(cells):
+            mode = next(c for c in cells if c)
+            continue
+        key = None
+        for cell in cells:
+            match = _KEY.match(cell)
+            if match:
+                key = re.sub(r"[\s.]", "", match.group(1).lower())
+                found.setdefault(key, match.group(2).strip())
+            elif key is not None and cell:
+                found[key] = f"{found[key]},{cell}"    # a value that held the delimiter
+    return found, mode
+
+
+def _read_mode(mode: str | None) -> str:
+    text = (mode or "absorbance").lower()
+    if text.startswith("absorb"):
+        return "absorbance"
+    if text.startswith(("lumin", "alpha", "bret")):
+        return "luminescence"
+    return "fluorescence"
+
+
+def _iso_time(date: str, time: str) -> str | None:
+    """ISO 8601 from BMG's locale-dependent date and time; None when the order of day and
+    month cannot be told (e.g. 03/04/2016 with a 24-hour clock)."""
+    d = re.match(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})$", date.strip())
+    t = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?$", time.strip())
+    if not d or not t:
+        return None
+    a, sep, b, c = int(d.group(1)), d.group(2), int(d.group(3)), int(d.group(4))
+    hour, minute, second = int(t.group(1)), int(t.group(2)), int(t.group(3) or 0)
+    ampm = t.group(4)
+    if len(d.group(1)) == 4:
+        year, month, day = a, b, c
+    else:
+        year = c + 2000 if len(d.group(4)) == 2 else c
+        if a > 12 and b <= 12:
+            day, month = a, b
+        elif b > 12 and a <= 12:
+            month, day = a, b
+        elif a == b:
+            day = month = a
+        elif ampm:
+            month, day = a, b          # a 12-hour clock: US locale, month first
+        elif sep == ".":
+            day, month = a, b          # dotted dates are day first (de, fr-CH, ru ...)
+        else:
+            return None
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm[0].lower() == "p" else 0)
+    try:
+        return dt.datetime(year, month, day, hour, minute, second).isoformat()
+    except ValueError:
+        return None
+
+
+def _metadata(header: dict[str, str], mode: str | None) -> dict[str, str]:
+    meta = {"vendor": FORMAT_NAME, "read_mode": _read_mode(mode)}
+    if mode:
+        meta["measurement"] = mode
+    path = header.get("path", "")
+    segments = [s.strip() for s in re.split(r"[\\/]", path) if s.strip()]
+    for segment in segments:
+        hit = next((name for name in _INSTRUMENTS if segment.lower() == name.lower()), None)
+        if hit and "instrument" not in meta:
+            meta["instrument"] = hit
+        if segment.lower() in ("smart control", "mars"):
+            meta["software"] = "SMART Control" if segment.lower() != "mars" else "MARS"
+    names = {"user": "user", "testrunno": "test_run", "testid": "test_id",
+             "testname": "protocol", "date": "date", "time": "time", "id1": "id1", "id2": "id2",
+             "id3": "id3", "barcode": "barcode"}
+    for key, name in names.items():
+        if header.get(key):
+            meta[name] = header[key]
+    read_time = _iso_time(header.get("date", ""), header.get("time", ""))
+    if read_time:
+        meta["read_time"] = read_time
+    plate = next((header[k] for k in ("id1", "id2", "id3")
+                  if header.get(k) and not _DATE_LIKE.match(header[k])), None)
+    if plate:
+        meta["plate_name"] = plate
+    return meta
+
+
+# ------------------------------------------------------------------ one plate from its blocks
+
+def _wavelength(block: Block, read_mode: str) -> tuple[int | None, dict[str, str]]:
+    match = re.match(r"^raw\s*data\s*(?:\((.*)\))?\s*$", block.label, re.IGNORECASE)
+    inner = (match.group(1) or "") if match else ""
+    parts = [p.strip() for p in inner.split("/")] if inner.strip() else []
+    numbers = [re.match(r"^(\d{3,4})(?:\s*-\s*\d+)?(?:\s+\S+)?$", p) for p in parts]
+    extra: dict[str, str] = {}
+    if read_mode == "absorbance":
+        if not parts:
+            return None, extra
+        if len(parts) != 1 or numbers[0] is None or not 200 <= int(numbers[0].group(1)) <= 1100:
+            raise block.error(f"cannot tell the wavelength of the absorbance read {block.label!r}"
+                              " (expected e.g. 'Raw Data (450)')")
+        return int(numbers[0].group(1)), extra
+    if len(parts) == 2:
+        extra = {"excitation": parts[0], "emission": parts[1]}
+    if parts and numbers[-1] is not None:
+        return int(numbers[-1].group(1)), extra
+    return None, extra
+
+
+def _kinetic(blocks: list[Block]) -> None:
+    raws = [b for b in blocks if b.kind == "raw"]
+    counts = Counter(b.label.lower() for b in raws)
+    timed = [b for b in raws if b.time is not None]
+    label, cycles = counts.most_common(1)[0] if counts else ("", 0)
+    if cycles > 1 or timed:
+        first = next(b for b in raws if b.label.lower() == label)
+        cycles = max(cycles, 1)
+        raise PlateError(f"{FORMAT_NAME} kinetic read with {cycles} cycles of {first.label!r}"
+                         f": an endpoint ELISA needs one read per wavelength", file=first.section.path,
+                         where=first.where())
+
+
+def _content(text: str) -> tuple[str, str] | None:
+    for pattern, role in _CONTENT:
+        match = pattern.match(" ".join(text.split()))
+        if match:
+            return role, match.group(1).upper()
+    return None
+
+
+def _layout(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[str, object]]:
+    content = next((b for b in blocks if b.kind == "layout"), None)
+    if content is None:
+        return {}
+    conc_block = next((b for b in blocks if b.kind == "conc"), None)
+    dil_block = next((b for b in blocks if b.kind == "dilution"), None)
+    conc = conc_block.numbers() if conc_block is not None else None
+    dil = dil_block.numbers() if dil_block is not None else None
+    if conc_block is not None:
+        unit = re.search(r"(?:\bin\s+|\[)\s*([^\]\s][^\]]*?)\s*\]?$", conc_block.label)
+        if unit:
+            meta["conc_unit"] = unit.group(1)
+    layout: dict[str, dict[str, object]] = {}
+    unknown: list[str] = []
+    for r, row in enumerate(content.text):
+        for c, text in enumerate(row):
+            if not text:
+                continue
+            found = _content(text)
+            if found is None:
+                unknown.append(f"{format_well(r, c)} {text!r}")
+                continue
+            role, code = found
+            fields: dict[str, object] = {"role": role}
+            if role == "standard":
+                if conc is not None and math.isfinite(conc[r, c]) and conc[r, c] >= 0:
+                    fields["conc"] = float(conc[r, c])
+            elif role in ("sample", "control"):
+                fields["sample"] = code
+                if dil is not None and math.isfinite(dil[r, c]) and dil[r, c] > 0:
+                    fields["dilution"] = float(dil[r, c])
+            layout[format_well(r, c)] = fields
+    if unknown:
+        meta["layout_unmapped"] = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+    return layout
+
+
+def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
+           notes: list[str]) -> PlateRead:
+    meta = _metadata(header, mode)
+    raws = [b for b in blocks if b.kind == "raw"]
+    first = raws[0]
+    for b in raws[1:]:
+        if b.shape != first.shape:
+            raise b.error(f"{b.label!r} is a {b.shape[0] * b.shape[1]}-well grid but"
+                          f" {first.label!r} has {first.shape[0] * first.shape[1]} wells")
+    waves, ods, sats = [], [], []
+    seen: dict[int | None, Block] = {}
+    for b in raws:
+        nm, extra = _wavelength(b, meta["read_mode"])
+        if nm in seen:
+            raise b.error(f"a second raw read at {nm} nm ({b.label!r} and"
+                          f" {seen[nm].label!r}): expected one read per wavelength")
+        seen[nm] = b
+        meta.update(extra)
+        od, sat = b.values()
+        waves.append(nm)
+        ods.append(od)
+        sats.append(sat)
+    derived: dict[str, np.ndarray] = {}
+    for b in blocks:
+        if b.kind == "derived" and b.shape == first.shape:
+            name, k = b.label, 2
+            while name in derived:
+                name, k = f"{b.label} ({k})", k + 1
+            derived[name] = b.numbers()
+    for note in notes:
+        match = re.match(r"^(?:plate|microplate name)\s*:\s*(.+)$", note, re.IGNORECASE)
+        if match:
+            meta.setdefault("microplate", match.group(1).strip())
+    meta["first_line" if first.section.sheet is None else "sheet"] = (
+        str(first.start + 1) if first.section.sheet is None else first.section.sheet)
+    layout = _layout(blocks, meta)
+    name = meta.get("barcode") or meta.get("plate_name")
+    return PlateRead(name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
+
+
+def _unique_names(plates: list[PlateRead]) -> tuple[PlateRead, ...]:
+    counts = Counter(p.name for p in plates if p.name)
+    out = []
+    for k, p in enumerate(plates, start=1):
+        if p.name and counts[p.name] > 1:
+            p = PlateRead(f"{p.name} #{k}", p.wavelengths, p.od, p.saturated, p.metadata,
+                          p.layout, p.derived)
+        out.append(p)
+    return tuple(out)
+
+
+def _no_data(path: Path, where: str) -> PlateError:
+    return PlateError(f"{FORMAT_NAME}: no 'Raw Data (…)' plate grid or table found (expected a"
+                      " label such as 'Raw Data (450)' followed by a grid ',1,2,…,12' and rows"
+                      " A…H)", file=path, where=where)
+
+
+# ------------------------------------------------------------------ text exports
+
+def _split_rows(text: str, path: Path) -> list[list[str]]:
+    lines = text.split("\n")
+    head = next((line for line in lines if line.strip()), "")
+    delimiter = ","
+    for d in (",", ";", "\t"):
+        if d in head and any(re.match(r"^\s*\"?\s*(path|test)", c, re.IGNORECASE)
+                             for c in head.split(d)[1:]):
+            delimiter = d
+            break
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error as exc:
+            raise PlateError(f"{FORMAT_NAME}: cannot split the line into cells ({exc})",
+                             file=path, where=f"line {number}") from None
+        cells = [c.strip() for c in cells]
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.append(cells)
+    return rows
+
+
+def read(text: str, path: Path) -> tuple[PlateRead, ...]:
+    path = Path(path)
+    rows = _split_rows(text, path)
+    starts = [i for i, r in enumerate(rows) if r and _USER.match(r[0])] or [0]
+    starts[0] = 0
+    plates = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(rows)
+        sec = Section(rows, path, None, start, end)
+        header, mode = _header(sec)
+        blocks = find_blocks(sec)
+        _kinetic(blocks)
+        if not any(b.kind == "raw" for b in blocks):
+            raise _no_data(path, f"lines {start + 1}-{end}")
+        notes = [n for b in blocks for n in b.notes]
+        plates.append(_plate(blocks, header, mode, notes))
+    return _unique_names(plates)
+
+
+# ------------------------------------------------------------------ Excel exports
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value).strip()
+
+
+def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
+    path = Path(path)
+    groups: dict[tuple, list[tuple[Section, dict[str, str], str | None, list[Block]]]] = {}
+    for name, raw_rows in book.sheets.items():
+        if not _sheet_is_bmg(raw_rows):
+            continue
+        rows = [[_cell_text(v) for v in row] for row in raw_rows]
+        for row in rows:
+            while row and not row[-1]:
+                row.pop()
+        sec = Section(rows, path, name)
+        header, mode = _header(sec)
+        key = tuple(header.get(k, "") for k in ("testid", "testrunno", "testname", "date", "time",
+                                                 "id1", "id2", "id3"))
+        groups.setdefault(key, []).append((sec, header, mode, find_blocks(sec)))
+    if not groups:
+        raise PlateError(f"{FORMAT_NAME}: no sheet starts with the 'User:' / 'Test ID:' header",
+                         file=path)
+    plates = []
+    for sheets in groups.values():
+        every = [b for _, _, _, blocks in sheets for b in blocks]
+        for _, _, _, blocks in sheets:
+            _kinetic(blocks)
+        grids = [b for b in every if b.origin == "grid"]
+        chosen = grids if any(b.kind == "raw" for b in grids) else \
+            [b for b in every if b.origin == "table"]
+        if not any(b.kind == "raw" for b in chosen):
+            continue
+        notes = [n for b in every for n in b.notes]
+        for sec, _, _, _ in sheets:
+            for r in range(len(sec.rows)):
+                if sec.cell(r, 0).lower().startswith("microplate name") and sec.cell(r, 1):
+                    notes.append(f"microplate name: {sec.cell(r, 1)}")
+        _, header, mode, _ = next(s for s in sheets if s[0] is chosen[0].section)
+        mode = mode or next((m for _, _, m, _ in sheets if m), None)
+        plates.append(_plate(chosen, header, mode, notes))
+    if not plates:
+        raise _no_data(path, "every sheet")
+    return _unique_names(plates)
