@@ -137,6 +137,10 @@ def _read_grid(sheet: Sheet, i: int, block: _Block | None, text: bool
             raise sheet.error(f"row {ROW_LETTERS[r]} is missing from the grid at {sheet.where(i)}"
                               f" ({found} after {got}), expected rows "
                               f"A-{ROW_LETTERS[expected - 1]}", k)
+        if sheet.sheet is None and k == len(sheet.rows) - 1 and len(cells) - 1 < width:
+            raise sheet.error(f"the file ends inside row {ROW_LETTERS[r]} of the grid at "
+                              f"{sheet.where(i)} (truncated?): {len(cells) - 1} of {width} "
+                              "values", k)
         raw.append(cells[1:1 + width])
         for c, value in enumerate(cells[1:]):
             if c >= width:
