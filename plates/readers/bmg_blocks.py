@@ -217,10 +217,15 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
         if not row or row[0].upper() != letter:
             got = f"rows A-{ROW_LETTERS[r - 1]}" if r > 1 else "row A" if r else "no rows"
             if k >= sec.end or not any(row):
-                ends = "the file ends" if k >= len(sec.rows) else "the grid ends"
+                rest = sec.rows[k:]
+                ends = "the file ends" if not any(any(x) for x in rest) else "the grid ends"
                 raise sec.error(f"row {letter} of {label!r} is missing: {ends} after {got}"
                                 f" (grid header at {sec.where(i)}), expected rows A-{last}",
                                 min(k, len(sec.rows) - 1))
+            if _row_letter(row[0]) and ROW_LETTERS.index(row[0].upper()) > r:
+                raise sec.error(f"row {letter} of {label!r} is missing: found row"
+                                f" {row[0].upper()} after {got}, expected rows A-{last} in"
+                                " order", k, 0)
             raise sec.error(f"expected the row label {letter} in {label!r} (rows A-{last} in"
                             f" order), found {row[0]!r}", k, 0)
         values = row[1:1 + width]
