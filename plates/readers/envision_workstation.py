@@ -25,7 +25,7 @@ from .envision_common import (RawGrid, date_order, err, footer_value, header_wid
 
 _TITLES = ("results for", "calculated results", "signal for", "saturated for",
            "measurement time", "crosstalk", "normalized", "ratio")
-_FOOTER = "basic assay information"
+_FOOTER = ("basic assay information", "protocol information")
 
 
 def delimiter(text: str) -> str | None:
@@ -188,7 +188,13 @@ def _blocks(rows: list[list[str]], path: Path, shape: tuple[int, int] | None
     if not blocks[-1].grids:
         raise err(path, f"the file ends before the grid of the plate block at line"
                   f" {blocks[-1].line}: the export is truncated", n)
-    return blocks, n  # no footer at the end (assay information placed at the beginning)
+    if not any(c and c[0].strip().lower().startswith(_FOOTER) for c in rows[:blocks[0].line]):
+        # the assay information goes to the end of the file unless the protocol places it at
+        # the beginning: without it anywhere, plates after the last one read may be lost
+        raise err(path, "the file ends after the last plate grid without the 'Basic assay"
+                  " information' footer: the export is truncated (or was written without basic"
+                  " assay information)", n)
+    return blocks, n  # assay information placed at the beginning of the file
 
 
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:

@@ -386,3 +386,22 @@ def test_random_bytes_raise_only_assay_errors(data):
                                                    " Results for SAT")), max_size=600))
 def test_random_text_raise_only_assay_errors(text):
     _read_all_ways(("Plate information \r\nPlate,Repeat,Barcode,\r\n" + text).encode())
+
+
+def test_truncated_after_a_complete_grid(tmp_path):
+    """A file cut between plates must not silently lose the plates after the cut."""
+    text = shared(EXPECTED[0][0]).read_bytes()
+    cut = text.index(b"Plate information", 100)   # the start of the second plate block
+    path = tmp_path / "cut.csv"
+    path.write_bytes(text[:cut])
+    with pytest.raises(PlateError, match="truncated"):
+        read_export(path)
+
+
+def test_assay_information_at_the_beginning(tmp_path):
+    lines = _lines("fkn_clean_envision.csv")
+    k = next(i for i, line in enumerate(lines) if line.startswith("Basic assay"))
+    end = next(i for i in range(k, len(lines)) if lines[i].startswith("Protocol information"))
+    moved = lines[k:end] + lines[:k] + lines[end:]
+    (plate,) = read_export(_write(tmp_path, moved)).plates
+    assert plate.metadata["protocol"] == "ELISA A450" and plate.od[0].shape == (8, 12)
