@@ -103,9 +103,6 @@ class Blocks:
     temperatures: list[str]
 
 
-_HEADER_KEYS = ("Software Version", "Experiment File Path:", "Protocol File Path:",
-                "Plate Number", "Date", "Time", "Reader Type:", "Reader Serial Number:",
-                "Reading Type")
 _MODES = {"absorbance": "absorbance", "fluorescence": "fluorescence",
           "luminescence": "luminescence", "alpha": "alpha"}
 _MODE_LINE = re.compile(r"^(Absorbance|Fluorescence|Luminescence|Alpha)\s+(.+)$", re.IGNORECASE)
@@ -404,6 +401,3 @@ def split_plates(rows: Rows) -> list[Rows]:
     starts.append(len(rows.cells))
     return [Rows(rows.cells[a:b], rows.index[a:b], rows.where, rows.path)
             for a, b in zip(starts, starts[1:])]
-
-
-HEADER_KEYS = _HEADER_KEYS
