@@ -219,7 +219,8 @@ def header_width(cells: list[str]) -> int | None:
 def _check_beyond(cells: list[str], n_cols: int, path: Path, line: int, offset: int) -> None:
     for c in range(n_cols + offset, len(cells)):
         if cells[c].strip():
-            raise PlateError(f"a value beyond the plate's {n_cols} columns, found {cells[c].strip()!r}"
+            found = cells[c].strip()
+            raise PlateError(f"a value beyond the plate's {n_cols} columns, found {found!r}"
                              f" (expected an empty cell or nothing) ({NAME})", file=path,
                              where=f"line {line}, column {c + 1}")
 

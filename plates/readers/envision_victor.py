@@ -151,7 +151,8 @@ def read_x3(text: str, path: Path) -> tuple[PlateRead, ...]:
         raise err(path, "no well lines after the Plate/Repeat/Well/Type header (VICTOR list"
                   " export)", start + 1)
     meta: dict[str, str] = {"instrument": "VICTOR", "software": "Wallac workstation"}
-    for key, name in (("Protocol name", "protocol"), ("Instrument serial number", "instrument_serial"),
+    for key, name in (("Protocol name", "protocol"),
+                      ("Instrument serial number", "instrument_serial"),
                       ("Name of the plate type", "plate_type"), ("Assay ID", "assay_id")):
         if footer.get(key) and footer[key] not in ("XXX", "N/A"):
             meta[name] = footer[key]

@@ -131,7 +131,8 @@ def _wavelength(block: _Block, title: str, mode: str, groups: dict[str, dict[str
     if mode == "fluorescence":
         if second:
             return via_filter(props.get("2nd ems. filter", ""))
-        return nm_in(props.get("Emission wavelength", "")) or via_filter(props.get("Ems. filter", ""))
+        return (nm_in(props.get("Emission wavelength", ""))
+                or via_filter(props.get("Ems. filter", "")))
     return None
 
 
