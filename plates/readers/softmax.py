@@ -100,7 +100,11 @@ def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
         if kind not in ("Plate", "Group", "Note"):
             raise _err(path, i + 1, f"expected block {len(blocks) + 1} of {declared} to start"
                        f" with 'Plate:', 'Group:' or 'Note:', found {lines[i].strip()[:40]!r}")
+        i += 1
         while i < len(lines) and lines[i].strip() != "~End":
+            if kind != "Note" and lines[i].startswith(("Plate:\t", "Group:")):
+                raise _err(path, i + 1, f"a new block starts inside block {len(blocks) + 1}"
+                           f" ({kind}, from line {start + 1}): expected a line '~End' before it")
             i += 1
         if i >= len(lines):
             raise _err(path, len(lines), f"the file ends inside block {len(blocks) + 1} of"
@@ -230,15 +234,17 @@ def _header(block: Block, path: Path) -> _Header:
     except ValueError:
         raise _err(path, line, f"plate {name!r}: expected the plate size 96 or 384 in the"
                    f" 19th field, found {f[18 + shift]!r}") from None
-    first_row, n_rows = 1, plate_rows
-    if mode == "absorbance":
-        first_row, n_rows = _int(f[19]) or 1, _int(f[20]) or plate_rows
+    # first row and number of rows: fields 20-21 (absorbance), 29-30 (luminescence), 30-31
+    # (fluorescence, which also has the excitation wavelengths in field 21)
+    at = {"absorbance": 19, "luminescence": 28, "fluorescence": 29}[mode]
+    first_row, n_rows = _int(f[at]) or 1, _int(f[at + 1]) or plate_rows
     if first_col is None or n_cols is None or first_col < 1 or n_cols < 1 or \
             first_col + n_cols - 1 > plate_cols or first_row < 1 or \
             first_row + n_rows - 1 > plate_rows:
         raise _err(path, line, f"plate {name!r}: the columns/rows read ({f[16 + shift]!r},"
                    f" {f[17 + shift]!r}) do not fit a {n_wells}-well plate")
     metadata = {"software": _NAME, "plate_name": name, "read_mode": mode,
+                **({"excitation_nm": f[20]} if mode == "fluorescence" and f[20] else {}),
                 "export_format": f[3], "export_version": f[2], "read_type": kind,
                 "data_type": data_type.lower()}
     return _Header(name, f[3], kind, mode, tuple(waves), first_col, n_cols, first_row, n_rows,

@@ -371,8 +371,19 @@ def test_text_where_an_od_must_be(tmp_path):
 
 def test_missing_blocks_line(tmp_path):
     text = _elisatools_text()
+    path = _write(tmp_path, text.split("\n", 1)[1])
+    assert sniff_format(path.read_bytes(), path) == "softmax"  # by its Plate: header
     with pytest.raises(PlateError, match="expected '##BLOCKS= N' on the first line"):
-        read_export(_write(tmp_path, text.split("\n", 1)[1]), fmt="softmax")
+        read_export(path)
+
+
+def test_missing_end_line(tmp_path):
+    lines = _elisatools_text().split("\n")
+    assert lines[7].startswith("~End")
+    del lines[7]
+    with pytest.raises(PlateError, match=r"line 8: a new block starts inside block 1 \(Plate,"
+                       r" from line 2\): expected a line '~End' before it"):
+        read_export(_write(tmp_path, "\n".join(lines)))
 
 
 # ---------------------------------------------------------------- property tests
