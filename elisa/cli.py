@@ -53,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", metavar="DIR",
                      help="output folder (default: results/)")
     store = run.add_mutually_exclusive_group()
-    store.add_argument("--db", metavar="PATH", help=f"run-history store; {NO_STORE_NOTE}")
-    store.add_argument("--no-db", action="store_true", help=f"do not store; {NO_STORE_NOTE}")
+    store.add_argument("--db", metavar="PATH",
+                       help="run-history store (default ./elisa.sqlite): the exports, versions, "
+                       "QC outcomes and an audit log are kept there")
+    store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
+    run.add_argument("--user", help="user name for the audit log (default: login name)")
 
     inspect = sub.add_parser("inspect", help="show what an export contains",
                              description="Show an export's format, plates, wavelengths and a "
@@ -63,7 +66,44 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
     inspect.add_argument("--layout-toml", metavar="FILE",
                          help="write the layout the export carries as a wellmap file")
+    mask = sub.add_parser("mask", help="mask wells of a stored plate (or lift masks)",
+                          description="Record a mask with a reason on wells of a stored plate "
+                          "and re-process it as a new version; --undo lifts the masks.")
+    mask.add_argument("plate_id", metavar="PLATE_ID")
+    mask.add_argument("wells", nargs="+", metavar="WELL")
+    mask.add_argument("--reason", required=True, metavar="TEXT")
+    mask.add_argument("--undo", action="store_true", help="lift these wells' masks")
+    _store_options(mask)
+
+    review = sub.add_parser("review", help="accept or reject a stored run, with a reason")
+    review.add_argument("plate_id", metavar="PLATE_ID")
+    decision = review.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--accept", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    review.add_argument("--reason", required=True, metavar="TEXT")
+    _store_options(review)
+
+    qc = sub.add_parser("qc", help="QC across runs: inter-assay CV, Westgard rules, report",
+                        description="Judge the stored runs: inter-assay CV per analyte and "
+                        "control, Westgard rules on Levey-Jennings limits, and a report.")
+    qc.add_argument("--analyte", metavar="NAME")
+    qc.add_argument("--since", metavar="DATE", help="runs on or after this date (ISO 8601)")
+    qc.add_argument("--until", metavar="DATE", help="runs on or before this date (ISO 8601)")
+    qc.add_argument("--lot", metavar="LOT")
+    qc.add_argument("--last", type=int, metavar="N", help="the last N runs in scope")
+    qc.add_argument("--out", default="qc", metavar="DIR", help="output folder (default: qc/)")
+    qc.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
+    _store_options(qc)
+
+    audit = sub.add_parser("audit", help="print the audit log")
+    audit.add_argument("--plate", metavar="PLATE_ID")
+    _store_options(audit)
     return parser
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="store (default ./elisa.sqlite)")
+    parser.add_argument("--user", help="user name for the audit log (default: login name)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,8 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             from elisa.cli_run import run_command
             return run_command(args)
-        from elisa.cli_inspect import inspect_command
-        return inspect_command(args)
+        if args.command == "inspect":
+            from elisa.cli_inspect import inspect_command
+            return inspect_command(args)
+        from elisa import cli_store
+        return getattr(cli_store, f"{args.command}_command")(args)
     except (AssayError, UsageError) as exc:
         print(f"elisa: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

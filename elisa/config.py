@@ -59,6 +59,11 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
     except OSError as exc:
         raise ConfigError(f"cannot read the configuration file ({exc.strerror or exc})",
                           file=path) from None
+    return config_from_bytes(data, path)
+
+
+def config_from_bytes(data: bytes, path: Path) -> Config:
+    """Parse a configuration file's bytes (``path`` names it in errors and provenance)."""
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

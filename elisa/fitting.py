@@ -166,21 +166,33 @@ def _summarise(result, curve_model: LogisticModel, model: str, weighting: str, t
     fitted = logistic5(x, params["a"], params["b"], params["c"], params["d"], params["g"])
     resid = y - fitted
     sigma = float(np.sqrt(np.sum(w * resid ** 2) / (n - p)))
-    r_squared = float(1 - np.sum(resid ** 2) / np.sum((y - y.mean()) ** 2))
+    total = float(np.sum((y - y.mean()) ** 2))
+    r_squared = float(1 - np.sum(resid ** 2) / total) if total > 0 else float("nan")
     jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"],
                              params["g"])[:, :p]
     converged = bool(result.success) and all(np.isfinite(list(params.values())))
+    if not converged:
+        notes.insert(0, f"the optimiser stopped without converging: {result.message}")
+    span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
+    if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
+        converged = False
+        notes.insert(0, "the standards show no dose-response (the fitted asymptotes a and d "
+                        "coincide)")
     try:
         cov = sigma ** 2 * np.linalg.inv(jac.T @ (w[:, None] * jac))
     except np.linalg.LinAlgError:
         cov = np.full((p, p), np.nan)
-        notes.append("the parameters are not identified (singular information matrix)")
-    se_free = np.sqrt(np.clip(np.diag(cov), 0, None))
+    if converged and not (np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)):
+        # a numerically singular information matrix: the standards do not identify the curve,
+        # and clipped variances would report standard errors of zero
+        converged = False
+        cov = np.full((p, p), np.nan)
+        notes.append("the parameters are not identified by the standards (singular "
+                     "information matrix)")
+    se_free = np.sqrt(np.diag(cov))
     se = {"se_a": se_free[0], "se_b": se_free[1], "se_c": params["c"] * se_free[2],
           "se_d": se_free[3], "se_g": params["g"] * se_free[4] if p == 5 else float("nan")}
     at_bound = bounds.at_bound(v, names)
-    if not converged:
-        notes.insert(0, f"the optimiser stopped without converging: {result.message}")
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(model, weighting, theta, params, {k: float(s) for k, s in se.items()}, cov,

@@ -30,14 +30,21 @@ def render_outputs(results: Results) -> dict[str, bytes]:
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     """Write the eight outputs into ``out_dir`` (created if needed); returns their paths."""
-    out = Path(out_dir)
     files = render_outputs(results)   # render first: a failure here writes nothing at all
+    return write_files(files, out_dir, last="provenance.json")
+
+
+def write_files(files: dict[str, bytes], out_dir: str | Path, last: str | None = None
+                ) -> list[Path]:
+    """Write ``files`` into a staging folder inside ``out_dir``, then move each into place,
+    ``last`` at the end, so a failure before the move leaves the previous files as they were."""
+    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         for name, data in files.items():
             (staging / name).write_bytes(data)
-        ordered = [n for n in files if n != "provenance.json"] + ["provenance.json"]
+        ordered = [n for n in files if n != last] + ([last] if last in files else [])
         for name in ordered:
             os.replace(staging / name, out / name)
     finally:

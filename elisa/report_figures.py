@@ -97,7 +97,7 @@ def clean_svg(svg: str, prefix: str) -> str:
     return svg.strip()
 
 
-def _figure_svg(fig: Figure, prefix: str) -> str:
+def figure_svg(fig: Figure, prefix: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "elisa-report"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -193,7 +193,7 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
     ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best", framealpha=0.9)
-    return _figure_svg(fig, prefix)
+    return figure_svg(fig, prefix)
 
 
 def _parse_well(well: Any) -> tuple[int, int] | None:
