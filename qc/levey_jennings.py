@@ -52,9 +52,11 @@ class LJOutcome:
 
 
 def provisional_limits(expected: float, inter_limit_pct: float) -> LJLimits:
-    """Mean = ``expected``; SD = ``inter_limit_pct`` / 100 × ``expected`` (NaN expected gives NaN)."""
+    """Mean = ``expected``; SD = ``inter_limit_pct``/100 × ``expected`` (NaN expected: NaN)."""
     if not (np.isfinite(inter_limit_pct) and inter_limit_pct > 0):
-        raise QCError(f"the inter-assay CV limit must be a finite percentage > 0, got {inter_limit_pct}")
+        raise QCError(
+            f"the inter-assay CV limit must be a finite percentage > 0, got {inter_limit_pct}"
+        )
     mean = float(expected)
     return LJLimits(mean=mean, sd=abs(mean) * inter_limit_pct / 100.0, source=PROVISIONAL)
 

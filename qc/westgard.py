@@ -91,7 +91,7 @@ def rule_label(hit: RuleHit) -> str:
 
 
 def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
-    """Every rule hit on the z table (runs in order x controls in order); see the module docstring."""
+    """Every rule hit on the z table (runs x controls, both in order); see the module docstring."""
     names = [str(c) for c in controls]
     table = np.asarray(z, dtype=float)
     if table.ndim == 1 and len(names) == 1:

@@ -138,3 +138,63 @@ def test_lj_westgard_config_limits_and_no_baseline():
     assert out.z.shape == (10, 2)
     with pytest.raises(QCError):
         lj_westgard(means, np.ones(10, bool), ["L"] * 10, [40.0], 6.0, ["QC-low", "QC-high"])
+
+
+# ---- the 40-run fixture series (fixtures/series, written by fixtures/generate_series.py)
+
+SERIES = __import__("pathlib").Path(__file__).resolve().parents[2] / "fixtures" / "series"
+
+
+def _read_csv(name):
+    import csv
+
+    with (SERIES / name).open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_fixture_series_expected_rules_follow_from_its_run_means():
+    rows = _read_csv("controls.csv")
+    controls = ["QC-low", "QC-mid", "QC-high"]
+    means = np.full((40, 3), NAN)
+    z = np.full((40, 3), NAN)
+    for row in rows:
+        r, j = int(row["run"]) - 1, controls.index(row["control"])
+        means[r, j] = float(row["run_mean"])
+        z[r, j] = float(row["z"])
+    assert np.isfinite(means).all()
+    out = lj_westgard(means, np.ones(40, bool), ["FKN-2412B"] * 40, [40.0, 120.0, 250.0], 6.0,
+                      controls)
+    assert out.qualifies[:20].all()  # the baseline is runs 1-20
+    base = {row["control"]: row for row in _read_csv("lj_baseline.csv")}
+    for j, name in enumerate(controls):
+        lim = out.limits[j][0]
+        assert lim.source == "baseline" and {x.source for x in out.limits[j]} == {"baseline"}
+        assert lim.mean == pytest.approx(float(base[name]["mean"]), abs=2e-6)
+        assert lim.sd == pytest.approx(float(base[name]["sd"]), abs=2e-6)
+    assert np.allclose(out.z, z, atol=1e-4)
+    expected = [(int(r["run"]) - 1, r["rule"], r["controls"])
+                for r in _read_csv("expected_rules.csv")]
+    assert [(h.run, h.rule, "+".join(h.controls)) for h in out.hits] == expected
+    # the promises of fixtures/series/README.md
+    reject_runs = sorted({h.run + 1 for h in out.hits if h.reject})
+    assert reject_runs == [22, *range(27, 41)]
+    assert {rule_label(h) for h in out.hits if h.reject and h.run + 1 == 22} == {"1-3s:QC-high"}
+    assert {rule_label(h) for h in out.hits if h.reject and h.run + 1 == 27} == {"2of3-2s:QC-low"}
+    gaps = np.min(np.abs(out.z[..., None] - np.arange(-3.0, 4.0)), axis=-1)
+    assert gaps.min() > 0.3
+
+
+def test_fixture_series_inter_assay_table():
+    from qc.inter_assay import inter_assay_cv
+
+    rows = _read_csv("controls.csv")
+    for expected in _read_csv("inter_assay.csv"):
+        mine = [r for r in rows if r["control"] == expected["control"]]
+        ids = [r["plate_id"] for r in mine for _ in range(2)]
+        values = [float(r[k]) for r in mine for k in ("conc_well_1", "conc_well_2")]
+        out = inter_assay_cv(ids, values, 6.0)
+        assert out.n_runs == int(expected["n_runs"]) == 40
+        for name in ("cv_repeatability_pct", "cv_between_pct", "cv_total_pct",
+                     "cv_total_ci_low", "cv_total_ci_high"):
+            assert getattr(out, name) == pytest.approx(float(expected[name]), abs=2e-3), name
+        assert out.passed is (expected["passed"] == "true")
