@@ -200,7 +200,7 @@ def _kinetic(blocks: list[Block]) -> None:
     if cycles > 1 or timed:
         first = next(b for b in raws if b.label.lower() == label)
         cycles = max(cycles, 1)
-        raise PlateError(f"{FORMAT_NAME} kinetic read with {cycles} cycles of {first.label!r}"
+        raise PlateError(f"{FORMAT_NAME}: kinetic read with {cycles} cycles of {first.label!r}"
                          f": an endpoint ELISA needs one read per wavelength", file=first.section.path,
                          where=first.where())
 
