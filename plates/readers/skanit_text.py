@@ -48,6 +48,10 @@ def _grid(lines: list[str], start: int, path: Path, what: str) -> tuple[np.ndarr
     """Parse the row lines ``lines`` (the first at 1-based line ``start``)."""
     n_rows = len(lines)
     if n_rows not in _SHAPES:
+        if n_rows > 1 and len(lines[-1].split("\t")) < len(lines[0].split("\t")):
+            raise _err(path, start + n_rows - 1, f"{what}: the last grid line has"
+                       f" {len(lines[-1].split(chr(9))) - 1} TAB-separated fields, the first"
+                       f" {len(lines[0].split(chr(9))) - 1}: the file or line is cut short")
         raise _err(path, start + n_rows - 1 if n_rows else start,
                    f"{what}: found {n_rows} grid lines from line {start}, expected 8 (96-well"
                    " plate) or 16 (384-well plate) TAB-separated rows")
