@@ -173,7 +173,7 @@ def _metadata(header: dict[str, str], mode: str | None) -> dict[str, str]:
 # ------------------------------------------------------------------ one plate from its blocks
 
 def _wavelength(block: Block, read_mode: str) -> tuple[int | None, dict[str, str]]:
-    match = re.match(r"^raw\s*data\s*(?:\((.*)\))?\s*$", block.label, re.IGNORECASE)
+    match = re.match(r"^raw\s*data\s*(?:\(([^()]*)\))?", block.label, re.IGNORECASE)
     inner = (match.group(1) or "") if match else ""
     parts = [p.strip() for p in inner.split("/")] if inner.strip() else []
     numbers = [re.match(r"^(\d{3,4})(?:\s*-\s*\d+)?(?:\s+\S+)?$", p) for p in parts]
@@ -192,17 +192,21 @@ def _wavelength(block: Block, read_mode: str) -> tuple[int | None, dict[str, str
     return None, extra
 
 
+def _read_key(label: str) -> str:
+    """``Raw Data (450)`` for ``Raw Data (450) 3`` / ``Raw Data (450), cycle 3``: one read."""
+    return re.sub(r"\)[^()]*$", ")", label.lower())
+
+
 def _kinetic(blocks: list[Block]) -> None:
+    """Refuse a raw data set repeated per cycle (MARS "All Cycles" tables, repeated grids)."""
     raws = [b for b in blocks if b.kind == "raw"]
-    counts = Counter(b.label.lower() for b in raws)
-    timed = [b for b in raws if b.time is not None]
+    counts = Counter(_read_key(b.label) for b in raws)
     label, cycles = counts.most_common(1)[0] if counts else ("", 0)
-    if cycles > 1 or timed:
-        first = next(b for b in raws if b.label.lower() == label)
-        cycles = max(cycles, 1)
-        raise PlateError(f"{FORMAT_NAME}: kinetic read with {cycles} cycles of {first.label!r}"
-                         f": an endpoint ELISA needs one read per wavelength", file=first.section.path,
-                         where=first.where())
+    if cycles > 1:
+        first = next(b for b in raws if _read_key(b.label) == label)
+        raise PlateError(f"{FORMAT_NAME}: kinetic read with {cycles} cycles of {first.label!r}:"
+                         " an endpoint ELISA needs one read per wavelength",
+                         file=first.section.path, where=first.where())
 
 
 def _content(text: str) -> tuple[str, str] | None:

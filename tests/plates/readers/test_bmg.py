@@ -117,8 +117,9 @@ def test_pherastar_values_and_metadata():
     assert well(plate, "B9", 450) == 0.1       # B,...,0.094,0.1,0.087,...
     assert not plate.saturated.any() and np.isfinite(plate.od).all()
     meta = plate.metadata
-    assert plate.name == "20260618 dsRNA _PLATE_01_18Jun26"   # ID1: 20260618 dsRNA _PLATE_01_18Jun26,
-    assert meta["instrument"] == "PHERAstar"                   # Path: C:\...\BMG\PHERAstar\User\Data
+    # ID1: 20260618 dsRNA _PLATE_01_18Jun26,
+    assert plate.name == "20260618 dsRNA _PLATE_01_18Jun26"
+    assert meta["instrument"] == "PHERAstar"       # Path: C:\...\BMG\PHERAstar\User\Data
     assert meta["protocol"] == "dsRNA ELISA"                   # Test name: dsRNA ELISA
     assert meta["read_time"] == "2026-06-18T15:56:48"          # Date: 6/18/2026,Time: 3:56:48 PM
     assert meta["read_mode"] == "absorbance"                   # Absorbance
@@ -259,8 +260,9 @@ def test_semicolons_and_decimal_commas(tmp_path):
     assert well(plate, "C3") == 0.5 and plate.metadata["test_run"] == "7"
 
 
-def test_repeated_raw_data_is_kinetic(tmp_path):
-    text = HEAD + "".join(grid("Raw Data (450)", plain()) for _ in range(3))
+@pytest.mark.parametrize("label", ["Raw Data (450)", "Raw Data (450) {k}"])
+def test_repeated_raw_data_is_kinetic(tmp_path, label):
+    text = HEAD + "".join(grid(label.format(k=k), plain()) for k in range(1, 4))
     with pytest.raises(PlateError, match="kinetic read with 3 cycles"):
         read_export(write(tmp_path, text))
 
