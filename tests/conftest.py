@@ -104,7 +104,8 @@ def plate_outputs(tmp_path_factory):
             export, layout = plate_paths(name)
             work = tmp_path_factory.mktemp(f"run_{name}")
             out_dir = work / "results"
-            result = run_elisa(["run", export, "--layout", layout, "--out", out_dir], work)
+            result = run_elisa(["run", export, "--layout", layout, "--out", out_dir, "--no-db"],
+                               work)
             cache[name] = PlateRun(name, result, out_dir)
         return cache[name]
 

@@ -224,3 +224,4 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         PlateRead(g.label or None, (None,), g.od[None], g.saturated[None],
                   {"first_line": str(g.line)})
         for g in grids)
+from plates.readers.grid_workbook import read_workbook, sniff_workbook  # noqa: E402,F401  (xlsx grids)

@@ -262,28 +262,36 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_default_out_is_results_folder(tmp_path, fixture_plate, run_cli):
+def test_default_out_is_results_folder_and_default_store(tmp_path, fixture_plate, run_cli):
     export, layout = fixture_plate(BASE)
     result = run_cli(["run", export, "--layout", layout], cwd=tmp_path)
     assert result.code == 0, result.err
     assert (tmp_path / "results" / "samples.csv").is_file()
-    assert not (tmp_path / "elisa.sqlite").exists(), "the help says nothing is stored"
+    assert (tmp_path / "elisa.sqlite").is_file(), "the default store is ./elisa.sqlite"
 
 
-@pytest.mark.parametrize("store", (["--db", "store.sqlite"], ["--no-db"]))
-def test_db_options_accepted_and_nothing_stored(store, tmp_path, fixture_plate, run_cli):
+@pytest.mark.parametrize("store, files", ((["--db", "store.sqlite"], ["o", "store.sqlite"]),
+                                          (["--no-db"], ["o"])))
+def test_db_options(store, files, tmp_path, fixture_plate, run_cli):
     export, layout = fixture_plate(BASE)
     result = run_cli(["run", export, "--layout", layout, "--out", "o", *store], cwd=tmp_path)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
 
 
-def test_run_help_says_nothing_is_stored(run_cli):
+def test_bad_input_creates_no_store(tmp_path, run_cli):
+    result = run_cli(["run", tmp_path / "absent.csv", "--layout", tmp_path / "absent.toml"],
+                     cwd=tmp_path)
+    assert result.code == 2
+    assert not (tmp_path / "elisa.sqlite").exists()
+
+
+def test_run_help_describes_the_store(run_cli):
     result = run_cli(["run", "--help"])
     assert result.code == 0
     text = " ".join(result.out.split())
     assert "--db" in text and "--no-db" in text
-    assert re.search(r"nothing is stored|not stored|no store", text, re.IGNORECASE), text
+    assert "elisa.sqlite" in text and "audit log" in text
 
 
 def test_inspect_prints_format_and_wavelengths(fixture_plate, run_cli):
