@@ -23,7 +23,6 @@ per cycle, or a time column) are refused.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import math
 import re
 from collections import Counter
@@ -33,19 +32,14 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.readers.bmg_blocks import (FORMAT_NAME, Block, Section, find_blocks, is_mode_row)
+from plates.readers.bmg_blocks import FORMAT_NAME, Block, Section, find_blocks
+from plates.readers.bmg_header import HEADER_ROWS, USER, header_of, metadata
 from plates.wells import format_well
 
 FORMAT = "bmg"
 
-_KEY = re.compile(r"^\s*(user|path|test\s*run\s*no\.?|test\s*name|test\s*id|date|time|"
-                  r"id\s*\d|barcode)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
-_USER = re.compile(r"^\s*\"?\s*user\s*:", re.IGNORECASE)
 _TEST = re.compile(r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
                    re.IGNORECASE | re.MULTILINE)
-_INSTRUMENTS = ("PHERAstar", "CLARIOstar", "FLUOstar", "POLARstar", "SPECTROstar", "LUMIstar",
-                "NEPHELOstar", "VANTAstar", "NOVOstar", "Omega", "Galaxy")
-_DATE_LIKE = re.compile(r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 _CONTENT = (
     (re.compile(r"^(?:standard\s*)?(S\d*)$", re.IGNORECASE), "standard"),
     (re.compile(r"^(?:sample\s*)?(X\d*)$", re.IGNORECASE), "sample"),
@@ -53,7 +47,6 @@ _CONTENT = (
     (re.compile(r"^(?:(?:positive|negative)?\s*control\s*)?([CNP]\d*)$", re.IGNORECASE),
      "control"),
 )
-_HEADER_ROWS = 16
 
 
 # ------------------------------------------------------------------ sniffing
@@ -62,112 +55,17 @@ def sniff(text: str) -> bool:
     """The first non-blank line starts with ``User:`` and a ``Test name:``/``Test run no.:``/
     ``Test ID:`` cell follows within the first lines."""
     lines = [line for line in text.split("\n", 40)[:40] if line.strip(" ,;\t\"")]
-    return bool(lines) and bool(_USER.match(lines[0])) and bool(_TEST.search("\n".join(lines[:8])))
+    return bool(lines) and bool(USER.match(lines[0])) and bool(_TEST.search("\n".join(lines[:8])))
 
 
 def _sheet_is_bmg(rows) -> bool:
-    firsts = [str(r[0]).strip() if r and r[0] is not None else "" for r in rows[:_HEADER_ROWS]]
-    return any(_USER.match(t) for t in firsts) and any(
+    firsts = [str(r[0]).strip() if r and r[0] is not None else "" for r in rows[:HEADER_ROWS]]
+    return any(USER.match(t) for t in firsts) and any(
         re.match(r"^test\s*(id|name|run\s*no\.?)\s*:", t, re.IGNORECASE) for t in firsts)
 
 
 def sniff_workbook(book) -> bool:
     return any(_sheet_is_bmg(rows) for rows in book.sheets.values())
-
-
-# ------------------------------------------------------------------ header
-
-def _header(sec: Section) -> tuple[dict[str, str], str | None]:
-    """The ``key: value`` cells and the measurement line at the top of a section."""
-    found: dict[str, str] = {}
-    mode = None
-    for r in range(sec.first, min(sec.end, sec.first + _HEADER_ROWS)):
-        cells = sec.rows[r]
-        if mode is None and is_mode_row(cells):
-            mode = next(c for c in cells if c)
-            continue
-        key = None
-        for cell in cells:
-            match = _KEY.match(cell)
-            if match:
-                key = re.sub(r"[\s.]", "", match.group(1).lower())
-                found.setdefault(key, match.group(2).strip())
-            elif key is not None and cell:
-                found[key] = f"{found[key]},{cell}"    # a value that held the delimiter
-    return found, mode
-
-
-def _read_mode(mode: str | None) -> str:
-    text = (mode or "absorbance").lower()
-    if text.startswith("absorb"):
-        return "absorbance"
-    if text.startswith(("lumin", "alpha", "bret")):
-        return "luminescence"
-    return "fluorescence"
-
-
-def _iso_time(date: str, time: str) -> str | None:
-    """ISO 8601 from BMG's locale-dependent date and time; None when the order of day and
-    month cannot be told (e.g. 03/04/2016 with a 24-hour clock)."""
-    d = re.match(r"^(\d{1,4})([./-])(\d{1,2})\2(\d{1,4})$", date.strip())
-    t = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?$", time.strip())
-    if not d or not t:
-        return None
-    a, sep, b, c = int(d.group(1)), d.group(2), int(d.group(3)), int(d.group(4))
-    hour, minute, second = int(t.group(1)), int(t.group(2)), int(t.group(3) or 0)
-    ampm = t.group(4)
-    if len(d.group(1)) == 4:
-        year, month, day = a, b, c
-    else:
-        year = c + 2000 if len(d.group(4)) == 2 else c
-        if a > 12 and b <= 12:
-            day, month = a, b
-        elif b > 12 and a <= 12:
-            month, day = a, b
-        elif a == b:
-            day = month = a
-        elif ampm:
-            month, day = a, b          # a 12-hour clock: US locale, month first
-        elif sep == ".":
-            day, month = a, b          # dotted dates are day first (de, fr-CH, ru ...)
-        else:
-            return None
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if ampm[0].lower() == "p" else 0)
-    try:
-        return dt.datetime(year, month, day, hour, minute, second).isoformat()
-    except ValueError:
-        return None
-
-
-def _metadata(header: dict[str, str], mode: str | None) -> dict[str, str]:
-    meta = {"vendor": FORMAT_NAME, "read_mode": _read_mode(mode)}
-    if mode:
-        meta["measurement"] = mode
-    path = header.get("path", "")
-    segments = [s.strip() for s in re.split(r"[\\/]", path) if s.strip()]
-    for segment in segments:
-        hit = next((name for name in _INSTRUMENTS if segment.lower() == name.lower()), None)
-        if hit and "instrument" not in meta:
-            meta["instrument"] = hit
-        if segment.lower() in ("smart control", "mars"):
-            meta["software"] = "SMART Control" if segment.lower() != "mars" else "MARS"
-    names = {"user": "user", "testrunno": "test_run", "testid": "test_id",
-             "testname": "protocol", "date": "date", "time": "time", "id1": "id1", "id2": "id2",
-             "id3": "id3", "barcode": "barcode"}
-    for key, name in names.items():
-        if header.get(key):
-            meta[name] = header[key]
-    read_time = _iso_time(header.get("date", ""), header.get("time", ""))
-    if read_time:
-        meta["read_time"] = read_time
-    plate = next((header[k] for k in ("id1", "id2", "id3")
-                  if header.get(k) and not _DATE_LIKE.match(header[k])), None)
-    if plate:
-        meta["plate_name"] = plate
-    return meta
 
 
 # ------------------------------------------------------------------ one plate from its blocks
@@ -256,7 +154,7 @@ def _layout(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[str, ob
 
 def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
            notes: list[str]) -> PlateRead:
-    meta = _metadata(header, mode)
+    meta = metadata(header, mode)
     raws = [b for b in blocks if b.kind == "raw"]
     first = raws[0]
     for b in raws[1:]:
@@ -339,13 +237,13 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     path = Path(path)
     rows = _split_rows(text, path)
-    starts = [i for i, r in enumerate(rows) if r and _USER.match(r[0])] or [0]
+    starts = [i for i, r in enumerate(rows) if r and USER.match(r[0])] or [0]
     starts[0] = 0
     plates = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(rows)
         sec = Section(rows, path, None, start, end)
-        header, mode = _header(sec)
+        header, mode = header_of(sec)
         blocks = find_blocks(sec)
         _kinetic(blocks)
         if not any(b.kind == "raw" for b in blocks):
@@ -380,7 +278,7 @@ def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
             while row and not row[-1]:
                 row.pop()
         sec = Section(rows, path, name)
-        header, mode = _header(sec)
+        header, mode = header_of(sec)
         key = tuple(header.get(k, "") for k in ("testid", "testrunno", "testname", "date", "time",
                                                  "id1", "id2", "id3"))
         groups.setdefault(key, []).append((sec, header, mode, find_blocks(sec)))
