@@ -17,7 +17,7 @@ from plates.wells import row_labels
 def _cell(value: float, saturated: bool) -> str:
     if saturated:
         return "OVER"
-    return "." if np.isnan(value) else f"{value:.3f}"
+    return "." if np.isnan(value) else f"{value:.4g}"
 
 
 def inspect_command(args: argparse.Namespace) -> int:
@@ -35,10 +35,10 @@ def inspect_command(args: argparse.Namespace) -> int:
             print(f"  {key}: {value}")
         for w_index, wavelength in enumerate(plate.wavelengths):
             print(f"  read {'unlabelled' if wavelength is None else f'{wavelength} nm'}:")
-            header = "".join(f"{c:>7}" for c in range(1, plate.n_cols + 1))
+            header = "".join(f"{c:>9}" for c in range(1, plate.n_cols + 1))
             print(f"     {header}")
             for r, label in enumerate(row_labels(plate.n_rows)):
-                cells = "".join(f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>7}"
+                cells = "".join(f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>9}"
                                 for c in range(plate.n_cols))
                 print(f"  {label}  {cells}")
     carried = [p for p in export.plates if p.layout]

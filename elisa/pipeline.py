@@ -135,7 +135,9 @@ def _carried_layout(export: ExportFile, read: PlateRead) -> PlateLayout:
     if not read.layout:
         raise ElisaError(f"this {export.format} export carries no layout for plate "
                          f"{read.name or '(unnamed)'}: give --layout FILE", file=export.path)
-    return carried_layout(read.layout, export.path, read.n_rows, read.n_cols)
+    unit = read.metadata.get("conc_unit")
+    return carried_layout(read.layout, export.path, read.n_rows, read.n_cols,
+                          {"unit": unit} if unit else None)
 
 
 def _plate_id(export: ExportFile, read: PlateRead, lay: PlateLayout, index: int) -> str:

@@ -98,7 +98,11 @@ def test_registry():
     assert "grid" in SUPPORTED_FORMATS
     assert readers.READERS["grid"].FORMAT == "grid"
     for module in readers.READERS.values():
-        assert callable(module.sniff) and callable(module.read)
+        text = callable(getattr(module, "sniff", None)) and callable(getattr(module, "read", None))
+        book = (callable(getattr(module, "sniff_workbook", None))
+                and callable(getattr(module, "read_workbook", None)))
+        assert text or book, module.FORMAT
+    assert set(SUPPORTED_FORMATS) >= {"grid", "gen5", "softmax", "tecan", "bmg", "envision"}
 
 
 def test_read_export_returns_export_file(tmp_path):
