@@ -130,6 +130,14 @@ def info_sheet(book: Workbook, title: str) -> dict[str, Any]:
     return out
 
 
+def grid_width(row: tuple[Any, ...]) -> int | None:
+    """12 or 24 when the cells after the first are the column numbers 1, 2, …"""
+    k = 0
+    while k + 1 < len(row) and number(row[k + 1]) == k + 1:
+        k += 1
+    return 24 if k >= 24 else 12 if k >= 12 else None
+
+
 def column_letter(col: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""
@@ -145,7 +153,8 @@ def where_cell(sheet: str, row: int, col: int) -> str:
 
 
 def refuse_kinetic(path: Path, what: str, n: int, unit: str) -> PlateError:
-    return PlateError(f"{NAME} export: kinetic read with {n} {unit}: {what}; an endpoint ELISA"
+    """``what`` says where (e.g. 'per well at 340 nm; interval 00:00:06')."""
+    return PlateError(f"{NAME} export: kinetic read with {n} {unit} {what}: an endpoint ELISA"
                       " needs one read per wavelength", file=path)
 
 

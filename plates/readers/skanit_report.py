@@ -22,12 +22,12 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.wells import ROW_LETTERS, format_well, parse_well
+from plates.wells import ROW_LETTERS, format_well
 from plates.workbook import Workbook
 
-from .skanit_common import (NAME, cell_text, info_sheet, iso_time, number, od_cell,
-                            parse_conc, parse_dilution, plate_name, read_mode, refuse_kinetic,
-                            role_of, well_fields, where_cell)
+from .skanit_common import (NAME, cell_text, grid_width, info_sheet, iso_time, number, od_cell,
+                            plate_name, read_mode, refuse_kinetic, role_of, where_cell)
+from .skanit_layout import carried, layout_definitions
 
 _TITLE = "Measurement results"
 _WAVELENGTH = re.compile(r"^Wavelength\s*:\s*(\d+)\s*nm", re.IGNORECASE)
@@ -45,14 +45,6 @@ def is_report(book: Workbook) -> bool:
             return True
     info = book.sheets.get("General information", ())
     return any("skanit" in cell_text(c).lower() for row in info[:20] for c in row)
-
-
-def _width(row: tuple[Any, ...]) -> int | None:
-    """12 or 24 when the cells after the first are the column numbers 1, 2, …"""
-    k = 0
-    while k + 1 < len(row) and number(row[k + 1]) == k + 1:
-        k += 1
-    return 24 if k >= 24 else 12 if k >= 12 else None
 
 
 @dataclass
@@ -122,7 +114,7 @@ def _parse_sheet(title: str, rows, path: Path) -> _Sheet:
     while k < len(rows):
         row = rows[k]
         first = cell_text(row[0]) if row else ""
-        width = _width(row) if row else None
+        width = grid_width(row) if row else None
         if first and width:
             cells = _grid(rows, k, width, title, strict and first.lower() != "sample", path)
             sheet.grids.append(_Grid(first, plate, wavelength, k, cells))
@@ -196,62 +188,6 @@ def _fit_metadata(sheet: _Sheet) -> dict[str, str]:
     return meta
 
 
-def _layout_definitions(book: Workbook) -> dict[str, dict[str, list[str]]]:
-    """Plate name → well → the texts SkanIt shows in that well (id, group, conc or 1:N)."""
-    rows = book.sheets.get("Layout definitions", ())
-    plates: dict[str, dict[str, list[str]]] = {}
-    name = None
-    width = None
-    row_index = -1
-    for row in rows:
-        first = cell_text(row[0]) if row else ""
-        if first == "Name" and len(row) > 1:
-            name, width, row_index = cell_text(row[1]), None, -1
-            plates.setdefault(name, {})
-        elif row and not first and _width(row):
-            width = _width(row)
-        elif width and name is not None:
-            if len(first) == 1 and first.upper() in ROW_LETTERS:
-                row_index = ROW_LETTERS.index(first.upper())
-            elif first:
-                width = None
-                continue
-            if row_index < 0:
-                continue
-            for c in range(width):
-                text = cell_text(row[c + 1]) if c + 1 < len(row) else ""
-                if text:
-                    plates[name].setdefault(format_well(row_index, c), []).append(text)
-    return plates
-
-
-def _layout(texts: dict[str, list[str]] | None, names: list[list[Any]] | None,
-            std_conc: dict[str, float], dilutions: np.ndarray | None) -> dict[str, dict]:
-    wells: dict[str, dict] = {}
-    if texts:
-        for well, items in texts.items():
-            conc = next((c[0] for t in items[1:] if (c := parse_conc(t)) and c[1]), None)
-            dilution = next((d for t in items[1:] if (d := parse_dilution(t))), None)
-            r, c = parse_well(well)
-            if dilution is None and dilutions is not None and np.isfinite(dilutions[r, c]) \
-                    and dilutions[r, c] > 0:
-                dilution = float(dilutions[r, c])
-            if role_of(items[0]) == "standard" and conc is None:
-                conc = std_conc.get(items[0])
-            wells[well] = well_fields(items[0], conc, dilution)
-        return wells
-    for r, row in enumerate(names or []):
-        for c, value in enumerate(row):
-            name = cell_text(value)
-            if not name or name.lower() == "nan":
-                continue
-            dilution = None
-            if dilutions is not None and np.isfinite(dilutions[r, c]) and dilutions[r, c] > 0:
-                dilution = float(dilutions[r, c])
-            wells[format_well(r, c)] = well_fields(name, std_conc.get(name), dilution)
-    return wells
-
-
 def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
     sheets = [_parse_sheet(t, rows, path) for t, rows in book.sheets.items()
               if book.text(t, 0, 0) == _TITLE]
@@ -278,9 +214,9 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
                 if grid.wavelength in reads:
                     n = sum(1 for g in sheet.grids if g.plate == grid.plate
                             and g.wavelength == grid.wavelength and g.label.lower() != "sample")
-                    raise refuse_kinetic(path, f"step {sheet.step!r} reads plate"
-                                         f" {grid.plate or '(unnamed)'} more than once at"
-                                         f" {grid.wavelength} nm", max(n, 2), "reads")
+                    raise refuse_kinetic(path, f"of plate {grid.plate or '(unnamed)'} at"
+                                         f" {grid.wavelength} nm in step {sheet.step!r}",
+                                         max(n, 2), "reads")
                 reads[grid.wavelength] = (grid, sheet)
             else:
                 grids = derived.setdefault(grid.plate, {})
@@ -291,7 +227,7 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
     if not raw:
         raise PlateError(f"{NAME} report without a measurement step (an 'Abs' grid in an"
                          " Absorbance sheet)", file=path)
-    definitions = _layout_definitions(book)
+    definitions = layout_definitions(book)
     plates = []
     for (plate, mode), reads in raw.items():
         shapes = {len(g.cells) for g, _ in reads.values()}
@@ -323,7 +259,7 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         texts = definitions.get(plate) if plate else None
         if texts is None and len(definitions) == 1 and len(raw) == 1:
             texts = next(iter(definitions.values()))
-        layout = _layout(texts, names.get(plate), std_conc, dil)
+        layout = carried(texts, names.get(plate), std_conc, dil)
         plates.append(PlateRead(plate_name(plate), tuple(reads), od, sat, plate_meta, layout,
                                 extra))
     return tuple(plates)

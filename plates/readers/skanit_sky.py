@@ -93,7 +93,8 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
     if n > 1:
         timing = ", ".join(f"{k.lower()} {cell_text(info[k])}" for k in
                            ("Kinetic interval", "Kinetic total time") if k in info)
-        raise refuse_kinetic(path, f"{n} readings per well" + (f" ({timing})" if timing else ""),
+        waves = ", ".join(str(w) for w in reads)
+        raise refuse_kinetic(path, f"per well at {waves} nm" + (f" ({timing})" if timing else ""),
                              n, "readings")
     template = _TEMPLATE.search(cell_text(info.get("Plate template")))
     wells = int(template.group(1)) if template else (

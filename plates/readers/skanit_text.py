@@ -140,8 +140,7 @@ def _plates(plates: dict[str, _Plate], step: str | None, path: Path) -> tuple[Pl
         if any(n > 1 for n in counts.values()):
             n = max(counts.values())
             waves = ", ".join(str(w) for w in counts)
-            raise refuse_kinetic(path, f"plate {plate.number} has {n} iterations at {waves} nm",
-                                 n, "iterations")
+            raise refuse_kinetic(path, f"of plate {plate.number} at {waves} nm", n, "iterations")
     mode = read_mode(step or "") or "absorbance"
     out = []
     for plate in plates.values():

@@ -148,6 +148,19 @@ def test_skanit_report_wells_metadata_and_layout():
     assert roles.count("standard") == 14 and roles.count("blank") == 2
 
 
+def test_skanit_layout_from_sample_grid_without_layout_definitions(tmp_path):
+    book = openpyxl.load_workbook(shared(SKANIT_DATA))
+    del book["Layout definitions"]
+    book.save(tmp_path / "no_layout_sheet.xlsx")
+    layout = read_export(tmp_path / "no_layout_sheet.xlsx").plates[0].layout
+    # 'Sample' grid B21 'Std0001' + standard-curve table C49 1; 'Dilution factor' grid D24 2
+    assert dict(layout["A1"]) == {"role": "standard", "conc": 1.0}
+    assert dict(layout["G1"]) == {"role": "standard", "conc": 0.016}    # C67: 0.016
+    assert dict(layout["A3"]) == {"role": "sample", "sample": "Un0001", "dilution": 2.0}
+    assert dict(layout["H12"]) == {"role": "sample", "sample": "Un0040", "dilution": 1000.0}
+    assert dict(layout["H1"]) == {"role": "blank"}
+
+
 def _spectrum_endpoint(path: Path) -> str:
     """The real Multiskan text with only the first iteration of each wavelength."""
     lines = path.read_bytes().decode("ascii").split("\r\n")
