@@ -96,11 +96,14 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
 def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
     """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte."""
     runs = [r for r in load_runs(store, analyte.name) if r.review != "reject"]
-    names = sorted({c for r in runs for c in r.control_wells["control"]})
-    if not runs or not names:
+    found = {c for r in runs for c in r.control_wells["control"]}
+    if not runs or not found:
         return AnalyteQC(analyte, runs, [], [])
+    expected_of = {n: _median([r.expected.get(n, np.nan) for r in runs]) for n in found}
+    # controls low to high (then by name): the order of the pooled Westgard sequence
+    names = sorted(found, key=lambda n: (np.nan_to_num(expected_of[n], nan=np.inf), n))
     means = np.array([[_mean(r.control_wells, name) for name in names] for r in runs])
-    expected = [np.nanmedian([r.expected.get(n, np.nan) for r in runs]) for n in names]
+    expected = [expected_of[n] for n in names]
     configured = [LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None
                   for n in names]
     passed = [r.verdict == "pass" or r.review == "accept" for r in runs]
@@ -109,6 +112,11 @@ def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
     charts = [ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
               for j, name in enumerate(names)]
     return AnalyteQC(analyte, runs, charts, list(outcome.hits))
+
+
+def _median(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.median(finite)) if finite else float("nan")
 
 
 def _mean(wells: pd.DataFrame, control: str) -> float:
