@@ -6,6 +6,7 @@ concentrations and the ``Dilution factor`` grid. Gives DESIGN 3.2 fields per wel
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -71,3 +72,23 @@ def carried(texts: dict[str, list[str]] | None, names: list[list[Any]] | None,
                 dilution = float(dilutions[r, c])
             wells[format_well(r, c)] = well_fields(name, std_conc.get(name), dilution)
     return wells
+
+
+_PREFIXES = (("micro", "µ"), ("nano", "n"), ("pico", "p"), ("milli", "m"))
+
+
+def conc_unit(texts: dict[str, list[str]] | None) -> str | None:
+    """The unit of the standards' concentrations in ``Layout definitions`` (``microg/ml``)."""
+    for items in (texts or {}).values():
+        for text in items[1:]:
+            if (parsed := parse_conc(text)) and parsed[1]:
+                return parsed[1]
+    return None
+
+
+def normal_unit(unit: str) -> str:
+    """SkanIt spells units ``microg/ml``: written ``µg/mL`` as the toolkit's units are."""
+    text = unit.strip()
+    for long, short in _PREFIXES:
+        text = re.sub(rf"\b{long}(?=[a-zA-Z])", short, text, flags=re.IGNORECASE)
+    return re.sub(r"/ml\b", "/mL", text, flags=re.IGNORECASE)

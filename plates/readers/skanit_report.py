@@ -27,7 +27,7 @@ from plates.workbook import Workbook
 
 from .skanit_common import (NAME, cell_text, grid_width, info_sheet, iso_time, number, od_cell,
                             plate_name, read_mode, refuse_kinetic, role_of, where_cell)
-from .skanit_layout import carried, layout_definitions
+from .skanit_layout import carried, conc_unit, layout_definitions, normal_unit
 
 _TITLE = "Measurement results"
 _WAVELENGTH = re.compile(r"^Wavelength\s*:\s*(\d+)\s*nm", re.IGNORECASE)
@@ -260,6 +260,9 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         if texts is None and len(definitions) == 1 and len(raw) == 1:
             texts = next(iter(definitions.values()))
         layout = carried(texts, names.get(plate), std_conc, dil)
+        unit = conc_unit(texts) or fit.get("vendor_conc_unit")
+        if unit and any("conc" in f for f in layout.values()):
+            plate_meta["conc_unit"] = normal_unit(unit)  # the carried layout's [expt] unit
         plates.append(PlateRead(plate_name(plate), tuple(reads), od, sat, plate_meta, layout,
                                 extra))
     return tuple(plates)

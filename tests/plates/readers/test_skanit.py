@@ -127,6 +127,7 @@ def test_skanit_report_wells_metadata_and_layout():
     assert float(meta["vendor_fit_d"]) == 2.89758
     assert meta["vendor_fit_r_squared"] == "0.998"
     assert meta["vendor_conc_unit"] == "microg/ml"
+    assert meta["conc_unit"] == "µg/mL"          # the carried layout's unit (B7 '1 microg/ml')
     # derived grids, never raw data
     derived = plate.derived
     assert derived["Blank Subtraction 1: Blank subtracted"][0, 0] == 1.655   # B14: 1.655
