@@ -100,8 +100,7 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
     for export, layout_path in zip(files, layouts):
-        for index, read in enumerate(export.plates, start=1):
-            _check_read_mode(export, read)
+        for index, read in _absorbance_plates(export):
             if layout_path is None:
                 lay = _carried_layout(export, read)
             else:
@@ -124,11 +123,16 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
     return plan
 
 
-def _check_read_mode(export: ExportFile, read: PlateRead) -> None:
-    mode = read.metadata.get("read_mode", "absorbance")
-    if mode != "absorbance":
-        raise ElisaError(f"plate {read.name or ''} is a {mode} read: an ELISA needs absorbance "
-                         "(optical density) reads", file=export.path)
+def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:
+    """The export's absorbance plates with their 1-based position; fluorescence or luminescence
+    plates beside them are left out (provenance lists every plate of the export)."""
+    plates = [(i, p) for i, p in enumerate(export.plates, start=1)
+              if p.metadata.get("read_mode", "absorbance") == "absorbance"]
+    if not plates:
+        modes = sorted({p.metadata.get("read_mode", "unknown") for p in export.plates})
+        raise ElisaError(f"the export holds only {' and '.join(modes)} reads: an ELISA needs "
+                         "absorbance (optical density) reads", file=export.path)
+    return plates
 
 
 def _carried_layout(export: ExportFile, read: PlateRead) -> PlateLayout:

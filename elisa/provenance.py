@@ -31,9 +31,12 @@ def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Conf
     exports, layouts = {}, {}
     plates = []
     for item, r, chosen in zip(plan, reductions, reads):
-        exports[str(item.export.path)] = {"sha256": item.export.sha256,
-                                          "format": item.export.format,
-                                          "metadata": dict(item.export.metadata)}
+        exports[str(item.export.path)] = {
+            "sha256": item.export.sha256, "format": item.export.format,
+            "metadata": dict(item.export.metadata),
+            "plates_in_file": [{"name": p.name, "wavelengths": list(p.wavelengths),
+                                "read_mode": p.metadata.get("read_mode", "absorbance")}
+                               for p in item.export.plates]}
         layouts[str(item.layout.source)] = {"sha256": item.layout.sha256}
         masked = r.wells.loc[r.wells["masked"], ["well", "mask"]]
         plates.append({
