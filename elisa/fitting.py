@@ -179,10 +179,11 @@ def _summarise(result, curve_model: LogisticModel, model: str, weighting: str, t
         notes.insert(0, "the standards show no dose-response (the fitted asymptotes a and d "
                         "coincide)")
     try:
-        cov = sigma ** 2 * np.linalg.inv(jac.T @ (w[:, None] * jac))
+        unscaled = np.linalg.inv(jac.T @ (w[:, None] * jac))
     except np.linalg.LinAlgError:
-        cov = np.full((p, p), np.nan)
-    if converged and not (np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0)):
+        unscaled = np.full((p, p), np.nan)
+    cov = sigma ** 2 * unscaled
+    if converged and not (np.all(np.isfinite(unscaled)) and np.all(np.diag(unscaled) > 0)):
         # a numerically singular information matrix: the standards do not identify the curve,
         # and clipped variances would report standard errors of zero
         converged = False
