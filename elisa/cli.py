@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     qc.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
     _store_options(qc)
 
+    from elisa.cli_cohort import add_cohort_parser
+    add_cohort_parser(sub, _store_options)
+
     audit = sub.add_parser("audit", help="print the audit log")
     audit.add_argument("--plate", metavar="PLATE_ID")
     _store_options(audit)
@@ -116,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "inspect":
             from elisa.cli_inspect import inspect_command
             return inspect_command(args)
+        if args.command == "cohort":
+            from elisa.cli_cohort import cohort_command
+            return cohort_command(args)
         from elisa import cli_store
         return getattr(cli_store, f"{args.command}_command")(args)
     except (AssayError, UsageError) as exc:

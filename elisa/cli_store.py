@@ -16,7 +16,7 @@ from elisa.review import mask_wells, review_plate
 from elisa.store import DEFAULT_DB, open_store
 
 
-def _existing_store(args: argparse.Namespace):
+def existing_store(args: argparse.Namespace):
     path = Path(args.db or DEFAULT_DB)
     if not path.is_file():
         raise ElisaError("no store here: process plates with 'elisa run' first, or give --db",
@@ -26,7 +26,7 @@ def _existing_store(args: argparse.Namespace):
 
 def mask_command(args: argparse.Namespace) -> int:
     """Mask (or unmask) wells and re-process the plate as a new version."""
-    with _existing_store(args) as store:
+    with existing_store(args) as store:
         outcomes = mask_wells(store, args.plate_id, args.wells, args.reason, args.undo)
     for o in outcomes:
         state = f"version {o.version} added" if o.added else f"version {o.version} is current"
@@ -38,7 +38,7 @@ def mask_command(args: argparse.Namespace) -> int:
 def review_command(args: argparse.Namespace) -> int:
     """Record a reviewer's decision on a plate's current version."""
     decision = "accept" if args.accept else "reject"
-    with _existing_store(args) as store:
+    with existing_store(args) as store:
         versions = review_plate(store, args.plate_id, decision, args.reason)
     print(f"{args.plate_id}: {decision}ed (version {', '.join(map(str, versions))})")
     return 0
@@ -46,7 +46,7 @@ def review_command(args: argparse.Namespace) -> int:
 
 def audit_command(args: argparse.Namespace) -> int:
     """Print the audit log, oldest first."""
-    with _existing_store(args) as store:
+    with existing_store(args) as store:
         rows = store.audit_log(args.plate)
     for row in rows:
         where = f" {row['plate_id']} [{row['analyte']}]" if row["plate_id"] else ""
@@ -61,7 +61,7 @@ def qc_command(args: argparse.Namespace) -> int:
     """Write qc_runs.csv, qc_controls.csv and qc_report.html; exit 1 when something fails."""
     config = load_config(args.config)
     scope = Scope(args.analyte, args.since, args.until, args.lot, args.last)
-    with _existing_store(args) as store:
+    with existing_store(args) as store:
         report = build_qc_report(store, config, scope)
     files = {"qc_runs.csv": table_csv(report.runs).encode(),
              "qc_controls.csv": table_csv(report.controls).encode(),

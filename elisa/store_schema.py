@@ -46,6 +46,18 @@ MIGRATIONS: tuple[str, ...] = (
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE INDEX plate_versions_by_plate ON plate_versions (plate_id, analyte);
     """,
+    """
+    CREATE TABLE analyser_imports (
+        sha256 TEXT PRIMARY KEY REFERENCES blobs(sha256), analyte TEXT NOT NULL,
+        source_file TEXT NOT NULL, n_results INTEGER NOT NULL, user TEXT NOT NULL,
+        time_utc TEXT NOT NULL);
+    CREATE TABLE analyser_results (
+        id INTEGER PRIMARY KEY, import_sha256 TEXT NOT NULL REFERENCES analyser_imports(sha256),
+        line INTEGER NOT NULL, analyte TEXT NOT NULL, sample_id TEXT NOT NULL,
+        value REAL, censor TEXT NOT NULL CHECK (censor IN ('', '<', '>')), unit TEXT NOT NULL,
+        run_date TEXT NOT NULL, flags TEXT NOT NULL);
+    CREATE INDEX analyser_results_by_sample ON analyser_results (analyte, sample_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
