@@ -128,6 +128,7 @@ def build_cohort(clinical: Clinical, mapping: dict[str, str], results: Sequence[
                 reassay.append({"subject_id": subject, "sample_id": ";".join(outcome.samples),
                                 "analyte": analyte, "reason": outcome.reason,
                                 "suggested_dilution": outcome.suggested_dilution})
+        rows.append(row)
     columns = list(clinical.columns) + [f"{a}{s}" for a in analytes for s in SUFFIXES]
     warnings = tuple(f"sample {sample} (on {', '.join(sorted(sources))}) is claimed by no "
                      "subject" for sample, sources in sorted(unclaimed.items()))
