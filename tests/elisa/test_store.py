@@ -158,3 +158,30 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert counts(db)["current_versions"] == 2
+
+
+def test_an_older_store_is_migrated_and_keeps_its_data(tmp_path, monkeypatch):
+    from elisa.store_schema import MIGRATIONS, SCHEMA_VERSION
+    from elisa.store import _statements
+    db = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(db)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO audit (time_utc, user, action, software_version, details_json) "
+                 "VALUES ('2026-01-01T00:00:00+00:00', 'someone', 'old entry', '0.0.1', '{}')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        assert store.schema_version() == SCHEMA_VERSION >= 2
+        assert store.audit_log()[0]["action"] == "old entry"
+        store.conn.execute("SELECT COUNT(*) FROM analyser_results").fetchone()
+
+
+def test_a_newer_store_is_refused(tmp_path):
+    db = tmp_path / "new.sqlite"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(Exception, match="newer than this software"):
+        Store(db)
