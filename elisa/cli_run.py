@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-import sys
 
 from elisa.errors import ElisaError
 from elisa.output import write_outputs
