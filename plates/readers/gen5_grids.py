@@ -74,7 +74,7 @@ def well_header(cells: list[str]) -> int | None:
 
 
 def time_header(cells: list[str]) -> int | None:
-    """Column of ``Time`` when the row heads a kinetic table ("Time | A1 ..." or "Time | T°...")."""
+    """Column of ``Time`` when the row heads a kinetic table ("Time | A1 ..." or "Time | T...")."""
     return _table_header(cells, "time",
                          lambda text: text.upper() == "A1" or text.startswith("T"))
 
