@@ -34,19 +34,12 @@ from plates.errors import PlateError
 from plates.model import PlateRead
 from plates.readers.bmg_blocks import FORMAT_NAME, Block, Section, find_blocks
 from plates.readers.bmg_header import HEADER_ROWS, USER, header_of, metadata
-from plates.wells import format_well
+from plates.readers.bmg_layout import carried_wells
 
 FORMAT = "bmg"
 
 _TEST = re.compile(r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
                    re.IGNORECASE | re.MULTILINE)
-_CONTENT = (
-    (re.compile(r"^(?:standard\s*)?(S\d*)$", re.IGNORECASE), "standard"),
-    (re.compile(r"^(?:sample\s*)?(X\d*)$", re.IGNORECASE), "sample"),
-    (re.compile(r"^(?:blank\s*)?(B\d*)$", re.IGNORECASE), "blank"),
-    (re.compile(r"^(?:(?:positive|negative)?\s*control\s*)?([CNP]\d*)$", re.IGNORECASE),
-     "control"),
-)
 
 
 # ------------------------------------------------------------------ sniffing
@@ -107,51 +100,6 @@ def _kinetic(blocks: list[Block]) -> None:
                          file=first.section.path, where=first.where())
 
 
-def _content(text: str) -> tuple[str, str] | None:
-    for pattern, role in _CONTENT:
-        match = pattern.match(" ".join(text.split()))
-        if match:
-            return role, match.group(1).upper()
-    return None
-
-
-def _layout(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[str, object]]:
-    content = next((b for b in blocks if b.kind == "layout"), None)
-    if content is None:
-        return {}
-    conc_block = next((b for b in blocks if b.kind == "conc"), None)
-    dil_block = next((b for b in blocks if b.kind == "dilution"), None)
-    conc = conc_block.numbers() if conc_block is not None else None
-    dil = dil_block.numbers() if dil_block is not None else None
-    if conc_block is not None:
-        unit = re.search(r"(?:\bin\s+|\[)\s*([^\]\s][^\]]*?)\s*\]?$", conc_block.label)
-        if unit:
-            meta["conc_unit"] = unit.group(1)
-    layout: dict[str, dict[str, object]] = {}
-    unknown: list[str] = []
-    for r, row in enumerate(content.text):
-        for c, text in enumerate(row):
-            if not text:
-                continue
-            found = _content(text)
-            if found is None:
-                unknown.append(f"{format_well(r, c)} {text!r}")
-                continue
-            role, code = found
-            fields: dict[str, object] = {"role": role}
-            if role == "standard":
-                if conc is not None and math.isfinite(conc[r, c]) and conc[r, c] >= 0:
-                    fields["conc"] = float(conc[r, c])
-            elif role in ("sample", "control"):
-                fields["sample"] = code
-                if dil is not None and math.isfinite(dil[r, c]) and dil[r, c] > 0:
-                    fields["dilution"] = float(dil[r, c])
-            layout[format_well(r, c)] = fields
-    if unknown:
-        meta["layout_unmapped"] = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-    return layout
-
-
 def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
            notes: list[str]) -> PlateRead:
     meta = metadata(header, mode)
@@ -187,7 +135,7 @@ def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
             meta.setdefault("microplate", match.group(1).strip())
     meta["first_line" if first.section.sheet is None else "sheet"] = (
         str(first.start + 1) if first.section.sheet is None else first.section.sheet)
-    layout = _layout(blocks, meta)
+    layout = carried_wells(blocks, meta)
     name = meta.get("barcode") or meta.get("plate_name")
     return PlateRead(name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
 
