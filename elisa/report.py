@@ -1,7 +1,8 @@
 """report.html: one self-contained page for the technician (DESIGN 5.1).
 
 Per plate: the verdict with reasons and warnings in words, the standard curve and the plate map
-as inline SVG, the samples, standards, curve and re-assay tables; the provenance at the bottom.
+as inline SVG (:mod:`elisa.report_figures`), the samples, standards, curve and re-assay tables
+(:mod:`elisa.report_tables`); the provenance at the bottom.
 No network references, no scripts; every user-supplied text is HTML-escaped.
 """
 
@@ -18,7 +19,12 @@ import pandas as pd
 from elisa import __version__
 from elisa.report_figures import (FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, num, plate_map_svg,
                                   truthy)
+from elisa.report_tables import (FLAGS, REASSAY, cell_text, curve_table, definition_list,
+                                 html_table, reassay_table, samples_table, split_codes,
+                                 standards_table)
 from elisa.results import Results
+
+__all__ = ["REASONS", "WARNINGS", "FLAGS", "REASSAY", "CSS", "render_report"]
 
 REASONS = {
     "fit_not_converged": "The standard curve fit did not converge.",
@@ -39,21 +45,6 @@ WARNINGS = {
     "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
     "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
                                "assessed.",
-}
-FLAGS = {
-    "below_blank": "corrected OD below the blank",
-    "extrapolated": "concentration outside the standards (extrapolated)",
-    "high_cv": "replicate CV too high",
-    "masked_well": "well masked, left out of every calculation",
-    "no_solution": "OD beyond the curve's asymptote: no concentration",
-    "saturated": "reader saturated (over range)",
-    "single_well": "only one usable well",
-}
-REASSAY = {
-    "saturated": "a well was saturated",
-    "no_solution": "OD beyond the curve: no concentration",
-    "high_cv": "replicates disagree (high CV)",
-    "above": "above the ULOQ: dilute further",
 }
 
 CSS = """
@@ -92,9 +83,10 @@ def render_report(results: Results) -> str:
                     "<th>reasons</th></tr>")
         for i, r in enumerate(runs.to_dict("records")):
             body.append(f'<tr class="{"bad" if _failed(r) else ""}"><td><a href="#plate-{i}">'
-                        f"{_t(r.get('plate_id'))}</a></td><td>{_t(r.get('analyte'))}</td>"
+                        f"{cell_text(r.get('plate_id'))}</a></td>"
+                        f"<td>{cell_text(r.get('analyte'))}</td>"
                         f"<td>{_verdict_badge(r, small=True)}</td>"
-                        f"<td>{_t(', '.join(_codes(r.get('reasons'))))}</td></tr>")
+                        f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>")
         body.append("</table>")
     for i, r in enumerate(runs.to_dict("records")):
         body.append(_plate_section(results, r, i))
@@ -103,19 +95,6 @@ def render_report(results: Results) -> str:
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             "<title>ELISA report</title><style>" + CSS + "</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
-
-
-def _t(value: Any) -> str:
-    """User or table text, escaped; missing as empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return escape(str(value))
-
-
-def _codes(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    return [c.strip() for c in str(value).split(";") if c.strip()]
 
 
 def _failed(run: dict) -> bool:
@@ -160,15 +139,16 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     curve = curves.iloc[0].to_dict() if len(curves) else None
     units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
     unit = units[0] if units else ""
-    out = [f'<section id="plate-{index}"><h2>Plate {_t(run.get("plate_id"))} · '
-           f'{_t(run.get("analyte"))}</h2>', f"<p>{_verdict_badge(run)}</p>"]
-    reasons, warnings = _codes(run.get("reasons")), _codes(run.get("warnings"))
+    out = [f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
+           f'{cell_text(run.get("analyte"))}</h2>', f"<p>{_verdict_badge(run)}</p>"]
+    reasons, warnings = split_codes(run.get("reasons")), split_codes(run.get("warnings"))
     if reasons:
         out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
     if warnings:
         out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS))
-    if _codes(run.get("rules")):
-        out.append(f"<p>Westgard rules fired: {_t(', '.join(_codes(run.get('rules'))))}</p>")
+    rules = ", ".join(split_codes(run.get("rules")))
+    if rules:
+        out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
     cv, lim = num(run.get("intra_cv_pct")), num(run.get("intra_cv_limit_pct"))
     cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
     if math.isfinite(lim):
@@ -176,119 +156,26 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     facts = [("Intra-assay CV", escape(cv_txt)),
              ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
              ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
-             ("Run date", _t(run.get("run_date"))), ("Kit lot", _t(run.get("lot"))),
-             ("Source file", _t(run.get("source_file"))),
-             ("SHA-256", f"<code>{_t(run.get('source_sha256'))}</code>")]
-    out.append('<dl class="kv">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-               + "</dl>")
+             ("Run date", cell_text(run.get("run_date"))), ("Kit lot", cell_text(run.get("lot"))),
+             ("Source file", cell_text(run.get("source_file"))),
+             ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>")]
+    out.append(definition_list(facts))
     out.append("<h3>Standard curve</h3>")
     if curve is not None and truthy(curve.get("converged")) is not True:
         out.append("<p><strong>The fit did not converge</strong>: "
-                   f"{_t(curve.get('message'))}</p>")
+                   f"{cell_text(curve.get('message'))}</p>")
     out.append('<div class="fig">' + curve_svg(curve, standards, samples, unit,
                                                prefix=f"p{index}-curve") + "</div>")
     if curve is not None:
-        out.append(_curve_table(curve))
+        out.append(curve_table(curve))
     out.append("<h3>Plate map</h3>")
     out.append('<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map") + "</div>")
     out.append(_map_legend())
-    out.append("<h3>Samples and controls</h3>" + _samples_table(samples, unit))
-    out.append("<h3>Standards</h3>" + _standards_table(standards))
-    out.append("<h3>Re-assay list</h3>" + _reassay_table(reassay))
+    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit))
+    out.append("<h3>Standards</h3>" + standards_table(standards))
+    out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
     out.append("</section>")
     return "\n".join(out)
-
-
-def _table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[int]) -> str:
-    """An HTML table; each row is (css class, already-escaped cells)."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(f'<tr class="{cls}">' + "".join(
-        f'<td class="n">{c}</td>' if k in numeric else f"<td>{c}</td>" for k, c in enumerate(cells))
-        + "</tr>" for cls, cells in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _g(value: Any) -> str:
-    """Counts, levels and dilutions: shortest exact form (2, not 2.000)."""
-    v = num(value)
-    return f"{v:g}" if math.isfinite(v) else ""
-
-
-def _yn(value: Any) -> str:
-    v = truthy(value)
-    return "" if v is None else "yes" if v else "no"
-
-
-def _flags(value: Any) -> str:
-    return ", ".join(f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>'
-                     for c in _codes(value))
-
-
-def _samples_table(samples: pd.DataFrame, unit: str) -> str:
-    if not len(samples):
-        return "<p class=\"muted\">No samples or controls on this plate.</p>"
-    u = f" ({escape(unit)})" if unit else ""
-    header = ["kind", "sample", "dilution", "wells", "OD mean", "OD CV %", f"conc{u}",
-              "conc CV %", "95 % CI", "range", "reportable", "flags"]
-    rows = []
-    for r in samples.to_dict("records"):
-        lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
-        ci = f"{lo} – {hi}" if lo and hi else ""
-        cls = "" if truthy(r.get("reportable")) else "warn"
-        rows.append((cls, [_t(r.get("kind")), _t(r.get("sample_id")), _g(r.get("dilution")),
-                           _g(r.get("n_wells")), fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3),
-                           fmt(r.get("conc")), fmt(r.get("conc_cv_pct"), 3), ci, _t(r.get("range")),
-                           _yn(r.get("reportable")), _flags(r.get("flags"))]))
-    return _table(header, rows, {2, 3, 4, 5, 6, 7, 8})
-
-
-def _standards_table(standards: pd.DataFrame) -> str:
-    if not len(standards):
-        return "<p class=\"muted\">No standards on this plate.</p>"
-    header = ["level", "nominal", "wells", "OD mean", "OD CV %", "back-fit", "recovery %",
-              "anchor", "passed", "flags"]
-    rows = []
-    for r in standards.to_dict("records"):
-        anchor = truthy(r.get("anchor")) is True
-        passed = truthy(r.get("passed"))
-        cls = "bad" if (not anchor and passed is not True) else ""
-        rows.append((cls, [_g(r.get("level")), fmt(r.get("nominal")), _g(r.get("n_wells")),
-                           fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3), fmt(r.get("backfit")),
-                           fmt(r.get("recovery_pct")), _yn(r.get("anchor")),
-                           "not judged" if anchor else _yn(passed), _flags(r.get("flags"))]))
-    return _table(header, rows, {0, 1, 2, 3, 4, 5, 6})
-
-
-def _curve_table(curve: dict) -> str:
-    rows = []
-    for p in "abcdg":
-        rows.append(("", [p, fmt(curve.get(p), 6), fmt(curve.get(f"se_{p}"), 3)]))
-    params = _table(["parameter", "value", "SE"], rows, {1, 2})
-    facts = [("model", _t(curve.get("model"))), ("weighting", _t(curve.get("weighting"))),
-             ("theta", fmt(curve.get("theta"))), ("R²", fmt(curve.get("r_squared"), 5)),
-             ("RMSE", fmt(curve.get("rmse"))),
-             ("LLOQ – ULOQ (in well)", _range(curve.get("lloq"), curve.get("uloq"))),
-             ("precision profile range",
-              _range(curve.get("lloq_profile"), curve.get("uloq_profile"))),
-             ("converged", _yn(curve.get("converged"))), ("message", _t(curve.get("message")))]
-    kv = '<dl class="kv">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts) + "</dl>"
-    return ('<p class="muted">y = d + (a − d) / (1 + (x/c)<sup>b</sup>)<sup>g</sup></p>'
-            + params + kv)
-
-
-def _range(low: Any, high: Any) -> str:
-    lo, hi = fmt(low), fmt(high)
-    return f"{lo} – {hi}" if lo or hi else "not established"
-
-
-def _reassay_table(reassay: pd.DataFrame) -> str:
-    if not len(reassay):
-        return '<p class="muted">Nothing to re-assay on this plate.</p>'
-    rows = [("", [_t(r.get("sample_id")), _g(r.get("dilution")),
-                  f"<code>{_t(r.get('reason'))}</code> "
-                  f"{escape(REASSAY.get(str(r.get('reason')), ''))}",
-                  _g(r.get("suggested_dilution"))]) for r in reassay.to_dict("records")]
-    return _table(["sample", "dilution", "reason", "suggested dilution"], rows, {1, 3})
 
 
 def _map_legend() -> str:
@@ -314,15 +201,14 @@ def _value_html(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return ""
-        return '<dl class="kv">' + "".join(
-            f"<dt>{escape(str(k))}</dt><dd>{_value_html(v, depth + 1)}</dd>"
-            for k, v in value.items()) + "</dl>"
+        return definition_list((escape(str(k)), _value_html(v, depth + 1))
+                               for k, v in value.items())
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for v in value for k in v))
             rows = [("", [_value_html(v.get(k), depth + 1) for k in keys]) for v in value]
-            return _table([escape(str(k)) for k in keys], rows, set())
+            return html_table([escape(str(k)) for k in keys], rows, set())
         return ", ".join(_value_html(v, depth + 1) for v in value)
     if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
         return f"<code>{value}</code>"
-    return _t(value)
+    return cell_text(value)
