@@ -12,20 +12,15 @@ The field separator follows the Windows locale: ``,``, ``;`` or tab.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from plates.model import PlateRead
 
-from .envision_common import (RawGrid, date_order, err, footer_value, header_width,
-                              is_data_row, iso_datetime, kinetic, nm_in, read_bare,
-                              read_headed, split, stripped, unformula)
-
-_TITLES = ("results for", "calculated results", "signal for", "saturated for",
-           "measurement time", "crosstalk", "normalized", "ratio")
-_FOOTER = ("basic assay information", "protocol information")
+from .envision_common import err, footer_value, kinetic, nm_in, split
+from .envision_dates import date_order, iso_datetime
+from .envision_workstation_blocks import PlateBlock, find_blocks
 
 
 def delimiter(text: str) -> str | None:
@@ -36,21 +31,6 @@ def delimiter(text: str) -> str | None:
 
 def sniff(text: str) -> bool:
     return delimiter(text) is not None
-
-
-@dataclass
-class _Block:
-    info: dict[str, str]
-    line: int
-    grids: list[RawGrid] = field(default_factory=list)
-
-    @property
-    def calculated(self) -> bool:
-        return "Formula" in self.info and not (self.info.get("Label") or self.info.get("Meas"))
-
-    @property
-    def label(self) -> str:
-        return self.info.get("Label") or self.info.get("Meas") or ""
 
 
 def _footer(rows: list[list[str]], start: int) -> tuple[dict[str, str], dict[str, dict[str, str]],
@@ -90,7 +70,7 @@ def section_name(cell: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z .#]*:$", cell))
 
 
-def _mode(block: _Block, title: str, footer: dict[str, str]) -> str:
+def _mode(block: PlateBlock, title: str, footer: dict[str, str]) -> str:
     label = block.label
     unit = (re.findall(r"\(([^()]*)\)\s*$", title) or [""])[-1].strip().lower()
     measinfo = block.info.get("Measinfo", "") or block.info.get("MeasInfo", "")
@@ -113,7 +93,7 @@ def _mode(block: _Block, title: str, footer: dict[str, str]) -> str:
     return "unknown"
 
 
-def _wavelength(block: _Block, title: str, mode: str, groups: dict[str, dict[str, str]]
+def _wavelength(block: PlateBlock, title: str, mode: str, groups: dict[str, dict[str, str]]
                 ) -> int | None:
     base = re.sub(r"\(\d+\)\s*$", "", block.label).strip()
     props = groups.get(base, {})
@@ -136,68 +116,6 @@ def _wavelength(block: _Block, title: str, mode: str, groups: dict[str, dict[str
     return None
 
 
-def _blocks(rows: list[list[str]], path: Path, shape: tuple[int, int] | None
-            ) -> tuple[list[_Block], int]:
-    blocks: list[_Block] = []
-    current: _Block | None = None
-    title = ""
-    i, n = 0, len(rows)
-    while i < n:
-        cells = rows[i]
-        first = cells[0].strip() if cells else ""
-        low = first.lower()
-        if low.startswith("plate information"):
-            if i + 2 >= n:
-                raise err(path, "the file ends inside a 'Plate information' block (expected the"
-                          " Plate,Repeat,... header and its value line)", n)
-            header = stripped(rows[i + 1])
-            values = [unformula(v) for v in stripped(rows[i + 2])]
-            if not header or header[0] != "Plate" or not values:
-                raise err(path, "expected the Plate,Repeat,Barcode,... header and a value line"
-                          " after 'Plate information'", i + 2)
-            current = _Block(dict(zip(header, values + [""] * len(header))), i + 1)
-            blocks.append(current)
-            title, i = "", i + 3
-            continue
-        if low.startswith(_FOOTER) and blocks:
-            return blocks, i
-        if current is None or not any(c.strip() for c in cells):
-            i += 1
-            continue
-        if low.startswith("background information"):
-            i += 1
-            while i < n and any(c.strip() for c in rows[i]):
-                i += 1
-            continue
-        if any(low.startswith(t) for t in _TITLES) or (len(stripped(cells)) == 1
-                                                      and not is_data_row(cells)):
-            title = " ".join(",".join(cells).split()).rstrip(",")
-            i += 1
-            continue
-        if header_width(stripped(cells)) is not None:
-            grid, i = read_headed(rows, i, path, title, shape[0] if shape and
-                                  header_width(stripped(cells)) == shape[1] else None)
-        elif is_data_row(cells):
-            grid, i = read_bare(rows, i, path, title, shape)
-        else:
-            raise err(path, f"expected a plate grid, a grid title or a blank line, found"
-                      f" {' '.join(c.strip() for c in cells if c.strip())[:60]!r}", i + 1)
-        current.grids.append(grid)
-        title = ""
-    if not blocks:
-        raise err(path, "no 'Plate information' block found", 1)
-    if not blocks[-1].grids:
-        raise err(path, f"the file ends before the grid of the plate block at line"
-                  f" {blocks[-1].line}: the export is truncated", n)
-    if not any(c and c[0].strip().lower().startswith(_FOOTER) for c in rows[:blocks[0].line]):
-        # the assay information goes to the end of the file unless the protocol places it at
-        # the beginning: without it anywhere, plates after the last one read may be lost
-        raise err(path, "the file ends after the last plate grid without the 'Basic assay"
-                  " information' footer: the export is truncated (or was written without basic"
-                  " assay information)", n)
-    return blocks, n  # assay information placed at the beginning of the file
-
-
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     delim = delimiter(text) or ","
     rows = [split(line, delim) for line in text.split("\n")]
@@ -206,7 +124,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     shape = None
     if n_rows and n_cols and (int(n_rows.group(1)), int(n_cols.group(1))) in ((8, 12), (16, 24)):
         shape = (int(n_rows.group(1)), int(n_cols.group(1)))
-    blocks, footer_start = _blocks(rows, path, shape)
+    blocks, footer_start = find_blocks(rows, path, shape)
     head = rows[:blocks[0].line - 1]
     footer, groups, last = _footer(head + [[]] + rows[footer_start:], 0)
     order = date_order(text)
