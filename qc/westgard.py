@@ -30,7 +30,8 @@ result beyond the limit is a result of run r. Three sequences are searched, for 
       given: for a result of run r beyond the limit, the window of the k pooled results ending
       with it (fewer at the start) holds at least m beyond the same limit -> hit whose controls
       are those of the results beyond the limit in that window (so within one run across
-      controls, and across consecutive runs);
+      controls, and across consecutive runs); not for 2-2s and 2of3-2s, which methods §6
+      defines on the same level across runs or on levels within one run (SAME_LEVEL_RULES);
   (c) within run r as a set: at least m of its results beyond the same limit -> hit with their
       controls (this adds to (b) only with 4 or more controls, e.g. 2-2s on the first and third).
 For m = k every result of the window is in the pattern; for 2of3-2s the pattern is the results
@@ -78,6 +79,10 @@ class RuleHit:
     rule: str  # "1-2s", "1-3s", "2-2s", "R-4s", "4-1s", "10-x", "2of3-2s", "3-1s", "6-x"
     controls: tuple[str, ...]  # the control(s) whose results complete the pattern, sorted
     reject: bool  # False only for 1-2s (a warning that gates nothing)
+
+
+#: Multi-result rules judged along one control's series (and within a run), never pooled.
+SAME_LEVEL_RULES = frozenset({"2-2s", "2of3-2s"})
 
 
 def rule_set(n_controls: int) -> tuple[str, ...]:
@@ -144,7 +149,10 @@ def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
             continue
         m, k, limit = WINDOW_RULES[rule]
         for side in (1.0, -1.0):
-            for sequence in (*series, pooled):
+            # 2-2s and 2of3-2s: the same control across runs, or levels within one run
+            # (methods §6); only the 1s and x rules run across runs and levels together
+            sequences = series if rule in SAME_LEVEL_RULES else (*series, pooled)
+            for sequence in sequences:
                 for j, (r, c, value) in enumerate(sequence):
                     if not side * value > limit:
                         continue
