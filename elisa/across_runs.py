@@ -18,6 +18,7 @@ from elisa.config import Config
 from elisa.results import Results
 from elisa.store import Store
 from qc.levey_jennings import LJLimits, lj_westgard
+from qc.plate_verdict import plate_verdict
 from qc.westgard import RuleHit, rule_label
 
 
@@ -82,11 +83,10 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
                            & ~wells["saturated"].astype(bool)]
             controls = pd.DataFrame({"control": picked["sample_id"].astype(str),
                                      "value": pd.to_numeric(picked["conc_well"])})
-            for name, group in picked.groupby("sample_id"):
-                nominal = pd.to_numeric(group["conc_nominal"]).dropna()
-                if len(nominal):
-                    expected[str(name)] = float(nominal.iloc[0])
-        review = store.latest_review(row["plate_id"], row["analyte"])
+        targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
+        for name, target in targets.items():
+            expected[name] = _expected(target)
+        review = store.latest_review(row["id"])
         runs.append(StoredRun(row["plate_id"], row["analyte"], row["run_date"], row["lot"],
                               row["verdict"], row["intra_cv_pct"],
                               review["decision"] if review else None, controls, expected))
@@ -106,12 +106,19 @@ def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
     expected = [expected_of[n] for n in names]
     configured = [LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None
                   for n in names]
-    passed = [r.verdict == "pass" or r.review == "accept" for r in runs]
+    passed = [r.verdict == "pass" for r in runs]   # acceptance overrides Westgard only
     outcome = lj_westgard(means, passed, [r.lot for r in runs], expected,
                           analyte.inter_cv_limit_pct, names, configured)
     charts = [ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
               for j, name in enumerate(names)]
     return AnalyteQC(analyte, runs, charts, list(outcome.hits))
+
+
+def _expected(target: dict) -> float:
+    """A control's expected concentration (`conc`). A control given only a kit range has none:
+    a range's middle is no target (kit ranges are rarely centred), so such a control has no
+    provisional limits and Westgard starts on it once the 20-run baseline exists."""
+    return float(target["conc"]) if target.get("conc") is not None else float("nan")
 
 
 def _median(values: list[float]) -> float:
@@ -130,7 +137,8 @@ def rules_text(hits: list[RuleHit]) -> str:
 
 
 def with_westgard(results: Results, store: Store, config: Config) -> Results:
-    """`results` with `out_of_spec` and `rules` of runs.csv filled from the store's history."""
+    """`results` with `out_of_spec` and `rules` of runs.csv filled from the store's history, and
+    `westgard_reject` / `westgard_warning` added to the run's reasons and warnings."""
     runs = results.runs.copy()
     for analyte_name in sorted(set(runs["analyte"])):
         outcome = evaluate_analyte(store, config.registry.resolve(analyte_name))
@@ -139,6 +147,20 @@ def with_westgard(results: Results, store: Store, config: Config) -> Results:
             i = index.get(runs.at[row, "plate_id"])
             if i is None:
                 continue
-            runs.at[row, "out_of_spec"] = outcome.out_of_spec(i)
-            runs.at[row, "rules"] = rules_text(outcome.rules_at(i))
+            hits = outcome.rules_at(i)
+            out_of_spec = outcome.out_of_spec(i)
+            runs.at[row, "out_of_spec"] = out_of_spec
+            runs.at[row, "rules"] = rules_text(hits)
+            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec
+                                                       else [])
+            warnings = _codes(runs.at[row, "warnings"]) + (
+                ["westgard_warning"] if any(not h.reject for h in hits) else [])
+            verdict, reasons, warning_text = plate_verdict(fails, warnings)
+            runs.at[row, "verdict"] = verdict
+            runs.at[row, "reasons"] = reasons
+            runs.at[row, "warnings"] = warning_text
     return dataclasses.replace(results, runs=runs)
+
+
+def _codes(text: object) -> list[str]:
+    return [c for c in str(text or "").split(";") if c]

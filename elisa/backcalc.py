@@ -97,13 +97,13 @@ def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
                            nan, nan, side if np.isfinite(lloq) else "", frozenset(flags))
     if x_w < extent[0] or x_w > extent[1]:
         flags.add("extrapolated")
+    if not np.isfinite(lloq):   # no range established: no concentration either (DESIGN 4.4)
+        return GroupResult(group, len(usable), od_mean, od_cv, x_w, nan, conc_sd, conc_cv, nan,
+                           nan, nan, "", frozenset(flags))
     se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
     conc = x_w * group.dilution
     low, high = log_interval(np.array([conc]), np.array([se]), fit.df)
-    if not np.isfinite(lloq):
-        range_ = ""
-    else:
-        range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
+    range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
     if group.kind == "control" or range_ == "in":
         expected = float(precision_profile(fit, np.array([x_w]), 1.0)[0])
         threshold = high_cv_threshold(intra_limit_pct, expected)

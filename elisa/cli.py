@@ -10,15 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from elisa.errors import ElisaError
 from plates.errors import AssayError
 
 EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
-NO_STORE_NOTE = ("the run-history store is not built yet: nothing is stored, whatever --db or "
-                 "--no-db say")
 
-
-class UsageError(Exception):
+class UsageError(ElisaError):
     """Bad command-line usage (reported as one line, exit code 2)."""
 
 
@@ -123,15 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cohort_command(args)
         from elisa import cli_store
         return getattr(cli_store, f"{args.command}_command")(args)
-    except (AssayError, UsageError) as exc:
+    except BrokenPipeError:  # output piped into a pager or head that closed early
+        return EXIT_PASS
+    except AssayError as exc:
         print(f"elisa: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # output piped into a pager or head that closed early
-        return EXIT_PASS
     except KeyboardInterrupt:
         print("elisa: interrupted", file=sys.stderr)
         return 130

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from elisa.errors import ElisaError
-from elisa.output import write_outputs
+from elisa.output import prepare_output_folder, write_outputs
 from elisa.config import load_config
 from elisa.history import RunOptions, all_recorded_masks, read_inputs, record_results
 from elisa.pipeline import process
@@ -23,17 +23,25 @@ def run_command(args: argparse.Namespace) -> int:
                          args.layout_from_export)
     db = None if args.no_db else Path(args.db or DEFAULT_DB)
     masks = None
+    if db is not None and db.exists() and not db.is_file():
+        raise ElisaError("is not a store file (--db PATH)", file=db)
     if db is not None and db.is_file():
         with open_store(db, user=args.user) as store:
             masks = all_recorded_masks(store)
     results = process(args.exports, args.layout, analyte=args.analyte, config=config,
                       fmt=args.fmt, wavelength=args.wavelength, reference=args.reference,
                       layout_from_export=args.layout_from_export, masks=masks)
+    prepare_output_folder(args.out)   # an unusable --out fails before the store is touched
     if db is not None:  # only now: bad input never creates or touches a store
         from elisa.across_runs import with_westgard
         with open_store(db, user=args.user) as store:
             record_results(store, results, read_inputs(results, config), options, masks)
             results = with_westgard(results, store, config)
+            fired = [run for run in results.runs.itertuples(index=False) if run.rules]
+            with store.transaction():
+                for run in fired:   # the Westgard outcome at processing time, kept
+                    store.audit("westgard", {"rules": run.rules, "out_of_spec": run.out_of_spec},
+                                plate_id=run.plate_id, analyte=run.analyte)
     paths = write_outputs(results, args.out)
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""

@@ -1,7 +1,8 @@
 """Every stored result of every sample, with whether it may enter the cohort and why not.
 
-Eligible (issue 5): plate verdict `pass`, not out of spec (or accepted in review), not rejected
-in review, not `high_cv`, at least 2 wells. Analyser results are eligible as imported.
+Eligible (issue 5): plate verdict `pass`, not out of spec (or accepted in review: acceptance
+lifts a Westgard rejection, never a failed verdict), not rejected in review, not `high_cv`, at
+least 2 wells. Analyser results are eligible as imported.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
         out_of_spec = {r.plate_id: qc.out_of_spec(i) for i, r in enumerate(qc.runs)}
         for version in store.current_versions(analyte_name):
             plate_id = version["plate_id"]
-            review = store.latest_review(plate_id, analyte_name)
+            review = store.latest_review(version["id"])
             decision = review["decision"] if review else None
             tables = json.loads(version["tables_json"])
             curve = tables["curves"][0] if tables["curves"] else {}
@@ -51,9 +52,9 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
             plate_problem = ""
             if decision == "reject":
                 plate_problem = "plate rejected in review"
-            elif version["verdict"] != "pass" and decision != "accept":
+            elif version["verdict"] != "pass":     # a review's acceptance does not lift this
                 plate_problem = f"plate failed ({version['reasons']})"
-            elif out_of_spec.get(plate_id) and decision != "accept":
+            elif out_of_spec.get(plate_id):         # already False when accepted in review
                 plate_problem = "plate out of spec (Westgard)"
             for row in tables["samples"]:
                 if row["kind"] != "sample":

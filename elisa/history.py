@@ -98,13 +98,17 @@ def read_inputs(results: Results, config: Config) -> RunInputs:
     return RunInputs(files, config_bytes, str(config.source) if config.source else None)
 
 
-def fingerprint(plate: dict, config_sha: str | None, options: RunOptions,
+def fingerprint(plate: dict, fmt: str, config_sha: str | None, options: RunOptions,
                 masks: dict[str, str]) -> str:
-    """What makes a version: inputs' hashes, settings, recorded masks, software version."""
+    """What makes a version: inputs' hashes, the settings as resolved (canonical analyte, the
+    wavelengths used, the format read), recorded masks and the software version — so the same
+    settings spelled differently (an alias, the default wavelength given) add nothing."""
     key = {"source": plate["source_sha256"], "layout": plate["layout_sha256"],
            "layout_plate": plate["layout_plate"], "config": config_sha,
-           "options": asdict(options), "masks": dict(sorted(masks.items())),
-           "software": elisa.__version__}
+           "analyte": plate["analyte"], "wavelength_nm": plate["wavelength_nm"],
+           "reference_nm": plate["reference_nm"], "format": fmt,
+           "layout_from_export": options.layout_from_export,
+           "masks": dict(sorted(masks.items())), "software": elisa.__version__}
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -136,7 +140,8 @@ def record_results(store: Store, results: Results, inputs: RunInputs, options: R
 def _record_plate(store: Store, results: Results, plate: dict, config_sha: str | None,
                   options: RunOptions, masks: dict[str, str], action: str) -> Recorded:
     plate_id, analyte = plate["plate_id"], plate["analyte"]
-    fp = fingerprint(plate, config_sha, options, masks)
+    fmt = results.provenance["inputs"]["exports"][plate["source_file"]]["format"]
+    fp = fingerprint(plate, fmt, config_sha, options, masks)
     conn = store.conn
     existing = conn.execute("SELECT id, version FROM plate_versions WHERE plate_id = ? AND "
                             "analyte = ? AND fingerprint = ?", (plate_id, analyte, fp)).fetchone()
@@ -225,5 +230,6 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
     results = process([version["source_file"]], layout, analyte=options.analyte, config=config,
                       fmt=options.fmt, wavelength=options.wavelength,
                       reference=options.reference, layout_from_export=options.layout_from_export,
-                      masks=all_recorded_masks(store), sources=files)
+                      masks=all_recorded_masks(store), sources=files,
+                      default_run_date=version["run_date"])
     return results, RunInputs(files, config_bytes, config_name), options

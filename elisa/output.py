@@ -34,6 +34,15 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     return write_files(files, out_dir, last="provenance.json")
 
 
+def prepare_output_folder(out_dir: str | Path) -> Path:
+    """Create the output folder and check it takes files (an OSError names the problem)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    probe = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    probe.rmdir()
+    return out
+
+
 def write_files(files: dict[str, bytes], out_dir: str | Path, last: str | None = None
                 ) -> list[Path]:
     """Write ``files`` into a staging folder inside ``out_dir``, then move each into place,

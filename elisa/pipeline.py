@@ -43,14 +43,16 @@ def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[
             = None, *, analyte: str | None = None, config: Config | PathLike | None = None,
             fmt: str | None = None, wavelength: int | None = None, reference: int | None = None,
             layout_from_export: bool = False, masks: Mapping[str, Mapping[str, str]] | None = None,
-            sources: Mapping[str, bytes] | None = None, now: dt.datetime | None = None
-            ) -> Results:
+            sources: Mapping[str, bytes] | None = None, now: dt.datetime | None = None,
+            default_run_date: str | None = None) -> Results:
     """Read, fit, back-calculate and judge every plate of ``exports``.
 
     ``layout``: one wellmap file for every export, or one per export (paired by position);
     ``layout_from_export`` takes the layout each export carries instead (Gen5, SoftMax Pro).
     ``masks``: plate id → well → reason, masks recorded after the fact (`elisa mask`), added to
     the layout's own. ``sources``: file path (as given) → bytes, to process stored originals.
+    ``default_run_date``: the run date when neither layout nor export gives one (else the
+    processing time); re-processing a stored plate keeps its run date this way.
     All inputs are validated before anything is computed; bad input raises an AssayError.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -64,7 +66,8 @@ def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[
                                                                                     layout)
     sources = sources or {}
     files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
-    plan = _plan(files, layouts, cfg, analyte, now, sources, masks or {})
+    plan = _plan(files, layouts, cfg, analyte, default_run_date
+                 or now.isoformat(timespec="seconds"), sources, masks or {})
     measurement = wavelength
     dataset = plate_dataset([p.read for p in plan], [p.plate_id for p in plan],
                             default_wavelength=measurement or plan[0].analyte.wavelength)
@@ -94,7 +97,7 @@ def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | N
 
 
 def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
-          analyte: str | None, now: dt.datetime, sources: Mapping[str, bytes],
+          analyte: str | None, fallback_date: str, sources: Mapping[str, bytes],
           masks: Mapping[str, Mapping[str, str]]) -> list[PlanPlate]:
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
@@ -118,7 +121,7 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
             chosen = _analyte(analyte, lay, cfg)
             lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
             run_date = str(lay.expt.get("date") or read.metadata.get("read_time")
-                           or now.isoformat(timespec="seconds"))
+                           or fallback_date)
             plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
     return plan
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import platform
 from typing import Any
 
@@ -23,6 +24,16 @@ def _settings(analyte) -> dict[str, Any]:
     fields["aliases"] = list(analyte.aliases)
     fields["controls"] = {k: dataclasses.asdict(v) for k, v in analyte.controls.items()}
     return fields
+
+
+def _control_targets(wells) -> dict[str, dict[str, float | None]]:
+    """Each control's expected value and range from the layout (concentration units)."""
+    targets = {}
+    for name, group in wells[wells["role"] == "control"].groupby("sample"):
+        first = group.iloc[0]
+        targets[str(name)] = {k: (None if first[k] != first[k] else float(first[k]))
+                              for k in ("conc", "conc_low", "conc_high")}
+    return targets
 
 
 def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Config,
@@ -53,6 +64,7 @@ def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Conf
             "blank_mean_od": r.blank_mean,
             "blank_wells": list(r.blank_wells),
             "masked_wells": dict(zip(masked["well"], masked["mask"])),
+            "control_targets": _control_targets(r.wells),
             "fit": {"model": r.fit.model, "weighting": r.fit.weighting, "theta": r.fit.theta,
                     "n_points": r.fit.n_points, "converged": r.fit.converged,
                     "at_bound": list(r.fit.at_bound), "message": r.fit.message,
@@ -60,7 +72,7 @@ def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Conf
                     "covariance_free_params": np.asarray(r.fit.covariance).tolist()},
             "verdict": r.verdict,
         })
-    return {
+    return json_safe({
         "software": {"name": "elisa-toolkit", "version": elisa.__version__,
                      "python": platform.python_version(), "numpy": np.__version__,
                      "scipy": scipy.__version__, "lmfit": lmfit.__version__},
@@ -72,4 +84,17 @@ def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Conf
                                   for p, item in zip(plates, plan)},
                      "curve_bounds": CURVE_BOUNDS_NOTE},
         "plates": plates,
-    }
+    })
+
+
+def json_safe(value: Any) -> Any:
+    """NaN and infinities (a failed fit's parameters) become null; numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

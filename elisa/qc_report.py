@@ -100,7 +100,9 @@ def render_qc_report(report: QCReport, scope: Scope) -> str:
     for outcome in report.analytes:
         parts.append(f"<h2>{escape(outcome.analyte.name)}: Levey-Jennings charts</h2>")
         for i, chart in enumerate(outcome.charts):
-            sources = sorted({lim.source for lim in chart.limits if lim})
+            sources = sorted({lim.source if np.isfinite(lim.mean) else
+                              "none yet (no expected value: Westgard starts with the 20-run "
+                              "baseline)" for lim in chart.limits if lim})
             parts.append(f"<h3>{escape(chart.control)}</h3><p class='muted'>limits from: "
                          f"{escape(', '.join(sources))}</p><div class='fig'>"
                          f"{lj_chart_svg(outcome, chart, f'lj{len(parts)}-{i}')}</div>")

@@ -79,7 +79,7 @@ def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
                 "review": {"accept": "accepted", "reject": "rejected"}.get(run.review, ""),
                 "intra_cv_pct": run.intra_cv_pct})
         judged = [every[i] for i in chosen if every[i].review != "reject"
-                  and (every[i].verdict == "pass" or every[i].review == "accept")]
+                  and every[i].verdict == "pass"]
         in_scope[name] = [r.plate_id for r in judged]
         control_rows += _control_rows(name, judged, outcome.analyte.inter_cv_limit_pct)
     runs = pd.DataFrame(run_rows, columns=list(QC_RUNS_COLUMNS), dtype=object)

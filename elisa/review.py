@@ -8,7 +8,7 @@ from elisa.store import Store, utc_now
 from plates.wells import parse_well, format_well
 
 
-def _normalise_wells(wells: list[str], store: Store) -> list[str]:
+def _normalise_wells(wells: list[str]) -> list[str]:
     out = []
     for well in wells:
         try:
@@ -27,7 +27,7 @@ def mask_wells(store: Store, plate_id: str, wells: list[str], reason: str,
     """
     if not reason.strip():
         raise ElisaError("a mask needs a reason (--reason TEXT)")
-    names = _normalise_wells(wells, store)
+    names = _normalise_wells(wells)
     keys = store.plate_keys(plate_id)
     in_force = all_recorded_masks(store, keys).get(plate_id, {})
     if undo:

@@ -162,9 +162,10 @@ class Store:
         return self.conn.execute("SELECT * FROM audit WHERE plate_id = ? ORDER BY id",
                                  (plate_id,)).fetchall()
 
-    def latest_review(self, plate_id: str, analyte: str) -> sqlite3.Row | None:
-        return self.conn.execute("SELECT * FROM reviews WHERE plate_id = ? AND analyte = ? "
-                                 "ORDER BY id DESC LIMIT 1", (plate_id, analyte)).fetchone()
+    def latest_review(self, version_id: int) -> sqlite3.Row | None:
+        """The newest review of one plate version (a new version is unreviewed)."""
+        return self.conn.execute("SELECT * FROM reviews WHERE version_id = ? ORDER BY id DESC "
+                                 "LIMIT 1", (version_id,)).fetchone()
 
 
 def _statements(script: str) -> list[str]:

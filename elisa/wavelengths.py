@@ -18,6 +18,11 @@ def choose_reads(available: Sequence[int], measurement: int, reference: int | No
         raise ElisaError(f"plate {plate_id!r} has no read at {measurement} nm (reads: {reads}); "
                          "choose one with --wavelength", file=source)
     if reference is not None:
+        if reference == measurement or not (
+                REFERENCE_RANGE_NM[0] <= reference <= REFERENCE_RANGE_NM[1]):
+            raise ElisaError(f"--reference {reference} nm: a reference read lies in "
+                             f"{REFERENCE_RANGE_NM[0]}–{REFERENCE_RANGE_NM[1]} nm and differs "
+                             f"from the measurement wavelength ({measurement} nm)", file=source)
         if reference not in available:
             raise ElisaError(f"plate {plate_id!r} has no reference read at {reference} nm "
                              f"(reads: {reads})", file=source)

@@ -8,13 +8,15 @@ spaces instead of no-break spaces.
 from __future__ import annotations
 
 import codecs
+
+from plates.errors import PlateError
 from dataclasses import dataclass
 
 _NBSP = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
 _SAMPLE = 4096
 
 
-class NotTextError(ValueError):
+class NotTextError(PlateError):
     """The bytes are not text in an encoding we recognise (binary data)."""
 
 
