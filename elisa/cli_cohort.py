@@ -16,7 +16,7 @@ from elisa.cohort_output import output_format, render_cohort, write_cohort
 from elisa.cohort_results import analyser_results, plate_results
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
-from elisa.store import Store, utc_now
+from elisa.store import DEFAULT_DB, Store, utc_now
 
 RULES = {
     "eligible": "plate verdict pass; not out of spec (or accepted in review); not rejected in "
@@ -69,10 +69,10 @@ def cohort_command(args: argparse.Namespace) -> int:
 def _assemble(args: argparse.Namespace, store: Store, config: Config
               ) -> tuple[Cohort, list[tuple[str, str]], object]:
     clinical = load_clinical(args.clinical)
-    mapping = load_manifest(args.manifest, args.visit, clinical)
+    manifest = load_manifest(args.manifest, args.visit, clinical)
     analytes = [(a.name, a.unit) for a in config.registry.analytes.values()]
     results = plate_results(store, config) + analyser_results(store)
-    cohort = build_cohort(clinical, mapping, results, [a for a, _ in analytes],
+    cohort = build_cohort(clinical, manifest, results, [a for a, _ in analytes],
                           getattr(args, "below", None))
     return cohort, analytes, clinical
 
@@ -95,7 +95,7 @@ def _build(args: argparse.Namespace) -> int:
             "time_utc")]
     provenance = {
         "software": {"name": "elisa-toolkit", "version": elisa.__version__},
-        "created_utc": utc_now(), "store": str(Path(args.db or "elisa.sqlite")),
+        "created_utc": utc_now(), "store": str(Path(args.db or DEFAULT_DB)),
         "inputs": {"clinical": {"file": args.clinical, "sha256": _sha(args.clinical)},
                    "manifest": {"file": args.manifest, "sha256": _sha(args.manifest)},
                    "visit": args.visit, "config_sha256": config.sha256},

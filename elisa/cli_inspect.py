@@ -23,6 +23,9 @@ def _cell(value: float, saturated: bool) -> str:
 def inspect_command(args: argparse.Namespace) -> int:
     """Print format, plates, wavelengths and a grid preview of each read."""
     export = read_export(args.export, args.fmt)
+    if args.layout_toml and not any(p.layout for p in export.plates):
+        raise ElisaError(f"this {export.format} export carries no layout to write",
+                         file=export.path)
     print(f"file: {export.path}")
     print(f"sha256: {export.sha256}")
     print(f"format: {export.format}")

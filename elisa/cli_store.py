@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -60,6 +61,14 @@ def audit_command(args: argparse.Namespace) -> int:
 def qc_command(args: argparse.Namespace) -> int:
     """Write qc_runs.csv, qc_controls.csv and qc_report.html; exit 1 when something fails."""
     config = load_config(args.config)
+    for option, value in (("--since", args.since), ("--until", args.until)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ElisaError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+    if args.last is not None and args.last < 1:
+        raise ElisaError(f"--last {args.last}: expected a number of runs ≥ 1")
     scope = Scope(args.analyte, args.since, args.until, args.lot, args.last)
     with existing_store(args) as store:
         report = build_qc_report(store, config, scope)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from elisa.cohort_inputs import Clinical
+from elisa.cohort_inputs import Clinical, Manifest
+from elisa.errors import ElisaError
 from elisa.cohort_results import SampleResult
 from elisa.reassay import UNKNOWN_HIGH_STEP, suggested_dilution
 
@@ -50,7 +51,9 @@ class Cohort:
 
 
 def geometric_mean(values: Sequence[float]) -> float:
-    """exp(mean(ln v)) of positive values."""
+    """exp(mean(ln v)) of positive values; a single value is returned as it is."""
+    if len(values) == 1:
+        return float(values[0])
     return float(np.exp(np.mean(np.log(np.asarray(values, dtype=float)))))
 
 
@@ -102,15 +105,21 @@ def _sources(results: Sequence[SampleResult]) -> tuple[str, ...]:
     return tuple(sorted({r.source for r in results}))
 
 
-def build_cohort(clinical: Clinical, mapping: dict[str, str], results: Sequence[SampleResult],
+def build_cohort(clinical: Clinical, manifest: Manifest, results: Sequence[SampleResult],
                  analytes: Sequence[str], below_policy: str | None = None) -> Cohort:
     """Rows in the clinical table's order; per analyte the five columns of issue 5."""
+    columns = list(clinical.columns) + [f"{a}{s}" for a in analytes for s in SUFFIXES]
+    clash = sorted(set(clinical.columns) & set(columns[len(clinical.columns):]))
+    if clash:
+        raise ElisaError(f"clinical column(s) {', '.join(clash)} would be overwritten by the "
+                         "cohort's own columns: rename them", file=clinical.path)
     by_key: dict[tuple[str, str], list[SampleResult]] = {}
     unclaimed: dict[str, set[str]] = {}
     for r in results:
-        subject = mapping.get(r.sample_id)
+        subject = manifest.subject_of.get(r.sample_id)
         if subject is None:
-            unclaimed.setdefault(r.sample_id, set()).add(r.source)
+            if r.sample_id not in manifest.claimed:
+                unclaimed.setdefault(r.sample_id, set()).add(r.source)
             continue
         by_key.setdefault((subject, r.analyte), []).append(r)
     rows, reassay = [], []
@@ -129,7 +138,6 @@ def build_cohort(clinical: Clinical, mapping: dict[str, str], results: Sequence[
                                 "analyte": analyte, "reason": outcome.reason,
                                 "suggested_dilution": outcome.suggested_dilution})
         rows.append(row)
-    columns = list(clinical.columns) + [f"{a}{s}" for a in analytes for s in SUFFIXES]
     warnings = tuple(f"sample {sample} (on {', '.join(sorted(sources))}) is claimed by no "
                      "subject" for sample, sources in sorted(unclaimed.items()))
     return Cohort(pd.DataFrame(rows, columns=columns, dtype=object),

@@ -53,6 +53,9 @@ def load_clinical(path: str | Path) -> Clinical:
     header, rows = _read_csv(path, "clinical table")
     if "subject_id" not in header:
         raise ElisaError("line 1: the clinical table needs a subject_id column", file=path)
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise ElisaError(f"line 1: column(s) {', '.join(duplicated)} appear twice", file=path)
     seen: dict[str, int] = {}
     for number, row in rows:
         subject = row["subject_id"]
@@ -65,14 +68,24 @@ def load_clinical(path: str | Path) -> Clinical:
     return Clinical(path, tuple(header), tuple(row for _, row in rows))
 
 
-def load_manifest(path: str | Path | None, visit: str | None,
-                  clinical: Clinical) -> dict[str, str]:
-    """sample id → subject id. Without a manifest every sample id is a subject id. A manifest
-    with a `visit` column needs --visit; a sample mapped to two subjects is an error."""
+@dataclass(frozen=True)
+class Manifest:
+    """sample id → subject id for the chosen visit, and every sample the manifest names (a
+    sample of another visit, or of a subject outside this clinical table, is claimed, not lost)."""
+
+    subject_of: dict[str, str]
+    claimed: frozenset[str]
+
+
+def load_manifest(path: str | Path | None, visit: str | None, clinical: Clinical) -> Manifest:
+    """Without a manifest every sample id is a subject id. A manifest with a `visit` column
+    needs --visit; a sample mapped to two subjects is an error. Subjects not in the clinical
+    table are allowed (an analysis subset) and left out."""
     if path is None:
         if visit is not None:
             raise ElisaError("--visit needs a --manifest with a visit column")
-        return {s: s for s in clinical.subject_ids}
+        ids = {s: s for s in clinical.subject_ids}
+        return Manifest(ids, frozenset(ids))
     path = Path(path)
     header, rows = _read_csv(path, "manifest")
     missing = [c for c in ("sample_id", "subject_id") if c not in header]
@@ -96,10 +109,7 @@ def load_manifest(path: str | Path | None, visit: str | None,
             raise ElisaError(f"line {number}: sample {sample!r} mapped to subject {subject!r} "
                              f"and to {claimed[sample][0]!r} (line {claimed[sample][1]})",
                              file=path)
-        if subject not in known:
-            raise ElisaError(f"line {number}: subject {subject!r} is not in the clinical table",
-                             file=path)
         claimed[sample] = (subject, number)
-        if not has_visits or row["visit"] == visit:
+        if subject in known and (not has_visits or row["visit"] == visit):
             mapping[sample] = subject
-    return mapping
+    return Manifest(mapping, frozenset(claimed))

@@ -57,8 +57,18 @@ def describe(cohort: Cohort, analytes: Sequence[tuple[str, str]], clinical_colum
 
 
 def _typed(table: pd.DataFrame, analytes: Sequence[str]) -> pd.DataFrame:
-    """Numbers as floats/ints for binary formats (CSV keeps the object table as it is)."""
+    """Numbers as floats/ints for binary formats (CSV keeps the object table as it is): the
+    analyte columns, and clinical columns whose every non-empty cell is a number."""
     typed = table.copy()
+    own = {f"{a}{suffix}" for a in analytes for suffix in ("", "_status", "_limit", "_n",
+                                                           "_plates")}
+    for column in typed.columns:
+        if column in own or column == "subject_id":
+            continue
+        cells = typed[column].replace("", None)
+        numbers = pd.to_numeric(cells, errors="coerce")
+        if cells.notna().any() and numbers.notna().sum() == cells.notna().sum():
+            typed[column] = numbers.astype(float)
     for analyte in analytes:
         for suffix in ("", "_limit"):
             typed[analyte + suffix] = pd.to_numeric(typed[analyte + suffix]).astype(float)

@@ -159,8 +159,15 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
             changes[key] = value
         else:
             number = _positive(value, f"[rules] {key}", source)
+            if key in _FRACTIONS and not number < 1:
+                raise ConfigError(f"[rules] {key} must be a fraction below 1, not {value!r}",
+                                  file=source)
             changes[key] = int(number) if isinstance(default, int) else number
     return replace(defaults, **changes)
+
+
+#: Rules that are fractions (or probabilities) in (0, 1).
+_FRACTIONS = {"standards_min_fraction", "intra_cv_alpha", "max_high_cv_fraction"}
 
 
 def _positive(value: Any, what: str, source: Path | None, allow_zero: bool = False) -> float:

@@ -189,11 +189,6 @@ def _record_plate(store: Store, results: Results, plate: dict, config_sha: str |
     return Recorded(plate_id, analyte, number, True, True)
 
 
-def recorded_masks(store: Store, plate_id: str, analyte: str) -> dict[str, str]:
-    """The masks in force on a plate: `elisa mask` entries not lifted by `--undo`."""
-    return all_recorded_masks(store, [(plate_id, analyte)]).get(plate_id, {})
-
-
 def all_recorded_masks(store: Store, keys: list[tuple[str, str]] | None = None
                        ) -> dict[str, dict[str, str]]:
     """Masks in force by plate id (for every plate, or the given (plate_id, analyte) keys)."""

@@ -11,18 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from qc.arrays import one_dimensional
 from qc.errors import QCError
 
 #: Relative slack on the acceptance limits so that a result exactly on a limit passes despite
 #: float rounding (e.g. 100 * 1.2).
 LIMIT_RELATIVE_SLACK = 1e-9
 
-
-def _as_1d(name: str, values: ArrayLike) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(values, dtype=float))
-    if array.ndim != 1:
-        raise QCError(f"{name} must be one-dimensional, got shape {array.shape}")
-    return array
 
 
 def control_limits(
@@ -37,9 +32,9 @@ def control_limits(
     -inf or +inf); else ``conc * (1 -/+ tolerance_pct/100)``; else NaN (the control is not judged).
     Raises QCError for arrays of different lengths or a range with low > high.
     """
-    conc_a = _as_1d("conc", conc)
-    low_a = _as_1d("conc_low", conc_low)
-    high_a = _as_1d("conc_high", conc_high)
+    conc_a = one_dimensional("conc", conc)
+    low_a = one_dimensional("conc_low", conc_low)
+    high_a = one_dimensional("conc_high", conc_high)
     if not (conc_a.size == low_a.size == high_a.size):
         raise QCError(
             "conc, conc_low and conc_high must have one entry per control; got lengths "
@@ -89,9 +84,9 @@ def judge_controls(
     if isinstance(names, str):
         raise QCError("names must be a sequence of control names, one per result, not a string")
     names_list = [str(name) for name in names]
-    values_a = _as_1d("values", values)
-    low_a = _as_1d("low", low)
-    high_a = _as_1d("high", high)
+    values_a = one_dimensional("values", values)
+    low_a = one_dimensional("low", low)
+    high_a = one_dimensional("high", high)
     n = len(names_list)
     if not (values_a.size == low_a.size == high_a.size == n):
         raise QCError(

@@ -43,10 +43,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import chi2
 
+from qc.arrays import CV_SLACK_PCT
 from qc.errors import QCError
 
-#: Slack (percentage points) so that a total CV exactly at the limit passes despite rounding.
-CV_SLACK_PCT = 1e-9
 
 NAN = float("nan")
 

@@ -12,11 +12,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import chi2
 
+from qc.arrays import CV_SLACK_PCT, one_dimensional
 from qc.codes import INTRA_CV_ABOVE_LIMIT, INTRA_CV_FAIL, INTRA_CV_NOT_ASSESSABLE, TOO_MANY_HIGH_CV
 from qc.errors import QCError
 
-#: Slack (percentage points) so that a pooled CV exactly at the limit is not "above" it.
-CV_SLACK_PCT = 1e-9
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,6 @@ class IntraAssayOutcome:
     fail_codes: tuple[str, ...]
     warning_codes: tuple[str, ...]
 
-
-def _as_1d(name: str, values: ArrayLike, dtype: type) -> np.ndarray:
-    array = np.asarray(values, dtype=dtype)
-    if array.ndim != 1:
-        raise QCError(f"{name} must be one-dimensional, got shape {array.shape}")
-    return array
 
 
 def chi2_exceeds_limit(intra_cv_pct: float, k: int, limit_pct: float, alpha: float = 0.01) -> bool:
@@ -65,9 +58,9 @@ def assess_intra_assay(
     ``too_many_high_cv`` when more than ``max_high_cv_fraction`` of the groups with a CV or
     flagged high_cv are flagged; ``intra_cv_not_assessable`` (warning) when nothing is pooled.
     """
-    cv = _as_1d("cv_pct", cv_pct, float)
-    n = _as_1d("n_wells", n_wells, float)
-    flagged = _as_1d("high_cv", high_cv, bool)
+    cv = one_dimensional("cv_pct", cv_pct, float)
+    n = one_dimensional("n_wells", n_wells, float)
+    flagged = one_dimensional("high_cv", high_cv, bool)
     if not (cv.size == n.size == flagged.size):
         raise QCError(
             "cv_pct, n_wells and high_cv must have one entry per group; got lengths "

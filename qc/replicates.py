@@ -8,14 +8,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from qc.arrays import CV_SLACK_PCT
 from numpy.typing import ArrayLike
 
 #: Two-sided 99 % normal quantile as written in the contract (DESIGN 4.5): a duplicate's CV is
 #: about c·|Z|, so 99 % of groups with true CV c stay below 2.576·c.
 HIGH_CV_Z = 2.576
 
-#: Slack (percentage points) so that a CV exactly at the threshold is not ``high_cv``.
-CV_SLACK_PCT = 1e-9
 
 
 def replicate_cv(values: ArrayLike) -> float:

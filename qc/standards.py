@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from qc.arrays import one_dimensional
 from qc.errors import QCError
 
 #: Absolute slack (in percentage points) on the recovery tolerance, so that a level exactly at
@@ -30,12 +31,6 @@ class StandardsOutcome:
     lloq: float  # smallest nominal of the passing non-anchor levels; NaN when fewer than 2 pass
     uloq: float  # largest nominal of the passing non-anchor levels; NaN when fewer than 2 pass
 
-
-def _as_1d(name: str, values: ArrayLike, dtype: type) -> np.ndarray:
-    array = np.asarray(values, dtype=dtype)
-    if array.ndim != 1:
-        raise QCError(f"{name} must be one-dimensional, got shape {array.shape}")
-    return array
 
 
 def judge_standards(
@@ -57,10 +52,10 @@ def judge_standards(
     backfit and |recovery - 100| <= tolerance (``end_tolerance_pct`` at the lowest and highest
     non-anchor nominal of the layout, ``tolerance_pct`` elsewhere), boundaries inclusive.
     """
-    nominal_a = _as_1d("nominal", nominal, float)
-    backfit_a = _as_1d("backfit", backfit, float)
-    anchor_a = _as_1d("anchor", anchor, bool)
-    n_usable_a = _as_1d("n_usable", n_usable, float)
+    nominal_a = one_dimensional("nominal", nominal, float)
+    backfit_a = one_dimensional("backfit", backfit, float)
+    anchor_a = one_dimensional("anchor", anchor, bool)
+    n_usable_a = one_dimensional("n_usable", n_usable, float)
     n = nominal_a.size
     if not (backfit_a.size == anchor_a.size == n_usable_a.size == n):
         raise QCError(

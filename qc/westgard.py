@@ -68,7 +68,6 @@ WINDOW_RULES = {
     "3-1s": (3, 3, 1.0),
     "6-x": (6, 6, 0.0),
 }
-ALL_RULES = ("1-2s", "1-3s", "2-2s", "R-4s", "4-1s", "10-x", "2of3-2s", "3-1s", "6-x")
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,9 @@ def read_nivo(text: str, path: Path) -> tuple[PlateRead, ...]:
     if start:
         meta["measurement_date"] = start[0]
         iso = iso_datetime(start[-1], None) if len(start) > 1 else None
-        meta["read_time"] = iso or iso_datetime(start[0], date_order(text)) or start[0]
+        read_time = iso or iso_datetime(start[0], date_order(text))
+        if read_time:   # only ISO 8601: the run order sorts on it; the raw text stays above
+            meta["read_time"] = read_time
     barcode = rows[cycle + 2][2] if len(rows[cycle + 2]) > 2 and rows[cycle + 2][1] == "Barcode" \
         else ""
     if barcode and barcode != "0":

@@ -116,7 +116,23 @@ def test_manifest_with_visits_needs_visit(clinical, tmp_path):
     table = load_clinical(clinical)
     with pytest.raises(ElisaError, match="choose one with --visit"):
         load_manifest(manifest, None, table)
-    assert load_manifest(manifest, "month12", table) == {"A2": "P1"}
+    chosen = load_manifest(manifest, "month12", table)
+    assert chosen.subject_of == {"A2": "P1"} and chosen.claimed == {"A1", "A2"}
+
+
+def test_manifest_subjects_outside_the_clinical_table_are_left_out(clinical, tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("sample_id,subject_id\nA1,P1\nA9,P99\n")
+    chosen = load_manifest(manifest, None, load_clinical(clinical))
+    assert chosen.subject_of == {"A1": "P1"} and "A9" in chosen.claimed
+
+
+def test_clinical_columns_that_clash_with_cohort_columns_are_refused(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("subject_id,IL-6,age\nP1,55,60\n")
+    table = load_clinical(path)
+    with pytest.raises(ElisaError, match="IL-6 would be overwritten"):
+        build_cohort(table, load_manifest(None, None, table), [], ["IL-6"])
 
 
 def test_spss_names():
