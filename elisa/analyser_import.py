@@ -7,18 +7,16 @@ import of the same file a no-op.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from elisa.analytes import Analyte
+from elisa.csv_tables import read_table
 from elisa.errors import ElisaError
 from elisa.store import Store, utc_now
 from elisa.units import conversion_factor
-from plates.textio import NotTextError, decode_text
 
 REQUIRED = ("sample_id", "result", "unit", "run_date")
 
@@ -38,25 +36,12 @@ class AnalyserResult:
 
 def parse_analyser_file(data: bytes, path: Path, analyte: Analyte) -> list[AnalyserResult]:
     """Every row checked: a one-line error names the file, line and what was expected."""
-    try:
-        text = decode_text(data).text
-    except NotTextError as exc:
-        raise ElisaError(str(exc), file=path) from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    header, table = read_table(data, path, "analyser results", lower_header=True)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ElisaError(f"line 1: the header needs the columns {', '.join(REQUIRED)} "
                          f"(flags optional); missing {', '.join(missing)}", file=path)
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            raise ElisaError(f"line {number}: {len(cells)} cells for {len(header)} columns",
-                             file=path)
-        record = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        rows.append(_result(record, number, path, analyte))
+    rows = [_result(record, number, path, analyte) for number, record in table]
     if not rows:
         raise ElisaError("no results in the file", file=path)
     return rows

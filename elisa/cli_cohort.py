@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import elisa
-from elisa.analyser_import import import_analyser
+from elisa.analyser_import import import_analyser, parse_analyser_file
 from elisa.cli_store import existing_store
 from elisa.cohort import BELOW_POLICIES, MAX_RESULTS_CV_PCT, Cohort, build_cohort
 from elisa.cohort_inputs import load_clinical, load_manifest
@@ -16,7 +16,7 @@ from elisa.cohort_output import output_format, render_cohort, write_cohort
 from elisa.cohort_results import analyser_results, plate_results
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
-from elisa.store import DEFAULT_DB, Store, utc_now
+from elisa.store import DEFAULT_DB, Store, open_store, utc_now
 
 RULES = {
     "eligible": "plate verdict pass; not out of spec (or accepted in review); not rejected in "
@@ -119,7 +119,7 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.results)
     if not path.is_file():
         raise ElisaError("analyser results file not found", file=path)
-    from elisa.store import open_store
+    parse_analyser_file(path.read_bytes(), path, analyte)   # bad input never creates a store
     with open_store(args.db, user=args.user) as store:
         n, added = import_analyser(store, path, analyte)
     state = "imported" if added else "already imported (same SHA-256): nothing added"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from elisa.csv_tables import Row, read_table
 from elisa.errors import ElisaError
-from plates.textio import NotTextError, decode_text
 
 
 @dataclass(frozen=True)
@@ -24,27 +22,10 @@ class Clinical:
         return [r["subject_id"] for r in self.rows]
 
 
-def _read_csv(path: Path, what: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _read_csv(path: Path, what: str) -> tuple[list[str], list[Row]]:
     if not path.is_file():
         raise ElisaError(f"{what} not found", file=path)
-    try:
-        text = decode_text(path.read_bytes()).text
-    except NotTextError as exc:
-        raise ElisaError(f"{what}: {exc}", file=path) from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
-    if not header or not any(header):
-        raise ElisaError(f"{what} is empty: expected a header row", file=path)
-    rows = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            raise ElisaError(f"line {number}: {len(cells)} cells for {len(header)} columns",
-                             file=path)
-        rows.append((number, {h: (cells[i].strip() if i < len(cells) else "")
-                              for i, h in enumerate(header)}))
-    return header, rows
+    return read_table(path.read_bytes(), path, what)
 
 
 def load_clinical(path: str | Path) -> Clinical:
