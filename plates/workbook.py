@@ -31,6 +31,21 @@ class Workbook:
         return str(rows[row][col]).strip()
 
 
+def column_letter(index: int) -> str:
+    """A spreadsheet column's letters from its 0-based index: 0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    letters = ""
+    index += 1
+    while index > 0:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """A cell's name from 0-based row and column: (0, 0) -> 'A1', (9, 27) -> 'AB10'."""
+    return f"{column_letter(col)}{row + 1}"
+
+
 def is_workbook(data: bytes) -> bool:
     """True for a zip container (xlsx); readers still check it holds a workbook."""
     return data.startswith(XLSX_SIGNATURE)

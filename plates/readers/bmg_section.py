@@ -18,20 +18,12 @@ import numpy as np
 from plates.cells import parse_cell, parse_number
 from plates.errors import PlateError
 from plates.wells import format_well
+from plates.workbook import cell_name, column_letter as column_letters
 
 __all__ = ["FORMAT_NAME", "Section", "Block", "classify", "clean_label", "column_letters"]
 
 FORMAT_NAME = "BMG Labtech"
 _NUMBERING = re.compile(r"^\d+\s*\.\s*")
-
-
-def column_letters(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass
@@ -57,7 +49,7 @@ class Section:
         if self.sheet is None:
             text = f"line {r + 1}"
         else:
-            text = f"sheet {self.sheet!r}, " + (f"cell {column_letters(c)}{r + 1}"
+            text = f"sheet {self.sheet!r}, " + (f"cell {cell_name(r, c)}"
                                                if c is not None else f"row {r + 1}")
         return text + (f", well {well}" if well else "")
 

@@ -28,7 +28,7 @@ from plates.model import PlateRead
 from plates.readers.gen5_meta import layout as carried_layout_of, metadata as metadata_of
 from plates.readers.gen5_blocks import Blocks, Grid, Rows, Step, WellTable, find_blocks, \
     split_plates
-from plates.workbook import Workbook
+from plates.workbook import Workbook, cell_name
 from plates.wells import format_well
 
 FORMAT = "gen5"
@@ -75,15 +75,6 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     return _read_rows(rows, path)
 
 
-def _column_letter(j: int) -> str:
-    name = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        name = chr(65 + rem) + name
-    return name
-
-
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
@@ -106,7 +97,7 @@ def read_workbook(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         cells = [[_cell_text(v) for v in row] for row in sheet]
 
         def where(i: int, j: int | None, name: str = name) -> str:
-            return f"sheet {name!r}, " + (f"cell {_column_letter(j)}{i + 1}" if j is not None
+            return f"sheet {name!r}, " + (f"cell {cell_name(i, j)}" if j is not None
                                           else f"row {i + 1}")
         rows = Rows(cells, list(range(len(cells))), where, path)
         plates.extend(_read_rows(rows, path))

@@ -24,6 +24,7 @@ from plates.cells import parse_cell, parse_number
 from plates.errors import PlateError
 from plates.model import PlateRead
 from plates.wells import ROW_LETTERS, format_well, shape_for_cols
+from plates.workbook import cell_name
 
 __all__ = ["sniff_workbook", "read_workbook"]
 
@@ -55,16 +56,8 @@ def _rows(values: tuple[tuple[object, ...], ...]) -> list[list[str]]:
     return rows
 
 
-def _column(col: int) -> str:
-    letters, col = "", col + 1
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _where(sheet: str, row: int, col: int = 0, well: str | None = None) -> str:
-    return f"sheet {sheet!r}, cell {_column(col)}{row + 1}" + (f", well {well}" if well else "")
+    return f"sheet {sheet!r}, cell {cell_name(row, col)}" + (f", well {well}" if well else "")
 
 
 def _is_int(cell: str, value: int) -> bool:

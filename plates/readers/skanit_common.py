@@ -13,7 +13,7 @@ from typing import Any
 
 from plates.cells import Cell, parse_cell, parse_number
 from plates.errors import PlateError
-from plates.workbook import Workbook
+from plates.workbook import Workbook, cell_name, column_letter  # noqa: F401  (kept importable)
 
 NAME = "SkanIt/Multiskan"
 
@@ -138,18 +138,8 @@ def grid_width(row: tuple[Any, ...]) -> int | None:
     return 24 if k >= 24 else 12 if k >= 12 else None
 
 
-def column_letter(col: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def where_cell(sheet: str, row: int, col: int) -> str:
-    return f"sheet {sheet!r}, cell {column_letter(col)}{row + 1}"
+    return f"sheet {sheet!r}, cell {cell_name(row, col)}"
 
 
 def refuse_kinetic(path: Path, what: str, n: int, unit: str) -> PlateError:

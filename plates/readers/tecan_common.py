@@ -11,6 +11,7 @@ from pathlib import Path
 
 from plates.errors import PlateError
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
+from plates.workbook import cell_name, column_letter  # noqa: F401  (kept importable)
 
 _DELIMITERS = ("\t", ";", ",")
 #: first cells that mark a Tecan line; used to choose the delimiter of a text export
@@ -34,7 +35,7 @@ class Sheet:
         if self.sheet is None:
             text = f"line {row + 1}"
         else:
-            text = f"sheet {self.sheet!r}, cell {column_letter(col or 0)}{row + 1}"
+            text = f"sheet {self.sheet!r}, cell {cell_name(row, col or 0)}"
         return text + (f", well {well}" if well else "")
 
     def error(self, message: str, row: int, col: int | None = None,
@@ -45,16 +46,6 @@ class Sheet:
         if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
             return self.rows[row][col]
         return ""
-
-
-def column_letter(col: int) -> str:
-    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
-    letters = ""
-    col += 1
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _trim(cells: list[str]) -> list[str]:
