@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import warnings
 import zipfile
@@ -44,6 +45,20 @@ def column_letter(index: int) -> str:
 def cell_name(row: int, col: int) -> str:
     """A cell's name from 0-based row and column: (0, 0) -> 'A1', (9, 27) -> 'AB10'."""
     return f"{column_letter(col)}{row + 1}"
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as stripped text: '' for None, ``repr`` for a float, ISO 8601 for dates and
+    times (a datetime with a space between date and time)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip()
 
 
 def is_workbook(data: bytes) -> bool:

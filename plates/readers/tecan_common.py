@@ -11,7 +11,7 @@ from pathlib import Path
 
 from plates.errors import PlateError
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
-from plates.workbook import cell_name, column_letter  # noqa: F401  (kept importable)
+from plates.workbook import cell_name, cell_text, column_letter  # noqa: F401  (kept importable)
 
 _DELIMITERS = ("\t", ";", ",")
 #: first cells that mark a Tecan line; used to choose the delimiter of a text export
@@ -84,20 +84,6 @@ def text_sheet(text: str, path: Path) -> Sheet:
     while rows and not rows[-1]:
         rows.pop()
     return Sheet(rows, path)
-
-
-def cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def workbook_sheets(book, path: Path) -> list[Sheet]:
