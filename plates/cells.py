@@ -44,6 +44,13 @@ def parse_number(text: str) -> float | None:
     return float(s)
 
 
+def parse_whole(text: str) -> int | None:
+    """A whole number written as :func:`parse_number` reads it (``12``, ``12.0``, ``-3``), else
+    None (empty text, a fraction, anything else)."""
+    value = parse_number(text)
+    return int(value) if value is not None and value.is_integer() else None
+
+
 def parse_cell(text: str | None) -> Cell:
     """Parse one cell; ValueError (with :data:`EXPECTED` in its message) if it is neither."""
     if text is None:

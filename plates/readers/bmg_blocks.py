@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from plates.cells import parse_number
+from plates.cells import parse_number, parse_whole
 from plates.readers.bmg_section import FORMAT_NAME, Block, Section, classify, clean_label
 from plates.readers.bmg_tables import read_table
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
@@ -36,17 +36,12 @@ def is_mode_row(cells: list[str]) -> bool:
     return len(filled) == 1 and bool(_MODE.match(filled[0])) and ":" not in filled[0]
 
 
-def _int_cell(text: str) -> int | None:
-    value = parse_number(text) if text else None
-    return int(value) if value is not None and value.is_integer() else None
-
-
 def grid_width(cells: list[str]) -> int | None:
     """The number of columns if this row is a grid header (``'', 1, 2, ...``), else None."""
-    if len(cells) < 3 or cells[0] or _int_cell(cells[1]) != 1 or _int_cell(cells[2]) != 2:
+    if len(cells) < 3 or cells[0] or parse_whole(cells[1]) != 1 or parse_whole(cells[2]) != 2:
         return None
     n = 0
-    while 1 + n < len(cells) and _int_cell(cells[1 + n]) == n + 1:
+    while 1 + n < len(cells) and parse_whole(cells[1 + n]) == n + 1:
         n += 1
     return n
 

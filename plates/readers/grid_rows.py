@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.cells import parse_cell, parse_number
+from plates.cells import parse_cell, parse_whole
 from plates.errors import PlateError
 from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 from plates.workbook import cell_name
@@ -66,15 +66,11 @@ class Grid:
         return self.row + 1
 
 
-def _is_int(cell: str, value: int) -> bool:
-    number = parse_number(cell)
-    return number is not None and number == value
-
-
 def header_start(cells: list[str]) -> int | None:
     """Index of the cell holding ``1`` if this row looks like a grid header, else None."""
     for start in (0, 1):
-        if len(cells) > start + 1 and _is_int(cells[start], 1) and _is_int(cells[start + 1], 2):
+        if len(cells) > start + 1 and parse_whole(cells[start]) == 1 \
+                and parse_whole(cells[start + 1]) == 2:
             return start
     return None
 
@@ -82,7 +78,7 @@ def header_start(cells: list[str]) -> int | None:
 def header_width(cells: list[str], start: int) -> int | None:
     numbers = cells[start:]
     for width in _WIDTHS:
-        if len(numbers) == width and all(_is_int(c, i + 1) for i, c in enumerate(numbers)):
+        if len(numbers) == width and all(parse_whole(c) == i + 1 for i, c in enumerate(numbers)):
             return width
     return None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from plates.cells import parse_number
+from plates.cells import parse_whole
 from plates.readers.softmax_block import Block, error
 from plates.wells import plate_shape
 
@@ -22,11 +22,6 @@ __all__ = ["SOFTWARE", "PlateHeader", "parse_header"]
 _MODES = {"absorbance": "absorbance", "fluorescence": "fluorescence",
           "luminescence": "luminescence"}
 SOFTWARE = "SoftMax Pro"
-
-
-def _int(text: str) -> int | None:
-    value = parse_number(text) if text.strip() else None
-    return int(value) if value is not None and value.is_integer() else None
 
 
 @dataclass
@@ -63,7 +58,7 @@ def parse_header(block: Block, path: Path) -> PlateHeader:
                    f" 7th field of the Plate: line, found {f[6]!r}")
     data_type = f[6 + shift]
     read_type = f[4]
-    reads = _int(f[8 + shift])
+    reads = parse_whole(f[8 + shift])
     kind = read_type.lower()
     if kind == "kinetic" and (reads is None or reads > 1):
         count = f"{reads} reads" if reads is not None else "several reads"
@@ -78,11 +73,11 @@ def parse_header(block: Block, path: Path) -> PlateHeader:
     if data_type == "Reduced":
         raise error(path, line, f"SoftMax Pro plate {name!r} was exported as reduced data only"
                    " (no raw reads): export it again with the raw data")
-    n_waves = _int(f[14 + shift])
+    n_waves = parse_whole(f[14 + shift])
     tokens = f[15 + shift].split()
     waves: list[int | None] = []
     for token in tokens:
-        nm = _int(token)
+        nm = parse_whole(token)
         if nm is None or not 200 <= nm <= 1100:
             if mode == "absorbance":
                 raise error(path, line, f"plate {name!r}: expected wavelengths in nm in the"
@@ -95,8 +90,8 @@ def parse_header(block: Block, path: Path) -> PlateHeader:
                    f" wavelengths but lists {len(tokens)} ({f[15 + shift]!r})")
     if not waves:
         waves = [None] * n_waves
-    first_col, n_cols, n_wells = (_int(f[16 + shift]), _int(f[17 + shift]),
-                                  _int(f[18 + shift]))
+    first_col, n_cols, n_wells = (parse_whole(f[16 + shift]), parse_whole(f[17 + shift]),
+                                  parse_whole(f[18 + shift]))
     try:
         plate_rows, plate_cols = plate_shape(n_wells if n_wells is not None else -1)
     except ValueError:
@@ -105,7 +100,7 @@ def parse_header(block: Block, path: Path) -> PlateHeader:
     # first row and number of rows: fields 20-21 (absorbance), 29-30 (luminescence), 30-31
     # (fluorescence, which also has the excitation wavelengths in field 21)
     at = {"absorbance": 19, "luminescence": 28, "fluorescence": 29}[mode]
-    first_row, n_rows = _int(f[at]) or 1, _int(f[at + 1]) or plate_rows
+    first_row, n_rows = parse_whole(f[at]) or 1, parse_whole(f[at + 1]) or plate_rows
     if first_col is None or n_cols is None or first_col < 1 or n_cols < 1 or \
             first_col + n_cols - 1 > plate_cols or first_row < 1 or \
             first_row + n_rows - 1 > plate_rows:
