@@ -4,7 +4,7 @@ files of ../shared/formats, on the project's own export fixtures, and on mangled
 from __future__ import annotations
 
 import math
-import tempfile
+import random
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +16,12 @@ from plates.errors import AssayError, PlateError
 from plates.layout import carried_layout
 from plates.readers import bmg, read_export, sniff_format
 from plates.workbook import Workbook, load_workbook
+from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, mutate_rows,
+                                            other_files, read_bytes_all_ways, read_row,
+                                            read_workbook_only, shared)
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "formats"
 FOLDER = "bmg_labtech"
 FIXTURES = REPO / "fixtures" / "exports" / "bmg"
-PLATES = REPO / "fixtures" / "plates"
 
 PHERASTAR = f"{FOLDER}/allotropy__PHERAstar_output_file.CSV"
 QC384 = f"{FOLDER}/allotropy__16-03-03_16-54-03_472_ABS_384_QC.csv"
@@ -38,15 +38,6 @@ EXPECTED = [
     # MARS "Table All Cycles": two plates of BRET luminescence, 21 cycles each
     (OMEGA, "bmg", 2, 96, (535, 475), "kinetic read with 21 cycles"),
 ]
-
-
-def shared(relative: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is not present")
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} is not in ../shared/formats")
-    return path
 
 
 def fixture_files() -> list[Path]:
@@ -74,18 +65,9 @@ def write(tmp_path: Path, data: str | bytes, name: str = "export.csv") -> Path:
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[r[0].split("/")[-1] for r in EXPECTED])
 def test_expected_table(row):
-    relative, fmt, n_plates, n_wells, waves, refused = row
-    path = shared(relative)
-    if refused is not None:
-        with pytest.raises(PlateError, match=refused):
-            read_export(path)
-        return
-    export = read_export(path)
-    assert export.format == fmt
-    assert len(export.plates) == n_plates
-    for plate in export.plates:
-        assert plate.n_rows * plate.n_cols == n_wells
-        assert plate.wavelengths == waves
+    export = read_row(row)
+    for plate in export.plates if export else ():
+        assert plate.wavelengths == row[4]
         assert plate.metadata["plate_name"] == plate.name
         assert np.isfinite(plate.od).any()
 
@@ -97,11 +79,7 @@ def test_sniffing_picks_bmg(row):
 
 
 def test_sniffing_leaves_other_formats_alone():
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is not present")
-    others = [p for p in SHARED.rglob("*") if p.is_file() and FOLDER not in p.parts
-              and p.suffix.lower() in (".csv", ".txt", ".xlsx", ".tsv")]
-    others += sorted(PLATES.glob("*.csv"))
+    others = other_files(FOLDER, (".csv", ".txt", ".xlsx", ".tsv"))
     claimed = [p.name for p in others if sniff_format(p.read_bytes(), p) == "bmg"]
     assert claimed == []
 
@@ -362,47 +340,22 @@ def _text_files() -> list[Path]:
 
 
 def _check(data: bytes, suffix: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"mangled{suffix}"
-        path.write_bytes(data)
-        for fmt in ("bmg", None):
-            try:
-                read_export(path, fmt=fmt)
-            except AssayError:
-                pass
+    read_bytes_all_ways(data, suffix, "bmg")
 
 
-_MUTATION = st.sampled_from(["truncate", "delete_line", "flip", "insert", "duplicate_line"])
+_MUTATION = st.sampled_from([*KINDS, "duplicate_line"])
+_JUNK = [b",", b",,,x", b"Raw Data (450)\r\n", b"\r\n", b"User: X,Test ID: 1\r\n",
+         b",1,2,3,4,5,6,7,8,9,10,11,12", b"\xff\xfe", b"Overflow", b"\"", b"Well,A01\r\n"]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), kind=_MUTATION)
-def test_mutated_text_files_raise_only_assay_errors(data, kind):
+@given(data=st.data(), kind=_MUTATION, seed=st.integers(0, 2**32 - 1))
+def test_mutated_text_files_raise_only_assay_errors(data, kind, seed):
     files = _text_files()
     if not files:
         pytest.skip("no bmg text files")
     path = data.draw(st.sampled_from(files))
-    raw = path.read_bytes()
-    if kind == "truncate":
-        raw = raw[: data.draw(st.integers(0, len(raw)))]
-    elif kind in ("delete_line", "duplicate_line"):
-        lines = raw.split(b"\n")
-        k = data.draw(st.integers(0, len(lines) - 1))
-        lines[k:k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
-        raw = b"\n".join(lines)
-    elif kind == "flip":
-        buf = bytearray(raw)
-        for _ in range(data.draw(st.integers(1, 8))):
-            i = data.draw(st.integers(0, len(buf) - 1))
-            buf[i] = data.draw(st.integers(0, 255))
-        raw = bytes(buf)
-    else:
-        i = data.draw(st.integers(0, len(raw)))
-        junk = data.draw(st.sampled_from([b",", b",,,x", b"Raw Data (450)\r\n", b"\r\n",
-                                          b"User: X,Test ID: 1\r\n", b",1,2,3,4,5,6,7,8,9,10,11,12",
-                                          b"\xff\xfe", b"Overflow", b"\"", b"Well,A01\r\n"]))
-        raw = raw[:i] + junk + raw[i:]
-    _check(raw, path.suffix)
+    _check(mutate(path.read_bytes(), kind, random.Random(seed), _JUNK), path.suffix)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -416,28 +369,16 @@ def test_mutated_workbooks_raise_only_assay_errors(data):
     sheets = {name: [list(r) for r in rows] for name, rows in book.sheets.items()}
     name = data.draw(st.sampled_from(sorted(sheets)))
     rows = sheets[name]
+    rng = random.Random(data.draw(st.integers(0, 2**32 - 1)))
     for _ in range(data.draw(st.integers(1, 4))):
-        if not rows:
-            break
-        r = data.draw(st.integers(0, len(rows) - 1))
-        action = data.draw(st.sampled_from(["delete", "cell", "cut"]))
-        if action == "delete":
-            del rows[r]
-        elif action == "cut":
-            del rows[r:]
-        else:
-            c = data.draw(st.integers(0, max(len(rows[r]), 1) + 2))
-            rows[r] += [None] * (c + 1 - len(rows[r]))
-            rows[r][c] = data.draw(st.one_of(st.none(), st.text(max_size=12),
-                                             st.floats(allow_nan=True), st.integers(),
-                                             st.sampled_from(["Overflow", "Raw Data (450)",
-                                                              "Well", "A01", "Time [s]"])))
+        kind = data.draw(st.sampled_from(["delete_row", "set_cell", "cut"]))
+        value = data.draw(st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=True),
+                                    st.integers(), st.sampled_from(["Overflow", "Raw Data (450)",
+                                                                    "Well", "A01", "Time [s]"])))
+        rows = mutate_rows(rows, kind, rng, [value])
+    sheets[name] = rows
     mangled = Workbook({n: tuple(tuple(r) for r in rs) for n, rs in sheets.items()})
-    try:
-        if bmg.sniff_workbook(mangled):
-            bmg.read_workbook(mangled, path)
-    except AssayError:
-        pass
+    read_workbook_only(bmg, mangled, path)
 
 
 @settings(max_examples=80, deadline=None)

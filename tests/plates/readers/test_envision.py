@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import random
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,13 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plates.errors import AssayError, PlateError
+from plates.errors import PlateError
 from plates.readers import read_export, sniff_format
+from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, other_files,
+                                            read_bytes_all_ways, shared)
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "formats"
 EXPORTS = REPO / "fixtures" / "exports" / "envision"
-PLATES = REPO / "fixtures" / "plates"
 
 # (path under ../shared/formats, format, plates, wells per plate, wavelengths, refused because)
 # ``wavelengths`` are those of the first plate; other plates of the file may only add reads
@@ -46,15 +44,6 @@ READ_MODES = {
     "ensparser__raw_plate_data_enspire.csv": ("fluorescence",),
     "allotropy__kaleido_absorbance_endpoint_single_plate_example_01.csv": ("absorbance",),
 }
-
-
-def shared(rel: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is absent")
-    path = SHARED / rel
-    if not path.is_file():
-        pytest.skip(f"{rel} is absent")
-    return path
 
 
 def fixtures() -> list[Path]:
@@ -103,11 +92,7 @@ def test_sniffing_picks_envision(rel):
 def test_sniffer_leaves_other_folders_alone():
     from plates.readers import envision
     from plates.textio import NotTextError, decode_text
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is absent")
-    others = [p for p in SHARED.rglob("*") if p.is_file() and "LICENSES" not in p.parts
-              and p.parent.name != "perkinelmer_revvity" and p.suffix in (".csv", ".txt", ".tsv")]
-    others += sorted(PLATES.glob("*.csv"))
+    others = other_files("perkinelmer_revvity", (".csv", ".txt", ".tsv"))
     assert others
     for path in others:
         try:
@@ -330,40 +315,16 @@ def _sources() -> list[bytes]:
 SOURCES = _sources()
 
 
-def _mutate(data: bytes, kind: str, rng: random.Random) -> bytes:
-    if kind == "truncate":
-        return data[:rng.randrange(len(data) + 1)]
-    if kind == "delete_line":
-        lines = data.split(b"\n")
-        del lines[rng.randrange(len(lines))]
-        return b"\n".join(lines)
-    if kind == "flip":
-        out = bytearray(data)
-        for _ in range(rng.randint(1, 8)):
-            out[rng.randrange(len(out))] = rng.randrange(256)
-        return bytes(out)
-    junk = bytes(rng.randrange(256) for _ in range(rng.randint(1, 40)))
-    if rng.random() < 0.5:
-        junk = rng.choice([b",abc,", b"\r\n", b"OVRFLW", b",,,,,,,,,,,,,,", b";", b"\t", b'"',
-                           b"Plate information \r\n", b"Results for x\r\n", b"A,1,2\r\n"])
-    k = rng.randrange(len(data) + 1)
-    return data[:k] + junk + data[k:]
+_JUNK = [b",abc,", b"\r\n", b"OVRFLW", b",,,,,,,,,,,,,,", b";", b"\t", b'"',
+         b"Plate information \r\n", b"Results for x\r\n", b"A,1,2\r\n"]
 
 
 def _read_all_ways(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "export.csv"
-        path.write_bytes(data)
-        for fmt in ("envision", None):
-            try:
-                read_export(path, fmt=fmt)
-            except AssayError:
-                pass
+    read_bytes_all_ways(data, ".csv", "envision")
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=st.integers(min_value=0), kind=st.sampled_from(["truncate", "delete_line", "flip",
-                                                              "insert"]),
+@given(source=st.integers(min_value=0), kind=st.sampled_from(KINDS),
        seed=st.integers(min_value=0, max_value=2**32))
 def test_mutated_files_raise_only_assay_errors(source, kind, seed):
     if not SOURCES:
@@ -371,7 +332,7 @@ def test_mutated_files_raise_only_assay_errors(source, kind, seed):
     rng = random.Random(seed)
     data = SOURCES[source % len(SOURCES)]
     for _ in range(rng.randint(1, 3)):
-        data = _mutate(data, kind, rng) if data else data
+        data = mutate(data, kind, rng, _JUNK)
     _read_all_ways(data)
 
 

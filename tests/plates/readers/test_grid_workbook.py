@@ -16,6 +16,7 @@ from plates.readers import grid as grid_module
 from plates.readers.grid_workbook import read_workbook, sniff_workbook
 from plates.workbook import Workbook, load_workbook
 from tests.plates.helpers import plate_values
+from tests.plates.readers.mutations import mutate_rows
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared" / "formats"
@@ -178,19 +179,9 @@ def test_real_workbooks_give_plates_or_plate_errors(path):
 def test_mutated_grids_raise_only_plate_errors(seed, kind):
     rnd = random.Random(seed)
     rows = grid_rows(plate_values(seed=seed % 7)) + [[]] + grid_rows(plate_values(), "570")
-    rows = [list(r) for r in rows]
-    if kind == "delete":
-        del rows[rnd.randrange(len(rows))]
-    elif kind == "cut":
-        rows = rows[:rnd.randrange(len(rows))]
-    elif kind == "dup":
-        k = rnd.randrange(len(rows))
-        rows.insert(k, list(rows[k]))
-    else:
-        r = rnd.randrange(len(rows))
-        c = rnd.randrange(16)
-        rows[r] += [None] * (c + 1 - len(rows[r]))
-        rows[r][c] = rnd.choice(["OVER", "x", "", None, 1e308, 13, 1, "A", "Z", "450", "1e999"])
+    action = {"delete": "delete_row", "dup": "duplicate_row", "set": "set_cell"}.get(kind, kind)
+    rows = mutate_rows(rows, action, rnd, ["OVER", "x", "", None, 1e308, 13, 1, "A", "Z", "450",
+                                           "1e999"], width=16)
     wb = Workbook({"S": tuple(tuple(r) for r in rows)})
     try:
         sniff_workbook(wb)

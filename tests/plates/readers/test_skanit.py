@@ -4,7 +4,7 @@ text exports. Real files come from ../shared/formats/thermo_fisher_skanit (skipp
 from __future__ import annotations
 
 import math
-import tempfile
+import random
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import elisa
-from plates.errors import AssayError, PlateError
+from plates.errors import PlateError
 from plates.readers import read_export, sniff_format
 from plates.readers import skanit
 from plates.readers.skanit_common import iso_time
 from plates.workbook import Workbook, load_workbook
+from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate, mutate_rows,
+                                            other_files, read_bytes_all_ways,
+                                            read_workbook_only, shared)
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "formats"
 FOLDER = "thermo_fisher_skanit"
 EXPORTS = REPO / "fixtures" / "exports" / "skanit"
-PLATES = REPO / "fixtures" / "plates"
 
 # (path under ../shared/formats, format, plates, wells per plate, wavelengths, refused because)
 EXPECTED = [
@@ -38,13 +38,6 @@ EXPECTED = [
 SKANIT_DATA = f"{FOLDER}/allotropy__skanit_data.xlsx"
 SKY = f"{FOLDER}/MTPHandler__Multiskan_Sky.xlsx"
 SPECTRUM = f"{FOLDER}/MTPHandler__multiskan_spectrum_1500.txt"
-
-
-def shared(relative: str) -> Path:
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip("../shared/formats is not available")
-    return path
 
 
 def rows_of(expected):
@@ -87,11 +80,7 @@ def test_sniffing_picks_skanit(row):
 
 
 def test_sniffing_claims_no_other_file():
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is not available")
-    others = [p for p in SHARED.rglob("*") if p.is_file() and p.parent.name not in
-              (FOLDER, "LICENSES") and p.suffix.lower() in (".txt", ".csv", ".xlsx")]
-    others += sorted(PLATES.glob("*.csv"))
+    others = other_files(FOLDER, (".txt", ".csv", ".xlsx"))
     others += [p for p in (REPO / "fixtures" / "exports").rglob("*")
                if p.is_file() and p.parent.name != "skanit"]
     assert others
@@ -364,38 +353,18 @@ def _real_files() -> list[Path]:
 
 
 def _check_only_assay_errors(data: bytes, suffix: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"mutant{suffix}"
-        path.write_bytes(data)
-        for fmt in ("skanit", None):
-            try:
-                read_export(path, fmt=fmt)
-            except AssayError:
-                pass
+    read_bytes_all_ways(data, suffix, "skanit")
+
+
+_JUNK = [b"\t", b"\tabc", b" > Max", b"\r\n", b"Iteration: 9\r\n",
+         b"\tPlate:2 - Wavelength:450\r\n", b"\x00\xff", b"1.0"]
 
 
 @st.composite
 def mutated(draw):
-    files = _real_files()
-    path = draw(st.sampled_from(files))
-    data = bytearray(path.read_bytes())
-    kind = draw(st.sampled_from(["truncate", "delete_line", "flip", "insert"]))
-    if kind == "truncate":
-        data = data[: draw(st.integers(0, len(data)))]
-    elif kind == "delete_line":
-        lines = bytes(data).split(b"\n")
-        i = draw(st.integers(0, len(lines) - 1))
-        data = bytearray(b"\n".join(lines[:i] + lines[i + 1:]))
-    elif kind == "flip":
-        for _ in range(draw(st.integers(1, 8))):
-            i = draw(st.integers(0, len(data) - 1))
-            data[i] = draw(st.integers(0, 255))
-    else:
-        i = draw(st.integers(0, len(data)))
-        junk = draw(st.sampled_from([b"\t", b"\tabc", b" > Max", b"\r\n", b"Iteration: 9\r\n",
-                                     b"\tPlate:2 - Wavelength:450\r\n", b"\x00\xff", b"1.0"]))
-        data[i:i] = junk
-    return bytes(data), path.suffix
+    path = draw(st.sampled_from(_real_files()))
+    kind, seed = draw(MUTATIONS)
+    return mutate(path.read_bytes(), kind, random.Random(seed), _JUNK), path.suffix
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
@@ -434,28 +403,16 @@ def test_mutated_xlsx_cells_raise_only_assay_errors(data):
     sheets = {title: [list(row) for row in rows[:120]] for title, rows in book.sheets.items()}
     title = data.draw(st.sampled_from(sorted(sheets)))
     rows = sheets[title]
+    rng = random.Random(data.draw(st.integers(0, 2**32 - 1)))
     for _ in range(data.draw(st.integers(1, 6))):
-        action = data.draw(st.sampled_from(["set", "delete_row", "insert_row", "cut_row"]))
-        k = data.draw(st.integers(0, len(rows) - 1))
-        if action == "set":
-            col = data.draw(st.integers(0, 15))
-            rows[k] += [None] * (col + 1 - len(rows[k]))
-            rows[k][col] = data.draw(st.one_of(
-                st.none(), st.text(max_size=12), st.integers(-5, 30),
-                st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                st.sampled_from([" > Max", " < Min", "NaN", "Abs", "Sample", "A", "Plate 2",
-                                 "Wavelength: 620 nm", "1:0", "Std0009", "0 microg/ml",
-                                 "Measurement results", "a ="])))
-        elif action == "delete_row":
-            del rows[k]
-        elif action == "insert_row":
-            rows.insert(k, [])
-        else:
-            rows[k] = rows[k][: data.draw(st.integers(0, 13))]
+        kind = data.draw(st.sampled_from(["set_cell", "delete_row", "insert_row", "cut_row"]))
+        value = data.draw(st.one_of(
+            st.none(), st.text(max_size=12), st.integers(-5, 30),
+            st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+            st.sampled_from([" > Max", " < Min", "NaN", "Abs", "Sample", "A", "Plate 2",
+                             "Wavelength: 620 nm", "1:0", "Std0009", "0 microg/ml",
+                             "Measurement results", "a ="])))
+        rows = mutate_rows(rows, kind, rng, [value], width=16)
+    sheets[title] = rows
     mutant = Workbook({t: tuple(tuple(r) for r in rs) for t, rs in sheets.items()})
-    path = Path("mutant.xlsx")
-    try:
-        if skanit.sniff_workbook(mutant):
-            skanit.read_workbook(mutant, path)
-    except AssayError:
-        pass
+    read_workbook_only(skanit, mutant, Path("mutant.xlsx"))

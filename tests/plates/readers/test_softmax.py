@@ -4,7 +4,7 @@ project's own export fixtures, and on mangled input."""
 from __future__ import annotations
 
 import math
-import tempfile
+import random
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plates.errors import AssayError, PlateError
+from plates.errors import PlateError
 from plates.layout import carried_layout
 from plates.readers import read_export, sniff_format
 from plates.textio import decode_text
+from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate,
+                                            other_files, read_bytes_all_ways, read_row, shared)
 
-REPO = Path(__file__).resolve().parents[3]
-SHARED = REPO.parent / "shared" / "formats"
 FOLDER = "molecular_devices_softmax_pro"
 FIXTURES = REPO / "fixtures" / "exports" / "softmax"
-PLATES = REPO / "fixtures" / "plates"
 
 #: (file under ../shared/formats, format, plates, wells per plate, wavelengths, refused because)
 EXPECTED = [
@@ -32,15 +31,6 @@ EXPECTED = [
     (f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt", "softmax", 1,
      96, (450, 650), None),
 ]
-
-
-def shared(relative: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is not present")
-    path = SHARED / relative
-    if not path.is_file():
-        pytest.skip(f"{relative} is not in ../shared/formats")
-    return path
 
 
 def fixture_files() -> list[Path]:
@@ -61,18 +51,9 @@ def derived(plate, key: str, name: str) -> float:
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[r[0].split("/")[-1] for r in EXPECTED])
 def test_expected_table(row):
-    relative, fmt, n_plates, n_wells, waves, refused = row
-    path = shared(relative)
-    if refused is not None:
-        with pytest.raises(PlateError, match=refused):
-            read_export(path)
-        return
-    export = read_export(path)
-    assert export.format == fmt
-    assert len(export.plates) == n_plates
-    for plate in export.plates:
-        assert plate.n_rows * plate.n_cols == n_wells
-        assert plate.wavelengths == waves
+    export = read_row(row)
+    for plate in export.plates if export else ():
+        assert plate.wavelengths == row[4]
         assert plate.metadata["read_mode"] == "absorbance"
         assert plate.metadata["software"] == "SoftMax Pro"
         assert plate.metadata["plate_name"] == plate.name
@@ -87,12 +68,8 @@ def test_sniffing_picks_softmax(row):
 
 
 def test_sniffing_claims_no_other_folder():
-    if not SHARED.is_dir():
-        pytest.skip("../shared/formats is not present")
     from plates.readers import softmax
-    others = [p for p in SHARED.rglob("*") if p.is_file() and FOLDER not in str(p)
-              and p.suffix.lower() in (".txt", ".csv", ".tsv", ".asc")]
-    others += sorted(PLATES.glob("*.csv"))
+    others = other_files(FOLDER, (".txt", ".csv", ".tsv", ".asc"))
     assert others
     for path in others:
         try:
@@ -396,37 +373,18 @@ def _real_files() -> list[bytes]:
 
 
 def _check(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "export.txt"
-        path.write_bytes(data)
-        for fmt in ("softmax", None):
-            try:
-                read_export(path, fmt=fmt)
-            except AssayError:
-                pass
+    read_bytes_all_ways(data, ".txt", "softmax")
+
+
+_JUNK = [b"junk", b"\t\t1\t2", b"~End\r\n", b"\x00\x01", b"Masked", b"\r\nPlate:\tx\r\n",
+         b"#SAT", b"\xff\xfe"]
 
 
 @st.composite
 def mutated(draw):
-    files = _real_files() or [b"##BLOCKS= 1\r\n"]
-    data = bytearray(draw(st.sampled_from(files)))
-    kind = draw(st.sampled_from(["truncate", "delete_line", "flip", "insert"]))
-    if kind == "truncate":
-        del data[draw(st.integers(0, len(data) - 1)):]
-    elif kind == "delete_line":
-        lines = bytes(data).split(b"\n")
-        del lines[draw(st.integers(0, len(lines) - 1))]
-        data = bytearray(b"\n".join(lines))
-    elif kind == "flip":
-        for _ in range(draw(st.integers(1, 8))):
-            i = draw(st.integers(0, len(data) - 1))
-            data[i] = draw(st.integers(0, 255))
-    else:
-        i = draw(st.integers(0, len(data)))
-        junk = draw(st.sampled_from([b"junk", b"\t\t1\t2", b"~End\r\n", b"\x00\x01", b"Masked",
-                                     b"\r\nPlate:\tx\r\n", b"#SAT", b"\xff\xfe"]))
-        data[i:i] = junk
-    return bytes(data)
+    data = draw(st.sampled_from(_real_files() or [b"##BLOCKS= 1\r\n"]))
+    kind, seed = draw(MUTATIONS)
+    return mutate(data, kind, random.Random(seed), _JUNK)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

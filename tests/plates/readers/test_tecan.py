@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from plates.errors import AssayError, PlateError
 from plates.readers import read_export, sniff_format, tecan
 from plates.workbook import Workbook, load_workbook
+from tests.plates.readers.mutations import (KINDS, SHARED, mutate, mutate_rows, read_all_ways,
+                                            with_rows)
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED = ROOT.parent / "shared" / "formats"
 FIXTURES = ROOT / "fixtures"
 EXPORTS = FIXTURES / "exports" / "tecan"
 
@@ -325,48 +326,21 @@ def _real_files() -> list[Path]:
 FILES = _real_files() + fixture_exports()
 
 
-def _mutate(data: bytes, kind: str, rnd: random.Random) -> bytes:
-    if not data:
-        return data
-    if kind == "truncate":
-        return data[:rnd.randrange(len(data))]
-    if kind == "delete_line":
-        lines = data.split(b"\n")
-        del lines[rnd.randrange(len(lines))]
-        return b"\n".join(lines)
-    if kind == "flip":
-        out = bytearray(data)
-        for _ in range(rnd.randint(1, 8)):
-            out[rnd.randrange(len(out))] = rnd.randrange(256)
-        return bytes(out)
-    junk = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 40)))
-    if rnd.random() < 0.5:
-        junk = rnd.choice([b"OVER", b"<>,1,2,3", b"A;x;y", b"Cycle Nr.;1;2", b"Well positions",
-                           b"\xff\xfe", b";;;;", b"Mode,Absorbance", b"n/a"])
-    at = rnd.randrange(len(data))
-    return data[:at] + junk + data[at:]
-
-
-def _only_assay_errors(path: Path, fmt: str | None) -> None:
-    try:
-        read_export(path, fmt=fmt)
-    except AssayError:
-        pass
+_JUNK = [b"OVER", b"<>,1,2,3", b"A;x;y", b"Cycle Nr.;1;2", b"Well positions", b"\xff\xfe",
+         b";;;;", b"Mode,Absorbance", b"n/a"]
 
 
 @needs_shared
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(index=st.integers(0, max(len(FILES) - 1, 0)),
-       kind=st.sampled_from(["truncate", "delete_line", "flip", "insert"]),
-       seed=st.integers(0, 2**32 - 1))
+       kind=st.sampled_from(KINDS), seed=st.integers(0, 2**32 - 1))
 def test_mutated_files_raise_only_assay_errors(tmp_path, index, kind, seed):
     source = FILES[index]
-    data = _mutate(source.read_bytes(), kind, random.Random(seed))
+    data = mutate(source.read_bytes(), kind, random.Random(seed), _JUNK)
     path = tmp_path / f"mutated{source.suffix}"
     path.write_bytes(data)
-    _only_assay_errors(path, "tecan")
-    _only_assay_errors(path, None)
+    read_all_ways(path, "tecan")
 
 
 @lru_cache(maxsize=None)
@@ -382,20 +356,11 @@ def test_mutated_workbooks_raise_only_assay_errors(index, seed, kind):
     books = [p for p in FILES if p.suffix == ".xlsx"]
     path = books[index % len(books)]
     book = _cached_book(path)
-    rnd = random.Random(seed)
     name = next(iter(book.sheets))
-    rows = [list(r) for r in book.sheets[name]][:400]
-    if kind == "cut":
-        rows = rows[:rnd.randrange(len(rows))]
-    elif kind == "delete_row" and rows:
-        del rows[rnd.randrange(len(rows))]
-    elif rows:
-        r = rnd.randrange(len(rows))
-        c = rnd.randrange(max(len(rows[r]), 1) + 2)
-        rows[r] += [None] * (c + 1 - len(rows[r]))
-        rows[r][c] = rnd.choice(["OVER", "junk", "", None, 1e308, -1.0, math.nan, "<>", "A",
-                                 "Cycle Nr.", 3, "Well positions", "Z99"])
-    mutated = Workbook({**book.sheets, name: tuple(tuple(r) for r in rows)})
+    rows = mutate_rows(book.sheets[name][:400], kind, random.Random(seed),
+                       ["OVER", "junk", "", None, 1e308, -1.0, math.nan, "<>", "A", "Cycle Nr.", 3,
+                        "Well positions", "Z99"])
+    mutated = with_rows(book, name, rows)
     try:
         tecan.read_workbook(mutated, path)
     except AssayError:
@@ -409,8 +374,7 @@ def test_mutated_workbooks_raise_only_assay_errors(index, seed, kind):
 def test_random_bytes_raise_only_assay_errors(tmp_path, data, prefix):
     path = tmp_path / "random.csv"
     path.write_bytes(prefix + data)
-    _only_assay_errors(path, "tecan")
-    _only_assay_errors(path, None)
+    read_all_ways(path, "tecan")
 
 
 def test_sniffers_never_raise_on_junk():
