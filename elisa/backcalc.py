@@ -61,23 +61,30 @@ def well_concentrations(wells: pd.DataFrame, fit: CurveFit) -> np.ndarray:
     return np.where(is_result & ~wells["is_blank"].to_numpy(), x * dilution, np.nan)
 
 
-def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
-                   lloq: float, uloq: float, extent: tuple[float, float],
-                   intra_limit_pct: float) -> GroupResult:
-    """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
-    usable = group.usable_rows(wells)
+def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float) -> set[str]:
+    """Flags a group takes from its wells: saturated, masked_well, single_well, below_blank."""
     rows = np.array(group.rows)
-    od = wells["od"].to_numpy()[usable]
-    od_mean, od_cv = od_stats(od)
+    n_usable = len(group.usable_rows(wells))
     flags = set()
     if wells["saturated"].to_numpy()[rows].any():
         flags.add("saturated")
     if wells["masked"].to_numpy()[rows].any():
         flags.add("masked_well")
-    if len(usable) == 1:
+    if n_usable == 1:
         flags.add("single_well")
-    if len(usable) and od_mean < 0:
+    if n_usable and od_mean < 0:
         flags.add("below_blank")
+    return flags
+
+
+def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
+                   lloq: float, uloq: float, extent: tuple[float, float],
+                   intra_limit_pct: float) -> GroupResult:
+    """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
+    usable = group.usable_rows(wells)
+    od = wells["od"].to_numpy()[usable]
+    od_mean, od_cv = od_stats(od)
+    flags = well_state_flags(group, wells, od_mean)
     nan = float("nan")
     if not fit.converged or len(usable) == 0:
         side = _saturated_side(fit) if fit.converged and "saturated" in flags else ""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from elisa.backcalc import GroupResult
+from elisa.backcalc import GroupResult, well_state_flags
 from elisa.plate_reduction import PlateReduction, standard_level_stats
 from elisa.reassay import reassay_rows
 from qc.codes import join_flags
@@ -45,16 +45,7 @@ def standard_rows(r: PlateReduction) -> list[dict]:
     rows = []
     for level, group in enumerate(r.standard_groups, start=1):
         n, mean, cv = standard_level_stats(r, group)
-        wells = r.wells.iloc[list(group.rows)]
-        flags = set()
-        if wells["saturated"].any():
-            flags.add("saturated")
-        if wells["masked"].any():
-            flags.add("masked_well")
-        if n == 1:
-            flags.add("single_well")
-        if n and mean < 0:
-            flags.add("below_blank")
+        flags = well_state_flags(group, r.wells, mean)
         if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
             flags.add("no_solution")
         passed = r.standards.passed[level - 1]
