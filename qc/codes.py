@@ -66,16 +66,21 @@ FLAGS: tuple[str, ...] = (
 FLAG_SEPARATOR = ";"
 
 
-def join_flags(flags: Iterable[str]) -> str:
-    """Deduplicate, sort alphabetically and ``;``-join flags; ``""`` when there are none.
+def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
+    """Deduplicate ``codes`` and ``;``-join them in the order of ``known`` (``""`` when none).
 
-    Raises QCError for a flag not in `FLAGS` (or a bare string passed instead of an iterable).
+    Raises QCError for a code not in ``known``, or a bare string passed instead of an iterable.
     """
-    if isinstance(flags, str):
-        raise QCError(f"join_flags expects an iterable of flags, got the string {flags!r}")
-    unique = set()
-    for flag in flags:
-        if flag not in FLAGS:
-            raise QCError(f"unknown flag {flag!r}; expected one of {', '.join(FLAGS)}")
-        unique.add(flag)
-    return FLAG_SEPARATOR.join(sorted(unique))
+    if isinstance(codes, str):
+        raise QCError(f"{kind} codes must be an iterable, got the string {codes!r}")
+    seen = set()
+    for code in codes:
+        if code not in known:
+            raise QCError(f"unknown {kind} {code!r}; expected one of {', '.join(known)}")
+        seen.add(code)
+    return FLAG_SEPARATOR.join(code for code in known if code in seen)
+
+
+def join_flags(flags: Iterable[str]) -> str:
+    """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
+    return join_known(flags, tuple(sorted(FLAGS)), "flag")

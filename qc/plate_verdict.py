@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from qc.codes import FAIL_CODES, FIT_NOT_CONVERGED, PARAMETER_AT_BOUND, WARNING_CODES
+from qc.codes import (FAIL_CODES, FIT_NOT_CONVERGED, PARAMETER_AT_BOUND, WARNING_CODES,
+                      join_known)
 from qc.errors import QCError
 
 PASS = "pass"
@@ -28,14 +29,7 @@ def fit_fail_codes(converged: bool, at_bound: Sequence[str]) -> tuple[str, ...]:
 
 
 def _ordered(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
-    if isinstance(codes, str):
-        raise QCError(f"{kind} codes must be an iterable of codes, got the string {codes!r}")
-    seen = set()
-    for code in codes:
-        if code not in known:
-            raise QCError(f"unknown {kind} code {code!r}; expected one of {', '.join(known)}")
-        seen.add(code)
-    return CODE_SEPARATOR.join(code for code in known if code in seen)
+    return join_known(codes, known, f"{kind} code")
 
 
 def plate_verdict(fail_codes: Iterable[str], warning_codes: Iterable[str]) -> tuple[str, str, str]:
