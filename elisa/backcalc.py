@@ -53,12 +53,12 @@ def od_stats(od: np.ndarray) -> tuple[float, float]:
 
 
 def well_concentrations(wells: pd.DataFrame, fit: CurveFit) -> np.ndarray:
-    """Per-well concentration after dilution (in-well for standards); NaN where unusable."""
+    """Per-well in-well concentration; NaN for wells that are no result (unusable, blank,
+    empty) or whose OD has no solution."""
     x = fit.inverse(wells["od"].to_numpy())
-    dilution = np.where(wells["role"] == "standard", 1.0, wells["dilution"].to_numpy(float))
     is_result = wells["usable"].to_numpy() & wells["role"].isin(["standard", "control", "sample"]
                                                                 ).to_numpy()
-    return np.where(is_result & ~wells["is_blank"].to_numpy(), x * dilution, np.nan)
+    return np.where(is_result & ~wells["is_blank"].to_numpy(), x, np.nan)
 
 
 def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float) -> set[str]:

@@ -63,16 +63,18 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     standards = sorted(replicate_groups(wells, "standard"), key=lambda g: g.nominal)
     fit, backfit, judged = _fit_and_judge(standards, wells, analyte, corrected.blank_mean, rules)
     nominal = np.array([g.nominal for g in standards])
-    m = _replicate_count(wells)
+    controls_and_samples = replicate_groups(wells, "control") + replicate_groups(wells, "sample")
+    m = _replicate_count([g for g in controls_and_samples if g.kind == "sample"], wells)
     if fit.converged and len(nominal):
         lloq_p, uloq_p = profile_limits(fit, profile_grid(nominal), m, rules.profile_cv_target_pct)
     else:
         lloq_p = uloq_p = float("nan")
     extent = (float(nominal.min()), float(nominal.max())) if len(nominal) else (np.nan, np.nan)
     groups = [back_calculate(g, wells, fit, judged.lloq, judged.uloq, extent,
-                             analyte.intra_cv_limit_pct)
-              for kind in ("control", "sample") for g in replicate_groups(wells, kind)]
-    wells["conc_well"] = well_concentrations(wells, fit)
+                             analyte.intra_cv_limit_pct) for g in controls_and_samples]
+    in_well = well_concentrations(wells, fit)
+    wells["conc_well"] = in_well * np.where(wells["role"] == "standard", 1.0,
+                                            wells["dilution"].to_numpy(float))
     controls = _judge_controls(wells, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
     intra = assess_intra_assay([r.conc_cv_pct for r in eligible], [r.n_wells for r in eligible],
@@ -89,7 +91,7 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     fails += intra.fail_codes
     warnings = list(intra.warning_codes) + ([] if controls.judged else ["controls_not_judged"])
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
-    wells["flags"] = _well_flags(wells, fit, extent)
+    wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(plate, wells, corrected.blank_mean, corrected.blank_wells, fit,
                           standards, backfit, judged, lloq_p, uloq_p, groups, controls, intra,
                           verdict, reasons, warning_text)
@@ -146,10 +148,9 @@ def _fit_points(standards: list[ReplicateGroup], wells: pd.DataFrame
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 
-def _replicate_count(wells: pd.DataFrame) -> float:
+def _replicate_count(samples: list[ReplicateGroup], wells: pd.DataFrame) -> float:
     """The most common number of usable wells in sample groups (2 when there are none)."""
-    counts = [len(g.usable_rows(wells)) for g in replicate_groups(wells, "sample")]
-    counts = [c for c in counts if c > 0]
+    counts = [c for c in (len(g.usable_rows(wells)) for g in samples) if c > 0]
     if not counts:
         return 2.0
     values, freq = np.unique(counts, return_counts=True)
@@ -166,27 +167,25 @@ def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
                           low, high)
 
 
-def _well_flags(wells: pd.DataFrame, fit: CurveFit, extent: tuple[float, float]) -> list[str]:
-    """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated."""
-    flags = []
-    conc_roles = {"standard", "control", "sample"}
-    for _, well in wells.iterrows():
-        f = []
-        if well["usable"] and well["od"] < 0:
-            f.append("below_blank")
-        if well["masked"]:
-            f.append("masked_well")
-        if well["saturated"]:
-            f.append("saturated")
-        if (fit.converged and well["usable"] and well["role"] in conc_roles
-                and not well["is_blank"]):
-            x = float(fit.inverse(well["od"]))
-            if np.isnan(x):
-                f.append("no_solution")
-            elif x < extent[0] or x > extent[1]:
-                f.append("extrapolated")
-        flags.append(";".join(sorted(f)))
-    return flags
+def _well_flags(wells: pd.DataFrame, in_well: np.ndarray, converged: bool,
+                extent: tuple[float, float]) -> list[str]:
+    """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated.
+
+    ``in_well``: each well's in-well concentration (NaN where the well is no result or its OD
+    has no solution).
+    """
+    usable = wells["usable"].to_numpy()
+    is_result = usable & wells["role"].isin(["standard", "control", "sample"]).to_numpy() \
+        & ~wells["is_blank"].to_numpy() & converged
+    columns = {
+        "below_blank": usable & (wells["od"].to_numpy() < 0),
+        "extrapolated": is_result & ((in_well < extent[0]) | (in_well > extent[1])),
+        "masked_well": wells["masked"].to_numpy(),
+        "no_solution": is_result & np.isnan(in_well),
+        "saturated": wells["saturated"].to_numpy(),
+    }   # alphabetical, so each well's flags come out sorted
+    return [";".join(name for name, column in columns.items() if column[i])
+            for i in range(len(wells))]
 
 
 def standard_level_stats(reduction: PlateReduction, group: ReplicateGroup) -> tuple[int, float, float]:

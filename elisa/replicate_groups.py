@@ -29,33 +29,31 @@ class ReplicateGroup:
 
 def replicate_groups(wells: pd.DataFrame, kind: str) -> list[ReplicateGroup]:
     """Groups of one kind, in the order of their first well (row-major)."""
-    subset = wells[wells["role"] == kind]
+    role = wells["role"].to_numpy()
+    conc = wells["conc"].to_numpy(float)
+    selected = role == kind
     if kind == "standard":
-        subset = subset[subset["conc"] > 0]
-        keys = subset["conc"].map(lambda c: (c,))
-    else:
-        keys = list(zip(subset["sample"], subset["dilution"]))
-        keys = pd.Series(keys, index=subset.index)
+        selected &= conc > 0
+    samples, dilutions = wells["sample"].to_numpy(), wells["dilution"].to_numpy(float)
     groups: dict[tuple, list[int]] = {}
-    for position, key in zip(subset.index, keys):
-        groups.setdefault(key, []).append(wells.index.get_loc(position))
-    out = []
-    for key, rows in groups.items():
-        first = wells.iloc[rows[0]]
-        anchors = wells.iloc[rows]["anchor"].astype(bool)
-        out.append(ReplicateGroup(
-            kind=kind,
-            sample_id=None if kind == "standard" else first["sample"],
-            dilution=1.0 if kind == "standard" else float(first["dilution"]),
-            nominal=float(first["conc"]) if pd.notna(first["conc"]) else float("nan"),
-            conc_low=_first_number(wells.iloc[rows]["conc_low"]),
-            conc_high=_first_number(wells.iloc[rows]["conc_high"]),
-            anchor=bool(anchors.any()),
-            rows=tuple(rows),
-        ))
-    return out
+    for position in np.flatnonzero(selected):
+        key = (conc[position],) if kind == "standard" else (samples[position],
+                                                             dilutions[position])
+        groups.setdefault(key, []).append(int(position))
+    anchors = wells["anchor"].to_numpy(bool)
+    low, high = wells["conc_low"].to_numpy(float), wells["conc_high"].to_numpy(float)
+    return [ReplicateGroup(
+        kind=kind,
+        sample_id=None if kind == "standard" else samples[rows[0]],
+        dilution=1.0 if kind == "standard" else float(dilutions[rows[0]]),
+        nominal=float(conc[rows[0]]),
+        conc_low=_first_number(low[rows]),
+        conc_high=_first_number(high[rows]),
+        anchor=bool(anchors[rows].any()),
+        rows=tuple(rows),
+    ) for rows in groups.values()]
 
 
-def _first_number(values: pd.Series) -> float:
-    finite = values.dropna()
-    return float(finite.iloc[0]) if len(finite) else float("nan")
+def _first_number(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite[0]) if len(finite) else float("nan")
