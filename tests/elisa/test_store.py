@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import subprocess
 import sys
@@ -93,7 +94,8 @@ def test_mask_adds_a_version_and_undo_returns_to_the_first(fkn, tmp_path, monkey
     assert any(a.startswith("unmask: earlier version made current") for a in actions)
     users = [line.split("  ")[1] for line in lines]
     assert users[0] == "tech1" and "rev1" in users
-    assert all(line[:4] == "20" + line[2:4] and "T" in line.split("  ")[0] for line in lines)
+    times = [dt.datetime.fromisoformat(line.split("  ")[0]) for line in lines]
+    assert all(t.utcoffset() == dt.timedelta(0) for t in times) and times == sorted(times)
 
 
 def test_audit_log_is_append_only(fkn, tmp_path, monkeypatch):
