@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import elisa
-from elisa.output import render_outputs
+from elisa.files.staging import render_outputs
 
 PLATES = Path(__file__).resolve().parent.parent / "fixtures" / "plates"
 

@@ -1,5 +1,5 @@
 """`python -m elisa` runs the command line."""
 
-from elisa.cli import entry
+from elisa.cli.main import entry
 
 entry()

@@ -13,14 +13,14 @@ import pandas as pd
 from elisa.analytes import Analyte
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
-from elisa.plate_reduction import PlateInput, PlateReduction, reduce_plate
-from elisa.provenance import provenance_record
-from elisa.result_tables import (RunInfo, curve_row, group_reassay_rows, run_row, sample_rows,
+from elisa.reduction.plate import PlateInput, PlateReduction, reduce_plate
+from elisa.files.provenance import provenance_record
+from elisa.reduction.tables import (RunInfo, curve_row, group_reassay_rows, run_row, sample_rows,
                                  standard_rows, well_rows)
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.units import conversion_factor
-from elisa.wavelengths import choose_reads
-from plates.layout import PlateLayout, carried_layout, layout_for_plate, load_layout
+from elisa.reduction.wavelengths import choose_reads
+from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
 from plates.readers import read_export
 

@@ -2,7 +2,7 @@
 
 Fixtures:
 - ``fixture_plate(name)`` -> (export CSV, layout TOML) paths of a plate under fixtures/plates/.
-- ``run_cli(args, cwd=None)`` -> CliResult(code, out, err): ``elisa.cli.main(args)`` in-process,
+- ``run_cli(args, cwd=None)`` -> CliResult(code, out, err): ``elisa.cli.main.main(args)`` in-process,
   output captured with capsys, in ``cwd`` (default: the test's tmp_path).
 - ``run_elisa(args, cwd)`` (a plain function, for module- or session-scoped fixtures): the same
   with contextlib redirection instead of capsys.
@@ -58,14 +58,14 @@ class PlateRun:
 
 
 def _main(args: list[str]) -> int:
-    from elisa.cli import main
+    from elisa.cli.main import main
     code = main([str(a) for a in args])
-    assert isinstance(code, int), f"elisa.cli.main returned {code!r}, expected an int exit code"
+    assert isinstance(code, int), f"elisa.cli.main.main returned {code!r}, expected an int exit code"
     return code
 
 
 def run_elisa(args, cwd: Path) -> CliResult:
-    """``elisa.cli.main(args)`` in ``cwd`` with stdout/stderr captured (usable at any scope)."""
+    """``elisa.cli.main.main(args)`` in ``cwd`` with stdout/stderr captured (usable at any scope)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.chdir(cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = _main(list(args))
@@ -79,7 +79,7 @@ def fixture_plate():
 
 @pytest.fixture
 def run_cli(capsys, monkeypatch, tmp_path):
-    """Call ``elisa.cli.main`` in-process; SystemExit (e.g. --help) is turned into its code."""
+    """Call ``elisa.cli.main.main`` in-process; SystemExit (e.g. --help) is turned into its code."""
 
     def run(args, cwd: Path | None = None) -> CliResult:
         monkeypatch.chdir(cwd or tmp_path)

@@ -3,7 +3,7 @@
 A reader module exposes ``FORMAT`` (its name) and, for text exports, ``sniff(text) -> bool`` and
 ``read(text, path) -> tuple[PlateRead, ...]``; for spreadsheet exports (.xlsx),
 ``sniff_workbook(book) -> bool`` and ``read_workbook(book, path) -> tuple[PlateRead, ...]``
-(``book`` a ``plates.workbook.Workbook``). A module may do both. Optionally ``SNIFF_ORDER``
+(``book`` a ``plates.readers.common.workbook.Workbook``). A module may do both. Optionally ``SNIFF_ORDER``
 (lower is tried first, default 50; generic formats such as ``grid`` use a high number so that
 vendor formats, whose files also contain grids, win). To add a format, import its module below:
 that is all.
@@ -18,9 +18,15 @@ from types import ModuleType
 from plates.errors import AssayError, PlateError
 from plates.model import ExportFile
 from plates.textio import NotTextError, decode_text
-from plates.workbook import is_workbook, load_workbook
+from plates.readers.common.workbook import is_workbook, load_workbook
 
-from . import bmg, envision, gen5, grid, skanit, softmax, tecan  # noqa: F401  (registered by import)
+from plates.readers.bmg import reader as bmg
+from plates.readers.envision import reader as envision
+from plates.readers.gen5 import reader as gen5
+from plates.readers.grid import reader as grid
+from plates.readers.skanit import reader as skanit
+from plates.readers.softmax import reader as softmax
+from plates.readers.tecan import reader as tecan  # noqa: F401  (registered by import)
 
 __all__ = ["read_export", "sniff_format", "SUPPORTED_FORMATS", "READERS"]
 

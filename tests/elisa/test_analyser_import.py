@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from elisa.analyser_import import parse_analyser_file
+from elisa.cohort.analyser_import import parse_analyser_file
 from elisa.analytes import builtin_registry
-from elisa.cli import main
+from elisa.cli.main import main
 from elisa.errors import ElisaError
 
 NTX = builtin_registry().resolve("NTX")

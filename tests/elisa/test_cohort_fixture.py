@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from elisa.cli import main
+from elisa.cli.main import main
 
 COHORT = Path(__file__).resolve().parents[2] / "fixtures" / "cohort"
 ANALYTES = ("FKN", "TRACP-5b", "IL-1b", "IL-6", "NTX")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from elisa.cohort import build_cohort, decide, geometric_mean
-from elisa.cohort_inputs import load_clinical, load_manifest
-from elisa.cohort_output import render_cohort, spss_name
-from elisa.cohort_results import SampleResult
+from elisa.cohort.build import build_cohort, decide, geometric_mean
+from elisa.cohort.inputs import load_clinical, load_manifest
+from elisa.cohort.output import render_cohort, spss_name
+from elisa.cohort.stored_results import SampleResult
 from elisa.errors import ElisaError
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from scipy.optimize import curve_fit
 
-from elisa.fitting import fit_standard_curve
-from elisa.logistic import logistic5
+from elisa.fit.fitter import fit_standard_curve
+from elisa.fit.logistic import logistic5
 
 # lmfit warns while computing correlations of a perfect (zero-residual) fit; not ours to judge
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:lmfit.minimizer")

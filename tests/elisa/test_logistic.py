@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from elisa.logistic import (FREE_PARAMETERS, inverse_gradient, inverse_logistic5, logistic5,
+from elisa.fit.logistic import (FREE_PARAMETERS, inverse_gradient, inverse_logistic5, logistic5,
                             logistic5_dx, logistic5_gradient, side_beyond_asymptote)
 
 FINITE = dict(allow_nan=False, allow_infinity=False)

@@ -331,14 +331,14 @@ def _interrupt_os_replace(monkeypatch, out: Path) -> list:
 
 
 def _interrupt_report(monkeypatch, out: Path) -> list:
-    import elisa.output
+    import elisa.files.staging
     calls: list = []
 
     def failing(*args, **kwargs):
         calls.append(args)
         raise RuntimeError("simulated crash while rendering the report")
 
-    monkeypatch.setattr(elisa.output, "render_report", failing)
+    monkeypatch.setattr(elisa.files.staging, "render_report", failing)
     return calls
 
 

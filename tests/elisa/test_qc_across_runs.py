@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elisa.cli import main
+from elisa.cli.main import main
 from qc.inter_assay import one_way_anova
 
 SERIES = Path(__file__).resolve().parents[2] / "fixtures" / "series"

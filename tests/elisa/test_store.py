@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from elisa.cli import main
-from elisa.store import Store
+from elisa.cli.main import main
+from elisa.store.database import Store
 from tests.conftest import plate_paths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,8 +164,8 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
 
 
 def test_an_older_store_is_migrated_and_keeps_its_data(tmp_path, monkeypatch):
-    from elisa.store_schema import MIGRATIONS, SCHEMA_VERSION
-    from elisa.store import _statements
+    from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
+    from elisa.store.database import _statements
     db = tmp_path / "old.sqlite"
     conn = sqlite3.connect(db)
     for statement in _statements(MIGRATIONS[0]):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from elisa.cli import main
+from elisa.cli.main import main
 from tests.conftest import plate_paths
 
 COHORT = Path(__file__).resolve().parents[2] / "fixtures" / "cohort"

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from elisa.fitting import CurveFit, fit_standard_curve
-from elisa.logistic import inverse_logistic5, logistic5
-from elisa.uncertainty import (inwell_se, log_interval, precision_profile, profile_grid,
+from elisa.fit.fitter import CurveFit, fit_standard_curve
+from elisa.fit.logistic import inverse_logistic5, logistic5
+from elisa.fit.uncertainty import (inwell_se, log_interval, precision_profile, profile_grid,
                                profile_limits)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:lmfit.minimizer")

@@ -134,8 +134,8 @@ def test_default_pipeline_against_softmax(plate, results):
 
 
 def test_softmax_settings_reproduce_backcalcconc(plate):
-    from elisa.curve_model import Bounds, LogisticModel
-    from elisa.logistic import inverse_logistic5
+    from elisa.fit.model import Bounds, LogisticModel
+    from elisa.fit.logistic import inverse_logistic5
 
     od = plate.od[0] - plate.od[1]  # OD450 - OD620, no blank subtraction
     layout = plate.layout

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from plates.cells import MISSING_MARKERS, SATURATED_MARKERS, parse_cell
+from plates.readers.common.cells import MISSING_MARKERS, SATURATED_MARKERS, parse_cell
 from plates.textio import NotTextError, decode, decode_text
 from plates.wells import ROW_LABELS, format_well, parse_well, plate_shape, well_names
 

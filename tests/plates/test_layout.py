@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from plates.errors import LayoutError
-from plates.layout import ROLES, PlateLayout, layout_for_plate, load_layout
+from plates.layout.loader import ROLES, PlateLayout, layout_for_plate, load_layout
 
 GOOD = """
 [expt]

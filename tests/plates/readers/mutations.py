@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
 from plates.readers import read_export
-from plates.workbook import Workbook
+from plates.readers.common.workbook import Workbook
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "formats"

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
-from plates.layout import carried_layout
-from plates.readers import bmg, read_export, sniff_format
-from plates.workbook import Workbook, load_workbook
+from plates.layout.loader import carried_layout
+from plates.readers import read_export, sniff_format
+from plates.readers.bmg import reader as bmg
+from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, mutate_rows,
                                             other_files, read_bytes_all_ways, read_row,
                                             read_workbook_only, shared)

@@ -90,7 +90,7 @@ def test_sniffing_picks_envision(rel):
 
 
 def test_sniffer_leaves_other_folders_alone():
-    from plates.readers import envision
+    from plates.readers.envision import reader as envision
     from plates.textio import NotTextError, decode_text
     others = other_files("perkinelmer_revvity", (".csv", ".txt", ".tsv"))
     assert others

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plates.errors import PlateError
-from plates.readers import gen5, read_export, sniff_format
-from plates.workbook import Workbook, load_workbook
+from plates.readers import read_export, sniff_format
+from plates.readers.gen5 import reader as gen5
+from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, mutate_rows,
                                             read_all_ways, read_workbook_only, shared, with_rows)
 

@@ -1,4 +1,4 @@
-"""The `grid` format in .xlsx (plates.readers.grid_workbook): plain grids in a sheet."""
+"""The `grid` format in .xlsx (plates.readers.grid.workbook_reader): plain grids in a sheet."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
-from plates.readers import grid as grid_module
-from plates.readers.grid_workbook import read_workbook, sniff_workbook
-from plates.workbook import Workbook, load_workbook
+from plates.readers.grid import reader as grid_module
+from plates.readers.grid.workbook_reader import read_workbook, sniff_workbook
+from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.helpers import plate_values
 from tests.plates.readers.mutations import mutate_rows
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from elisa.cli import main
+from elisa.cli.main import main
 from plates.errors import AssayError, PlateError
 from plates.readers import SUPPORTED_FORMATS, read_export, sniff_format
 

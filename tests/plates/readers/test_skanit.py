@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 import elisa
 from plates.errors import PlateError
 from plates.readers import read_export, sniff_format
-from plates.readers import skanit
-from plates.readers.skanit_common import iso_time
-from plates.workbook import Workbook, load_workbook
+from plates.readers.skanit import reader as skanit
+from plates.readers.skanit.common import iso_time
+from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate, mutate_rows,
                                             other_files, read_bytes_all_ways,
                                             read_workbook_only, shared)

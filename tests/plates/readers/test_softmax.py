@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plates.errors import PlateError
-from plates.layout import carried_layout
+from plates.layout.loader import carried_layout
 from plates.readers import read_export, sniff_format
 from plates.textio import decode_text
 from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate,
@@ -68,7 +68,7 @@ def test_sniffing_picks_softmax(row):
 
 
 def test_sniffing_claims_no_other_folder():
-    from plates.readers import softmax
+    from plates.readers.softmax import reader as softmax
     others = other_files(FOLDER, (".txt", ".csv", ".tsv", ".asc"))
     assert others
     for path in others:

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
-from plates.readers import read_export, sniff_format, tecan
-from plates.workbook import Workbook, load_workbook
+from plates.readers import read_export, sniff_format
+from plates.readers.tecan import reader as tecan
+from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.readers.mutations import (KINDS, SHARED, mutate, mutate_rows, read_all_ways,
                                             with_rows)
 

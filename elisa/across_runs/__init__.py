@@ -1,0 +1,1 @@
+"""QC across stored runs: control series, Levey-Jennings, Westgard, inter-assay CV."""

@@ -1,0 +1,166 @@
+"""QC across stored runs: control series, Levey-Jennings limits, Westgard rules, inter-assay CV.
+
+Run order is the run date, ties by first processing time (DESIGN 4.6). Rejected runs (review)
+are left out of every series; an accepted run counts as in spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from elisa.analytes import Analyte
+from elisa.config import Config
+from elisa.results import Results
+from elisa.store.database import Store
+from qc.levey_jennings import LJLimits, lj_westgard
+from qc.plate_verdict import plate_verdict
+from qc.westgard import RuleHit, rule_label
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """One current plate version with what QC across runs needs."""
+
+    plate_id: str
+    analyte: str
+    run_date: str
+    lot: str | None
+    verdict: str
+    intra_cv_pct: float | None
+    review: str | None                      # latest decision: "accept", "reject" or None
+    control_wells: pd.DataFrame             # control, value (per-well result after dilution)
+    expected: dict[str, float]              # control → layout's expected concentration
+
+
+@dataclass(frozen=True)
+class ControlChart:
+    """One control's Levey-Jennings series over the runs of an analyte."""
+
+    control: str
+    run_means: np.ndarray
+    limits: list[LJLimits]
+    z: np.ndarray
+
+
+@dataclass(frozen=True)
+class AnalyteQC:
+    """Westgard outcome of every run of one analyte, in run order."""
+
+    analyte: Analyte
+    runs: list[StoredRun]
+    charts: list[ControlChart]
+    hits: list[RuleHit]
+
+    def rules_at(self, index: int) -> list[RuleHit]:
+        """Hits at one run, reject rules first."""
+        return sorted((h for h in self.hits if h.run == index), key=lambda h: (not h.reject,
+                                                                               h.rule))
+
+    def out_of_spec(self, index: int) -> bool:
+        """A reject rule fired here and no reviewer accepted the run, or a reviewer rejected it."""
+        run = self.runs[index]
+        if run.review == "reject":
+            return True
+        fired = any(h.reject for h in self.rules_at(index))
+        return fired and run.review != "accept"
+
+
+def load_runs(store: Store, analyte: str) -> list[StoredRun]:
+    """Current versions of one analyte's plates, in run order."""
+    runs = []
+    for row in store.current_versions(analyte):
+        tables = json.loads(row["tables_json"])
+        wells = pd.DataFrame(tables["wells"])
+        controls = pd.DataFrame(columns=["control", "value"])
+        expected: dict[str, float] = {}
+        if len(wells):
+            picked = wells[(wells["role"] == "control") & ~wells["masked"].astype(bool)
+                           & ~wells["saturated"].astype(bool)]
+            controls = pd.DataFrame({"control": picked["sample_id"].astype(str),
+                                     "value": pd.to_numeric(picked["conc_well"])})
+        targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
+        for name, target in targets.items():
+            expected[name] = _expected(target)
+        review = store.latest_review(row["id"])
+        runs.append(StoredRun(row["plate_id"], row["analyte"], row["run_date"], row["lot"],
+                              row["verdict"], row["intra_cv_pct"],
+                              review["decision"] if review else None, controls, expected))
+    return runs
+
+
+def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
+    """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte."""
+    runs = [r for r in load_runs(store, analyte.name) if r.review != "reject"]
+    found = {c for r in runs for c in r.control_wells["control"]}
+    if not runs or not found:
+        return AnalyteQC(analyte, runs, [], [])
+    expected_of = {n: _median([r.expected.get(n, np.nan) for r in runs]) for n in found}
+    # controls low to high (then by name): the order of the pooled Westgard sequence
+    names = sorted(found, key=lambda n: (np.nan_to_num(expected_of[n], nan=np.inf), n))
+    means = np.array([[_mean(r.control_wells, name) for name in names] for r in runs])
+    expected = [expected_of[n] for n in names]
+    configured = [LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None
+                  for n in names]
+    passed = [r.verdict == "pass" for r in runs]   # acceptance overrides Westgard only
+    outcome = lj_westgard(means, passed, [r.lot for r in runs], expected,
+                          analyte.inter_cv_limit_pct, names, configured)
+    charts = [ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
+              for j, name in enumerate(names)]
+    return AnalyteQC(analyte, runs, charts, list(outcome.hits))
+
+
+def _expected(target: dict) -> float:
+    """A control's expected concentration (`conc`). A control given only a kit range has none:
+    a range's middle is no target (kit ranges are rarely centred), so such a control has no
+    provisional limits and Westgard starts on it once the 20-run baseline exists."""
+    return float(target["conc"]) if target.get("conc") is not None else float("nan")
+
+
+def _median(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.median(finite)) if finite else float("nan")
+
+
+def _mean(wells: pd.DataFrame, control: str) -> float:
+    values = wells.loc[wells["control"] == control, "value"].dropna()
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def rules_text(hits: list[RuleHit]) -> str:
+    """`rule:control` labels, reject rules first, ';'-joined."""
+    return ";".join(rule_label(h) for h in hits)
+
+
+def with_westgard(results: Results, store: Store, config: Config) -> Results:
+    """`results` with `out_of_spec` and `rules` of runs.csv filled from the store's history, and
+    `westgard_reject` / `westgard_warning` added to the run's reasons and warnings."""
+    runs = results.runs.copy()
+    for analyte_name in sorted(set(runs["analyte"])):
+        outcome = evaluate_analyte(store, config.registry.resolve(analyte_name))
+        index = {r.plate_id: i for i, r in enumerate(outcome.runs)}
+        for row in runs.index[runs["analyte"] == analyte_name]:
+            i = index.get(runs.at[row, "plate_id"])
+            if i is None:
+                continue
+            hits = outcome.rules_at(i)
+            out_of_spec = outcome.out_of_spec(i)
+            runs.at[row, "out_of_spec"] = out_of_spec
+            runs.at[row, "rules"] = rules_text(hits)
+            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec
+                                                       else [])
+            warnings = _codes(runs.at[row, "warnings"]) + (
+                ["westgard_warning"] if any(not h.reject for h in hits) else [])
+            verdict, reasons, warning_text = plate_verdict(fails, warnings)
+            runs.at[row, "verdict"] = verdict
+            runs.at[row, "reasons"] = reasons
+            runs.at[row, "warnings"] = warning_text
+    return dataclasses.replace(results, runs=runs)
+
+
+def _codes(text: object) -> list[str]:
+    return [c for c in str(text or "").split(";") if c]

@@ -1,0 +1,144 @@
+"""The `elisa` command: a thin layer over the library API.
+
+Exit codes: 0 every plate passed; 1 processed, at least one plate failed or is out of spec;
+2 bad input or usage (one line on stderr, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from elisa.errors import ElisaError
+from plates.errors import AssayError
+
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(ElisaError):
+    """Bad command-line usage (reported as one line, exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage block
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="elisa", description="Serum immunoassay (ELISA) data reduction.")
+    parser.add_argument("--version", action="version",
+                        version=f"elisa {__import__('elisa').__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="process plate exports into concentrations and a QC verdict",
+                         description="Process plate exports: fit each standard curve, "
+                         "back-calculate samples and controls, judge the plate, and write "
+                         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
+                         "reassay.csv, report.html and provenance.json.")
+    run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
+    run.add_argument("--layout", action="append", metavar="LAYOUT",
+                     help="wellmap TOML layout: one for all exports, or one per export in order")
+    run.add_argument("--layout-from-export", action="store_true",
+                     help="take the layout the export carries (formats that carry one)")
+    run.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
+    run.add_argument("--analyte", metavar="NAME", help="analyte (overrides [expt] analyte)")
+    run.add_argument("--wavelength", type=int, metavar="NM", help="measurement wavelength (nm)")
+    run.add_argument("--reference", type=int, metavar="NM", help="reference wavelength (nm)")
+    run.add_argument("--config", metavar="FILE", help="configuration file (default ./elisa.toml)")
+    run.add_argument("--out", default="results", metavar="DIR",
+                     help="output folder (default: results/)")
+    store = run.add_mutually_exclusive_group()
+    store.add_argument("--db", metavar="PATH",
+                       help="run-history store (default ./elisa.sqlite): the exports, versions, "
+                       "QC outcomes and an audit log are kept there")
+    store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
+    run.add_argument("--user", help="user name for the audit log (default: login name)")
+
+    inspect = sub.add_parser("inspect", help="show what an export contains",
+                             description="Show an export's format, plates, wavelengths and a "
+                             "preview of each grid.")
+    inspect.add_argument("export", metavar="EXPORT")
+    inspect.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
+    inspect.add_argument("--layout-toml", metavar="FILE",
+                         help="write the layout the export carries as a wellmap file")
+    mask = sub.add_parser("mask", help="mask wells of a stored plate (or lift masks)",
+                          description="Record a mask with a reason on wells of a stored plate "
+                          "and re-process it as a new version; --undo lifts the masks.")
+    mask.add_argument("plate_id", metavar="PLATE_ID")
+    mask.add_argument("wells", nargs="+", metavar="WELL")
+    mask.add_argument("--reason", required=True, metavar="TEXT")
+    mask.add_argument("--undo", action="store_true", help="lift these wells' masks")
+    _store_options(mask)
+
+    review = sub.add_parser("review", help="accept or reject a stored run, with a reason")
+    review.add_argument("plate_id", metavar="PLATE_ID")
+    decision = review.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--accept", action="store_true")
+    decision.add_argument("--reject", action="store_true")
+    review.add_argument("--reason", required=True, metavar="TEXT")
+    _store_options(review)
+
+    qc = sub.add_parser("qc", help="QC across runs: inter-assay CV, Westgard rules, report",
+                        description="Judge the stored runs: inter-assay CV per analyte and "
+                        "control, Westgard rules on Levey-Jennings limits, and a report.")
+    qc.add_argument("--analyte", metavar="NAME")
+    qc.add_argument("--since", metavar="DATE", help="runs on or after this date (ISO 8601)")
+    qc.add_argument("--until", metavar="DATE", help="runs on or before this date (ISO 8601)")
+    qc.add_argument("--lot", metavar="LOT")
+    qc.add_argument("--last", type=int, metavar="N", help="the last N runs in scope")
+    qc.add_argument("--out", default="qc", metavar="DIR", help="output folder (default: qc/)")
+    qc.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
+    _store_options(qc)
+
+    from elisa.cli.cohort import add_cohort_parser
+    add_cohort_parser(sub, _store_options)
+
+    audit = sub.add_parser("audit", help="print the audit log")
+    audit.add_argument("--plate", metavar="PLATE_ID")
+    _store_options(audit)
+    return parser
+
+
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH", help="store (default ./elisa.sqlite)")
+    parser.add_argument("--user", help="user name for the audit log (default: login name)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `elisa` command; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "run":
+            from elisa.cli.run import run_command
+            return run_command(args)
+        if args.command == "inspect":
+            from elisa.cli.inspect import inspect_command
+            return inspect_command(args)
+        if args.command == "cohort":
+            from elisa.cli.cohort import cohort_command
+            return cohort_command(args)
+        from elisa.cli import store_commands as cli_store
+        return getattr(cli_store, f"{args.command}_command")(args)
+    except BrokenPipeError:  # output piped into a pager or head that closed early
+        return EXIT_PASS
+    except AssayError as exc:
+        print(f"elisa: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("elisa: interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    """Console-script wrapper that exits with `main`'s code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

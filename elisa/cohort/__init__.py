@@ -1,0 +1,1 @@
+"""The study's analysis table: clinical inputs, stored results, the build, its outputs."""

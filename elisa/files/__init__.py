@@ -1,0 +1,1 @@
+"""Files in and out: CSV cells and small CSV tables, staged output folders, provenance."""

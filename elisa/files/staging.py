@@ -1,0 +1,61 @@
+"""Write a run's outputs: staged in a hidden folder, then moved into place, provenance.json last.
+
+A failure before the move leaves the previous outputs of the folder as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from elisa.files.csv_write import table_csv
+from elisa.report.plate_report import render_report
+from elisa.results import TABLE_COLUMNS, Results
+
+OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + ("report.html", "provenance.json")
+
+
+def render_outputs(results: Results) -> dict[str, bytes]:
+    """Every output file's bytes, by file name (nothing touches the disk)."""
+    files = {f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8")
+             for name in TABLE_COLUMNS}
+    files["report.html"] = render_report(results).encode("utf-8")
+    files["provenance.json"] = (json.dumps(results.provenance, indent=2, sort_keys=True,
+                                           default=str, allow_nan=False) + "\n").encode("utf-8")
+    return files
+
+
+def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
+    """Write the eight outputs into ``out_dir`` (created if needed); returns their paths."""
+    files = render_outputs(results)   # render first: a failure here writes nothing at all
+    return write_files(files, out_dir, last="provenance.json")
+
+
+def prepare_output_folder(out_dir: str | Path) -> Path:
+    """Create the output folder and check it takes files (an OSError names the problem)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    probe = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    probe.rmdir()
+    return out
+
+
+def write_files(files: dict[str, bytes], out_dir: str | Path, last: str | None = None
+                ) -> list[Path]:
+    """Write ``files`` into a staging folder inside ``out_dir``, then move each into place,
+    ``last`` at the end, so a failure before the move leaves the previous files as they were."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        ordered = [n for n in files if n != last] + ([last] if last in files else [])
+        for name in ordered:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in files]

@@ -1,0 +1,125 @@
+"""Back-calculation of replicate groups: concentration, spread, uncertainty and range (DESIGN 4.3–4.4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from elisa.fit.fitter import CurveFit
+from elisa.fit.logistic import side_beyond_asymptote
+from elisa.reduction.replicate_groups import ReplicateGroup
+from elisa.fit.uncertainty import inwell_se, log_interval, precision_profile
+from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A sample or control group's numbers; concentrations after dilution unless said in-well."""
+
+    group: ReplicateGroup
+    n_wells: int
+    od_mean: float
+    od_cv_pct: float
+    x_w: float                    # in-well concentration of the mean OD
+    conc: float
+    conc_sd: float
+    conc_cv_pct: float
+    conc_se: float
+    ci_low: float
+    ci_high: float
+    range: str                    # "below", "in", "above" or "" (no fit / no range)
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def high_cv(self) -> bool:
+        return "high_cv" in self.flags
+
+    @property
+    def reportable(self) -> bool:
+        return (self.range == "in" and "high_cv" not in self.flags
+                and "saturated" not in self.flags and self.n_wells >= 2 and np.isfinite(self.conc))
+
+
+def od_stats(od: np.ndarray) -> tuple[float, float]:
+    """Mean and CV (%) of corrected ODs (CV NaN below 2 wells)."""
+    if len(od) == 0:
+        return float("nan"), float("nan")
+    mean = float(np.mean(od))
+    if len(od) < 2 or mean == 0:
+        return mean, float("nan")
+    return mean, float(100.0 * np.std(od, ddof=1) / abs(mean))
+
+
+def well_concentrations(wells: pd.DataFrame, fit: CurveFit) -> np.ndarray:
+    """Per-well in-well concentration; NaN for wells that are no result (unusable, blank,
+    empty) or whose OD has no solution."""
+    x = fit.inverse(wells["od"].to_numpy())
+    is_result = wells["usable"].to_numpy() & wells["role"].isin(["standard", "control", "sample"]
+                                                                ).to_numpy()
+    return np.where(is_result & ~wells["is_blank"].to_numpy(), x, np.nan)
+
+
+def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float) -> set[str]:
+    """Flags a group takes from its wells: saturated, masked_well, single_well, below_blank."""
+    rows = np.array(group.rows)
+    n_usable = len(group.usable_rows(wells))
+    flags = set()
+    if wells["saturated"].to_numpy()[rows].any():
+        flags.add("saturated")
+    if wells["masked"].to_numpy()[rows].any():
+        flags.add("masked_well")
+    if n_usable == 1:
+        flags.add("single_well")
+    if n_usable and od_mean < 0:
+        flags.add("below_blank")
+    return flags
+
+
+def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
+                   lloq: float, uloq: float, extent: tuple[float, float],
+                   intra_limit_pct: float) -> GroupResult:
+    """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
+    usable = group.usable_rows(wells)
+    od = wells["od"].to_numpy()[usable]
+    od_mean, od_cv = od_stats(od)
+    flags = well_state_flags(group, wells, od_mean)
+    nan = float("nan")
+    if not fit.converged or len(usable) == 0:
+        side = _saturated_side(fit) if fit.converged and "saturated" in flags else ""
+        return GroupResult(group, len(usable), od_mean, od_cv, nan, nan, nan, nan, nan, nan, nan,
+                           side if np.isfinite(lloq) else "", frozenset(flags))
+    x_w = float(fit.inverse(od_mean))
+    conc_wells = fit.inverse(od) * group.dilution
+    any_without_solution = bool(np.isnan(conc_wells).any())
+    conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
+    conc_sd = float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
+    if np.isnan(x_w):
+        flags.add("no_solution")
+        if group.kind == "control" and any_without_solution:
+            flags.add("high_cv")
+        side = str(side_beyond_asymptote(od_mean, fit.params["a"], fit.params["d"]))
+        return GroupResult(group, len(usable), od_mean, od_cv, nan, nan, conc_sd, conc_cv, nan,
+                           nan, nan, side if np.isfinite(lloq) else "", frozenset(flags))
+    if x_w < extent[0] or x_w > extent[1]:
+        flags.add("extrapolated")
+    if not np.isfinite(lloq):   # no range established: no concentration either (DESIGN 4.4)
+        return GroupResult(group, len(usable), od_mean, od_cv, x_w, nan, conc_sd, conc_cv, nan,
+                           nan, nan, "", frozenset(flags))
+    se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
+    conc = x_w * group.dilution
+    low, high = log_interval(np.array([conc]), np.array([se]), fit.df)
+    range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
+    if group.kind == "control" or range_ == "in":
+        expected = float(precision_profile(fit, np.array([x_w]), 1.0)[0])
+        threshold = high_cv_threshold(intra_limit_pct, expected)
+        if is_high_cv(conc_cv, threshold, any_without_solution):
+            flags.add("high_cv")
+    return GroupResult(group, len(usable), od_mean, od_cv, x_w, conc, conc_sd, conc_cv, se,
+                       float(low[0]), float(high[0]), range_, frozenset(flags))
+
+
+def _saturated_side(fit: CurveFit) -> str:
+    """Saturated wells read high: the d side for an increasing curve, the a side otherwise."""
+    return "above" if fit.params["d"] > fit.params["a"] else "below"

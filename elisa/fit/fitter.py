@@ -1,0 +1,201 @@
+"""Fit a standard curve: 4PL or 5PL, weighting by iteration, restarts, and the fit's statistics.
+
+Non-convergence is a result (``converged=False`` with a ``message``), never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from elisa.fit.model import PARAMETER_ORDER, Bounds, LogisticModel, default_bounds
+from elisa.fit.start import starting_points
+from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
+
+WEIGHT_FLOOR_OD = 1e-3   # μ is floored here so a weight never explodes near zero response
+MAX_WEIGHT_CYCLES = 50
+
+
+@dataclass(frozen=True)
+class CurveFit:
+    """A fitted (or failed) standard curve; parameters on the natural scale."""
+
+    model: str                       # "4PL" or "5PL" (the model actually fitted)
+    weighting: str
+    theta: float                     # power-of-the-mean exponent used (0 when unweighted)
+    params: dict[str, float]         # a, b, c, d, g (NaN when not converged)
+    se: dict[str, float]             # se_a ... se_g (se_c = c·SE(ln c)); se_g NaN for 4PL
+    covariance: np.ndarray           # in the free parameters (a, b, ln c, d[, ln g])
+    sigma: float                     # √(weighted SSE / (n − p)); the rmse column
+    r_squared: float
+    n_points: int
+    n_params: int
+    converged: bool
+    message: str
+    at_bound: tuple[str, ...] = ()
+    blank: float = 0.0               # blank mean added back for the raw-response weights
+    weight_scale: float = 1.0        # raw weights were divided by this to have mean 1
+    x: np.ndarray = field(default_factory=lambda: np.empty(0))
+    y: np.ndarray = field(default_factory=lambda: np.empty(0))
+    weights: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def df(self) -> int:
+        """Residual degrees of freedom n − p."""
+        return self.n_points - self.n_params
+
+    def predict(self, x: np.ndarray | float) -> np.ndarray:
+        """Fitted corrected OD at in-well concentration x."""
+        p = self.params
+        return logistic5(x, p["a"], p["b"], p["c"], p["d"], p["g"])
+
+    def inverse(self, y: np.ndarray | float) -> np.ndarray:
+        """In-well concentration for corrected OD y; NaN beyond the asymptotes or if not fitted."""
+        if not self.converged:
+            return np.full(np.shape(y), np.nan)
+        p = self.params
+        return inverse_logistic5(y, p["a"], p["b"], p["c"], p["d"], p["g"])
+
+    def weight_at(self, x: np.ndarray | float) -> np.ndarray:
+        """The normalised weight the fit would give a response at concentration x."""
+        return _raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
+
+
+def _raw_weights(mu: np.ndarray, blank: float, theta: float) -> np.ndarray:
+    if theta == 0:
+        return np.ones_like(np.asarray(mu, dtype=float))
+    return np.maximum(np.asarray(mu, dtype=float) + blank, WEIGHT_FLOOR_OD) ** (-2.0 * theta)
+
+
+def _estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
+    """Power-of-the-mean exponent: slope of ln|residual| on ln μ, clipped to [0, 2]."""
+    r = np.abs(y - mu)
+    raw = np.maximum(mu + blank, WEIGHT_FLOOR_OD)
+    ok = r > 0
+    if ok.sum() < 3:
+        return 0.0
+    slope = np.polyfit(np.log(raw[ok]), np.log(r[ok]), 1)[0]
+    return float(np.clip(slope, 0.0, 2.0))
+
+
+def _failed(model: str, weighting: str, theta: float, n: int, p: int, message: str,
+            blank: float) -> CurveFit:
+    nan = float("nan")
+    return CurveFit(model, weighting, theta, dict.fromkeys("abcdg", nan),
+                    dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
+                    np.full((p, p), nan), nan, nan, n, p, False, message, blank=blank)
+
+
+def fit_standard_curve(x: np.ndarray, y: np.ndarray, *, model: str = "4PL",
+                       weighting: str = "none", theta: float | str = 1.0, blank: float = 0.0,
+                       min_levels_4pl: int = 5, min_levels_5pl: int = 6) -> CurveFit:
+    """Fit f(x) to standard wells (x in-well concentration > 0, y blank-corrected OD).
+
+    ``weighting`` is "none", "1/y", "1/y^2" or "pom" (with ``theta`` a number or "estimate");
+    weights come from the fitted curve on the raw scale (f + ``blank``), iterated to convergence.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    theta_value = {"none": 0.0, "1/y": 0.5, "1/y^2": 1.0}.get(weighting, theta)
+    estimate_theta = theta_value == "estimate"
+    theta_now = 0.0 if estimate_theta else float(theta_value)
+    n_levels = len(np.unique(x))
+    notes = []
+    if model == "5PL" and n_levels < min_levels_5pl:
+        notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
+        model = "4PL"
+    p = 5 if model == "5PL" else 4
+    if n_levels < min_levels_4pl or len(x) <= p:
+        return _failed(model, weighting, theta_now, len(x), p,
+                       f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
+                       f"usable, {min_levels_4pl} levels and more than {p} wells needed", blank)
+
+    bounds = default_bounds(x, y)
+    four = LogisticModel(five=False)
+    w = np.ones_like(y)
+    best = _best_of_starts(four, x, y, w, bounds, starting_points(x, y))
+    if best is None:
+        return _failed(model, weighting, theta_now, len(x), p,
+                       "the fit did not converge from any starting point", blank)
+    curve_model = four
+    if model == "5PL":
+        curve_model = LogisticModel(five=True)
+        start = dict(best.params.valuesdict(), log_g=0.0)
+        best = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
+
+    scale = 1.0
+    if weighting != "none":
+        for cycle in range(MAX_WEIGHT_CYCLES):
+            mu = best.eval(x=x)
+            if estimate_theta:
+                theta_now = _estimate_theta(y, mu, blank)
+            raw = _raw_weights(mu, blank, theta_now)
+            scale = float(raw.mean())
+            w = raw / scale
+            previous = np.array(list(best.params.valuesdict().values()))
+            best = curve_model.fit_weighted(x, y, w, best.params)
+            now = np.array(list(best.params.valuesdict().values()))
+            if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
+                break
+        else:
+            notes.append(f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles")
+    return _summarise(best, curve_model, model, weighting, theta_now, x, y, w, scale, blank,
+                      bounds, notes)
+
+
+def _best_of_starts(curve_model: LogisticModel, x: np.ndarray, y: np.ndarray, w: np.ndarray,
+                    bounds: Bounds, starts: list[dict[str, float]]):
+    best, best_sse = None, np.inf
+    for start in starts:
+        result = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
+        sse = float(np.sum(result.residual ** 2))
+        if np.isfinite(sse) and sse < best_sse * (1 - 1e-12):
+            best, best_sse = result, sse
+    return best
+
+
+def _summarise(result, curve_model: LogisticModel, model: str, weighting: str, theta: float,
+               x: np.ndarray, y: np.ndarray, w: np.ndarray, scale: float, blank: float,
+               bounds: Bounds, notes: list[str]) -> CurveFit:
+    v = result.params.valuesdict()
+    params = {"a": v["a"], "b": v["b"], "c": float(np.exp(v["log_c"])), "d": v["d"],
+              "g": float(np.exp(v["log_g"]))}
+    names = PARAMETER_ORDER if model == "5PL" else PARAMETER_ORDER[:4]
+    n, p = len(x), len(names)
+    fitted = logistic5(x, params["a"], params["b"], params["c"], params["d"], params["g"])
+    resid = y - fitted
+    sigma = float(np.sqrt(np.sum(w * resid ** 2) / (n - p)))
+    total = float(np.sum((y - y.mean()) ** 2))
+    r_squared = float(1 - np.sum(resid ** 2) / total) if total > 0 else float("nan")
+    jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"],
+                             params["g"])[:, :p]
+    converged = bool(result.success) and all(np.isfinite(list(params.values())))
+    if not converged:
+        notes.insert(0, f"the optimiser stopped without converging: {result.message}")
+    span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
+    if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
+        converged = False
+        notes.insert(0, "the standards show no dose-response (the fitted asymptotes a and d "
+                        "coincide)")
+    try:
+        unscaled = np.linalg.inv(jac.T @ (w[:, None] * jac))
+    except np.linalg.LinAlgError:
+        unscaled = np.full((p, p), np.nan)
+    cov = sigma ** 2 * unscaled
+    if converged and not (np.all(np.isfinite(unscaled)) and np.all(np.diag(unscaled) > 0)):
+        # a numerically singular information matrix: the standards do not identify the curve,
+        # and clipped variances would report standard errors of zero
+        converged = False
+        cov = np.full((p, p), np.nan)
+        notes.append("the parameters are not identified by the standards (singular "
+                     "information matrix)")
+    se_free = np.sqrt(np.diag(cov))
+    se = {"se_a": se_free[0], "se_b": se_free[1], "se_c": params["c"] * se_free[2],
+          "se_d": se_free[3], "se_g": params["g"] * se_free[4] if p == 5 else float("nan")}
+    at_bound = bounds.at_bound(v, names)
+    if at_bound:
+        notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
+    return CurveFit(model, weighting, theta, params, {k: float(s) for k, s in se.items()}, cov,
+                    sigma, r_squared, n, p, converged, "; ".join(notes), at_bound, blank, scale,
+                    x, y, w)

@@ -1,0 +1,104 @@
+"""The logistic family wrapped for lmfit, with c and g fitted on the log scale.
+
+`LogisticModel` is an ordinary lmfit Model (usable in a notebook, with `guess()`); the fitter in
+`elisa.fit.fitter` drives it with an analytic Jacobian and native bounds (scipy's trust-region
+reflective solver through lmfit's `least_squares` method).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lmfit
+import numpy as np
+
+from elisa.fit.start import starting_points
+from elisa.fit.logistic import logistic5, logistic5_gradient
+
+PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
+
+
+def logistic_log_scale(x: np.ndarray, a: float, b: float, log_c: float, d: float,
+                       log_g: float = 0.0) -> np.ndarray:
+    """`logistic5` with c and g given as natural logarithms (lmfit's model function)."""
+    return logistic5(x, a, b, np.exp(log_c), d, np.exp(log_g))
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Lower and upper bounds per free parameter (log_c and log_g on the log scale)."""
+
+    lower: dict[str, float]
+    upper: dict[str, float]
+
+    def at_bound(self, values: dict[str, float], names: tuple[str, ...],
+                 rel: float = 1e-6) -> tuple[str, ...]:
+        """Names (reported without the log_ prefix) whose value is within rel × span of a bound."""
+        hits = []
+        for name in names:
+            span = self.upper[name] - self.lower[name]
+            v = values[name]
+            if v - self.lower[name] <= rel * span or self.upper[name] - v <= rel * span:
+                hits.append(name.removeprefix("log_"))
+        return tuple(hits)
+
+
+def default_bounds(x: np.ndarray, y: np.ndarray) -> Bounds:
+    """Bounds of docs/computation.md: asymptotes within one response span of the data."""
+    span = float(np.ptp(y)) or max(abs(float(np.max(y))), 1e-3)
+    lo_y, hi_y = float(np.min(y)) - span, float(np.max(y)) + span
+    lower = {"a": lo_y, "b": 0.1, "log_c": float(np.log(np.min(x) / 100)), "d": lo_y,
+             "log_g": float(np.log(0.05))}
+    upper = {"a": hi_y, "b": 10.0, "log_c": float(np.log(np.max(x) * 100)), "d": hi_y,
+             "log_g": float(np.log(20.0))}
+    return Bounds(lower, upper)
+
+
+class LogisticModel(lmfit.Model):
+    """4PL (``five=False``, g fixed at 1) or 5PL as an lmfit Model in (a, b, log_c, d, log_g)."""
+
+    def __init__(self, five: bool = False, **kwargs: object) -> None:
+        super().__init__(logistic_log_scale, independent_vars=["x"], **kwargs)
+        self.five = five
+
+    def make_bounded_params(self, start: dict[str, float], bounds: Bounds) -> lmfit.Parameters:
+        """Parameters at ``start`` (clipped into ``bounds``); log_g fixed at 0 for the 4PL."""
+        params = lmfit.Parameters()
+        for name in PARAMETER_ORDER:
+            vary = self.five or name != "log_g"
+            value = start.get(name, 0.0)
+            if vary:
+                lo, hi = bounds.lower[name], bounds.upper[name]
+                inset = 1e-9 * (hi - lo)
+                value = min(max(value, lo + inset), hi - inset)
+                params.add(name, value=value, min=lo, max=hi)
+            else:
+                params.add(name, value=0.0, vary=False)
+        return params
+
+    def guess(self, data: np.ndarray, x: np.ndarray | None = None,
+              **kwargs: object) -> lmfit.Parameters:
+        """Data-driven starting values (the first of `curve_start.starting_points`)."""
+        if x is None:
+            raise ValueError("LogisticModel.guess needs the concentrations x")
+        x, y = np.asarray(x, float), np.asarray(data, float)
+        params = self.make_bounded_params(starting_points(x, y)[0], default_bounds(x, y))
+        return lmfit.models.update_param_vals(params, self.prefix, **kwargs)
+
+    def jacobian(self, params: lmfit.Parameters, data: np.ndarray, weights: np.ndarray,
+                 x: np.ndarray) -> np.ndarray:
+        """Jacobian of lmfit's residual (data − model)·weights in the varying parameters."""
+        v = params.valuesdict()
+        grad = logistic5_gradient(x, v["a"], v["b"], np.exp(v["log_c"]), v["d"],
+                                  np.exp(v["log_g"]))
+        columns = [PARAMETER_ORDER.index(n) for n in PARAMETER_ORDER if params[n].vary]
+        return -grad[:, columns] * weights[:, None]
+
+    def fit_weighted(self, x: np.ndarray, y: np.ndarray, w: np.ndarray,
+                     params: lmfit.Parameters) -> lmfit.model.ModelResult:
+        """Minimise Σ w (y − f)² from ``params`` with the analytic Jacobian and tight tolerances."""
+        sqrt_w = np.sqrt(w)
+        return self.fit(y, params, x=x, weights=sqrt_w, method="least_squares",
+                        nan_policy="propagate",
+                        fit_kws={"Dfun": self.jacobian, "ftol": 1e-15, "xtol": 1e-15,
+                                 "gtol": 1e-15, "x_scale": "jac"}, max_nfev=2000)

@@ -1,0 +1,65 @@
+"""Uncertainty of back-calculated concentrations: delta method, intervals, precision profile."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from elisa.fit.fitter import CurveFit
+from elisa.fit.logistic import inverse_gradient
+
+
+def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np.ndarray:
+    """SE of an in-well concentration x read from the mean of m wells (same unit as x).
+
+    Var = (∂x/∂y)² σ̂² / (w₀ m) + g_θᵀ Cov g_θ (methods §3.1), w₀ the normalised weight at x.
+    """
+    x = np.atleast_1d(np.asarray(x, dtype=float))
+    m = np.broadcast_to(np.asarray(m, dtype=float), x.shape)
+    out = np.full(x.shape, np.nan)
+    ok = np.isfinite(x) & (x > 0) & (m > 0)
+    if not fit.converged or not ok.any():
+        return out
+    p = fit.params
+    dx_dy, dx_dtheta = inverse_gradient(x[ok], p["a"], p["b"], p["c"], p["d"], p["g"])
+    dx_dtheta = dx_dtheta[:, : fit.n_params]
+    replicate = dx_dy ** 2 * fit.sigma ** 2 / (fit.weight_at(x[ok]) * m[ok])
+    parameter = np.einsum("ij,jk,ik->i", dx_dtheta, fit.covariance, dx_dtheta)
+    out[ok] = np.sqrt(replicate + parameter)
+    return out
+
+
+def log_interval(conc: np.ndarray, se: np.ndarray, df: int,
+                 level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """exp(ln conc ± t(1 − α/2, df) · se / conc): a positive, asymmetric interval."""
+    conc = np.asarray(conc, dtype=float)
+    se = np.asarray(se, dtype=float)
+    if df <= 0:
+        nan = np.full(conc.shape, np.nan)
+        return nan, nan
+    t = stats.t.ppf(0.5 + level / 2, df)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = t * se / conc
+        return conc * np.exp(-half), conc * np.exp(half)
+
+
+def profile_grid(nominals: np.ndarray, n: int = 1001) -> np.ndarray:
+    """Log-spaced in-well concentrations from the smallest to the largest non-zero standard."""
+    positive = np.asarray(nominals, dtype=float)
+    positive = positive[positive > 0]
+    return np.geomspace(positive.min(), positive.max(), n)
+
+
+def precision_profile(fit: CurveFit, x: np.ndarray, m: float) -> np.ndarray:
+    """CV (%) of a concentration read from m wells, at true in-well concentrations x."""
+    return 100.0 * inwell_se(fit, x, m) / np.asarray(x, dtype=float)
+
+
+def profile_limits(fit: CurveFit, grid: np.ndarray, m: float,
+                   target_pct: float = 20.0) -> tuple[float, float]:
+    """Smallest and largest grid concentration whose CV is ≤ target (NaN, NaN if none)."""
+    cv = precision_profile(fit, grid, m)
+    ok = np.isfinite(cv) & (cv <= target_pct)
+    if not ok.any():
+        return float("nan"), float("nan")
+    return float(grid[ok].min()), float(grid[ok].max())

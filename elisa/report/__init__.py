@@ -1,0 +1,1 @@
+"""HTML reports: the plate report, the QC report, their figures and tables."""

@@ -1,0 +1,214 @@
+"""report.html: one self-contained page for the technician (DESIGN 5.1).
+
+Per plate: the verdict with reasons and warnings in words, the standard curve and the plate map
+as inline SVG (:mod:`elisa.report.figures`), the samples, standards, curve and re-assay tables
+(:mod:`elisa.report.tables`); the provenance at the bottom.
+No network references, no scripts; every user-supplied text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from elisa import __version__
+from elisa.report.figures import (FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, num, plate_map_svg,
+                                  truthy)
+from elisa.report.tables import (FLAGS, REASSAY, cell_text, curve_table, definition_list,
+                                 html_table, reassay_table, samples_table, split_codes,
+                                 standards_table)
+from elisa.results import Results
+
+__all__ = ["REASONS", "WARNINGS", "FLAGS", "REASSAY", "CSS", "render_report"]
+
+REASONS = {
+    "fit_not_converged": "The standard curve fit did not converge.",
+    "parameter_at_bound": "A curve parameter ended at its bound, so the fit cannot be trusted.",
+    "range_not_established": "Fewer than two standard levels passed: no LLOQ–ULOQ range.",
+    "standards_failed": "Too few standard levels recovered within limits "
+                        "(needs at least 75 % of levels and at least 6 levels).",
+    "controls_failed": "Controls outside their acceptance range "
+                       "(needs 2/3 of all results and half of each control's results).",
+    "intra_cv_fail": "The intra-assay CV is significantly above the analyte's limit.",
+    "too_many_high_cv": "More than 10 % of the controls and samples have a high replicate CV.",
+    "westgard_reject": "A Westgard reject rule fired on this run's controls.",
+}
+WARNINGS = {
+    "intra_cv_above_limit": "The intra-assay CV is above the analyte's limit "
+                            "(not significantly: the plate is not failed for it).",
+    "controls_not_judged": "No control has an expected value or range: controls were not judged.",
+    "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
+    "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
+                               "assessed.",
+}
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
+ max-width:1200px;padding:1em 2em;color:#222;line-height:1.4}
+h1{margin-bottom:.2em} h2{border-top:3px solid #ccc;padding-top:.8em;margin-top:2em}
+table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.88em}
+th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
+th{background:#f0f0f0} td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.bad td{background:#fde8e8} tr.warn td{background:#fff4dc}
+.verdict{display:inline-block;font-size:2em;font-weight:bold;padding:.15em .7em;
+ border-radius:.3em;color:#fff;margin-right:.5em}
+.pass{background:#2a8a3e} .fail{background:#c62828} .oos{background:#8e24aa}
+.small{font-size:.8em;padding:.1em .4em} .muted{color:#666} code{font-size:.95em}
+svg{max-width:100%;height:auto} .fig{margin:.5em 0 1em}
+.legend span{display:inline-block;margin-right:1em} .sw{width:1em;height:1em;
+ border:1px solid #888;vertical-align:middle;margin-right:.3em}
+ul.codes li{margin:.15em 0} dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}
+dl.kv dt{font-weight:bold} dl.kv dd{margin:0}
+"""
+
+
+def render_report(results: Results) -> str:
+    """The whole report.html page for `results`, as text."""
+    runs = results.runs.reset_index(drop=True)
+    prov = results.provenance or {}
+    body = ["<h1>ELISA plate report</h1>"]
+    n_fail = sum(_failed(r) for r in runs.to_dict("records"))
+    body.append(f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
+                f"{n_fail} failed or out of spec. Software version "
+                f"{escape(str(prov.get('version', __version__)))}"
+                + (f", processed {escape(str(prov['time']))}" if prov.get("time") else "")
+                + ".</p>")
+    if len(runs) > 1:
+        body.append("<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
+                    "<th>reasons</th></tr>")
+        for i, r in enumerate(runs.to_dict("records")):
+            body.append(f'<tr class="{"bad" if _failed(r) else ""}"><td><a href="#plate-{i}">'
+                        f"{cell_text(r.get('plate_id'))}</a></td>"
+                        f"<td>{cell_text(r.get('analyte'))}</td>"
+                        f"<td>{_verdict_badge(r, small=True)}</td>"
+                        f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>")
+        body.append("</table>")
+    for i, r in enumerate(runs.to_dict("records")):
+        body.append(_plate_section(results, r, i))
+    body.append(_provenance_section(prov))
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>ELISA report</title><style>" + CSS + "</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _failed(run: dict) -> bool:
+    return str(run.get("verdict")) != "pass" or truthy(run.get("out_of_spec")) is True
+
+
+def _verdict_badge(run: dict, small: bool = False) -> str:
+    cls = " small" if small else ""
+    ok = str(run.get("verdict")) == "pass"
+    out = f'<span class="verdict {"pass" if ok else "fail"}{cls}">{"PASS" if ok else "FAIL"}</span>'
+    if truthy(run.get("out_of_spec")) is True:
+        out += f'<span class="verdict oos{cls}">OUT OF SPEC</span>'
+    return out
+
+
+def _sel(df: pd.DataFrame, run: dict) -> pd.DataFrame:
+    """Rows of `df` for the plate of `run` (and its analyte, where the table has one)."""
+    mask = df["plate_id"].astype(str) == str(run.get("plate_id"))
+    if "analyte" in df.columns and run.get("analyte") is not None:
+        mask &= df["analyte"].astype(str) == str(run.get("analyte"))
+    return df[mask]
+
+
+def _code_list(codes: list[str], words: dict[str, str]) -> str:
+    items = "".join(f"<li><code>{escape(c)}</code>: {escape(words.get(c, 'no description'))}</li>"
+                    for c in codes)
+    return f'<ul class="codes">{items}</ul>'
+
+
+def _count(passed: Any, total: Any) -> str:
+    p, t = num(passed), num(total)
+    if not math.isfinite(t) or t == 0:
+        return "not judged"
+    return f"{int(p) if math.isfinite(p) else '?'} of {int(t)} passed"
+
+
+def _plate_section(results: Results, run: dict, index: int) -> str:
+    samples, standards = _sel(results.samples, run), _sel(results.standards, run)
+    curves = _sel(results.curves, run)
+    wells = results.wells[results.wells["plate_id"].astype(str) == str(run.get("plate_id"))]
+    reassay = results.reassay[results.reassay["plate_id"].astype(str) == str(run.get("plate_id"))]
+    curve = curves.iloc[0].to_dict() if len(curves) else None
+    units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
+    unit = units[0] if units else ""
+    out = [f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
+           f'{cell_text(run.get("analyte"))}</h2>', f"<p>{_verdict_badge(run)}</p>"]
+    reasons, warnings = split_codes(run.get("reasons")), split_codes(run.get("warnings"))
+    if reasons:
+        out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
+    if warnings:
+        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS))
+    rules = ", ".join(split_codes(run.get("rules")))
+    if rules:
+        out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
+    cv, lim = num(run.get("intra_cv_pct")), num(run.get("intra_cv_limit_pct"))
+    cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
+    if math.isfinite(lim):
+        cv_txt += f" (limit {fmt(lim, 3)} %" + (", above" if cv > lim else "") + ")"
+    facts = [("Intra-assay CV", escape(cv_txt)),
+             ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
+             ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
+             ("Run date", cell_text(run.get("run_date"))), ("Kit lot", cell_text(run.get("lot"))),
+             ("Source file", cell_text(run.get("source_file"))),
+             ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>")]
+    out.append(definition_list(facts))
+    out.append("<h3>Standard curve</h3>")
+    if curve is not None and truthy(curve.get("converged")) is not True:
+        out.append("<p><strong>The fit did not converge</strong>: "
+                   f"{cell_text(curve.get('message'))}</p>")
+    out.append('<div class="fig">' + curve_svg(curve, standards, samples, unit,
+                                               prefix=f"p{index}-curve") + "</div>")
+    if curve is not None:
+        out.append(curve_table(curve))
+    out.append("<h3>Plate map</h3>")
+    out.append('<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map") + "</div>")
+    out.append(_map_legend())
+    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit))
+    out.append("<h3>Standards</h3>" + standards_table(standards))
+    out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _map_legend() -> str:
+    roles = "".join(f'<span><span class="sw" style="background:{c};display:inline-block"></span>'
+                    f"{r}</span>" for r, c in ROLE_COLOURS.items())
+    marks = "; ".join(f"<b>{escape(m)}</b> {escape(FLAGS.get(f, f))}" for f, m in FLAG_MARKS.items()
+                      if f not in ("saturated", "masked_well"))
+    return (f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
+            "Red outline and OVER: saturated. Crossed out: masked. Orange corner: high CV. "
+            f"{marks}. Hover a well for its details.</p>")
+
+
+def _provenance_section(prov: dict) -> str:
+    return ("<h2>Provenance</h2>" + (_value_html(prov) if prov
+                                     else '<p class="muted">No provenance recorded.</p>'))
+
+
+def _value_html(value: Any, depth: int = 0) -> str:
+    """Provenance of any shape as nested escaped HTML: dicts as key/value lists, lists of dicts
+    as tables, the rest as text."""
+    if depth > 6:
+        return f"<code>{escape(json.dumps(value, default=str))}</code>"
+    if isinstance(value, dict):
+        if not value:
+            return ""
+        return definition_list((escape(str(k)), _value_html(v, depth + 1))
+                               for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(v, dict) for v in value):
+            keys = list(dict.fromkeys(k for v in value for k in v))
+            rows = [("", [_value_html(v.get(k), depth + 1) for k in keys]) for v in value]
+            return html_table([escape(str(k)) for k in keys], rows, set())
+        return ", ".join(_value_html(v, depth + 1) for v in value)
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+        return f"<code>{value}</code>"
+    return cell_text(value)

@@ -1,0 +1,1 @@
+"""The run-history store (SQLite): schema, versions, masks, reviews, audit."""

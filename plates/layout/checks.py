@@ -1,0 +1,137 @@
+"""Checking the values of a layout's wells and ``[expt]`` fields (DESIGN 3.2).
+
+Each check raises the error that ``err(message[, well])`` makes; the loader in
+:mod:`plates.layout.loader` supplies it with the file and plate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from typing import Any
+
+import pandas as pd
+
+ROLES = ("standard", "blank", "control", "sample", "empty")
+WELL_FIELDS = ("role", "conc", "conc_low", "conc_high", "sample", "dilution", "anchor", "mask")
+EXPT_FIELDS = ("analyte", "plate_id", "date", "lot", "unit")
+COLUMNS = ("well", "row", "col", "role", "conc", "conc_low", "conc_high", "sample", "dilution",
+           "anchor", "mask")
+WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
+
+__all__ = ["ROLES", "WELL_FIELDS", "EXPT_FIELDS", "COLUMNS", "is_given", "check_well",
+           "experiment_fields", "check_unknown"]
+
+
+def is_given(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return False
+    return not (isinstance(value, float) and math.isnan(value))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # pandas turns integer ids into floats when some wells lack one
+    return str(value)
+
+
+def check_well(rec: dict, err) -> dict:
+    """Validate one well's fields; return the normalised row values."""
+    given = {f for f in WELL_FIELDS if is_given(rec.get(f))}
+    out: dict[str, Any] = {"role": "empty", "conc": math.nan, "conc_low": math.nan,
+                           "conc_high": math.nan, "sample": None, "dilution": 1.0,
+                           "anchor": False, "mask": None}
+    if not given:
+        return out
+    allowed = ", ".join(ROLES)
+    if "role" not in given:
+        fields = ", ".join(sorted(given))
+        raise err(f"has {fields} but no role: expected role = one of {allowed}")
+    role = rec["role"]
+    if not isinstance(role, str) or role.strip().lower() not in ROLES:
+        raise err(f"unknown role {role!r}: expected one of {allowed}")
+    role = out["role"] = role.strip().lower()
+
+    for name in ("conc", "conc_low", "conc_high"):
+        if name in given:
+            value = rec[name]
+            if not _is_number(value) or value < 0:
+                raise err(f"{name} must be a number >= 0, found {value!r}")
+            out[name] = float(value)
+    if role == "standard" and "conc" not in given:
+        raise err("a standard needs conc (its nominal concentration), e.g. conc = 100")
+    if ("conc_low" in given) != ("conc_high" in given):
+        have, lack = ("conc_low", "conc_high") if "conc_low" in given else ("conc_high", "conc_low")
+        raise err(f"has {have} but no {lack}: give both ends of the control's acceptance range")
+    if "conc_low" in given and out["conc_low"] > out["conc_high"]:
+        raise err(f"conc_low ({out['conc_low']:g}) is above conc_high ({out['conc_high']:g})")
+    if "dilution" in given:
+        value = rec["dilution"]
+        if not _is_number(value) or value <= 0:
+            raise err(f"dilution must be a number > 0, found {value!r}")
+        out["dilution"] = float(value)
+    if "sample" in given:
+        value = rec["sample"]
+        if isinstance(value, (bool, list, dict)) or not _text(value).strip():
+            raise err(f"sample must be an id (text), found {value!r}")
+        out["sample"] = _text(value).strip()
+    if role in ("sample", "control") and out["sample"] is None:
+        what = "the control's name, e.g. sample = \"QC-low\"" if role == "control" \
+            else "the sample id, e.g. sample = \"S001\""
+        raise err(f"a {role} needs sample ({what})")
+    if "anchor" in given:
+        if not isinstance(rec["anchor"], bool):
+            raise err(f"anchor must be true or false, found {rec['anchor']!r}")
+        out["anchor"] = rec["anchor"]
+    if "mask" in given:
+        value = rec["mask"]
+        if not isinstance(value, str) or not value.strip():
+            raise err(f"mask must be a reason (non-empty text), found {value!r}")
+        out["mask"] = value.strip()
+    return out
+
+
+def _iso_date(value: Any, err) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    text = str(value).strip()
+    for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+        try:
+            parse(text)
+            return text
+        except ValueError:
+            pass
+    raise err(f"date must be an ISO 8601 date such as 2024-03-01, found {value!r}")
+
+
+def experiment_fields(table: pd.DataFrame, extras: dict, err) -> dict[str, Any]:
+    expt: dict[str, Any] = {}
+    for name in EXPT_FIELDS:
+        values = [v for v in table[name]] if name in table.columns else []
+        values = [v for v in values if is_given(v)] or ([extras[name]] if name in extras else [])
+        distinct = list(dict.fromkeys(_text(v) for v in values))
+        if len(distinct) > 1:
+            raise err(f"{name} differs between wells ({', '.join(distinct[:3])}); set it once"
+                      " in [expt]")
+        if values:
+            value = values[0]
+            expt[name] = _iso_date(value, err) if name == "date" else _text(value).strip()
+    return expt
+
+
+def check_unknown(table: pd.DataFrame, err) -> None:
+    known = WELL_FIELDS + EXPT_FIELDS
+    for column in table.columns:
+        if column in WELLMAP_COLUMNS or column in known:
+            continue
+        close = difflib.get_close_matches(str(column).lower(), known, n=1, cutoff=0.8)
+        if close:
+            wells = [w for w, v in zip(table["well"], table[column]) if is_given(v)]
+            if wells:
+                raise err(f"unknown field {column!r}: did you mean {close[0]!r}?", wells[0])

@@ -1,0 +1,1 @@
+"""BMG Labtech (MARS, Omega, CLARIOstar) exports."""

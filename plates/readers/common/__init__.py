@@ -1,0 +1,1 @@
+"""Helpers every reader shares: cells (OD, saturated, missing) and xlsx workbooks."""

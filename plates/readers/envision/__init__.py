@@ -1,0 +1,1 @@
+"""PerkinElmer/Revvity EnVision, EnSpire, VICTOR and Kaleido exports."""

@@ -1,0 +1,1 @@
+"""Agilent BioTek Gen5 exports (text and xlsx)."""

@@ -1,0 +1,1 @@
+"""Thermo Fisher SkanIt exports (text, report and xlsx)."""

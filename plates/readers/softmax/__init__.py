@@ -1,0 +1,1 @@
+"""Molecular Devices SoftMax Pro exports (PlateFormat, TimeFormat, groups)."""

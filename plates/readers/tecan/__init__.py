@@ -1,0 +1,1 @@
+"""Tecan i-control, Spark and Magellan exports."""
