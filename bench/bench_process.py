@@ -33,12 +33,18 @@ def main(repeats: int = 5) -> None:
     elisa.process(exports, layouts)
     batch = time.perf_counter() - start
     print(f"plates: {len(exports)} fixture plates x {repeats} repeats")
-    print(f"process, one plate per call: median {statistics.median(per_plate):.3f} s, "
-          f"max {max(per_plate):.3f} s")
-    print(f"render outputs (CSV, HTML with figures, provenance): median "
-          f"{statistics.median(per_render):.3f} s")
-    print(f"process, {len(exports)} plates in one call: {batch:.3f} s "
-          f"({batch / len(exports):.3f} s per plate)")
+    print(
+        f"process, one plate per call: median {statistics.median(per_plate):.3f} s, "
+        f"max {max(per_plate):.3f} s"
+    )
+    print(
+        f"render outputs (CSV, HTML with figures, provenance): median "
+        f"{statistics.median(per_render):.3f} s"
+    )
+    print(
+        f"process, {len(exports)} plates in one call: {batch:.3f} s "
+        f"({batch / len(exports):.3f} s per plate)"
+    )
 
 
 if __name__ == "__main__":

@@ -8,4 +8,4 @@ __version__ = "0.1.0"
 from elisa.pipeline import process  # noqa: E402
 from elisa.results import Results  # noqa: E402
 
-__all__ = ["process", "Results", "__version__"]
+__all__ = ["Results", "__version__", "process"]

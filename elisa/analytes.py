@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 from elisa.errors import ElisaError
 
@@ -30,9 +30,9 @@ class Analyte:
     inter_cv_limit_pct: float = 6.0
     model: str = "4PL"
     weighting: str = "none"
-    theta: float | str = 1.0            # for pom: a number, or "estimate"
-    wavelength: int = 450               # measurement wavelength, nm
-    fitted: bool = True                 # False for analyser results imported as they are
+    theta: float | str = 1.0  # for pom: a number, or "estimate"
+    wavelength: int = 450  # measurement wavelength, nm
+    fitted: bool = True  # False for analyser results imported as they are
     controls: Mapping[str, ControlTarget] = field(default_factory=dict)
 
     @property
@@ -69,10 +69,13 @@ class AnalyteRegistry:
             if key in {name_key(n) for n in (analyte.name, *analyte.aliases)}:
                 return analyte
         known = ", ".join(sorted(self.analytes))
-        raise ElisaError(f"unknown analyte {name!r}; known analytes: {known} "
-                         "(add others under [analytes.NAME] in elisa.toml)", file=source)
+        raise ElisaError(
+            f"unknown analyte {name!r}; known analytes: {known} "
+            "(add others under [analytes.NAME] in elisa.toml)",
+            file=source,
+        )
 
-    def with_analyte(self, analyte: Analyte) -> "AnalyteRegistry":
+    def with_analyte(self, analyte: Analyte) -> AnalyteRegistry:
         """A registry where ``analyte`` replaces the one of the same name, or is added."""
         merged = dict(self.analytes)
         merged[analyte.name] = analyte

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from elisa.analytes import (MODELS, WEIGHTINGS, Analyte, AnalyteRegistry, ControlTarget,
-                            builtin_registry, name_key)
+from elisa.analytes import (
+    MODELS,
+    WEIGHTINGS,
+    Analyte,
+    AnalyteRegistry,
+    ControlTarget,
+    builtin_registry,
+    name_key,
+)
 from elisa.errors import ConfigError
 
 DEFAULT_CONFIG_NAME = "elisa.toml"
@@ -42,8 +50,17 @@ class Config:
     sha256: str | None = None
 
 
-_ANALYTE_KEYS = {"unit", "aliases", "intra_cv_limit_pct", "inter_cv_limit_pct", "model",
-                 "weighting", "theta", "wavelength", "controls"}
+_ANALYTE_KEYS = {
+    "unit",
+    "aliases",
+    "intra_cv_limit_pct",
+    "inter_cv_limit_pct",
+    "model",
+    "weighting",
+    "theta",
+    "wavelength",
+    "controls",
+}
 
 
 def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
@@ -57,8 +74,9 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> C
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the configuration file ({exc.strerror or exc})",
-                          file=path) from None
+        raise ConfigError(
+            f"cannot read the configuration file ({exc.strerror or exc})", file=path
+        ) from None
     return config_from_bytes(data, path)
 
 
@@ -71,17 +89,21 @@ def config_from_bytes(data: bytes, path: Path) -> Config:
     return parse_config(doc, source=path, sha256=hashlib.sha256(data).hexdigest())
 
 
-def parse_config(doc: Mapping[str, Any], *, source: Path | None = None,
-                 sha256: str | None = None) -> Config:
+def parse_config(
+    doc: Mapping[str, Any], *, source: Path | None = None, sha256: str | None = None
+) -> Config:
     """Build a Config from a parsed TOML document, checking every key and value."""
     unknown = set(doc) - {"analytes", "rules"}
     if unknown:
-        raise ConfigError(f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME] "
-                          "and [rules]", file=source)
+        raise ConfigError(
+            f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME] and [rules]",
+            file=source,
+        )
     registry = builtin_registry()
     for name, table in _table(doc.get("analytes", {}), "analytes", source).items():
-        registry = registry.with_analyte(_parse_analyte(name, _table(table, f"analytes.{name}",
-                                                                     source), registry, source))
+        registry = registry.with_analyte(
+            _parse_analyte(name, _table(table, f"analytes.{name}", source), registry, source)
+        )
     rules = _parse_rules(_table(doc.get("rules", {}), "rules", source), source)
     return Config(registry, rules, source, sha256)
 
@@ -92,16 +114,25 @@ def _table(value: Any, where: str, source: Path | None) -> Mapping[str, Any]:
     return value
 
 
-def _parse_analyte(name: str, table: Mapping[str, Any], registry: AnalyteRegistry,
-                   source: Path | None) -> Analyte:
+def _parse_analyte(
+    name: str, table: Mapping[str, Any], registry: AnalyteRegistry, source: Path | None
+) -> Analyte:
     where = f"[analytes.{name}]"
     unknown = set(table) - _ANALYTE_KEYS
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: "
-                          f"{sorted(_ANALYTE_KEYS)}", file=source)
-    existing = next((a for a in registry.analytes.values()
-                     if name_key(a.name) == name_key(name)
-                     or name_key(name) in {name_key(x) for x in a.aliases}), None)
+        raise ConfigError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(_ANALYTE_KEYS)}",
+            file=source,
+        )
+    existing = next(
+        (
+            a
+            for a in registry.analytes.values()
+            if name_key(a.name) == name_key(name)
+            or name_key(name) in {name_key(x) for x in a.aliases}
+        ),
+        None,
+    )
     if existing is None and "unit" not in table:
         raise ConfigError(f"{where}: a new analyte needs a unit", file=source)
     base = existing or Analyte(name=name, unit=str(table["unit"]))
@@ -117,13 +148,16 @@ def _parse_analyte(name: str, table: Mapping[str, Any], registry: AnalyteRegistr
         changes["aliases"] = tuple(str(a) for a in table["aliases"])
     if "model" in table:
         if table["model"] not in MODELS:
-            raise ConfigError(f"{where}: model must be one of {MODELS}, not {table['model']!r}",
-                              file=source)
+            raise ConfigError(
+                f"{where}: model must be one of {MODELS}, not {table['model']!r}", file=source
+            )
         changes["model"] = table["model"]
     if "weighting" in table:
         if table["weighting"] not in WEIGHTINGS:
-            raise ConfigError(f"{where}: weighting must be one of {WEIGHTINGS}, "
-                              f"not {table['weighting']!r}", file=source)
+            raise ConfigError(
+                f"{where}: weighting must be one of {WEIGHTINGS}, not {table['weighting']!r}",
+                file=source,
+            )
         changes["weighting"] = table["weighting"]
     if "theta" in table:
         theta = table["theta"]
@@ -138,7 +172,8 @@ def _parse_analyte(name: str, table: Mapping[str, Any], registry: AnalyteRegistr
             target = _table(target, f"analytes.{name}.controls.{control}", source)
             controls[control] = ControlTarget(
                 _positive(target.get("mean"), f"{where} controls.{control}.mean", source),
-                _positive(target.get("sd"), f"{where} controls.{control}.sd", source))
+                _positive(target.get("sd"), f"{where} controls.{control}.sd", source),
+            )
         changes["controls"] = controls
     return replace(base, name=existing.name if existing else name, **changes)
 
@@ -148,8 +183,9 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
     known = {f.name: f for f in fields(Rules)}
     unknown = set(table) - set(known)
     if unknown:
-        raise ConfigError(f"[rules]: unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}",
-                          file=source)
+        raise ConfigError(
+            f"[rules]: unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}", file=source
+        )
     changes: dict[str, Any] = {}
     for key, value in table.items():
         default = getattr(defaults, key)
@@ -160,8 +196,9 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
         else:
             number = _positive(value, f"[rules] {key}", source)
             if key in _FRACTIONS and not number < 1:
-                raise ConfigError(f"[rules] {key} must be a fraction below 1, not {value!r}",
-                                  file=source)
+                raise ConfigError(
+                    f"[rules] {key} must be a fraction below 1, not {value!r}", file=source
+                )
             changes[key] = int(number) if isinstance(default, int) else number
     return replace(defaults, **changes)
 

@@ -13,13 +13,20 @@ import pandas as pd
 from elisa.analytes import Analyte
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
-from elisa.reduction.plate import PlateInput, PlateReduction, reduce_plate
 from elisa.files.provenance import provenance_record
-from elisa.reduction.tables import (RunInfo, curve_row, group_reassay_rows, run_row, sample_rows,
-                                 standard_rows, well_rows)
+from elisa.reduction.plate import PlateInput, PlateReduction, reduce_plate
+from elisa.reduction.tables import (
+    RunInfo,
+    curve_row,
+    group_reassay_rows,
+    run_row,
+    sample_rows,
+    standard_rows,
+    well_rows,
+)
+from elisa.reduction.wavelengths import choose_reads
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.units import conversion_factor
-from elisa.reduction.wavelengths import choose_reads
 from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
 from plates.readers import read_export
@@ -39,12 +46,21 @@ class PlanPlate:
     run_date: str
 
 
-def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[PathLike] | None
-            = None, *, analyte: str | None = None, config: Config | PathLike | None = None,
-            fmt: str | None = None, wavelength: int | None = None, reference: int | None = None,
-            layout_from_export: bool = False, masks: Mapping[str, Mapping[str, str]] | None = None,
-            sources: Mapping[str, bytes] | None = None, now: dt.datetime | None = None,
-            default_run_date: str | None = None) -> Results:
+def process(
+    exports: PathLike | Sequence[PathLike],
+    layout: PathLike | Sequence[PathLike] | None = None,
+    *,
+    analyte: str | None = None,
+    config: Config | PathLike | None = None,
+    fmt: str | None = None,
+    wavelength: int | None = None,
+    reference: int | None = None,
+    layout_from_export: bool = False,
+    masks: Mapping[str, Mapping[str, str]] | None = None,
+    sources: Mapping[str, bytes] | None = None,
+    now: dt.datetime | None = None,
+    default_run_date: str | None = None,
+) -> Results:
     """Read, fit, back-calculate and judge every plate of ``exports``.
 
     ``layout``: one wellmap file for every export, or one per export (paired by position);
@@ -55,50 +71,76 @@ def process(exports: PathLike | Sequence[PathLike], layout: PathLike | Sequence[
     processing time); re-processing a stored plate keeps its run date this way.
     All inputs are validated before anything is computed; bad input raises an AssayError.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
-    export_paths = [Path(exports)] if isinstance(exports, (str, Path)) else [Path(e) for e in exports]
+    now = now or dt.datetime.now(dt.UTC)
+    export_paths = (
+        [Path(exports)] if isinstance(exports, (str, Path)) else [Path(e) for e in exports]
+    )
     if not export_paths:
         raise ElisaError("no export given")
     cfg = config if isinstance(config, Config) else load_config(config)
     if layout_from_export and layout is not None:
         raise ElisaError("give either a layout file or layout_from_export, not both")
-    layouts = [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths,
-                                                                                    layout)
+    layouts = (
+        [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths, layout)
+    )
     sources = sources or {}
     files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
-    plan = _plan(files, layouts, cfg, analyte, default_run_date
-                 or now.isoformat(timespec="seconds"), sources, masks or {})
+    plan = _plan(
+        files,
+        layouts,
+        cfg,
+        analyte,
+        default_run_date or now.isoformat(timespec="seconds"),
+        sources,
+        masks or {},
+    )
     measurement = wavelength
-    dataset = plate_dataset([p.read for p in plan], [p.plate_id for p in plan],
-                            default_wavelength=measurement or plan[0].analyte.wavelength)
+    dataset = plate_dataset(
+        [p.read for p in plan],
+        [p.plate_id for p in plan],
+        default_wavelength=measurement or plan[0].analyte.wavelength,
+    )
     reductions, infos, settings = [], [], []
     for item in plan:
         plate_input, reads = _plate_input(item, dataset, measurement, reference)
         reductions.append(reduce_plate(plate_input, cfg.rules))
-        infos.append(RunInfo(item.run_date, item.layout.expt.get("lot"), str(item.export.path),
-                             item.export.sha256))
+        infos.append(
+            RunInfo(
+                item.run_date,
+                item.layout.expt.get("lot"),
+                str(item.export.path),
+                item.export.sha256,
+            )
+        )
         settings.append(reads)
     tables = _tables(reductions, infos)
     record = provenance_record(plan, reductions, settings, cfg, now)
     return Results(**tables, plates=dataset, provenance=record)
 
 
-def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | None
-                  ) -> list[Path]:
+def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | None) -> list[Path]:
     if layout is None:
         raise ElisaError("a plate layout is needed: give --layout FILE (a wellmap TOML file)")
     paths = [Path(layout)] if isinstance(layout, (str, Path)) else [Path(x) for x in layout]
     if len(paths) == 1:
         return paths * len(exports)
     if len(paths) != len(exports):
-        raise ElisaError(f"{len(paths)} layouts for {len(exports)} exports: give one layout for "
-                         "all, or one per export in the same order")
+        raise ElisaError(
+            f"{len(paths)} layouts for {len(exports)} exports: give one layout for "
+            "all, or one per export in the same order"
+        )
     return paths
 
 
-def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
-          analyte: str | None, fallback_date: str, sources: Mapping[str, bytes],
-          masks: Mapping[str, Mapping[str, str]]) -> list[PlanPlate]:
+def _plan(
+    files: list[ExportFile],
+    layouts: list[Path | None],
+    cfg: Config,
+    analyte: str | None,
+    fallback_date: str,
+    sources: Mapping[str, bytes],
+    masks: Mapping[str, Mapping[str, str]],
+) -> list[PlanPlate]:
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
@@ -109,19 +151,21 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
             else:
                 key = (layout_path, read.n_rows, read.n_cols)
                 if key not in loaded:
-                    loaded[key] = load_layout(layout_path, read.n_rows, read.n_cols,
-                                              data=sources.get(str(layout_path)))
+                    loaded[key] = load_layout(
+                        layout_path, read.n_rows, read.n_cols, data=sources.get(str(layout_path))
+                    )
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
             if plate_id in seen:
-                raise ElisaError(f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
-                                 f"{export.path}); give each layout its own [expt] plate_id",
-                                 file=export.path)
+                raise ElisaError(
+                    f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
+                    f"{export.path}); give each layout its own [expt] plate_id",
+                    file=export.path,
+                )
             seen[plate_id] = str(export.path)
             chosen = _analyte(analyte, lay, cfg)
             lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
-            run_date = str(lay.expt.get("date") or read.metadata.get("read_time")
-                           or fallback_date)
+            run_date = str(lay.expt.get("date") or read.metadata.get("read_time") or fallback_date)
             plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
     return plan
 
@@ -129,22 +173,32 @@ def _plan(files: list[ExportFile], layouts: list[Path | None], cfg: Config,
 def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:
     """The export's absorbance plates with their 1-based position; fluorescence or luminescence
     plates beside them are left out (provenance lists every plate of the export)."""
-    plates = [(i, p) for i, p in enumerate(export.plates, start=1)
-              if p.metadata.get("read_mode", "absorbance") == "absorbance"]
+    plates = [
+        (i, p)
+        for i, p in enumerate(export.plates, start=1)
+        if p.metadata.get("read_mode", "absorbance") == "absorbance"
+    ]
     if not plates:
         modes = sorted({p.metadata.get("read_mode", "unknown") for p in export.plates})
-        raise ElisaError(f"the export holds only {' and '.join(modes)} reads: an ELISA needs "
-                         "absorbance (optical density) reads", file=export.path)
+        raise ElisaError(
+            f"the export holds only {' and '.join(modes)} reads: an ELISA needs "
+            "absorbance (optical density) reads",
+            file=export.path,
+        )
     return plates
 
 
 def _carried_layout(export: ExportFile, read: PlateRead) -> PlateLayout:
     if not read.layout:
-        raise ElisaError(f"this {export.format} export carries no layout for plate "
-                         f"{read.name or '(unnamed)'}: give --layout FILE", file=export.path)
+        raise ElisaError(
+            f"this {export.format} export carries no layout for plate "
+            f"{read.name or '(unnamed)'}: give --layout FILE",
+            file=export.path,
+        )
     unit = read.metadata.get("conc_unit")
-    return carried_layout(read.layout, export.path, read.n_rows, read.n_cols,
-                          {"unit": unit} if unit else None)
+    return carried_layout(
+        read.layout, export.path, read.n_rows, read.n_cols, {"unit": unit} if unit else None
+    )
 
 
 def _plate_id(export: ExportFile, read: PlateRead, lay: PlateLayout, index: int) -> str:
@@ -160,17 +214,25 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
     in_layout = lay.expt.get("analyte")
     registry = cfg.registry
     if requested is None and in_layout is None:
-        raise ElisaError("no analyte: give --analyte NAME or set analyte in the layout's [expt]",
-                         file=lay.source)
-    chosen = registry.resolve(requested if requested is not None else in_layout,
-                              source=None if requested is not None else str(lay.source))
+        raise ElisaError(
+            "no analyte: give --analyte NAME or set analyte in the layout's [expt]", file=lay.source
+        )
+    chosen = registry.resolve(
+        requested if requested is not None else in_layout,
+        source=None if requested is not None else str(lay.source),
+    )
     if requested is not None and in_layout is not None:
         if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
-            raise ElisaError(f"--analyte {requested} contradicts the layout's analyte "
-                             f"{in_layout!r}", file=lay.source)
+            raise ElisaError(
+                f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
+                file=lay.source,
+            )
     if not chosen.fitted:
-        raise ElisaError(f"{chosen.name} comes from an analyser, not a plate: import it with "
-                         "'elisa cohort import-analyser'", file=lay.source)
+        raise ElisaError(
+            f"{chosen.name} comes from an analyser, not a plate: import it with "
+            "'elisa cohort import-analyser'",
+            file=lay.source,
+        )
     return chosen
 
 
@@ -181,8 +243,9 @@ def _apply_masks(lay: PlateLayout, masks: Mapping[str, str]) -> PlateLayout:
     wells = lay.wells.copy()
     unknown = sorted(set(masks) - set(wells["well"]))
     if unknown:
-        raise ElisaError(f"masked well(s) {', '.join(unknown)} are not on the plate",
-                         file=lay.source)
+        raise ElisaError(
+            f"masked well(s) {', '.join(unknown)} are not on the plate", file=lay.source
+        )
     for well, reason in masks.items():
         row = wells.index[wells["well"] == well][0]
         if wells.at[row, "mask"] is None or wells.at[row, "mask"] != wells.at[row, "mask"]:
@@ -196,8 +259,10 @@ def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:
         return lay
     factor = conversion_factor(str(unit), analyte.unit)
     if factor is None:
-        raise ElisaError(f"cannot convert the layout's unit {unit!r} to {analyte.name}'s unit "
-                         f"{analyte.unit!r}", file=lay.source)
+        raise ElisaError(
+            f"cannot convert the layout's unit {unit!r} to {analyte.name}'s unit {analyte.unit!r}",
+            file=lay.source,
+        )
     if factor == 1.0:
         return lay
     wells = lay.wells.copy()
@@ -206,25 +271,32 @@ def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:
     return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
 
 
-def _plate_input(item: PlanPlate, dataset, measurement: int | None, reference: int | None
-                 ) -> tuple[PlateInput, dict]:
+def _plate_input(
+    item: PlanPlate, dataset, measurement: int | None, reference: int | None
+) -> tuple[PlateInput, dict]:
     plate = dataset.sel(plate=item.plate_id)
     n_rows, n_cols = item.read.n_rows, item.read.n_cols
     plate = plate.isel(row=slice(0, n_rows), col=slice(0, n_cols))
-    available = [int(w) for w in plate["wavelength"].values
-                 if np.isfinite(plate["od_raw"].sel(wavelength=w).values).any()
-                 or plate["saturated"].sel(wavelength=w).values.any()]
+    available = [
+        int(w)
+        for w in plate["wavelength"].values
+        if np.isfinite(plate["od_raw"].sel(wavelength=w).values).any()
+        or plate["saturated"].sel(wavelength=w).values.any()
+    ]
     wanted = measurement or item.analyte.wavelength
-    m_nm, r_nm = choose_reads(available, wanted, reference, source=str(item.export.path),
-                              plate_id=item.plate_id)
+    m_nm, r_nm = choose_reads(
+        available, wanted, reference, source=str(item.export.path), plate_id=item.plate_id
+    )
     od = plate["od_raw"].sel(wavelength=m_nm).values.ravel()
     saturated = plate["saturated"].sel(wavelength=m_nm).values.ravel()
     od_ref = None
     if r_nm is not None:
         od_ref = plate["od_raw"].sel(wavelength=r_nm).values.ravel()
         saturated = saturated | plate["saturated"].sel(wavelength=r_nm).values.ravel()
-    return (PlateInput(item.plate_id, item.analyte, item.layout.wells, od, od_ref, saturated),
-            {"wavelength_nm": m_nm, "reference_nm": r_nm})
+    return (
+        PlateInput(item.plate_id, item.analyte, item.layout.wells, od, od_ref, saturated),
+        {"wavelength_nm": m_nm, "reference_nm": r_nm},
+    )
 
 
 def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str, pd.DataFrame]:
@@ -237,5 +309,7 @@ def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str,
         rows["wells"] += well_rows(r)
         rows["runs"].append(run_row(r, info))
         rows["reassay"] += group_reassay_rows(r)
-    return {name: pd.DataFrame(rows[name], columns=list(columns), dtype=object)
-            for name, columns in TABLE_COLUMNS.items()}
+    return {
+        name: pd.DataFrame(rows[name], columns=list(columns), dtype=object)
+        for name, columns in TABLE_COLUMNS.items()
+    }

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 #: Mass concentrations in pg/mL.
-_MASS_PER_VOLUME = {"pg/ml": 1.0, "ng/ml": 1e3, "ug/ml": 1e6, "µg/ml": 1e6, "mg/ml": 1e9,
-                    "pg/l": 1e-3, "ng/l": 1.0, "ug/l": 1e3, "µg/l": 1e3}
+_MASS_PER_VOLUME = {
+    "pg/ml": 1.0,
+    "ng/ml": 1e3,
+    "ug/ml": 1e6,
+    "µg/ml": 1e6,
+    "mg/ml": 1e9,
+    "pg/l": 1e-3,
+    "ng/l": 1.0,
+    "ug/l": 1e3,
+    "µg/l": 1e3,
+}
 
 
 def _key(unit: str) -> str:

@@ -15,8 +15,9 @@ class AssayError(ValueError):
     ``file`` is the offending file (if any), ``where`` a line, cell or well within it.
     """
 
-    def __init__(self, message: str, *, file: str | PathLike[str] | None = None,
-                 where: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | PathLike[str] | None = None, where: str | None = None
+    ) -> None:
         self.message = message
         self.file = None if file is None else str(file)
         self.where = where

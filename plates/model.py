@@ -13,7 +13,7 @@ import xarray as xr
 from plates.errors import PlateError
 from plates.wells import PLATE_SHAPES, ROW_LABELS, row_labels
 
-__all__ = ["PlateRead", "ExportFile", "plate_dataset", "ROW_LABELS"]
+__all__ = ["ROW_LABELS", "ExportFile", "PlateRead", "plate_dataset"]
 
 _SHAPES = set(PLATE_SHAPES.values())
 
@@ -22,10 +22,10 @@ _SHAPES = set(PLATE_SHAPES.values())
 class PlateRead:
     """One plate of an export: one OD grid per wavelength read."""
 
-    name: str | None                      # plate name/barcode found in the export, None if unnamed
-    wavelengths: tuple[int | None, ...]   # nm per read; None when the file does not say
-    od: np.ndarray                        # float64 (n_wavelengths, n_rows, n_cols); NaN missing/saturated
-    saturated: np.ndarray                 # bool, same shape
+    name: str | None  # plate name/barcode found in the export, None if unnamed
+    wavelengths: tuple[int | None, ...]  # nm per read; None when the file does not say
+    od: np.ndarray  # float64 (n_wavelengths, n_rows, n_cols); NaN missing/saturated
+    saturated: np.ndarray  # bool, same shape
     metadata: Mapping[str, str] = field(default_factory=dict)
     #: the layout the export carries: well ("A1") → DESIGN 3.2 fields (role, sample, conc, ...)
     layout: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
@@ -38,8 +38,10 @@ class PlateRead:
         sat = np.array(self.saturated, dtype=bool)
         waves = tuple(None if w is None else int(w) for w in self.wavelengths)
         if od.ndim != 3 or od.shape[1:] not in _SHAPES:
-            raise ValueError(f"od must have shape (n_wavelengths, 8, 12) or (n_wavelengths, 16, 24),"
-                             f" got {od.shape}")
+            raise ValueError(
+                f"od must have shape (n_wavelengths, 8, 12) or (n_wavelengths, 16, 24),"
+                f" got {od.shape}"
+            )
         if sat.shape != od.shape:
             raise ValueError(f"saturated has shape {sat.shape}, od has {od.shape}")
         if len(waves) != od.shape[0]:
@@ -51,14 +53,18 @@ class PlateRead:
         object.__setattr__(self, "saturated", sat)
         object.__setattr__(self, "wavelengths", waves)
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
-        object.__setattr__(self, "layout", MappingProxyType(
-            {well: MappingProxyType(dict(f)) for well, f in self.layout.items()}))
+        object.__setattr__(
+            self,
+            "layout",
+            MappingProxyType({well: MappingProxyType(dict(f)) for well, f in self.layout.items()}),
+        )
         derived = {}
         for name, grid in self.derived.items():
             grid = np.array(grid, dtype=np.float64)
             if grid.shape != od.shape[1:]:
-                raise ValueError(f"derived grid {name!r} has shape {grid.shape}, plate has "
-                                 f"{od.shape[1:]}")
+                raise ValueError(
+                    f"derived grid {name!r} has shape {grid.shape}, plate has {od.shape[1:]}"
+                )
             grid.flags.writeable = False
             derived[name] = grid
         object.__setattr__(self, "derived", MappingProxyType(derived))
@@ -91,14 +97,17 @@ class ExportFile:
 def _wavelengths(plate: PlateRead, plate_id: str, default: int) -> list[int]:
     waves = [default if w is None else w for w in plate.wavelengths]
     if len(set(waves)) != len(waves):
-        raise PlateError(f"plate {plate_id!r} has two reads at the same wavelength"
-                         f" ({', '.join(str(w) for w in plate.wavelengths)}; unnamed reads count"
-                         f" as {default} nm)")
+        raise PlateError(
+            f"plate {plate_id!r} has two reads at the same wavelength"
+            f" ({', '.join(str(w) for w in plate.wavelengths)}; unnamed reads count"
+            f" as {default} nm)"
+        )
     return waves
 
 
-def plate_dataset(plates: Sequence[PlateRead], plate_ids: Sequence[str],
-                  default_wavelength: int = 450) -> xr.Dataset:
+def plate_dataset(
+    plates: Sequence[PlateRead], plate_ids: Sequence[str], default_wavelength: int = 450
+) -> xr.Dataset:
     """Stack plates into a Dataset with ``od_raw`` and ``saturated`` over
     (plate, wavelength, row, col), on the union of wavelengths and plate sizes."""
     plates = list(plates)
@@ -108,8 +117,10 @@ def plate_dataset(plates: Sequence[PlateRead], plate_ids: Sequence[str],
     seen: set[str] = set()
     for pid in ids:
         if pid in seen:
-            raise PlateError(f"two plates have the same plate id {pid!r}; give each plate its own"
-                             " id ([expt] plate_id in the layout)")
+            raise PlateError(
+                f"two plates have the same plate id {pid!r}; give each plate its own"
+                " id ([expt] plate_id in the layout)"
+            )
         seen.add(pid)
 
     waves_per_plate = [_wavelengths(p, pid, default_wavelength) for p, pid in zip(plates, ids)]
@@ -122,8 +133,8 @@ def plate_dataset(plates: Sequence[PlateRead], plate_ids: Sequence[str],
     index = {w: i for i, w in enumerate(all_waves)}
     for k, (plate, waves) in enumerate(zip(plates, waves_per_plate)):
         for j, w in enumerate(waves):
-            od[k, index[w], :plate.n_rows, :plate.n_cols] = plate.od[j]
-            sat[k, index[w], :plate.n_rows, :plate.n_cols] = plate.saturated[j]
+            od[k, index[w], : plate.n_rows, : plate.n_cols] = plate.od[j]
+            sat[k, index[w], : plate.n_rows, : plate.n_cols] = plate.saturated[j]
 
     dims = ("plate", "wavelength", "row", "col")
     coords = {

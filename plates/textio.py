@@ -8,9 +8,9 @@ spaces instead of no-break spaces.
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 
 from plates.errors import PlateError
-from dataclasses import dataclass
 
 _NBSP = {"\u00a0": " ", "\u202f": " ", "\u2007": " "}
 _SAMPLE = 4096
@@ -85,8 +85,9 @@ def decode_text(data: bytes) -> DecodedText:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise NotTextError(f"the file cannot be read as {encoding} text ({exc.reason}"
-                           f" at byte {exc.start})") from None
+        raise NotTextError(
+            f"the file cannot be read as {encoding} text ({exc.reason} at byte {exc.start})"
+        ) from None
     if _looks_binary(text):
         raise NotTextError("the file is binary (control characters), not a text export")
     return DecodedText(normalise(text), encoding)

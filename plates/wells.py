@@ -26,7 +26,9 @@ def plate_shape(n_wells: int) -> tuple[int, int]:
         return PLATE_SHAPES[int(n_wells)]
     except (KeyError, TypeError, ValueError):
         sizes = ", ".join(str(n) for n in PLATE_SHAPES)
-        raise ValueError(f"unsupported plate size {n_wells!r}: expected one of {sizes} wells") from None
+        raise ValueError(
+            f"unsupported plate size {n_wells!r}: expected one of {sizes} wells"
+        ) from None
 
 
 def shape_for_cols(n_cols: int) -> tuple[int, int]:
@@ -69,7 +71,8 @@ def parse_well(text: str, n_rows: int | None = None, n_cols: int | None = None) 
         last_row = ROW_LETTERS[(n_rows or len(ROW_LETTERS)) - 1]
         raise ValueError(
             f"well {letter.upper()}{col + 1} is off the plate: expected rows A-{last_row}"
-            f" and columns 1-{n_cols if n_cols is not None else '?'}")
+            f" and columns 1-{n_cols if n_cols is not None else '?'}"
+        )
     return row, col
 
 

@@ -19,7 +19,6 @@ from qc.errors import QCError
 LIMIT_RELATIVE_SLACK = 1e-9
 
 
-
 def control_limits(
     conc: ArrayLike,
     conc_low: ArrayLike,

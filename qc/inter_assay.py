@@ -46,7 +46,6 @@ from scipy.stats import chi2
 from qc.arrays import CV_SLACK_PCT
 from qc.errors import QCError
 
-
 NAN = float("nan")
 
 

@@ -17,7 +17,6 @@ from qc.codes import INTRA_CV_ABOVE_LIMIT, INTRA_CV_FAIL, INTRA_CV_NOT_ASSESSABL
 from qc.errors import QCError
 
 
-
 @dataclass(frozen=True)
 class IntraAssayOutcome:
     """Pooled intra-assay CV of a plate and the codes it raises."""
@@ -28,7 +27,6 @@ class IntraAssayOutcome:
     n_high_cv: int  # groups flagged high_cv
     fail_codes: tuple[str, ...]
     warning_codes: tuple[str, ...]
-
 
 
 def chi2_exceeds_limit(intra_cv_pct: float, k: int, limit_pct: float, alpha: float = 0.01) -> bool:

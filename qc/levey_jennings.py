@@ -179,8 +179,11 @@ def lj_westgard(
         else provisional_limits(exp[j], inter_limit_pct)
         for j, cfg in enumerate(configured)
     ]
-    z_pre = np.column_stack([_z(means[:, j], [pre[j]] * n_runs) for j in range(len(names))]) \
-        if names else np.empty((n_runs, 0))
+    z_pre = (
+        np.column_stack([_z(means[:, j], [pre[j]] * n_runs) for j in range(len(names))])
+        if names
+        else np.empty((n_runs, 0))
+    )
     no_reject = np.ones(n_runs, dtype=bool)
     for lot in _unique(lot_list):
         idx = [i for i, x in enumerate(lot_list) if x == lot]
@@ -189,12 +192,23 @@ def lj_westgard(
                 no_reject[idx[hit.run]] = False
     qualifies = ok & no_reject
     limits = [
-        lj_series(means[:, j], ok, lot_list, exp[j], inter_limit_pct, configured[j],
-                  no_reject=no_reject, n_baseline=n_baseline)
+        lj_series(
+            means[:, j],
+            ok,
+            lot_list,
+            exp[j],
+            inter_limit_pct,
+            configured[j],
+            no_reject=no_reject,
+            n_baseline=n_baseline,
+        )
         for j in range(len(names))
     ]
-    z = np.column_stack([_z(means[:, j], limits[j]) for j in range(len(names))]) \
-        if names else np.empty((n_runs, 0))
+    z = (
+        np.column_stack([_z(means[:, j], limits[j]) for j in range(len(names))])
+        if names
+        else np.empty((n_runs, 0))
+    )
     hits = westgard(z, names)
     return LJOutcome(
         limits=tuple(tuple(x) for x in limits), z=z, hits=tuple(hits), qualifies=qualifies

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from qc.codes import (FAIL_CODES, FIT_NOT_CONVERGED, PARAMETER_AT_BOUND, WARNING_CODES,
-                      join_known)
+from qc.codes import FAIL_CODES, FIT_NOT_CONVERGED, PARAMETER_AT_BOUND, WARNING_CODES, join_known
 from qc.errors import QCError
 
 PASS = "pass"
@@ -19,7 +18,9 @@ def fit_fail_codes(converged: bool, at_bound: Sequence[str]) -> tuple[str, ...]:
     ``at_bound`` names the parameters found at a bound (empty when none).
     """
     if isinstance(at_bound, str):
-        raise QCError(f"at_bound must be a sequence of parameter names, got the string {at_bound!r}")
+        raise QCError(
+            f"at_bound must be a sequence of parameter names, got the string {at_bound!r}"
+        )
     codes: list[str] = []
     if not converged:
         codes.append(FIT_NOT_CONVERGED)

@@ -8,14 +8,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from qc.arrays import CV_SLACK_PCT
-from numpy.typing import ArrayLike
 
 #: Two-sided 99 % normal quantile as written in the contract (DESIGN 4.5): a duplicate's CV is
 #: about c·|Z|, so 99 % of groups with true CV c stay below 2.576·c.
 HIGH_CV_Z = 2.576
-
 
 
 def replicate_cv(values: ArrayLike) -> float:

@@ -32,7 +32,6 @@ class StandardsOutcome:
     uloq: float  # largest nominal of the passing non-anchor levels; NaN when fewer than 2 pass
 
 
-
 def judge_standards(
     nominal: ArrayLike,
     backfit: ArrayLike,
@@ -63,11 +62,15 @@ def judge_standards(
             f"{n}, {backfit_a.size}, {anchor_a.size}, {n_usable_a.size}"
         )
     if not np.all(np.isfinite(nominal_a) & (nominal_a > 0)):
-        raise QCError("standard nominal concentrations must be finite and > 0 (conc = 0 is a blank)")
+        raise QCError(
+            "standard nominal concentrations must be finite and > 0 (conc = 0 is a blank)"
+        )
     if np.any(np.isnan(n_usable_a)) or np.any(n_usable_a < 0):
         raise QCError("n_usable must be a count of wells (>= 0) per level")
     if not (min_levels >= 0 and 0.0 <= min_fraction <= 1.0):
-        raise QCError(f"min_fraction must be in [0, 1] and min_levels >= 0, got {min_fraction}, {min_levels}")
+        raise QCError(
+            f"min_fraction must be in [0, 1] and min_levels >= 0, got {min_fraction}, {min_levels}"
+        )
 
     with np.errstate(invalid="ignore", over="ignore"):
         recovery = 100.0 * backfit_a / nominal_a
@@ -93,9 +96,7 @@ def judge_standards(
             uloq = float(nominal_a[ok].max())
 
     curve_passed = bool(
-        n_total > 0
-        and n_passed >= min_levels
-        and n_passed >= min_fraction * n_total - 1e-9
+        n_total > 0 and n_passed >= min_levels and n_passed >= min_fraction * n_total - 1e-9
     )
     recovery.setflags(write=False)
     passed.setflags(write=False)

@@ -59,8 +59,11 @@ class PlateRun:
 
 def _main(args: list[str]) -> int:
     from elisa.cli.main import main
+
     code = main([str(a) for a in args])
-    assert isinstance(code, int), f"elisa.cli.main.main returned {code!r}, expected an int exit code"
+    assert isinstance(code, int), (
+        f"elisa.cli.main.main returned {code!r}, expected an int exit code"
+    )
     return code
 
 
@@ -104,8 +107,9 @@ def plate_outputs(tmp_path_factory):
             export, layout = plate_paths(name)
             work = tmp_path_factory.mktemp(f"run_{name}")
             out_dir = work / "results"
-            result = run_elisa(["run", export, "--layout", layout, "--out", out_dir, "--no-db"],
-                               work)
+            result = run_elisa(
+                ["run", export, "--layout", layout, "--out", out_dir, "--no-db"], work
+            )
             cache[name] = PlateRun(name, result, out_dir)
         return cache[name]
 

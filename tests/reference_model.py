@@ -38,11 +38,20 @@ ANALYTES: dict[str, tuple[str, float, tuple[str, ...]]] = {
 }
 
 FAIL_ORDER = (
-    "fit_not_converged", "parameter_at_bound", "range_not_established", "standards_failed",
-    "controls_failed", "intra_cv_fail", "too_many_high_cv", "westgard_reject",
+    "fit_not_converged",
+    "parameter_at_bound",
+    "range_not_established",
+    "standards_failed",
+    "controls_failed",
+    "intra_cv_fail",
+    "too_many_high_cv",
+    "westgard_reject",
 )
 WARNING_ORDER = (
-    "intra_cv_above_limit", "controls_not_judged", "westgard_warning", "intra_cv_not_assessable",
+    "intra_cv_above_limit",
+    "controls_not_judged",
+    "westgard_warning",
+    "intra_cv_not_assessable",
 )
 
 
@@ -391,8 +400,16 @@ def _solve(x, y, w, q0, lb, ub, five):
     margin = 1e-12 * (ub - lb)
     q0 = np.clip(q0, lb + margin, ub - margin)
     res = optimize.least_squares(
-        resid, q0, jac=jac, bounds=(lb, ub), method="trf", x_scale="jac",
-        ftol=1e-14, xtol=1e-14, gtol=1e-14, max_nfev=20000,
+        resid,
+        q0,
+        jac=jac,
+        bounds=(lb, ub),
+        method="trf",
+        x_scale="jac",
+        ftol=1e-14,
+        xtol=1e-14,
+        gtol=1e-14,
+        max_nfev=20000,
     )
     return res
 
@@ -427,8 +444,9 @@ def _theta_for(weighting: str, theta) -> float | str:
     raise ValueError(f"unknown weighting {weighting!r}")
 
 
-def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
-              blank: float = 0.0) -> Curve:
+def fit_curve(
+    x, y, *, model: str = "4PL", weighting: str = "none", theta=None, blank: float = 0.0
+) -> Curve:
     """Fit the 4PL/5PL to the points (x = nominal in-well concentration, y = corrected OD)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -445,8 +463,26 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
     theta_val: float = 0.0 if estimate else float(th)
 
     def empty(msg):
-        return Curve(model, weighting, None, None, None, None, None, None, n, p, False, msg, [],
-                     blank, 1.0, x, y, np.ones(n))
+        return Curve(
+            model,
+            weighting,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            n,
+            p,
+            False,
+            msg,
+            [],
+            blank,
+            1.0,
+            x,
+            y,
+            np.ones(n),
+        )
 
     if len(levels) < 5 or n <= p:
         return empty((message + "; " if message else "") + "too few standard levels or points")
@@ -517,16 +553,38 @@ def fit_curve(x, y, *, model: str = "4PL", weighting: str = "none", theta=None,
     except np.linalg.LinAlgError:
         cov = np.full((p, p), np.nan)
     names = ["a", "b", "c", "d", "g"][:p]
-    at_bound = [nm for nm, qi, l, u in zip(names, q, lb, ub)
-                if qi - l <= 1e-6 * (u - l) or u - qi <= 1e-6 * (u - l)]
+    at_bound = [
+        nm
+        for nm, qi, l, u in zip(names, q, lb, ub)
+        if qi - l <= 1e-6 * (u - l) or u - qi <= 1e-6 * (u - l)
+    ]
     r2 = 1.0 - float(np.sum(r**2)) / float(np.sum((y - y.mean()) ** 2))
     converged = bool(res.status > 0)
     if not settled:
         message = (message + "; " if message else "") + "weights did not settle in 50 cycles"
-    return Curve(model, weighting, theta_val if weighted else None, nat, cov, sigma2,
-                 math.sqrt(sigma2), r2, n, p, converged, message if converged else
-                 (message + "; " if message else "") + str(res.message), at_bound, blank,
-                 norm, x, y, w, obj, cycles, settled)
+    return Curve(
+        model,
+        weighting,
+        theta_val if weighted else None,
+        nat,
+        cov,
+        sigma2,
+        math.sqrt(sigma2),
+        r2,
+        n,
+        p,
+        converged,
+        message if converged else (message + "; " if message else "") + str(res.message),
+        at_bound,
+        blank,
+        norm,
+        x,
+        y,
+        w,
+        obj,
+        cycles,
+        settled,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,9 +630,16 @@ def _sort_key(well: str) -> tuple[int, int]:
     return _well_rc(well)
 
 
-def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str | None = None,
-                  model: str = "4PL", weighting: str = "none", theta=None,
-                  wavelength: int = 450) -> PlateResult:
+def compute_plate(
+    csv_path: str | Path,
+    layout_path: str | Path,
+    *,
+    analyte: str | None = None,
+    model: str = "4PL",
+    weighting: str = "none",
+    theta=None,
+    wavelength: int = 450,
+) -> PlateResult:
     """Everything DESIGN section 4 computes for one plate (one grid export + one layout)."""
     csv_path, layout_path = Path(csv_path), Path(layout_path)
     grids = read_grid_csv(csv_path)
@@ -614,23 +679,37 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
         usable = (not sat) and (not masked) and math.isfinite(od_ref)
         conc = fields.get("conc")
         wells[name] = dict(
-            well=name, role=role, sample=fields.get("sample"),
+            well=name,
+            role=role,
+            sample=fields.get("sample"),
             conc=None if conc is None else float(conc) * factor,
             conc_low=None if fields.get("conc_low") is None else float(fields["conc_low"]) * factor,
-            conc_high=None if fields.get("conc_high") is None else float(fields["conc_high"]) * factor,
+            conc_high=None
+            if fields.get("conc_high") is None
+            else float(fields["conc_high"]) * factor,
             dilution=float(fields.get("dilution", 1.0)),
-            anchor=bool(fields.get("anchor", False)), masked=masked, mask_reason=fields.get("mask"),
-            od_raw=raw, saturated=sat, od_ref=od_ref, usable=usable,
+            anchor=bool(fields.get("anchor", False)),
+            masked=masked,
+            mask_reason=fields.get("mask"),
+            od_raw=raw,
+            saturated=sat,
+            od_ref=od_ref,
+            usable=usable,
         )
 
-    blank_vals = [w["od_ref"] for w in wells.values() if w["usable"] and (
-        w["role"] == "blank" or (w["role"] == "standard" and w["conc"] == 0))]
+    blank_vals = [
+        w["od_ref"]
+        for w in wells.values()
+        if w["usable"] and (w["role"] == "blank" or (w["role"] == "standard" and w["conc"] == 0))
+    ]
     blank_mean = float(np.mean(blank_vals)) if blank_vals else 0.0
     for w in wells.values():
         w["od"] = w["od_ref"] - blank_mean if math.isfinite(w["od_ref"]) else math.nan
 
     # ---- fit
-    std_wells = [w for w in wells.values() if w["role"] == "standard" and w["conc"] and w["conc"] > 0]
+    std_wells = [
+        w for w in wells.values() if w["role"] == "standard" and w["conc"] and w["conc"] > 0
+    ]
     pts = [w for w in std_wells if w["usable"]]
     x = np.array([w["conc"] for w in pts], dtype=float)
     y = np.array([w["od"] for w in pts], dtype=float)
@@ -673,11 +752,22 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             tol = 25.0 if lv in (judged[0], judged[-1]) else 20.0
             passed = bool(recovery is not None and abs(recovery - 100.0) <= tol)
             n_pass += bool(passed)
-        standards.append(dict(
-            plate_id=plate_id, analyte=analyte_name, level=i, nominal=lv, n_wells=len(uw),
-            od_mean=od_mean, od_cv_pct=_cv(ods), backfit=backfit, recovery_pct=recovery,
-            anchor=anchors[lv], passed=passed, flags=_flags(flags),
-        ))
+        standards.append(
+            dict(
+                plate_id=plate_id,
+                analyte=analyte_name,
+                level=i,
+                nominal=lv,
+                n_wells=len(uw),
+                od_mean=od_mean,
+                od_cv_pct=_cv(ods),
+                backfit=backfit,
+                recovery_pct=recovery,
+                anchor=anchors[lv],
+                passed=passed,
+                flags=_flags(flags),
+            )
+        )
     passing = [s["nominal"] for s in standards if s["passed"]]
     standards_ok = bool(judged) and n_pass >= 0.75 * len(judged) and n_pass >= 6
     has_range = ok_fit and len(passing) >= 2
@@ -691,8 +781,9 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
     for w in sorted(wells.values(), key=lambda w: _sort_key(w["well"])):
         if w["role"] in ("sample", "control"):
             groups.setdefault((w["role"], w["sample"], w["dilution"]), []).append(w)
-    sample_counts = [sum(w["usable"] for w in g) for (role, _s, _d), g in groups.items()
-                     if role == "sample"]
+    sample_counts = [
+        sum(w["usable"] for w in g) for (role, _s, _d), g in groups.items() if role == "sample"
+    ]
     if sample_counts:
         counts = Counter(sample_counts)
         top = max(counts.values())
@@ -722,7 +813,12 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
         well_nosol[w["well"]] = False
         well_extrap[w["well"]] = False
         is_zero = w["role"] == "blank" or (w["role"] == "standard" and not w["conc"])
-        if w["usable"] and ok_fit and w["role"] in ("sample", "control", "standard") and not is_zero:
+        if (
+            w["usable"]
+            and ok_fit
+            and w["role"] in ("sample", "control", "standard")
+            and not is_zero
+        ):
             xv, _side = inv(w["od"])
             well_nosol[w["well"]] = xv is None
             if xv is not None:
@@ -733,9 +829,10 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
     control_results: dict[str, list[bool]] = {}
     intra_terms = []
     n_high, n_assessed = 0, 0
-    for (role, sample, dil), gw in sorted(groups.items(),
-                                         key=lambda kv: (0 if kv[0][0] == "control" else 1,
-                                                         _sort_key(kv[1][0]["well"]))):
+    for (role, sample, dil), gw in sorted(
+        groups.items(),
+        key=lambda kv: (0 if kv[0][0] == "control" else 1, _sort_key(kv[1][0]["well"])),
+    ):
         uw = [w for w in gw if w["usable"]]
         ods = [w["od"] for w in uw]
         od_mean = float(np.mean(ods)) if ods else None
@@ -791,8 +888,13 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
                 intra_terms.append((len(uw) - 1, conc_cv))
         if high:
             flags.append("high_cv")
-        reportable = bool(rng == "in" and ok_fit and not high and not any(w["saturated"] for w in gw)
-                          and len(uw) >= 2)
+        reportable = bool(
+            rng == "in"
+            and ok_fit
+            and not high
+            and not any(w["saturated"] for w in gw)
+            and len(uw) >= 2
+        )
         # control acceptance
         c0 = gw[0]
         if role == "control" and (c0["conc"] is not None or c0["conc_low"] is not None):
@@ -809,13 +911,30 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
                 elif w["usable"]:
                     v = well_conc[w["well"]]
                     res.append(v is not None and lo <= v <= hi)
-        samples.append(dict(
-            plate_id=plate_id, analyte=analyte_name, unit=unit, kind=role, sample_id=sample,
-            dilution=dil, n_wells=len(uw), od_mean=od_mean, od_cv_pct=_cv(ods), conc=conc,
-            conc_sd=conc_sd, conc_cv_pct=conc_cv, conc_se=conc_se, conc_ci_low=ci_lo,
-            conc_ci_high=ci_hi, range=rng, reportable=reportable, flags=_flags(flags),
-            x_w=xw, first_well=gw[0]["well"],
-        ))
+        samples.append(
+            dict(
+                plate_id=plate_id,
+                analyte=analyte_name,
+                unit=unit,
+                kind=role,
+                sample_id=sample,
+                dilution=dil,
+                n_wells=len(uw),
+                od_mean=od_mean,
+                od_cv_pct=_cv(ods),
+                conc=conc,
+                conc_sd=conc_sd,
+                conc_cv_pct=conc_cv,
+                conc_se=conc_se,
+                conc_ci_low=ci_lo,
+                conc_ci_high=ci_hi,
+                range=rng,
+                reportable=reportable,
+                flags=_flags(flags),
+                x_w=xw,
+                first_well=gw[0]["well"],
+            )
+        )
 
     # ---- wells table
     well_rows = []
@@ -831,12 +950,22 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
             flags.append("no_solution")
         if well_extrap[w["well"]]:
             flags.append("extrapolated")
-        well_rows.append(dict(
-            plate_id=plate_id, well=w["well"], role=w["role"], sample_id=w["sample"],
-            conc_nominal=w["conc"], dilution=w["dilution"], od_raw=w["od_raw"],
-            od=w["od"] if math.isfinite(w["od"]) else None, conc_well=well_conc[w["well"]],
-            saturated=w["saturated"], masked=w["masked"], flags=_flags(flags),
-        ))
+        well_rows.append(
+            dict(
+                plate_id=plate_id,
+                well=w["well"],
+                role=w["role"],
+                sample_id=w["sample"],
+                conc_nominal=w["conc"],
+                dilution=w["dilution"],
+                od_raw=w["od_raw"],
+                od=w["od"] if math.isfinite(w["od"]) else None,
+                conc_well=well_conc[w["well"]],
+                saturated=w["saturated"],
+                masked=w["masked"],
+                flags=_flags(flags),
+            )
+        )
 
     # ---- plate QC
     reasons, warnings = [], []
@@ -850,8 +979,11 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
         reasons.append("standards_failed")
     all_res = [r for rs in control_results.values() for r in rs]
     if control_results:
-        ctl_ok = (len(all_res) > 0 and sum(all_res) >= (2.0 / 3.0) * len(all_res)
-                  and all(sum(rs) >= 0.5 * len(rs) for rs in control_results.values() if rs))
+        ctl_ok = (
+            len(all_res) > 0
+            and sum(all_res) >= (2.0 / 3.0) * len(all_res)
+            and all(sum(rs) >= 0.5 * len(rs) for rs in control_results.values() if rs)
+        )
         if not ctl_ok:
             reasons.append("controls_failed")
     else:
@@ -875,22 +1007,60 @@ def compute_plate(csv_path: str | Path, layout_path: str | Path, *, analyte: str
     ses = [None] * 5
     if fit.cov is not None and ok_fit:
         sd = np.sqrt(np.diag(fit.cov))
-        ses = [float(sd[0]), float(sd[1]), float(prm[2] * sd[2]), float(sd[3]),
-               float(prm[4] * sd[4]) if fit.five else None]
+        ses = [
+            float(sd[0]),
+            float(sd[1]),
+            float(prm[2] * sd[2]),
+            float(sd[3]),
+            float(prm[4] * sd[4]) if fit.five else None,
+        ]
     curve_row = dict(
-        plate_id=plate_id, analyte=analyte_name, model=fit.model, weighting=weighting,
-        theta=fit.theta, a=prm[0], b=prm[1], c=prm[2], d=prm[3], g=prm[4],
-        se_a=ses[0], se_b=ses[1], se_c=ses[2], se_d=ses[3], se_g=ses[4],
-        r_squared=fit.r_squared, rmse=fit.rmse, lloq=lloq, uloq=uloq,
-        lloq_profile=lloq_profile, uloq_profile=uloq_profile, converged=fit.converged,
+        plate_id=plate_id,
+        analyte=analyte_name,
+        model=fit.model,
+        weighting=weighting,
+        theta=fit.theta,
+        a=prm[0],
+        b=prm[1],
+        c=prm[2],
+        d=prm[3],
+        g=prm[4],
+        se_a=ses[0],
+        se_b=ses[1],
+        se_c=ses[2],
+        se_d=ses[3],
+        se_g=ses[4],
+        r_squared=fit.r_squared,
+        rmse=fit.rmse,
+        lloq=lloq,
+        uloq=uloq,
+        lloq_profile=lloq_profile,
+        uloq_profile=uloq_profile,
+        converged=fit.converged,
         message=fit.message,
     )
     run = dict(
-        plate_id=plate_id, analyte=analyte_name, verdict="fail" if reasons else "pass",
-        reasons=";".join(reasons), warnings=";".join(warnings), intra_cv_pct=intra,
-        intra_cv_limit_pct=intra_limit, standards_passed=n_pass, standards_total=len(judged),
-        controls_passed=int(sum(all_res)), controls_total=len(all_res),
+        plate_id=plate_id,
+        analyte=analyte_name,
+        verdict="fail" if reasons else "pass",
+        reasons=";".join(reasons),
+        warnings=";".join(warnings),
+        intra_cv_pct=intra,
+        intra_cv_limit_pct=intra_limit,
+        standards_passed=n_pass,
+        standards_total=len(judged),
+        controls_passed=int(sum(all_res)),
+        controls_total=len(all_res),
     )
-    return PlateResult(plate_id, analyte_name, fit, curve_row, standards, samples, well_rows, run,
-                       blank_mean, extra=dict(m_plate=m_plate, n_high=n_high,
-                                              n_assessed=n_assessed))
+    return PlateResult(
+        plate_id,
+        analyte_name,
+        fit,
+        curve_row,
+        standards,
+        samples,
+        well_rows,
+        run,
+        blank_mean,
+        extra=dict(m_plate=m_plate, n_high=n_high, n_assessed=n_assessed),
+    )

@@ -26,8 +26,17 @@ LEVELS = [1000.0 / 2**i for i in range(7)]  # 1000 .. 15.625
 BLANK_OD = 0.052
 
 
-def write_plate(tmp_path: Path, params: dict, *, levels=LEVELS, samples=None, blank=BLANK_OD,
-                analyte="FKN", saturate=(), name="synthetic") -> tuple[Path, Path]:
+def write_plate(
+    tmp_path: Path,
+    params: dict,
+    *,
+    levels=LEVELS,
+    samples=None,
+    blank=BLANK_OD,
+    analyte="FKN",
+    saturate=(),
+    name="synthetic",
+) -> tuple[Path, Path]:
     """A noise-free 8x12 plate: standards in duplicate down columns 1-2, blank H1/H2, samples
     (in-well concentration, dilution) in duplicate from A3 on. Returns (csv, toml)."""
     samples = samples if samples is not None else [(20.0, 1), (90.0, 1), (400.0, 2), (700.0, 5)]
@@ -43,8 +52,13 @@ def write_plate(tmp_path: Path, params: dict, *, levels=LEVELS, samples=None, bl
     od["H1"] = od["H2"] = blank
     for k, (x_in, dil) in enumerate(samples):
         row, col = "ABCDEFGH"[k // 5], 3 + 2 * (k % 5)
-        lines += [f"[block.2x1.{row}{col}]", 'role = "sample"', f'sample = "S{k:03d}"',
-                  f"dilution = {dil}", ""]
+        lines += [
+            f"[block.2x1.{row}{col}]",
+            'role = "sample"',
+            f'sample = "S{k:03d}"',
+            f"dilution = {dil}",
+            "",
+        ]
         od[f"{row}{col}"] = od[f"{row}{col + 1}"] = float(ref.curve(x_in, a, b, c, d, g)) + blank
     csv_path, toml_path = tmp_path / f"{name}.csv", tmp_path / f"{name}.toml"
     with open(csv_path, "w", newline="") as fh:
@@ -54,8 +68,9 @@ def write_plate(tmp_path: Path, params: dict, *, levels=LEVELS, samples=None, bl
             cells = []
             for col in range(1, 13):
                 well = f"{row}{col}"
-                cells.append("OVRFLW" if well in saturate else
-                             (repr(od[well]) if well in od else ""))
+                cells.append(
+                    "OVRFLW" if well in saturate else (repr(od[well]) if well in od else "")
+                )
             w.writerow([row] + cells)
     toml_path.write_text("\n".join(lines) + "\n")
     return csv_path, toml_path
@@ -84,7 +99,7 @@ def test_layout_reader_precedence(tmp_path):
     p.write_text(
         '[expt]\nanalyte = "FKN"\ndilution = 1\n'
         '[row.A]\nrole = "sample"\nsample = "r"\n'
-        '[col.12]\ndilution = 3\n'
+        "[col.12]\ndilution = 3\n"
         '[block.2x2.A1]\nsample = "blk"\n'
         '[block.2x1.A1]\nsample = "small"\n'
         '[well.A1]\nsample = "w"\ndilution = 4\n'
@@ -106,14 +121,19 @@ def test_layout_reader_precedence(tmp_path):
 # ------------------------------------------------------------------------------ derivatives
 
 
-@pytest.mark.parametrize("params, five", [
-    ((0.05, 1.3, 120.0, 2.8, 1.0), False),
-    ((2.6, 0.8, 35.0, 0.06, 1.0), False),
-    ((0.04, 1.1, 80.0, 3.0, 0.4), True),
-    ((2.8, 1.7, 80.0, 0.04, 2.5), True),
-])
+@pytest.mark.parametrize(
+    "params, five",
+    [
+        ((0.05, 1.3, 120.0, 2.8, 1.0), False),
+        ((2.6, 0.8, 35.0, 0.06, 1.0), False),
+        ((0.04, 1.1, 80.0, 3.0, 0.4), True),
+        ((2.8, 1.7, 80.0, 0.04, 2.5), True),
+    ],
+)
 def test_inverse_gradient_matches_finite_differences(params, five):
-    q = [params[0], params[1], math.log(params[2]), params[3]] + ([math.log(params[4])] if five else [])
+    q = [params[0], params[1], math.log(params[2]), params[3]] + (
+        [math.log(params[4])] if five else []
+    )
 
     def natural(qq):
         return qq[0], qq[1], math.exp(qq[2]), qq[3], (math.exp(qq[4]) if five else 1.0)
@@ -127,8 +147,9 @@ def test_inverse_gradient_matches_finite_differences(params, five):
             qp, qm = list(q), list(q)
             qp[i] += h
             qm[i] -= h
-            fd = (ref.curve_inverse(y0, *natural(qp))[0]
-                  - ref.curve_inverse(y0, *natural(qm))[0]) / (2 * h)
+            fd = (
+                ref.curve_inverse(y0, *natural(qp))[0] - ref.curve_inverse(y0, *natural(qm))[0]
+            ) / (2 * h)
             assert analytic[i] == pytest.approx(fd, rel=1e-5, abs=1e-9)
 
 
@@ -143,15 +164,24 @@ def test_inverse_beyond_asymptotes():
 # ------------------------------------------------------------------------- noise-free recovery
 
 
-@pytest.mark.parametrize("params, model", [
-    (dict(a=0.045, b=1.15, c=160.0, d=2.95), "4PL"),
-    (dict(a=2.7, b=0.9, c=90.0, d=0.08), "4PL"),
-    (dict(a=0.04, b=1.4, c=120.0, d=2.9, g=0.5), "5PL"),
-    (dict(a=2.9, b=1.2, c=60.0, d=0.05, g=1.8), "5PL"),
-])
-@pytest.mark.parametrize("weighting, theta", [
-    ("none", None), ("1/y", None), ("1/y^2", None), ("pom", 0.7),
-])
+@pytest.mark.parametrize(
+    "params, model",
+    [
+        (dict(a=0.045, b=1.15, c=160.0, d=2.95), "4PL"),
+        (dict(a=2.7, b=0.9, c=90.0, d=0.08), "4PL"),
+        (dict(a=0.04, b=1.4, c=120.0, d=2.9, g=0.5), "5PL"),
+        (dict(a=2.9, b=1.2, c=60.0, d=0.05, g=1.8), "5PL"),
+    ],
+)
+@pytest.mark.parametrize(
+    "weighting, theta",
+    [
+        ("none", None),
+        ("1/y", None),
+        ("1/y^2", None),
+        ("pom", 0.7),
+    ],
+)
 def test_fit_recovers_noise_free_parameters(params, model, weighting, theta):
     x = np.repeat(LEVELS, 2)
     y = ref.curve(x, params["a"], params["b"], params["c"], params["d"], params.get("g", 1.0))

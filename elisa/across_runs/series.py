@@ -32,9 +32,9 @@ class StoredRun:
     lot: str | None
     verdict: str
     intra_cv_pct: float | None
-    review: str | None                      # latest decision: "accept", "reject" or None
-    control_wells: pd.DataFrame             # control, value (per-well result after dilution)
-    expected: dict[str, float]              # control → layout's expected concentration
+    review: str | None  # latest decision: "accept", "reject" or None
+    control_wells: pd.DataFrame  # control, value (per-well result after dilution)
+    expected: dict[str, float]  # control → layout's expected concentration
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ class AnalyteQC:
 
     def rules_at(self, index: int) -> list[RuleHit]:
         """Hits at one run, reject rules first."""
-        return sorted((h for h in self.hits if h.run == index), key=lambda h: (not h.reject,
-                                                                               h.rule))
+        return sorted(
+            (h for h in self.hits if h.run == index), key=lambda h: (not h.reject, h.rule)
+        )
 
     def out_of_spec(self, index: int) -> bool:
         """A reject rule fired here and no reviewer accepted the run, or a reviewer rejected it."""
@@ -79,17 +80,34 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
         controls = pd.DataFrame(columns=["control", "value"])
         expected: dict[str, float] = {}
         if len(wells):
-            picked = wells[(wells["role"] == "control") & ~wells["masked"].astype(bool)
-                           & ~wells["saturated"].astype(bool)]
-            controls = pd.DataFrame({"control": picked["sample_id"].astype(str),
-                                     "value": pd.to_numeric(picked["conc_well"])})
+            picked = wells[
+                (wells["role"] == "control")
+                & ~wells["masked"].astype(bool)
+                & ~wells["saturated"].astype(bool)
+            ]
+            controls = pd.DataFrame(
+                {
+                    "control": picked["sample_id"].astype(str),
+                    "value": pd.to_numeric(picked["conc_well"]),
+                }
+            )
         targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
         for name, target in targets.items():
             expected[name] = _expected(target)
         review = store.latest_review(row["id"])
-        runs.append(StoredRun(row["plate_id"], row["analyte"], row["run_date"], row["lot"],
-                              row["verdict"], row["intra_cv_pct"],
-                              review["decision"] if review else None, controls, expected))
+        runs.append(
+            StoredRun(
+                row["plate_id"],
+                row["analyte"],
+                row["run_date"],
+                row["lot"],
+                row["verdict"],
+                row["intra_cv_pct"],
+                review["decision"] if review else None,
+                controls,
+                expected,
+            )
+        )
     return runs
 
 
@@ -104,13 +122,23 @@ def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
     names = sorted(found, key=lambda n: (np.nan_to_num(expected_of[n], nan=np.inf), n))
     means = np.array([[_mean(r.control_wells, name) for name in names] for r in runs])
     expected = [expected_of[n] for n in names]
-    configured = [LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None
-                  for n in names]
-    passed = [r.verdict == "pass" for r in runs]   # acceptance overrides Westgard only
-    outcome = lj_westgard(means, passed, [r.lot for r in runs], expected,
-                          analyte.inter_cv_limit_pct, names, configured)
-    charts = [ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
-              for j, name in enumerate(names)]
+    configured = [
+        LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None for n in names
+    ]
+    passed = [r.verdict == "pass" for r in runs]  # acceptance overrides Westgard only
+    outcome = lj_westgard(
+        means,
+        passed,
+        [r.lot for r in runs],
+        expected,
+        analyte.inter_cv_limit_pct,
+        names,
+        configured,
+    )
+    charts = [
+        ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
+        for j, name in enumerate(names)
+    ]
     return AnalyteQC(analyte, runs, charts, list(outcome.hits))
 
 
@@ -151,10 +179,10 @@ def with_westgard(results: Results, store: Store, config: Config) -> Results:
             out_of_spec = outcome.out_of_spec(i)
             runs.at[row, "out_of_spec"] = out_of_spec
             runs.at[row, "rules"] = rules_text(hits)
-            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec
-                                                       else [])
+            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec else [])
             warnings = _codes(runs.at[row, "warnings"]) + (
-                ["westgard_warning"] if any(not h.reject for h in hits) else [])
+                ["westgard_warning"] if any(not h.reject for h in hits) else []
+            )
             verdict, reasons, warning_text = plate_verdict(fails, warnings)
             runs.at[row, "verdict"] = verdict
             runs.at[row, "reasons"] = reasons

@@ -12,12 +12,35 @@ from elisa.config import Config
 from elisa.store.database import Store
 from qc.inter_assay import inter_assay_cv
 
-QC_RUNS_COLUMNS = ("plate_id", "analyte", "run_date", "lot", "verdict", "out_of_spec", "rules",
-                   "review", "intra_cv_pct")
-QC_CONTROLS_COLUMNS = ("analyte", "control", "n_runs", "mean", "cv_repeatability_pct",
-                       "cv_between_pct", "cv_total_pct", "cv_total_df", "cv_total_ci_low",
-                       "cv_total_ci_high", "cv_run_means_pct", "cv_mean_of_runs_pct",
-                       "cv_rms_of_runs_pct", "truncated", "limit_pct", "passed")
+QC_RUNS_COLUMNS = (
+    "plate_id",
+    "analyte",
+    "run_date",
+    "lot",
+    "verdict",
+    "out_of_spec",
+    "rules",
+    "review",
+    "intra_cv_pct",
+)
+QC_CONTROLS_COLUMNS = (
+    "analyte",
+    "control",
+    "n_runs",
+    "mean",
+    "cv_repeatability_pct",
+    "cv_between_pct",
+    "cv_total_pct",
+    "cv_total_df",
+    "cv_total_ci_low",
+    "cv_total_ci_high",
+    "cv_run_means_pct",
+    "cv_mean_of_runs_pct",
+    "cv_rms_of_runs_pct",
+    "truncated",
+    "limit_pct",
+    "passed",
+)
 
 
 @dataclass(frozen=True)
@@ -32,11 +55,14 @@ class Scope:
 
     def select(self, runs: list) -> list[int]:
         """Indices of the runs in scope (runs in run order)."""
-        keep = [i for i, r in enumerate(runs)
-                if (self.since is None or (r.run_date or "")[:len(self.since)] >= self.since)
-                and (self.until is None or (r.run_date or "")[:len(self.until)] <= self.until)
-                and (self.lot is None or r.lot == self.lot)]
-        return keep[-self.last:] if self.last else keep
+        keep = [
+            i
+            for i, r in enumerate(runs)
+            if (self.since is None or (r.run_date or "")[: len(self.since)] >= self.since)
+            and (self.until is None or (r.run_date or "")[: len(self.until)] <= self.until)
+            and (self.lot is None or r.lot == self.lot)
+        ]
+        return keep[-self.last :] if self.last else keep
 
 
 @dataclass(frozen=True)
@@ -46,13 +72,14 @@ class QCReport:
     runs: pd.DataFrame
     controls: pd.DataFrame
     analytes: list[AnalyteQC]
-    in_scope: dict[str, list[str]]     # analyte → plate ids in scope (non-rejected)
+    in_scope: dict[str, list[str]]  # analyte → plate ids in scope (non-rejected)
 
     @property
     def failed(self) -> bool:
         """A run in scope out of spec and not accepted, or an inter-assay CV not passed."""
-        return bool(self.runs["out_of_spec"].astype(bool).any()
-                    or (self.controls["passed"] == False).any())  # noqa: E712
+        return bool(
+            self.runs["out_of_spec"].astype(bool).any() or (self.controls["passed"] == False).any()
+        )  # noqa: E712
 
 
 def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
@@ -65,21 +92,28 @@ def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
     for name in names:
         outcome = evaluate_analyte(store, config.registry.resolve(name))
         outcomes.append(outcome)
-        every = load_runs(store, name)              # rejected runs too: never hidden
+        every = load_runs(store, name)  # rejected runs too: never hidden
         chosen = scope.select(every)
         position = {r.plate_id: i for i, r in enumerate(outcome.runs)}
         for i in chosen:
             run = every[i]
             at = position.get(run.plate_id)
-            run_rows.append({
-                "plate_id": run.plate_id, "analyte": name, "run_date": run.run_date,
-                "lot": run.lot, "verdict": run.verdict,
-                "out_of_spec": True if at is None else outcome.out_of_spec(at),
-                "rules": "" if at is None else rules_text(outcome.rules_at(at)),
-                "review": {"accept": "accepted", "reject": "rejected"}.get(run.review, ""),
-                "intra_cv_pct": run.intra_cv_pct})
-        judged = [every[i] for i in chosen if every[i].review != "reject"
-                  and every[i].verdict == "pass"]
+            run_rows.append(
+                {
+                    "plate_id": run.plate_id,
+                    "analyte": name,
+                    "run_date": run.run_date,
+                    "lot": run.lot,
+                    "verdict": run.verdict,
+                    "out_of_spec": True if at is None else outcome.out_of_spec(at),
+                    "rules": "" if at is None else rules_text(outcome.rules_at(at)),
+                    "review": {"accept": "accepted", "reject": "rejected"}.get(run.review, ""),
+                    "intra_cv_pct": run.intra_cv_pct,
+                }
+            )
+        judged = [
+            every[i] for i in chosen if every[i].review != "reject" and every[i].verdict == "pass"
+        ]
         in_scope[name] = [r.plate_id for r in judged]
         control_rows += _control_rows(name, judged, outcome.analyte.inter_cv_limit_pct)
     runs = pd.DataFrame(run_rows, columns=list(QC_RUNS_COLUMNS), dtype=object)
@@ -99,13 +133,24 @@ def _control_rows(analyte: str, runs: list, limit_pct: float) -> list[dict]:
             ids += [r.plate_id] * len(wells)
             values += list(wells)
         o = inter_assay_cv(ids, np.array(values, dtype=float), limit_pct)
-        rows.append({"analyte": analyte, "control": control, "n_runs": o.n_runs,
-                     "mean": o.mean, "cv_repeatability_pct": o.cv_repeatability_pct,
-                     "cv_between_pct": o.cv_between_pct, "cv_total_pct": o.cv_total_pct,
-                     "cv_total_df": o.cv_total_df, "cv_total_ci_low": o.cv_total_ci_low,
-                     "cv_total_ci_high": o.cv_total_ci_high,
-                     "cv_run_means_pct": o.cv_run_means_pct,
-                     "cv_mean_of_runs_pct": o.cv_mean_of_runs_pct,
-                     "cv_rms_of_runs_pct": o.cv_rms_of_runs_pct, "truncated": o.truncated,
-                     "limit_pct": o.limit_pct, "passed": o.passed})
+        rows.append(
+            {
+                "analyte": analyte,
+                "control": control,
+                "n_runs": o.n_runs,
+                "mean": o.mean,
+                "cv_repeatability_pct": o.cv_repeatability_pct,
+                "cv_between_pct": o.cv_between_pct,
+                "cv_total_pct": o.cv_total_pct,
+                "cv_total_df": o.cv_total_df,
+                "cv_total_ci_low": o.cv_total_ci_low,
+                "cv_total_ci_high": o.cv_total_ci_high,
+                "cv_run_means_pct": o.cv_run_means_pct,
+                "cv_mean_of_runs_pct": o.cv_mean_of_runs_pct,
+                "cv_rms_of_runs_pct": o.cv_rms_of_runs_pct,
+                "truncated": o.truncated,
+                "limit_pct": o.limit_pct,
+                "passed": o.passed,
+            }
+        )
     return rows

@@ -24,16 +24,19 @@ def inspect_command(args: argparse.Namespace) -> int:
     """Print format, plates, wavelengths and a grid preview of each read."""
     export = read_export(args.export, args.fmt)
     if args.layout_toml and not any(p.layout for p in export.plates):
-        raise ElisaError(f"this {export.format} export carries no layout to write",
-                         file=export.path)
+        raise ElisaError(
+            f"this {export.format} export carries no layout to write", file=export.path
+        )
     print(f"file: {export.path}")
     print(f"sha256: {export.sha256}")
     print(f"format: {export.format}")
     print(f"plates: {len(export.plates)}")
     for index, plate in enumerate(export.plates, start=1):
         waves = ", ".join("unlabelled" if w is None else f"{w} nm" for w in plate.wavelengths)
-        print(f"\nplate {index}: {plate.name or '(unnamed)'}  {plate.n_rows}x{plate.n_cols} wells;"
-              f" reads: {waves}")
+        print(
+            f"\nplate {index}: {plate.name or '(unnamed)'}  {plate.n_rows}x{plate.n_cols} wells;"
+            f" reads: {waves}"
+        )
         for key, value in sorted(plate.metadata.items()):
             print(f"  {key}: {value}")
         for w_index, wavelength in enumerate(plate.wavelengths):
@@ -41,32 +44,41 @@ def inspect_command(args: argparse.Namespace) -> int:
             header = "".join(f"{c:>9}" for c in range(1, plate.n_cols + 1))
             print(f"     {header}")
             for r, label in enumerate(row_labels(plate.n_rows)):
-                cells = "".join(f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>9}"
-                                for c in range(plate.n_cols))
+                cells = "".join(
+                    f"{_cell(plate.od[w_index, r, c], plate.saturated[w_index, r, c]):>9}"
+                    for c in range(plate.n_cols)
+                )
                 print(f"  {label}  {cells}")
     carried = [p for p in export.plates if p.layout]
     if not carried:
         print("\nlayout carried by the export: none")
         if args.layout_toml:
-            raise ElisaError(f"this {export.format} export carries no layout to write",
-                             file=export.path)
+            raise ElisaError(
+                f"this {export.format} export carries no layout to write", file=export.path
+            )
         return 0
     for plate in carried:
         roles = Counter(str(f.get("role", "")) for f in plate.layout.values())
         summary = ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))
-        print(f"\nlayout carried by the export for {plate.name or '(unnamed)'}: "
-              f"{len(plate.layout)} wells ({summary})")
+        print(
+            f"\nlayout carried by the export for {plate.name or '(unnamed)'}: "
+            f"{len(plate.layout)} wells ({summary})"
+        )
     if args.layout_toml:
         if len(carried) > 1:
-            text = "\n".join(_plate_section(p.name or f"p{i}", layout_toml(p.layout))
-                             for i, p in enumerate(carried, start=1))
+            text = "\n".join(
+                _plate_section(p.name or f"p{i}", layout_toml(p.layout))
+                for i, p in enumerate(carried, start=1)
+            )
         else:
             text = layout_toml(carried[0].layout)
         target = Path(args.layout_toml)
         staged = target.with_name(f".{target.name}.partial")
-        staged.write_text(f"# layout carried by {export.path.name} "
-                          f"(sha256 {export.sha256[:12]}); edit, then use with --layout\n"
-                          + text, encoding="utf-8")
+        staged.write_text(
+            f"# layout carried by {export.path.name} "
+            f"(sha256 {export.sha256[:12]}); edit, then use with --layout\n" + text,
+            encoding="utf-8",
+        )
         staged.replace(target)
         print(f"layout written to {target}")
     return 0

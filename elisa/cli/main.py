@@ -28,44 +28,67 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="elisa", description="Serum immunoassay (ELISA) data reduction.")
-    parser.add_argument("--version", action="version",
-                        version=f"elisa {__import__('elisa').__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"elisa {__import__('elisa').__version__}"
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="process plate exports into concentrations and a QC verdict",
-                         description="Process plate exports: fit each standard curve, "
-                         "back-calculate samples and controls, judge the plate, and write "
-                         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
-                         "reassay.csv, report.html and provenance.json.")
+    run = sub.add_parser(
+        "run",
+        help="process plate exports into concentrations and a QC verdict",
+        description="Process plate exports: fit each standard curve, "
+        "back-calculate samples and controls, judge the plate, and write "
+        "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
+        "reassay.csv, report.html and provenance.json.",
+    )
     run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
-    run.add_argument("--layout", action="append", metavar="LAYOUT",
-                     help="wellmap TOML layout: one for all exports, or one per export in order")
-    run.add_argument("--layout-from-export", action="store_true",
-                     help="take the layout the export carries (formats that carry one)")
+    run.add_argument(
+        "--layout",
+        action="append",
+        metavar="LAYOUT",
+        help="wellmap TOML layout: one for all exports, or one per export in order",
+    )
+    run.add_argument(
+        "--layout-from-export",
+        action="store_true",
+        help="take the layout the export carries (formats that carry one)",
+    )
     run.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
     run.add_argument("--analyte", metavar="NAME", help="analyte (overrides [expt] analyte)")
     run.add_argument("--wavelength", type=int, metavar="NM", help="measurement wavelength (nm)")
     run.add_argument("--reference", type=int, metavar="NM", help="reference wavelength (nm)")
     run.add_argument("--config", metavar="FILE", help="configuration file (default ./elisa.toml)")
-    run.add_argument("--out", default="results", metavar="DIR",
-                     help="output folder (default: results/)")
+    run.add_argument(
+        "--out", default="results", metavar="DIR", help="output folder (default: results/)"
+    )
     store = run.add_mutually_exclusive_group()
-    store.add_argument("--db", metavar="PATH",
-                       help="run-history store (default ./elisa.sqlite): the exports, versions, "
-                       "QC outcomes and an audit log are kept there")
+    store.add_argument(
+        "--db",
+        metavar="PATH",
+        help="run-history store (default ./elisa.sqlite): the exports, versions, "
+        "QC outcomes and an audit log are kept there",
+    )
     store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
     run.add_argument("--user", help="user name for the audit log (default: login name)")
 
-    inspect = sub.add_parser("inspect", help="show what an export contains",
-                             description="Show an export's format, plates, wavelengths and a "
-                             "preview of each grid.")
+    inspect = sub.add_parser(
+        "inspect",
+        help="show what an export contains",
+        description="Show an export's format, plates, wavelengths and a preview of each grid.",
+    )
     inspect.add_argument("export", metavar="EXPORT")
     inspect.add_argument("--format", dest="fmt", metavar="FMT", help="force the export format")
-    inspect.add_argument("--layout-toml", metavar="FILE",
-                         help="write the layout the export carries as a wellmap file")
-    mask = sub.add_parser("mask", help="mask wells of a stored plate (or lift masks)",
-                          description="Record a mask with a reason on wells of a stored plate "
-                          "and re-process it as a new version; --undo lifts the masks.")
+    inspect.add_argument(
+        "--layout-toml",
+        metavar="FILE",
+        help="write the layout the export carries as a wellmap file",
+    )
+    mask = sub.add_parser(
+        "mask",
+        help="mask wells of a stored plate (or lift masks)",
+        description="Record a mask with a reason on wells of a stored plate "
+        "and re-process it as a new version; --undo lifts the masks.",
+    )
     mask.add_argument("plate_id", metavar="PLATE_ID")
     mask.add_argument("wells", nargs="+", metavar="WELL")
     mask.add_argument("--reason", required=True, metavar="TEXT")
@@ -80,9 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--reason", required=True, metavar="TEXT")
     _store_options(review)
 
-    qc = sub.add_parser("qc", help="QC across runs: inter-assay CV, Westgard rules, report",
-                        description="Judge the stored runs: inter-assay CV per analyte and "
-                        "control, Westgard rules on Levey-Jennings limits, and a report.")
+    qc = sub.add_parser(
+        "qc",
+        help="QC across runs: inter-assay CV, Westgard rules, report",
+        description="Judge the stored runs: inter-assay CV per analyte and "
+        "control, Westgard rules on Levey-Jennings limits, and a report.",
+    )
     qc.add_argument("--analyte", metavar="NAME")
     qc.add_argument("--since", metavar="DATE", help="runs on or after this date (ISO 8601)")
     qc.add_argument("--until", metavar="DATE", help="runs on or before this date (ISO 8601)")
@@ -93,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(qc)
 
     from elisa.cli.cohort import add_cohort_parser
+
     add_cohort_parser(sub, _store_options)
 
     audit = sub.add_parser("audit", help="print the audit log")
@@ -112,14 +139,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "run":
             from elisa.cli.run import run_command
+
             return run_command(args)
         if args.command == "inspect":
             from elisa.cli.inspect import inspect_command
+
             return inspect_command(args)
         if args.command == "cohort":
             from elisa.cli.cohort import cohort_command
+
             return cohort_command(args)
         from elisa.cli import store_commands as cli_store
+
         return getattr(cli_store, f"{args.command}_command")(args)
     except BrokenPipeError:  # output piped into a pager or head that closed early
         return EXIT_PASS

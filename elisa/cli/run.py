@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from elisa.config import load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, write_outputs
-from elisa.config import load_config
-from elisa.store.versions import RunOptions, all_recorded_masks, read_inputs, record_results
 from elisa.pipeline import process
 from elisa.store.database import DEFAULT_DB, open_store
+from elisa.store.versions import RunOptions, all_recorded_masks, read_inputs, record_results
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -19,8 +19,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.layout_from_export and args.layout:
         raise ElisaError("give either --layout or --layout-from-export, not both")
     config = load_config(args.config)
-    options = RunOptions(args.analyte, args.fmt, args.wavelength, args.reference,
-                         args.layout_from_export)
+    options = RunOptions(
+        args.analyte, args.fmt, args.wavelength, args.reference, args.layout_from_export
+    )
     db = None if args.no_db else Path(args.db or DEFAULT_DB)
     masks = None
     if db is not None and db.exists() and not db.is_file():
@@ -28,28 +29,42 @@ def run_command(args: argparse.Namespace) -> int:
     if db is not None and db.is_file():
         with open_store(db, user=args.user) as store:
             masks = all_recorded_masks(store)
-    results = process(args.exports, args.layout, analyte=args.analyte, config=config,
-                      fmt=args.fmt, wavelength=args.wavelength, reference=args.reference,
-                      layout_from_export=args.layout_from_export, masks=masks)
-    prepare_output_folder(args.out)   # an unusable --out fails before the store is touched
+    results = process(
+        args.exports,
+        args.layout,
+        analyte=args.analyte,
+        config=config,
+        fmt=args.fmt,
+        wavelength=args.wavelength,
+        reference=args.reference,
+        layout_from_export=args.layout_from_export,
+        masks=masks,
+    )
+    prepare_output_folder(args.out)  # an unusable --out fails before the store is touched
     if db is not None:  # only now: bad input never creates or touches a store
         from elisa.across_runs.series import with_westgard
+
         with open_store(db, user=args.user) as store:
             record_results(store, results, read_inputs(results, config), options, masks)
             results = with_westgard(results, store, config)
             fired = [run for run in results.runs.itertuples(index=False) if run.rules]
             with store.transaction():
-                for run in fired:   # the Westgard outcome at processing time, kept
-                    store.audit("westgard", {"rules": run.rules, "out_of_spec": run.out_of_spec},
-                                plate_id=run.plate_id, analyte=run.analyte)
+                for run in fired:  # the Westgard outcome at processing time, kept
+                    store.audit(
+                        "westgard",
+                        {"rules": run.rules, "out_of_spec": run.out_of_spec},
+                        plate_id=run.plate_id,
+                        analyte=run.analyte,
+                    )
     paths = write_outputs(results, args.out)
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""
         spec = f"; OUT OF SPEC: {run.rules}" if run.out_of_spec is True else ""
         print(f"{run.plate_id} [{run.analyte}]: {run.verdict}{detail}{spec}")
     if len(results.reassay):
-        print(f"{len(results.reassay)} sample(s) to re-assay: see "
-              f"{paths[0].parent / 'reassay.csv'}")
+        print(
+            f"{len(results.reassay)} sample(s) to re-assay: see {paths[0].parent / 'reassay.csv'}"
+        )
     stored = "" if db is None else f"; kept in {db}"
     print(f"results written to {paths[0].parent}/ (open report.html){stored}")
     return 1 if results.failed else 0

@@ -7,12 +7,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from elisa.across_runs.tables import Scope, build_qc_report
 from elisa.config import load_config
-from elisa.files.csv_write import table_csv
 from elisa.errors import ElisaError
+from elisa.files.csv_write import table_csv
 from elisa.files.staging import write_files
 from elisa.report.qc_report import render_qc_report
-from elisa.across_runs.tables import Scope, build_qc_report
 from elisa.store.annotations import mask_wells, review_plate
 from elisa.store.database import DEFAULT_DB, open_store
 
@@ -20,8 +20,9 @@ from elisa.store.database import DEFAULT_DB, open_store
 def existing_store(args: argparse.Namespace):
     path = Path(args.db or DEFAULT_DB)
     if not path.is_file():
-        raise ElisaError("no store here: process plates with 'elisa run' first, or give --db",
-                         file=path)
+        raise ElisaError(
+            "no store here: process plates with 'elisa run' first, or give --db", file=path
+        )
     return open_store(path, user=getattr(args, "user", None))
 
 
@@ -31,8 +32,10 @@ def mask_command(args: argparse.Namespace) -> int:
         outcomes = mask_wells(store, args.plate_id, args.wells, args.reason, args.undo)
     for o in outcomes:
         state = f"version {o.version} added" if o.added else f"version {o.version} is current"
-        print(f"{o.plate_id} [{o.analyte}]: {'unmasked' if args.undo else 'masked'} "
-              f"{', '.join(args.wells)}; {state}")
+        print(
+            f"{o.plate_id} [{o.analyte}]: {'unmasked' if args.undo else 'masked'} "
+            f"{', '.join(args.wells)}; {state}"
+        )
     return 0
 
 
@@ -72,11 +75,15 @@ def qc_command(args: argparse.Namespace) -> int:
     scope = Scope(args.analyte, args.since, args.until, args.lot, args.last)
     with existing_store(args) as store:
         report = build_qc_report(store, config, scope)
-    files = {"qc_runs.csv": table_csv(report.runs).encode(),
-             "qc_controls.csv": table_csv(report.controls).encode(),
-             "qc_report.html": render_qc_report(report, scope).encode()}
+    files = {
+        "qc_runs.csv": table_csv(report.runs).encode(),
+        "qc_controls.csv": table_csv(report.controls).encode(),
+        "qc_report.html": render_qc_report(report, scope).encode(),
+    }
     write_files(files, args.out)
     out_of_spec = int(report.runs["out_of_spec"].astype(bool).sum()) if len(report.runs) else 0
-    print(f"{len(report.runs)} run(s) in scope, {out_of_spec} out of spec; "
-          f"written to {args.out}/ (open qc_report.html)")
+    print(
+        f"{len(report.runs)} run(s) in scope, {out_of_spec} out of spec; "
+        f"written to {args.out}/ (open qc_report.html)"
+    )
     return 1 if report.failed else 0

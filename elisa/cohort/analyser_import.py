@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elisa.analytes import Analyte
-from elisa.files.csv_read import read_table
 from elisa.errors import ElisaError
+from elisa.files.csv_read import read_table
 from elisa.store.database import Store, utc_now
 from elisa.units import conversion_factor
 
@@ -39,8 +39,11 @@ def parse_analyser_file(data: bytes, path: Path, analyte: Analyte) -> list[Analy
     header, table = read_table(data, path, "analyser results", lower_header=True)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ElisaError(f"line 1: the header needs the columns {', '.join(REQUIRED)} "
-                         f"(flags optional); missing {', '.join(missing)}", file=path)
+        raise ElisaError(
+            f"line 1: the header needs the columns {', '.join(REQUIRED)} "
+            f"(flags optional); missing {', '.join(missing)}",
+            file=path,
+        )
     rows = [_result(record, number, path, analyte) for number, record in table]
     if not rows:
         raise ElisaError("no results in the file", file=path)
@@ -53,24 +56,28 @@ def _result(record: dict[str, str], line: int, path: Path, analyte: Analyte) -> 
         raise ElisaError(f"{where}: the sample_id is empty", file=path)
     unit = record["unit"]
     if conversion_factor(unit, analyte.unit) != 1.0:
-        raise ElisaError(f"{where}: unit {unit!r} differs from {analyte.name}'s unit "
-                         f"{analyte.unit!r}", file=path)
+        raise ElisaError(
+            f"{where}: unit {unit!r} differs from {analyte.name}'s unit {analyte.unit!r}", file=path
+        )
     raw = record["result"].replace(" ", "")
     censor = raw[0] if raw[:1] in ("<", ">") else ""
     try:
-        value = float(raw[len(censor):].replace(",", "."))
+        value = float(raw[len(censor) :].replace(",", "."))
     except ValueError:
-        raise ElisaError(f"{where}: result {record['result']!r} is not a number, <x or >x",
-                         file=path) from None
+        raise ElisaError(
+            f"{where}: result {record['result']!r} is not a number, <x or >x", file=path
+        ) from None
     if not math.isfinite(value) or value < 0:
         raise ElisaError(f"{where}: result {record['result']!r} must be a number ≥ 0", file=path)
     try:
         dt.date.fromisoformat(record["run_date"][:10])
     except ValueError:
-        raise ElisaError(f"{where}: run_date {record['run_date']!r} is not an ISO 8601 date",
-                         file=path) from None
-    return AnalyserResult(line, record["sample_id"], value, censor, unit, record["run_date"],
-                          record.get("flags", ""))
+        raise ElisaError(
+            f"{where}: run_date {record['run_date']!r} is not an ISO 8601 date", file=path
+        ) from None
+    return AnalyserResult(
+        line, record["sample_id"], value, censor, unit, record["run_date"], record.get("flags", "")
+    )
 
 
 def import_analyser(store: Store, path: str | Path, analyte: Analyte) -> tuple[int, bool]:
@@ -82,21 +89,43 @@ def import_analyser(store: Store, path: str | Path, analyte: Analyte) -> tuple[i
     results = parse_analyser_file(data, path, analyte)
     with store.transaction():
         sha = store.put_blob(data, "analyser", str(path))
-        known = store.conn.execute("SELECT n_results FROM analyser_imports WHERE sha256 = ?",
-                                   (sha,)).fetchone()
+        known = store.conn.execute(
+            "SELECT n_results FROM analyser_imports WHERE sha256 = ?", (sha,)
+        ).fetchone()
         if known is not None:
-            store.audit("import-analyser: same file again, nothing added",
-                        {"file": str(path), "sha256": sha}, analyte=analyte.name)
+            store.audit(
+                "import-analyser: same file again, nothing added",
+                {"file": str(path), "sha256": sha},
+                analyte=analyte.name,
+            )
             return known["n_results"], False
-        store.conn.execute("INSERT INTO analyser_imports (sha256, analyte, source_file, "
-                           "n_results, user, time_utc) VALUES (?, ?, ?, ?, ?, ?)",
-                           (sha, analyte.name, str(path), len(results), store.user, utc_now()))
+        store.conn.execute(
+            "INSERT INTO analyser_imports (sha256, analyte, source_file, "
+            "n_results, user, time_utc) VALUES (?, ?, ?, ?, ?, ?)",
+            (sha, analyte.name, str(path), len(results), store.user, utc_now()),
+        )
         store.conn.executemany(
             "INSERT INTO analyser_results (import_sha256, line, analyte, sample_id, value, "
             "censor, unit, run_date, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(sha, r.line, analyte.name, r.sample_id, r.value, r.censor, r.unit, r.run_date,
-              r.flags) for r in results])
+            [
+                (
+                    sha,
+                    r.line,
+                    analyte.name,
+                    r.sample_id,
+                    r.value,
+                    r.censor,
+                    r.unit,
+                    r.run_date,
+                    r.flags,
+                )
+                for r in results
+            ],
+        )
         store.checkpoint("analyser_results")
-        store.audit("import-analyser", {"file": str(path), "sha256": sha,
-                                        "results": len(results)}, analyte=analyte.name)
+        store.audit(
+            "import-analyser",
+            {"file": str(path), "sha256": sha, "results": len(results)},
+            analyte=analyte.name,
+        )
     return len(results), True

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from elisa.cohort.inputs import Clinical, Manifest
-from elisa.errors import ElisaError
 from elisa.cohort.stored_results import SampleResult
+from elisa.errors import ElisaError
 from elisa.reduction.reassay import UNKNOWN_HIGH_STEP, suggested_dilution
 
 MAX_RESULTS_CV_PCT = 30.0
@@ -36,7 +36,7 @@ class AnalyteValue:
     limit: float = math.nan
     n: int = 0
     sources: tuple[str, ...] = ()
-    reason: str = ""                          # why excluded (for the re-assay list)
+    reason: str = ""  # why excluded (for the re-assay list)
     samples: tuple[str, ...] = ()
     suggested_dilution: float | None = None
 
@@ -70,16 +70,26 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
         if len(values) >= 2:
             cv = 100 * np.std(values, ddof=1) / np.mean(values)
             if cv > MAX_RESULTS_CV_PCT:
-                return AnalyteValue("excluded", n=len(values), sources=sources, samples=samples,
-                                    reason=f"results disagree: CV {cv:.1f} % across "
-                                           f"{len(values)} results (dilution or hook effect?)")
-        return AnalyteValue("ok", geometric_mean(values), n=len(values), sources=sources,
-                            samples=samples)
+                return AnalyteValue(
+                    "excluded",
+                    n=len(values),
+                    sources=sources,
+                    samples=samples,
+                    reason=f"results disagree: CV {cv:.1f} % across "
+                    f"{len(values)} results (dilution or hook effect?)",
+                )
+        return AnalyteValue(
+            "ok", geometric_mean(values), n=len(values), sources=sources, samples=samples
+        )
     below = [r for r in eligible if r.range == "below"]
     above = [r for r in eligible if r.range == "above"]
     if below and above:
-        return AnalyteValue("excluded", samples=samples, sources=_sources(below + above),
-                            reason="results both below and above the range")
+        return AnalyteValue(
+            "excluded",
+            samples=samples,
+            sources=_sources(below + above),
+            reason="results both below and above the range",
+        )
     if below:
         limit = min(r.lloq for r in below)
         factor = BELOW_POLICIES.get(below_policy or "")
@@ -88,31 +98,54 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
     if above:
         limit = max(r.uloq for r in above)
         best = max(above, key=lambda r: r.dilution)
-        if math.isfinite(best.value):   # extrapolated: the in-well value is known
-            suggestion = suggested_dilution(best.value / best.dilution, best.dilution,
-                                            best.lloq / best.dilution, best.uloq / best.dilution)
+        if math.isfinite(best.value):  # extrapolated: the in-well value is known
+            suggestion = suggested_dilution(
+                best.value / best.dilution,
+                best.dilution,
+                best.lloq / best.dilution,
+                best.uloq / best.dilution,
+            )
         else:
             suggestion = best.dilution * UNKNOWN_HIGH_STEP
-        return AnalyteValue("above", math.nan, limit, len(above), _sources(above),
-                            samples=samples, reason="above the range: dilute further",
-                            suggested_dilution=suggestion)
+        return AnalyteValue(
+            "above",
+            math.nan,
+            limit,
+            len(above),
+            _sources(above),
+            samples=samples,
+            reason="above the range: dilute further",
+            suggested_dilution=suggestion,
+        )
     reasons = sorted({r.reason for r in results if r.reason}) or ["no usable result"]
-    return AnalyteValue("excluded", samples=samples, sources=_sources(results),
-                        reason="only ineligible results: " + "; ".join(reasons))
+    return AnalyteValue(
+        "excluded",
+        samples=samples,
+        sources=_sources(results),
+        reason="only ineligible results: " + "; ".join(reasons),
+    )
 
 
 def _sources(results: Sequence[SampleResult]) -> tuple[str, ...]:
     return tuple(sorted({r.source for r in results}))
 
 
-def build_cohort(clinical: Clinical, manifest: Manifest, results: Sequence[SampleResult],
-                 analytes: Sequence[str], below_policy: str | None = None) -> Cohort:
+def build_cohort(
+    clinical: Clinical,
+    manifest: Manifest,
+    results: Sequence[SampleResult],
+    analytes: Sequence[str],
+    below_policy: str | None = None,
+) -> Cohort:
     """Rows in the clinical table's order; per analyte the five columns of issue 5."""
     columns = list(clinical.columns) + [f"{a}{s}" for a in analytes for s in SUFFIXES]
-    clash = sorted(set(clinical.columns) & set(columns[len(clinical.columns):]))
+    clash = sorted(set(clinical.columns) & set(columns[len(clinical.columns) :]))
     if clash:
-        raise ElisaError(f"clinical column(s) {', '.join(clash)} would be overwritten by the "
-                         "cohort's own columns: rename them", file=clinical.path)
+        raise ElisaError(
+            f"clinical column(s) {', '.join(clash)} would be overwritten by the "
+            "cohort's own columns: rename them",
+            file=clinical.path,
+        )
     by_key: dict[tuple[str, str], list[SampleResult]] = {}
     unclaimed: dict[str, set[str]] = {}
     for r in results:
@@ -134,13 +167,26 @@ def build_cohort(clinical: Clinical, manifest: Manifest, results: Sequence[Sampl
             row[f"{analyte}_n"] = outcome.n
             row[f"{analyte}_plates"] = ";".join(outcome.sources)
             if outcome.status in ("excluded", "above"):
-                reassay.append({"subject_id": subject, "sample_id": ";".join(outcome.samples),
-                                "analyte": analyte, "reason": outcome.reason,
-                                "suggested_dilution": outcome.suggested_dilution})
+                reassay.append(
+                    {
+                        "subject_id": subject,
+                        "sample_id": ";".join(outcome.samples),
+                        "analyte": analyte,
+                        "reason": outcome.reason,
+                        "suggested_dilution": outcome.suggested_dilution,
+                    }
+                )
         rows.append(row)
-    warnings = tuple(f"sample {sample} (on {', '.join(sorted(sources))}) is claimed by no "
-                     "subject" for sample, sources in sorted(unclaimed.items()))
-    return Cohort(pd.DataFrame(rows, columns=columns, dtype=object),
-                  pd.DataFrame(reassay, columns=["subject_id", "sample_id", "analyte", "reason",
-                                                 "suggested_dilution"], dtype=object),
-                  warnings)
+    warnings = tuple(
+        f"sample {sample} (on {', '.join(sorted(sources))}) is claimed by no subject"
+        for sample, sources in sorted(unclaimed.items())
+    )
+    return Cohort(
+        pd.DataFrame(rows, columns=columns, dtype=object),
+        pd.DataFrame(
+            reassay,
+            columns=["subject_id", "sample_id", "analyte", "reason", "suggested_dilution"],
+            dtype=object,
+        ),
+        warnings,
+    )

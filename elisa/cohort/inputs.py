@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from elisa.files.csv_read import Row, read_table
 from elisa.errors import ElisaError
+from elisa.files.csv_read import Row, read_table
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,11 @@ def load_clinical(path: str | Path) -> Clinical:
         if not subject:
             raise ElisaError(f"line {number}: empty subject_id", file=path)
         if subject in seen:
-            raise ElisaError(f"line {number}: subject_id {subject!r} again (first on line "
-                             f"{seen[subject]}): one row per subject", file=path)
+            raise ElisaError(
+                f"line {number}: subject_id {subject!r} again (first on line "
+                f"{seen[subject]}): one row per subject",
+                file=path,
+            )
         seen[subject] = number
     return Clinical(path, tuple(header), tuple(row for _, row in rows))
 
@@ -71,8 +74,11 @@ def load_manifest(path: str | Path | None, visit: str | None, clinical: Clinical
     header, rows = _read_csv(path, "manifest")
     missing = [c for c in ("sample_id", "subject_id") if c not in header]
     if missing:
-        raise ElisaError(f"line 1: the manifest needs the columns sample_id and subject_id "
-                         f"(missing {', '.join(missing)})", file=path)
+        raise ElisaError(
+            f"line 1: the manifest needs the columns sample_id and subject_id "
+            f"(missing {', '.join(missing)})",
+            file=path,
+        )
     has_visits = "visit" in header
     if has_visits and visit is None:
         raise ElisaError("the manifest has a visit column: choose one with --visit", file=path)
@@ -84,12 +90,15 @@ def load_manifest(path: str | Path | None, visit: str | None, clinical: Clinical
     for number, row in rows:
         sample, subject = row["sample_id"], row["subject_id"]
         if not sample or not subject:
-            raise ElisaError(f"line {number}: sample_id and subject_id must not be empty",
-                             file=path)
+            raise ElisaError(
+                f"line {number}: sample_id and subject_id must not be empty", file=path
+            )
         if sample in claimed and claimed[sample][0] != subject:
-            raise ElisaError(f"line {number}: sample {sample!r} mapped to subject {subject!r} "
-                             f"and to {claimed[sample][0]!r} (line {claimed[sample][1]})",
-                             file=path)
+            raise ElisaError(
+                f"line {number}: sample {sample!r} mapped to subject {subject!r} "
+                f"and to {claimed[sample][0]!r} (line {claimed[sample][1]})",
+                file=path,
+            )
         claimed[sample] = (subject, number)
         if subject in known and (not has_visits or row["visit"] == visit):
             mapping[sample] = subject

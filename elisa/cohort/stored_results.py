@@ -22,14 +22,14 @@ class SampleResult:
 
     analyte: str
     sample_id: str
-    source: str          # plate id, or "analyser:<sha prefix>"
+    source: str  # plate id, or "analyser:<sha prefix>"
     dilution: float
-    value: float         # NaN when there is none (censored or no solution)
-    range: str           # "in", "below", "above" or "" (no range)
-    lloq: float          # in the sample (× dilution); NaN when unknown
+    value: float  # NaN when there is none (censored or no solution)
+    range: str  # "in", "below", "above" or "" (no range)
+    lloq: float  # in the sample (× dilution); NaN when unknown
     uloq: float
     eligible: bool
-    reason: str          # why not eligible ('' when eligible)
+    reason: str  # why not eligible ('' when eligible)
 
 
 def _number(value) -> float:
@@ -52,9 +52,9 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
             plate_problem = ""
             if decision == "reject":
                 plate_problem = "plate rejected in review"
-            elif version["verdict"] != "pass":     # a review's acceptance does not lift this
+            elif version["verdict"] != "pass":  # a review's acceptance does not lift this
                 plate_problem = f"plate failed ({version['reasons']})"
-            elif out_of_spec.get(plate_id):         # already False when accepted in review
+            elif out_of_spec.get(plate_id):  # already False when accepted in review
                 plate_problem = "plate out of spec (Westgard)"
             for row in tables["samples"]:
                 if row["kind"] != "sample":
@@ -66,9 +66,20 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
                 if not reason and (row["n_wells"] or 0) < 2:
                     reason = "fewer than 2 wells"
                 dilution = float(row["dilution"])
-                out.append(SampleResult(analyte_name, str(row["sample_id"]), plate_id, dilution,
-                                        _number(row["conc"]), row["range"] or "",
-                                        lloq * dilution, uloq * dilution, not reason, reason))
+                out.append(
+                    SampleResult(
+                        analyte_name,
+                        str(row["sample_id"]),
+                        plate_id,
+                        dilution,
+                        _number(row["conc"]),
+                        row["range"] or "",
+                        lloq * dilution,
+                        uloq * dilution,
+                        not reason,
+                        reason,
+                    )
+                )
     return out
 
 
@@ -79,12 +90,48 @@ def analyser_results(store: Store) -> list[SampleResult]:
         censor, value = row["censor"], row["value"]
         source = f"analyser:{row['import_sha256'][:12]}"
         if censor == "<":
-            out.append(SampleResult(row["analyte"], row["sample_id"], source, 1.0, math.nan,
-                                    "below", value, math.nan, True, ""))
+            out.append(
+                SampleResult(
+                    row["analyte"],
+                    row["sample_id"],
+                    source,
+                    1.0,
+                    math.nan,
+                    "below",
+                    value,
+                    math.nan,
+                    True,
+                    "",
+                )
+            )
         elif censor == ">":
-            out.append(SampleResult(row["analyte"], row["sample_id"], source, 1.0, math.nan,
-                                    "above", math.nan, value, True, ""))
+            out.append(
+                SampleResult(
+                    row["analyte"],
+                    row["sample_id"],
+                    source,
+                    1.0,
+                    math.nan,
+                    "above",
+                    math.nan,
+                    value,
+                    True,
+                    "",
+                )
+            )
         else:
-            out.append(SampleResult(row["analyte"], row["sample_id"], source, 1.0, value, "in",
-                                    math.nan, math.nan, True, ""))
+            out.append(
+                SampleResult(
+                    row["analyte"],
+                    row["sample_id"],
+                    source,
+                    1.0,
+                    value,
+                    "in",
+                    math.nan,
+                    math.nan,
+                    True,
+                    "",
+                )
+            )
     return out

@@ -9,11 +9,12 @@ from pathlib import Path
 from elisa.errors import ElisaError
 from plates.textio import NotTextError, decode_text
 
-Row = tuple[int, dict[str, str]]   # (line number, cells by header name)
+Row = tuple[int, dict[str, str]]  # (line number, cells by header name)
 
 
-def read_table(data: bytes, path: Path, what: str, *, lower_header: bool = False
-               ) -> tuple[list[str], list[Row]]:
+def read_table(
+    data: bytes, path: Path, what: str, *, lower_header: bool = False
+) -> tuple[list[str], list[Row]]:
     """Header and non-empty rows with their line numbers; a one-line error for a binary file,
     an empty file or a row with more cells than the header has columns."""
     try:
@@ -29,8 +30,13 @@ def read_table(data: bytes, path: Path, what: str, *, lower_header: bool = False
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            raise ElisaError(f"line {number}: {len(cells)} cells for {len(header)} columns",
-                             file=path)
-        rows.append((number, {h: (cells[i].strip() if i < len(cells) else "")
-                              for i, h in enumerate(header)}))
+            raise ElisaError(
+                f"line {number}: {len(cells)} cells for {len(header)} columns", file=path
+            )
+        rows.append(
+            (
+                number,
+                {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)},
+            )
+        )
     return header, rows

@@ -15,8 +15,10 @@ import scipy
 import elisa
 from elisa.config import Config
 
-CURVE_BOUNDS_NOTE = ("a, d within one response span of the standards; b in [0.1, 10]; "
-                     "c in [min x/100, 100 max x]; g in [0.05, 20]")
+CURVE_BOUNDS_NOTE = (
+    "a, d within one response span of the standards; b in [0.1, 10]; "
+    "c in [min x/100, 100 max x]; g in [0.05, 20]"
+)
 
 
 def _settings(analyte) -> dict[str, Any]:
@@ -31,60 +33,88 @@ def _control_targets(wells) -> dict[str, dict[str, float | None]]:
     targets = {}
     for name, group in wells[wells["role"] == "control"].groupby("sample"):
         first = group.iloc[0]
-        targets[str(name)] = {k: (None if first[k] != first[k] else float(first[k]))
-                              for k in ("conc", "conc_low", "conc_high")}
+        targets[str(name)] = {
+            k: (None if first[k] != first[k] else float(first[k]))
+            for k in ("conc", "conc_low", "conc_high")
+        }
     return targets
 
 
-def provenance_record(plan: list, reductions: list, reads: list[dict], cfg: Config,
-                      now: dt.datetime) -> dict[str, Any]:
+def provenance_record(
+    plan: list, reductions: list, reads: list[dict], cfg: Config, now: dt.datetime
+) -> dict[str, Any]:
     """Everything needed to trace each number back to its inputs (DESIGN 5.1, 7)."""
     exports, layouts = {}, {}
     plates = []
     for item, r, chosen in zip(plan, reductions, reads):
         exports[str(item.export.path)] = {
-            "sha256": item.export.sha256, "format": item.export.format,
+            "sha256": item.export.sha256,
+            "format": item.export.format,
             "metadata": dict(item.export.metadata),
-            "plates_in_file": [{"name": p.name, "wavelengths": list(p.wavelengths),
-                                "read_mode": p.metadata.get("read_mode", "absorbance")}
-                               for p in item.export.plates]}
+            "plates_in_file": [
+                {
+                    "name": p.name,
+                    "wavelengths": list(p.wavelengths),
+                    "read_mode": p.metadata.get("read_mode", "absorbance"),
+                }
+                for p in item.export.plates
+            ],
+        }
         layouts[str(item.layout.source)] = {"sha256": item.layout.sha256}
         masked = r.wells.loc[r.wells["masked"], ["well", "mask"]]
-        plates.append({
-            "plate_id": item.plate_id,
-            "analyte": item.analyte.name,
-            "source_file": str(item.export.path),
-            "source_sha256": item.export.sha256,
-            "plate_name_in_export": item.read.name,
-            "layout": str(item.layout.source),
-            "layout_plate": item.layout.plate,
-            "layout_sha256": item.layout.sha256,
-            "run_date": item.run_date,
-            **chosen,
-            "blank_mean_od": r.blank_mean,
-            "blank_wells": list(r.blank_wells),
-            "masked_wells": dict(zip(masked["well"], masked["mask"])),
-            "control_targets": _control_targets(r.wells),
-            "fit": {"model": r.fit.model, "weighting": r.fit.weighting, "theta": r.fit.theta,
-                    "n_points": r.fit.n_points, "converged": r.fit.converged,
-                    "at_bound": list(r.fit.at_bound), "message": r.fit.message,
+        plates.append(
+            {
+                "plate_id": item.plate_id,
+                "analyte": item.analyte.name,
+                "source_file": str(item.export.path),
+                "source_sha256": item.export.sha256,
+                "plate_name_in_export": item.read.name,
+                "layout": str(item.layout.source),
+                "layout_plate": item.layout.plate,
+                "layout_sha256": item.layout.sha256,
+                "run_date": item.run_date,
+                **chosen,
+                "blank_mean_od": r.blank_mean,
+                "blank_wells": list(r.blank_wells),
+                "masked_wells": dict(zip(masked["well"], masked["mask"])),
+                "control_targets": _control_targets(r.wells),
+                "fit": {
+                    "model": r.fit.model,
+                    "weighting": r.fit.weighting,
+                    "theta": r.fit.theta,
+                    "n_points": r.fit.n_points,
+                    "converged": r.fit.converged,
+                    "at_bound": list(r.fit.at_bound),
+                    "message": r.fit.message,
                     "params": r.fit.params,
-                    "covariance_free_params": np.asarray(r.fit.covariance).tolist()},
-            "verdict": r.verdict,
-        })
-    return json_safe({
-        "software": {"name": "elisa-toolkit", "version": elisa.__version__,
-                     "python": platform.python_version(), "numpy": np.__version__,
-                     "scipy": scipy.__version__, "lmfit": lmfit.__version__},
-        "created_utc": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-        "inputs": {"exports": exports, "layouts": layouts},
-        "config": {"source": str(cfg.source) if cfg.source else None, "sha256": cfg.sha256},
-        "settings": {"rules": dataclasses.asdict(cfg.rules),
-                     "analytes": {p["analyte"]: _settings(item.analyte)
-                                  for p, item in zip(plates, plan)},
-                     "curve_bounds": CURVE_BOUNDS_NOTE},
-        "plates": plates,
-    })
+                    "covariance_free_params": np.asarray(r.fit.covariance).tolist(),
+                },
+                "verdict": r.verdict,
+            }
+        )
+    return json_safe(
+        {
+            "software": {
+                "name": "elisa-toolkit",
+                "version": elisa.__version__,
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "scipy": scipy.__version__,
+                "lmfit": lmfit.__version__,
+            },
+            "created_utc": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            "inputs": {"exports": exports, "layouts": layouts},
+            "config": {"source": str(cfg.source) if cfg.source else None, "sha256": cfg.sha256},
+            "settings": {
+                "rules": dataclasses.asdict(cfg.rules),
+                "analytes": {
+                    p["analyte"]: _settings(item.analyte) for p, item in zip(plates, plan)
+                },
+                "curve_bounds": CURVE_BOUNDS_NOTE,
+            },
+            "plates": plates,
+        }
+    )
 
 
 def json_safe(value: Any) -> Any:

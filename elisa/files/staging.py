@@ -20,17 +20,20 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + ("report.html", 
 
 def render_outputs(results: Results) -> dict[str, bytes]:
     """Every output file's bytes, by file name (nothing touches the disk)."""
-    files = {f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8")
-             for name in TABLE_COLUMNS}
+    files = {
+        f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8") for name in TABLE_COLUMNS
+    }
     files["report.html"] = render_report(results).encode("utf-8")
-    files["provenance.json"] = (json.dumps(results.provenance, indent=2, sort_keys=True,
-                                           default=str, allow_nan=False) + "\n").encode("utf-8")
+    files["provenance.json"] = (
+        json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
+        + "\n"
+    ).encode("utf-8")
     return files
 
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     """Write the eight outputs into ``out_dir`` (created if needed); returns their paths."""
-    files = render_outputs(results)   # render first: a failure here writes nothing at all
+    files = render_outputs(results)  # render first: a failure here writes nothing at all
     return write_files(files, out_dir, last="provenance.json")
 
 
@@ -43,8 +46,9 @@ def prepare_output_folder(out_dir: str | Path) -> Path:
     return out
 
 
-def write_files(files: dict[str, bytes], out_dir: str | Path, last: str | None = None
-                ) -> list[Path]:
+def write_files(
+    files: dict[str, bytes], out_dir: str | Path, last: str | None = None
+) -> list[Path]:
     """Write ``files`` into a staging folder inside ``out_dir``, then move each into place,
     ``last`` at the end, so a failure before the move leaves the previous files as they were."""
     out = Path(out_dir)

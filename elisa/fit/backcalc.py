@@ -9,8 +9,8 @@ import pandas as pd
 
 from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import side_beyond_asymptote
-from elisa.reduction.replicate_groups import ReplicateGroup
 from elisa.fit.uncertainty import inwell_se, log_interval, precision_profile
+from elisa.reduction.replicate_groups import ReplicateGroup
 from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
 
 
@@ -22,14 +22,14 @@ class GroupResult:
     n_wells: int
     od_mean: float
     od_cv_pct: float
-    x_w: float                    # in-well concentration of the mean OD
+    x_w: float  # in-well concentration of the mean OD
     conc: float
     conc_sd: float
     conc_cv_pct: float
     conc_se: float
     ci_low: float
     ci_high: float
-    range: str                    # "below", "in", "above" or "" (no fit / no range)
+    range: str  # "below", "in", "above" or "" (no fit / no range)
     flags: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -38,8 +38,13 @@ class GroupResult:
 
     @property
     def reportable(self) -> bool:
-        return (self.range == "in" and "high_cv" not in self.flags
-                and "saturated" not in self.flags and self.n_wells >= 2 and np.isfinite(self.conc))
+        return (
+            self.range == "in"
+            and "high_cv" not in self.flags
+            and "saturated" not in self.flags
+            and self.n_wells >= 2
+            and np.isfinite(self.conc)
+        )
 
 
 def od_stats(od: np.ndarray) -> tuple[float, float]:
@@ -56,8 +61,10 @@ def well_concentrations(wells: pd.DataFrame, fit: CurveFit) -> np.ndarray:
     """Per-well in-well concentration; NaN for wells that are no result (unusable, blank,
     empty) or whose OD has no solution."""
     x = fit.inverse(wells["od"].to_numpy())
-    is_result = wells["usable"].to_numpy() & wells["role"].isin(["standard", "control", "sample"]
-                                                                ).to_numpy()
+    is_result = (
+        wells["usable"].to_numpy()
+        & wells["role"].isin(["standard", "control", "sample"]).to_numpy()
+    )
     return np.where(is_result & ~wells["is_blank"].to_numpy(), x, np.nan)
 
 
@@ -77,9 +84,15 @@ def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float)
     return flags
 
 
-def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
-                   lloq: float, uloq: float, extent: tuple[float, float],
-                   intra_limit_pct: float) -> GroupResult:
+def back_calculate(
+    group: ReplicateGroup,
+    wells: pd.DataFrame,
+    fit: CurveFit,
+    lloq: float,
+    uloq: float,
+    extent: tuple[float, float],
+    intra_limit_pct: float,
+) -> GroupResult:
     """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
     usable = group.usable_rows(wells)
     od = wells["od"].to_numpy()[usable]
@@ -88,25 +101,66 @@ def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
     nan = float("nan")
     if not fit.converged or len(usable) == 0:
         side = _saturated_side(fit) if fit.converged and "saturated" in flags else ""
-        return GroupResult(group, len(usable), od_mean, od_cv, nan, nan, nan, nan, nan, nan, nan,
-                           side if np.isfinite(lloq) else "", frozenset(flags))
+        return GroupResult(
+            group,
+            len(usable),
+            od_mean,
+            od_cv,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            side if np.isfinite(lloq) else "",
+            frozenset(flags),
+        )
     x_w = float(fit.inverse(od_mean))
     conc_wells = fit.inverse(od) * group.dilution
     any_without_solution = bool(np.isnan(conc_wells).any())
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
-    conc_sd = float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
+    conc_sd = (
+        float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
+    )
     if np.isnan(x_w):
         flags.add("no_solution")
         if group.kind == "control" and any_without_solution:
             flags.add("high_cv")
         side = str(side_beyond_asymptote(od_mean, fit.params["a"], fit.params["d"]))
-        return GroupResult(group, len(usable), od_mean, od_cv, nan, nan, conc_sd, conc_cv, nan,
-                           nan, nan, side if np.isfinite(lloq) else "", frozenset(flags))
+        return GroupResult(
+            group,
+            len(usable),
+            od_mean,
+            od_cv,
+            nan,
+            nan,
+            conc_sd,
+            conc_cv,
+            nan,
+            nan,
+            nan,
+            side if np.isfinite(lloq) else "",
+            frozenset(flags),
+        )
     if x_w < extent[0] or x_w > extent[1]:
         flags.add("extrapolated")
-    if not np.isfinite(lloq):   # no range established: no concentration either (DESIGN 4.4)
-        return GroupResult(group, len(usable), od_mean, od_cv, x_w, nan, conc_sd, conc_cv, nan,
-                           nan, nan, "", frozenset(flags))
+    if not np.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
+        return GroupResult(
+            group,
+            len(usable),
+            od_mean,
+            od_cv,
+            x_w,
+            nan,
+            conc_sd,
+            conc_cv,
+            nan,
+            nan,
+            nan,
+            "",
+            frozenset(flags),
+        )
     se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
     conc = x_w * group.dilution
     low, high = log_interval(np.array([conc]), np.array([se]), fit.df)
@@ -116,8 +170,21 @@ def back_calculate(group: ReplicateGroup, wells: pd.DataFrame, fit: CurveFit,
         threshold = high_cv_threshold(intra_limit_pct, expected)
         if is_high_cv(conc_cv, threshold, any_without_solution):
             flags.add("high_cv")
-    return GroupResult(group, len(usable), od_mean, od_cv, x_w, conc, conc_sd, conc_cv, se,
-                       float(low[0]), float(high[0]), range_, frozenset(flags))
+    return GroupResult(
+        group,
+        len(usable),
+        od_mean,
+        od_cv,
+        x_w,
+        conc,
+        conc_sd,
+        conc_cv,
+        se,
+        float(low[0]),
+        float(high[0]),
+        range_,
+        frozenset(flags),
+    )
 
 
 def _saturated_side(fit: CurveFit) -> str:

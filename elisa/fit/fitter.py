@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER, Bounds, LogisticModel, default_bounds
 from elisa.fit.start import starting_points
-from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 
-WEIGHT_FLOOR_OD = 1e-3   # μ is floored here so a weight never explodes near zero response
+WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
 MAX_WEIGHT_CYCLES = 50
 
 
@@ -21,21 +21,21 @@ MAX_WEIGHT_CYCLES = 50
 class CurveFit:
     """A fitted (or failed) standard curve; parameters on the natural scale."""
 
-    model: str                       # "4PL" or "5PL" (the model actually fitted)
+    model: str  # "4PL" or "5PL" (the model actually fitted)
     weighting: str
-    theta: float                     # power-of-the-mean exponent used (0 when unweighted)
-    params: dict[str, float]         # a, b, c, d, g (NaN when not converged)
-    se: dict[str, float]             # se_a ... se_g (se_c = c·SE(ln c)); se_g NaN for 4PL
-    covariance: np.ndarray           # in the free parameters (a, b, ln c, d[, ln g])
-    sigma: float                     # √(weighted SSE / (n − p)); the rmse column
+    theta: float  # power-of-the-mean exponent used (0 when unweighted)
+    params: dict[str, float]  # a, b, c, d, g (NaN when not converged)
+    se: dict[str, float]  # se_a ... se_g (se_c = c·SE(ln c)); se_g NaN for 4PL
+    covariance: np.ndarray  # in the free parameters (a, b, ln c, d[, ln g])
+    sigma: float  # √(weighted SSE / (n − p)); the rmse column
     r_squared: float
     n_points: int
     n_params: int
     converged: bool
     message: str
     at_bound: tuple[str, ...] = ()
-    blank: float = 0.0               # blank mean added back for the raw-response weights
-    weight_scale: float = 1.0        # raw weights were divided by this to have mean 1
+    blank: float = 0.0  # blank mean added back for the raw-response weights
+    weight_scale: float = 1.0  # raw weights were divided by this to have mean 1
     x: np.ndarray = field(default_factory=lambda: np.empty(0))
     y: np.ndarray = field(default_factory=lambda: np.empty(0))
     weights: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -79,17 +79,38 @@ def _estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
     return float(np.clip(slope, 0.0, 2.0))
 
 
-def _failed(model: str, weighting: str, theta: float, n: int, p: int, message: str,
-            blank: float) -> CurveFit:
+def _failed(
+    model: str, weighting: str, theta: float, n: int, p: int, message: str, blank: float
+) -> CurveFit:
     nan = float("nan")
-    return CurveFit(model, weighting, theta, dict.fromkeys("abcdg", nan),
-                    dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
-                    np.full((p, p), nan), nan, nan, n, p, False, message, blank=blank)
+    return CurveFit(
+        model,
+        weighting,
+        theta,
+        dict.fromkeys("abcdg", nan),
+        dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
+        np.full((p, p), nan),
+        nan,
+        nan,
+        n,
+        p,
+        False,
+        message,
+        blank=blank,
+    )
 
 
-def fit_standard_curve(x: np.ndarray, y: np.ndarray, *, model: str = "4PL",
-                       weighting: str = "none", theta: float | str = 1.0, blank: float = 0.0,
-                       min_levels_4pl: int = 5, min_levels_5pl: int = 6) -> CurveFit:
+def fit_standard_curve(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    model: str = "4PL",
+    weighting: str = "none",
+    theta: float | str = 1.0,
+    blank: float = 0.0,
+    min_levels_4pl: int = 5,
+    min_levels_5pl: int = 6,
+) -> CurveFit:
     """Fit f(x) to standard wells (x in-well concentration > 0, y blank-corrected OD).
 
     ``weighting`` is "none", "1/y", "1/y^2" or "pom" (with ``theta`` a number or "estimate");
@@ -107,17 +128,31 @@ def fit_standard_curve(x: np.ndarray, y: np.ndarray, *, model: str = "4PL",
         model = "4PL"
     p = 5 if model == "5PL" else 4
     if n_levels < min_levels_4pl or len(x) <= p:
-        return _failed(model, weighting, theta_now, len(x), p,
-                       f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
-                       f"usable, {min_levels_4pl} levels and more than {p} wells needed", blank)
+        return _failed(
+            model,
+            weighting,
+            theta_now,
+            len(x),
+            p,
+            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
+            f"usable, {min_levels_4pl} levels and more than {p} wells needed",
+            blank,
+        )
 
     bounds = default_bounds(x, y)
     four = LogisticModel(five=False)
     w = np.ones_like(y)
     best = _best_of_starts(four, x, y, w, bounds, starting_points(x, y))
     if best is None:
-        return _failed(model, weighting, theta_now, len(x), p,
-                       "the fit did not converge from any starting point", blank)
+        return _failed(
+            model,
+            weighting,
+            theta_now,
+            len(x),
+            p,
+            "the fit did not converge from any starting point",
+            blank,
+        )
     curve_model = four
     if model == "5PL":
         curve_model = LogisticModel(five=True)
@@ -126,7 +161,7 @@ def fit_standard_curve(x: np.ndarray, y: np.ndarray, *, model: str = "4PL",
 
     scale = 1.0
     if weighting != "none":
-        for cycle in range(MAX_WEIGHT_CYCLES):
+        for _cycle in range(MAX_WEIGHT_CYCLES):
             mu = best.eval(x=x)
             if estimate_theta:
                 theta_now = _estimate_theta(y, mu, blank)
@@ -140,62 +175,110 @@ def fit_standard_curve(x: np.ndarray, y: np.ndarray, *, model: str = "4PL",
                 break
         else:
             notes.append(f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles")
-    return _summarise(best, curve_model, model, weighting, theta_now, x, y, w, scale, blank,
-                      bounds, notes)
+    return _summarise(
+        best, curve_model, model, weighting, theta_now, x, y, w, scale, blank, bounds, notes
+    )
 
 
-def _best_of_starts(curve_model: LogisticModel, x: np.ndarray, y: np.ndarray, w: np.ndarray,
-                    bounds: Bounds, starts: list[dict[str, float]]):
+def _best_of_starts(
+    curve_model: LogisticModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    bounds: Bounds,
+    starts: list[dict[str, float]],
+):
     best, best_sse = None, np.inf
     for start in starts:
         result = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
-        sse = float(np.sum(result.residual ** 2))
+        sse = float(np.sum(result.residual**2))
         if np.isfinite(sse) and sse < best_sse * (1 - 1e-12):
             best, best_sse = result, sse
     return best
 
 
-def _summarise(result, curve_model: LogisticModel, model: str, weighting: str, theta: float,
-               x: np.ndarray, y: np.ndarray, w: np.ndarray, scale: float, blank: float,
-               bounds: Bounds, notes: list[str]) -> CurveFit:
+def _summarise(
+    result,
+    curve_model: LogisticModel,
+    model: str,
+    weighting: str,
+    theta: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    scale: float,
+    blank: float,
+    bounds: Bounds,
+    notes: list[str],
+) -> CurveFit:
     v = result.params.valuesdict()
-    params = {"a": v["a"], "b": v["b"], "c": float(np.exp(v["log_c"])), "d": v["d"],
-              "g": float(np.exp(v["log_g"]))}
+    params = {
+        "a": v["a"],
+        "b": v["b"],
+        "c": float(np.exp(v["log_c"])),
+        "d": v["d"],
+        "g": float(np.exp(v["log_g"])),
+    }
     names = PARAMETER_ORDER if model == "5PL" else PARAMETER_ORDER[:4]
     n, p = len(x), len(names)
     fitted = logistic5(x, params["a"], params["b"], params["c"], params["d"], params["g"])
     resid = y - fitted
-    sigma = float(np.sqrt(np.sum(w * resid ** 2) / (n - p)))
+    sigma = float(np.sqrt(np.sum(w * resid**2) / (n - p)))
     total = float(np.sum((y - y.mean()) ** 2))
-    r_squared = float(1 - np.sum(resid ** 2) / total) if total > 0 else float("nan")
-    jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"],
-                             params["g"])[:, :p]
+    r_squared = float(1 - np.sum(resid**2) / total) if total > 0 else float("nan")
+    jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"], params["g"])[
+        :, :p
+    ]
     converged = bool(result.success) and all(np.isfinite(list(params.values())))
     if not converged:
         notes.insert(0, f"the optimiser stopped without converging: {result.message}")
     span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
         converged = False
-        notes.insert(0, "the standards show no dose-response (the fitted asymptotes a and d "
-                        "coincide)")
+        notes.insert(
+            0, "the standards show no dose-response (the fitted asymptotes a and d coincide)"
+        )
     try:
         unscaled = np.linalg.inv(jac.T @ (w[:, None] * jac))
     except np.linalg.LinAlgError:
         unscaled = np.full((p, p), np.nan)
-    cov = sigma ** 2 * unscaled
+    cov = sigma**2 * unscaled
     if converged and not (np.all(np.isfinite(unscaled)) and np.all(np.diag(unscaled) > 0)):
         # a numerically singular information matrix: the standards do not identify the curve,
         # and clipped variances would report standard errors of zero
         converged = False
         cov = np.full((p, p), np.nan)
-        notes.append("the parameters are not identified by the standards (singular "
-                     "information matrix)")
+        notes.append(
+            "the parameters are not identified by the standards (singular information matrix)"
+        )
     se_free = np.sqrt(np.diag(cov))
-    se = {"se_a": se_free[0], "se_b": se_free[1], "se_c": params["c"] * se_free[2],
-          "se_d": se_free[3], "se_g": params["g"] * se_free[4] if p == 5 else float("nan")}
+    se = {
+        "se_a": se_free[0],
+        "se_b": se_free[1],
+        "se_c": params["c"] * se_free[2],
+        "se_d": se_free[3],
+        "se_g": params["g"] * se_free[4] if p == 5 else float("nan"),
+    }
     at_bound = bounds.at_bound(v, names)
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
-    return CurveFit(model, weighting, theta, params, {k: float(s) for k, s in se.items()}, cov,
-                    sigma, r_squared, n, p, converged, "; ".join(notes), at_bound, blank, scale,
-                    x, y, w)
+    return CurveFit(
+        model,
+        weighting,
+        theta,
+        params,
+        {k: float(s) for k, s in se.items()},
+        cov,
+        sigma,
+        r_squared,
+        n,
+        p,
+        converged,
+        "; ".join(notes),
+        at_bound,
+        blank,
+        scale,
+        x,
+        y,
+        w,
+    )

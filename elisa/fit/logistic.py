@@ -16,8 +16,9 @@ import numpy as np
 FREE_PARAMETERS = ("a", "b", "log_c", "d", "log_g")
 
 
-def logistic5(x: np.ndarray | float, a: float, b: float, c: float, d: float,
-              g: float = 1.0) -> np.ndarray:
+def logistic5(
+    x: np.ndarray | float, a: float, b: float, c: float, d: float, g: float = 1.0
+) -> np.ndarray:
     """Response at concentration ``x`` (x ≥ 0, same unit as ``c``)."""
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -25,8 +26,9 @@ def logistic5(x: np.ndarray | float, a: float, b: float, c: float, d: float,
         return d + (a - d) / np.power(1.0 + u, g)
 
 
-def inverse_logistic5(y: np.ndarray | float, a: float, b: float, c: float, d: float,
-                      g: float = 1.0) -> np.ndarray:
+def inverse_logistic5(
+    y: np.ndarray | float, a: float, b: float, c: float, d: float, g: float = 1.0
+) -> np.ndarray:
     """Concentration giving response ``y``; NaN unless y lies strictly between a and d."""
     y = np.asarray(y, dtype=float)
     inside = (y - a) * (y - d) < 0
@@ -46,8 +48,9 @@ def side_beyond_asymptote(y: np.ndarray | float, a: float, d: float) -> np.ndarr
     return np.where(past_a, "below", np.where(past_d, "above", ""))
 
 
-def logistic5_dx(x: np.ndarray | float, a: float, b: float, c: float, d: float,
-                 g: float = 1.0) -> np.ndarray:
+def logistic5_dx(
+    x: np.ndarray | float, a: float, b: float, c: float, d: float, g: float = 1.0
+) -> np.ndarray:
     """Slope df/dx (response per concentration unit), for x > 0."""
     x = np.asarray(x, dtype=float)
     u = np.power(x / c, b)
@@ -55,25 +58,29 @@ def logistic5_dx(x: np.ndarray | float, a: float, b: float, c: float, d: float,
     return -g * (a - d) * np.power(s, -g - 1.0) * b * u / x
 
 
-def logistic5_gradient(x: np.ndarray | float, a: float, b: float, c: float, d: float,
-                       g: float = 1.0) -> np.ndarray:
+def logistic5_gradient(
+    x: np.ndarray | float, a: float, b: float, c: float, d: float, g: float = 1.0
+) -> np.ndarray:
     """∂f/∂(a, b, ln c, d, ln g) at each x > 0, shape (len(x), 5)."""
     x = np.atleast_1d(np.asarray(x, dtype=float))
     u = np.power(x / c, b)
     s = 1.0 + u
     s_g = np.power(s, -g)
     common = -g * (a - d) * np.power(s, -g - 1.0) * u  # ∂f/∂u · u
-    return np.column_stack([
-        s_g,                                   # ∂f/∂a
-        common * np.log(x / c),                # ∂f/∂b
-        -common * b,                           # ∂f/∂ln c
-        1.0 - s_g,                             # ∂f/∂d
-        -g * (a - d) * s_g * np.log(s),        # ∂f/∂ln g
-    ])
+    return np.column_stack(
+        [
+            s_g,  # ∂f/∂a
+            common * np.log(x / c),  # ∂f/∂b
+            -common * b,  # ∂f/∂ln c
+            1.0 - s_g,  # ∂f/∂d
+            -g * (a - d) * s_g * np.log(s),  # ∂f/∂ln g
+        ]
+    )
 
 
-def inverse_gradient(x: np.ndarray | float, a: float, b: float, c: float, d: float,
-                     g: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def inverse_gradient(
+    x: np.ndarray | float, a: float, b: float, c: float, d: float, g: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """(∂x/∂y, ∂x/∂θ) at the solution x of f(x) = y, by the implicit-function theorem.
 
     ∂x/∂y has shape (n,), ∂x/∂θ shape (n, 5) in the order of FREE_PARAMETERS.

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 import lmfit
 import numpy as np
 
-from elisa.fit.start import starting_points
 from elisa.fit.logistic import logistic5, logistic5_gradient
+from elisa.fit.start import starting_points
 
 PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
 
 
-def logistic_log_scale(x: np.ndarray, a: float, b: float, log_c: float, d: float,
-                       log_g: float = 0.0) -> np.ndarray:
+def logistic_log_scale(
+    x: np.ndarray, a: float, b: float, log_c: float, d: float, log_g: float = 0.0
+) -> np.ndarray:
     """`logistic5` with c and g given as natural logarithms (lmfit's model function)."""
     return logistic5(x, a, b, np.exp(log_c), d, np.exp(log_g))
 
@@ -31,8 +32,9 @@ class Bounds:
     lower: dict[str, float]
     upper: dict[str, float]
 
-    def at_bound(self, values: dict[str, float], names: tuple[str, ...],
-                 rel: float = 1e-6) -> tuple[str, ...]:
+    def at_bound(
+        self, values: dict[str, float], names: tuple[str, ...], rel: float = 1e-6
+    ) -> tuple[str, ...]:
         """Names (reported without the log_ prefix) whose value is within rel × span of a bound."""
         hits = []
         for name in names:
@@ -47,10 +49,20 @@ def default_bounds(x: np.ndarray, y: np.ndarray) -> Bounds:
     """Bounds of docs/computation.md: asymptotes within one response span of the data."""
     span = float(np.ptp(y)) or max(abs(float(np.max(y))), 1e-3)
     lo_y, hi_y = float(np.min(y)) - span, float(np.max(y)) + span
-    lower = {"a": lo_y, "b": 0.1, "log_c": float(np.log(np.min(x) / 100)), "d": lo_y,
-             "log_g": float(np.log(0.05))}
-    upper = {"a": hi_y, "b": 10.0, "log_c": float(np.log(np.max(x) * 100)), "d": hi_y,
-             "log_g": float(np.log(20.0))}
+    lower = {
+        "a": lo_y,
+        "b": 0.1,
+        "log_c": float(np.log(np.min(x) / 100)),
+        "d": lo_y,
+        "log_g": float(np.log(0.05)),
+    }
+    upper = {
+        "a": hi_y,
+        "b": 10.0,
+        "log_c": float(np.log(np.max(x) * 100)),
+        "d": hi_y,
+        "log_g": float(np.log(20.0)),
+    }
     return Bounds(lower, upper)
 
 
@@ -76,8 +88,9 @@ class LogisticModel(lmfit.Model):
                 params.add(name, value=0.0, vary=False)
         return params
 
-    def guess(self, data: np.ndarray, x: np.ndarray | None = None,
-              **kwargs: object) -> lmfit.Parameters:
+    def guess(
+        self, data: np.ndarray, x: np.ndarray | None = None, **kwargs: object
+    ) -> lmfit.Parameters:
         """Data-driven starting values (the first of `curve_start.starting_points`)."""
         if x is None:
             raise ValueError("LogisticModel.guess needs the concentrations x")
@@ -85,20 +98,33 @@ class LogisticModel(lmfit.Model):
         params = self.make_bounded_params(starting_points(x, y)[0], default_bounds(x, y))
         return lmfit.models.update_param_vals(params, self.prefix, **kwargs)
 
-    def jacobian(self, params: lmfit.Parameters, data: np.ndarray, weights: np.ndarray,
-                 x: np.ndarray) -> np.ndarray:
+    def jacobian(
+        self, params: lmfit.Parameters, data: np.ndarray, weights: np.ndarray, x: np.ndarray
+    ) -> np.ndarray:
         """Jacobian of lmfit's residual (data − model)·weights in the varying parameters."""
         v = params.valuesdict()
-        grad = logistic5_gradient(x, v["a"], v["b"], np.exp(v["log_c"]), v["d"],
-                                  np.exp(v["log_g"]))
+        grad = logistic5_gradient(x, v["a"], v["b"], np.exp(v["log_c"]), v["d"], np.exp(v["log_g"]))
         columns = [PARAMETER_ORDER.index(n) for n in PARAMETER_ORDER if params[n].vary]
         return -grad[:, columns] * weights[:, None]
 
-    def fit_weighted(self, x: np.ndarray, y: np.ndarray, w: np.ndarray,
-                     params: lmfit.Parameters) -> lmfit.model.ModelResult:
+    def fit_weighted(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray, params: lmfit.Parameters
+    ) -> lmfit.model.ModelResult:
         """Minimise Σ w (y − f)² from ``params`` with the analytic Jacobian and tight tolerances."""
         sqrt_w = np.sqrt(w)
-        return self.fit(y, params, x=x, weights=sqrt_w, method="least_squares",
-                        nan_policy="propagate",
-                        fit_kws={"Dfun": self.jacobian, "ftol": 1e-15, "xtol": 1e-15,
-                                 "gtol": 1e-15, "x_scale": "jac"}, max_nfev=2000)
+        return self.fit(
+            y,
+            params,
+            x=x,
+            weights=sqrt_w,
+            method="least_squares",
+            nan_policy="propagate",
+            fit_kws={
+                "Dfun": self.jacobian,
+                "ftol": 1e-15,
+                "xtol": 1e-15,
+                "gtol": 1e-15,
+                "x_scale": "jac",
+            },
+            max_nfev=2000,
+        )

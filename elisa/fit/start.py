@@ -38,6 +38,13 @@ def starting_points(x: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
     a0, d0 = float(means[0]), float(means[-1])
     for b in (0.5, 1.0, 2.0):
         for q in (25, 50, 75):
-            starts.append({"a": a0, "b": b, "log_c": float(np.percentile(np.log(levels), q)),
-                           "d": d0, "log_g": 0.0})
+            starts.append(
+                {
+                    "a": a0,
+                    "b": b,
+                    "log_c": float(np.percentile(np.log(levels), q)),
+                    "d": d0,
+                    "log_g": 0.0,
+                }
+            )
     return starts

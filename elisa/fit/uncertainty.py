@@ -23,14 +23,15 @@ def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np
     p = fit.params
     dx_dy, dx_dtheta = inverse_gradient(x[ok], p["a"], p["b"], p["c"], p["d"], p["g"])
     dx_dtheta = dx_dtheta[:, : fit.n_params]
-    replicate = dx_dy ** 2 * fit.sigma ** 2 / (fit.weight_at(x[ok]) * m[ok])
+    replicate = dx_dy**2 * fit.sigma**2 / (fit.weight_at(x[ok]) * m[ok])
     parameter = np.einsum("ij,jk,ik->i", dx_dtheta, fit.covariance, dx_dtheta)
     out[ok] = np.sqrt(replicate + parameter)
     return out
 
 
-def log_interval(conc: np.ndarray, se: np.ndarray, df: int,
-                 level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def log_interval(
+    conc: np.ndarray, se: np.ndarray, df: int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """exp(ln conc ± t(1 − α/2, df) · se / conc): a positive, asymmetric interval."""
     conc = np.asarray(conc, dtype=float)
     se = np.asarray(se, dtype=float)
@@ -55,8 +56,9 @@ def precision_profile(fit: CurveFit, x: np.ndarray, m: float) -> np.ndarray:
     return 100.0 * inwell_se(fit, x, m) / np.asarray(x, dtype=float)
 
 
-def profile_limits(fit: CurveFit, grid: np.ndarray, m: float,
-                   target_pct: float = 20.0) -> tuple[float, float]:
+def profile_limits(
+    fit: CurveFit, grid: np.ndarray, m: float, target_pct: float = 20.0
+) -> tuple[float, float]:
     """Smallest and largest grid concentration whose CV is ≤ target (NaN, NaN if none)."""
     cv = precision_profile(fit, grid, m)
     ok = np.isfinite(cv) & (cv <= target_pct)

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 
 from elisa.analytes import Analyte
-from elisa.fit.backcalc import GroupResult, back_calculate, od_stats, well_concentrations
 from elisa.config import Rules
+from elisa.fit.backcalc import GroupResult, back_calculate, od_stats, well_concentrations
 from elisa.fit.fitter import CurveFit, fit_standard_curve
-from elisa.reduction.wells import correct_wells
-from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
 from elisa.fit.uncertainty import profile_grid, profile_limits
+from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
+from elisa.reduction.wells import correct_wells
 from qc.controls import ControlsOutcome, control_limits, judge_controls
 from qc.intra_assay import IntraAssayOutcome, assess_intra_assay
 from qc.plate_verdict import fit_fail_codes, plate_verdict
@@ -28,9 +28,9 @@ class PlateInput:
     plate_id: str
     analyte: Analyte
     wells: pd.DataFrame
-    od_raw: np.ndarray              # per well at the measurement wavelength
+    od_raw: np.ndarray  # per well at the measurement wavelength
     od_reference: np.ndarray | None  # per well at the reference wavelength, if read
-    saturated: np.ndarray           # per well, either read saturated
+    saturated: np.ndarray  # per well, either read saturated
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,16 @@ class PlateReduction:
     """Everything computed for one plate, before it is laid out as tables."""
 
     plate: PlateInput
-    wells: pd.DataFrame             # corrected wells with conc_well and flags columns
+    wells: pd.DataFrame  # corrected wells with conc_well and flags columns
     blank_mean: float
     blank_wells: tuple[str, ...]
     fit: CurveFit
-    standard_groups: list[ReplicateGroup]   # ascending nominal
+    standard_groups: list[ReplicateGroup]  # ascending nominal
     standard_backfit: np.ndarray
     standards: StandardsOutcome
     lloq_profile: float
     uloq_profile: float
-    groups: list[GroupResult]       # controls first, then samples, each by first well
+    groups: list[GroupResult]  # controls first, then samples, each by first well
     controls: ControlsOutcome
     intra: IntraAssayOutcome
     verdict: str
@@ -70,17 +70,24 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     else:
         lloq_p = uloq_p = float("nan")
     extent = (float(nominal.min()), float(nominal.max())) if len(nominal) else (np.nan, np.nan)
-    groups = [back_calculate(g, wells, fit, judged.lloq, judged.uloq, extent,
-                             analyte.intra_cv_limit_pct) for g in controls_and_samples]
+    groups = [
+        back_calculate(g, wells, fit, judged.lloq, judged.uloq, extent, analyte.intra_cv_limit_pct)
+        for g in controls_and_samples
+    ]
     in_well = well_concentrations(wells, fit)
-    wells["conc_well"] = in_well * np.where(wells["role"] == "standard", 1.0,
-                                            wells["dilution"].to_numpy(float))
+    wells["conc_well"] = in_well * np.where(
+        wells["role"] == "standard", 1.0, wells["dilution"].to_numpy(float)
+    )
     controls = _judge_controls(wells, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
-    intra = assess_intra_assay([r.conc_cv_pct for r in eligible], [r.n_wells for r in eligible],
-                               [r.high_cv for r in eligible], analyte.intra_cv_limit_pct,
-                               alpha=rules.intra_cv_alpha,
-                               max_high_cv_fraction=rules.max_high_cv_fraction)
+    intra = assess_intra_assay(
+        [r.conc_cv_pct for r in eligible],
+        [r.n_wells for r in eligible],
+        [r.high_cv for r in eligible],
+        analyte.intra_cv_limit_pct,
+        alpha=rules.intra_cv_alpha,
+        max_high_cv_fraction=rules.max_high_cv_fraction,
+    )
     fails = list(fit_fail_codes(fit.converged, fit.at_bound))
     if not np.isfinite(judged.lloq):
         fails.append("range_not_established")
@@ -92,13 +99,33 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     warnings = list(intra.warning_codes) + ([] if controls.judged else ["controls_not_judged"])
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
     wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
-    return PlateReduction(plate, wells, corrected.blank_mean, corrected.blank_wells, fit,
-                          standards, backfit, judged, lloq_p, uloq_p, groups, controls, intra,
-                          verdict, reasons, warning_text)
+    return PlateReduction(
+        plate,
+        wells,
+        corrected.blank_mean,
+        corrected.blank_wells,
+        fit,
+        standards,
+        backfit,
+        judged,
+        lloq_p,
+        uloq_p,
+        groups,
+        controls,
+        intra,
+        verdict,
+        reasons,
+        warning_text,
+    )
 
 
-def _fit_and_judge(standards: list[ReplicateGroup], wells: pd.DataFrame, analyte: Analyte,
-                   blank: float, rules: Rules) -> tuple[CurveFit, np.ndarray, StandardsOutcome]:
+def _fit_and_judge(
+    standards: list[ReplicateGroup],
+    wells: pd.DataFrame,
+    analyte: Analyte,
+    blank: float,
+    rules: Rules,
+) -> tuple[CurveFit, np.ndarray, StandardsOutcome]:
     """Fit the curve and judge its levels; with `drop_failing_standards` (the M10 option) the
     most deviant failing level leaves the fit and the curve is refitted, while more than
     `standards_min_levels` levels remain. A dropped level stays in the table as failed."""
@@ -110,22 +137,45 @@ def _fit_and_judge(standards: list[ReplicateGroup], wells: pd.DataFrame, analyte
     while True:
         kept = [g for i, g in enumerate(standards) if i not in dropped]
         x, y = _fit_points(kept, wells)
-        fit = fit_standard_curve(x, y, model=analyte.model, weighting=analyte.weighting,
-                                 theta=analyte.theta, blank=blank,
-                                 min_levels_4pl=rules.min_levels_4pl,
-                                 min_levels_5pl=rules.min_levels_5pl)
-        backfit = np.array([fit.inverse(od[g.usable_rows(wells)].mean()) if n else np.nan
-                            for g, n in zip(standards, usable)], dtype=float)
+        fit = fit_standard_curve(
+            x,
+            y,
+            model=analyte.model,
+            weighting=analyte.weighting,
+            theta=analyte.theta,
+            blank=blank,
+            min_levels_4pl=rules.min_levels_4pl,
+            min_levels_5pl=rules.min_levels_5pl,
+        )
+        backfit = np.array(
+            [
+                fit.inverse(od[g.usable_rows(wells)].mean()) if n else np.nan
+                for g, n in zip(standards, usable)
+            ],
+            dtype=float,
+        )
         counts = np.where(np.isin(np.arange(len(standards)), dropped), 0, usable)
-        judged = judge_standards(nominal, backfit, anchors, counts,
-                                 end_tolerance_pct=rules.standard_end_tolerance_pct,
-                                 tolerance_pct=rules.standard_tolerance_pct,
-                                 min_fraction=rules.standards_min_fraction,
-                                 min_levels=rules.standards_min_levels)
-        failing = [i for i, ok in enumerate(judged.passed) if ok is False and i not in dropped
-                   and usable[i] > 0]
-        if (not rules.drop_failing_standards or not failing or not fit.converged
-                or len(kept) - 1 < rules.standards_min_levels):
+        judged = judge_standards(
+            nominal,
+            backfit,
+            anchors,
+            counts,
+            end_tolerance_pct=rules.standard_end_tolerance_pct,
+            tolerance_pct=rules.standard_tolerance_pct,
+            min_fraction=rules.standards_min_fraction,
+            min_levels=rules.standards_min_levels,
+        )
+        failing = [
+            i
+            for i, ok in enumerate(judged.passed)
+            if ok is False and i not in dropped and usable[i] > 0
+        ]
+        if (
+            not rules.drop_failing_standards
+            or not failing
+            or not fit.converged
+            or len(kept) - 1 < rules.standards_min_levels
+        ):
             break
         deviance = np.abs(np.nan_to_num(judged.recovery_pct, nan=np.inf) - 100.0)
         dropped.append(max(failing, key=lambda i: deviance[i]))
@@ -136,8 +186,9 @@ def _fit_and_judge(standards: list[ReplicateGroup], wells: pd.DataFrame, analyte
     return fit, backfit, judged
 
 
-def _fit_points(standards: list[ReplicateGroup], wells: pd.DataFrame
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _fit_points(
+    standards: list[ReplicateGroup], wells: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """One (nominal, od) point per usable well of every non-zero standard level."""
     od = wells["od"].to_numpy()
     xs, ys = [], []
@@ -159,36 +210,50 @@ def _replicate_count(samples: list[ReplicateGroup], wells: pd.DataFrame) -> floa
 
 def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
     """Each usable or saturated control well is a result; masked wells are not results."""
-    rows = wells[(wells["role"] == "control") & ~wells["masked"]
-                 & (wells["usable"] | wells["saturated"])]
-    low, high = control_limits(rows["conc"].to_numpy(float), rows["conc_low"].to_numpy(float),
-                               rows["conc_high"].to_numpy(float), rules.control_tolerance_pct)
-    return judge_controls(list(rows["sample"].astype(str)), rows["conc_well"].to_numpy(float),
-                          low, high)
+    rows = wells[
+        (wells["role"] == "control") & ~wells["masked"] & (wells["usable"] | wells["saturated"])
+    ]
+    low, high = control_limits(
+        rows["conc"].to_numpy(float),
+        rows["conc_low"].to_numpy(float),
+        rows["conc_high"].to_numpy(float),
+        rules.control_tolerance_pct,
+    )
+    return judge_controls(
+        list(rows["sample"].astype(str)), rows["conc_well"].to_numpy(float), low, high
+    )
 
 
-def _well_flags(wells: pd.DataFrame, in_well: np.ndarray, converged: bool,
-                extent: tuple[float, float]) -> list[str]:
+def _well_flags(
+    wells: pd.DataFrame, in_well: np.ndarray, converged: bool, extent: tuple[float, float]
+) -> list[str]:
     """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated.
 
     ``in_well``: each well's in-well concentration (NaN where the well is no result or its OD
     has no solution).
     """
     usable = wells["usable"].to_numpy()
-    is_result = usable & wells["role"].isin(["standard", "control", "sample"]).to_numpy() \
-        & ~wells["is_blank"].to_numpy() & converged
+    is_result = (
+        usable
+        & wells["role"].isin(["standard", "control", "sample"]).to_numpy()
+        & ~wells["is_blank"].to_numpy()
+        & converged
+    )
     columns = {
         "below_blank": usable & (wells["od"].to_numpy() < 0),
         "extrapolated": is_result & ((in_well < extent[0]) | (in_well > extent[1])),
         "masked_well": wells["masked"].to_numpy(),
         "no_solution": is_result & np.isnan(in_well),
         "saturated": wells["saturated"].to_numpy(),
-    }   # alphabetical, so each well's flags come out sorted
-    return [";".join(name for name, column in columns.items() if column[i])
-            for i in range(len(wells))]
+    }  # alphabetical, so each well's flags come out sorted
+    return [
+        ";".join(name for name, column in columns.items() if column[i]) for i in range(len(wells))
+    ]
 
 
-def standard_level_stats(reduction: PlateReduction, group: ReplicateGroup) -> tuple[int, float, float]:
+def standard_level_stats(
+    reduction: PlateReduction, group: ReplicateGroup
+) -> tuple[int, float, float]:
     """(usable wells, mean od, od CV %) of a standard level."""
     rows = group.usable_rows(reduction.wells)
     mean, cv = od_stats(reduction.wells["od"].to_numpy()[rows])

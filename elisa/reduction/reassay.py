@@ -24,8 +24,9 @@ def suggested_dilution(x_w: float, dilution: float, lloq: float, uloq: float) ->
     return None
 
 
-def reassay_rows(plate_id: str, groups: Sequence[GroupResult], lloq: float,
-                 uloq: float) -> list[dict]:
+def reassay_rows(
+    plate_id: str, groups: Sequence[GroupResult], lloq: float, uloq: float
+) -> list[dict]:
     """One row per sample or control group to re-assay, with the first reason that applies:
     saturated, no_solution, high_cv, above."""
     rows = []
@@ -40,7 +41,13 @@ def reassay_rows(plate_id: str, groups: Sequence[GroupResult], lloq: float,
             suggestion = suggested_dilution(g.x_w, g.group.dilution, lloq, uloq)
         elif reason in ("saturated", "no_solution") and g.range == "above":
             suggestion = g.group.dilution * UNKNOWN_HIGH_STEP
-        rows.append({"plate_id": plate_id, "sample_id": g.group.sample_id,
-                     "dilution": g.group.dilution, "reason": reason,
-                     "suggested_dilution": suggestion})
+        rows.append(
+            {
+                "plate_id": plate_id,
+                "sample_id": g.group.sample_id,
+                "dilution": g.group.dilution,
+                "reason": reason,
+                "suggested_dilution": suggestion,
+            }
+        )
     return rows

@@ -12,10 +12,10 @@ import pandas as pd
 class ReplicateGroup:
     """One group's identity and its wells' row positions in the wells table (row-major order)."""
 
-    kind: str                 # "standard", "control" or "sample"
+    kind: str  # "standard", "control" or "sample"
     sample_id: str | None
     dilution: float
-    nominal: float            # standards: in-well conc; controls: expected neat conc (or NaN)
+    nominal: float  # standards: in-well conc; controls: expected neat conc (or NaN)
     conc_low: float
     conc_high: float
     anchor: bool
@@ -37,21 +37,23 @@ def replicate_groups(wells: pd.DataFrame, kind: str) -> list[ReplicateGroup]:
     samples, dilutions = wells["sample"].to_numpy(), wells["dilution"].to_numpy(float)
     groups: dict[tuple, list[int]] = {}
     for position in np.flatnonzero(selected):
-        key = (conc[position],) if kind == "standard" else (samples[position],
-                                                             dilutions[position])
+        key = (conc[position],) if kind == "standard" else (samples[position], dilutions[position])
         groups.setdefault(key, []).append(int(position))
     anchors = wells["anchor"].to_numpy(bool)
     low, high = wells["conc_low"].to_numpy(float), wells["conc_high"].to_numpy(float)
-    return [ReplicateGroup(
-        kind=kind,
-        sample_id=None if kind == "standard" else samples[rows[0]],
-        dilution=1.0 if kind == "standard" else float(dilutions[rows[0]]),
-        nominal=float(conc[rows[0]]),
-        conc_low=_first_number(low[rows]),
-        conc_high=_first_number(high[rows]),
-        anchor=bool(anchors[rows].any()),
-        rows=tuple(rows),
-    ) for rows in groups.values()]
+    return [
+        ReplicateGroup(
+            kind=kind,
+            sample_id=None if kind == "standard" else samples[rows[0]],
+            dilution=1.0 if kind == "standard" else float(dilutions[rows[0]]),
+            nominal=float(conc[rows[0]]),
+            conc_low=_first_number(low[rows]),
+            conc_high=_first_number(high[rows]),
+            anchor=bool(anchors[rows].any()),
+            rows=tuple(rows),
+        )
+        for rows in groups.values()
+    ]
 
 
 def _first_number(values: np.ndarray) -> float:

@@ -29,15 +29,29 @@ def _num(value: float) -> float | None:
 def sample_rows(r: PlateReduction) -> list[dict]:
     """samples.csv rows: controls first, then samples, each in order of their first well."""
     analyte = r.plate.analyte
-    return [{
-        "plate_id": r.plate.plate_id, "analyte": analyte.name, "unit": analyte.unit,
-        "kind": g.group.kind, "sample_id": g.group.sample_id, "dilution": g.group.dilution,
-        "n_wells": g.n_wells, "od_mean": _num(g.od_mean), "od_cv_pct": _num(g.od_cv_pct),
-        "conc": _num(g.conc), "conc_sd": _num(g.conc_sd), "conc_cv_pct": _num(g.conc_cv_pct),
-        "conc_se": _num(g.conc_se), "conc_ci_low": _num(g.ci_low),
-        "conc_ci_high": _num(g.ci_high), "range": g.range or None,
-        "reportable": bool(r.fit.converged and g.reportable), "flags": join_flags(g.flags),
-    } for g in r.groups]
+    return [
+        {
+            "plate_id": r.plate.plate_id,
+            "analyte": analyte.name,
+            "unit": analyte.unit,
+            "kind": g.group.kind,
+            "sample_id": g.group.sample_id,
+            "dilution": g.group.dilution,
+            "n_wells": g.n_wells,
+            "od_mean": _num(g.od_mean),
+            "od_cv_pct": _num(g.od_cv_pct),
+            "conc": _num(g.conc),
+            "conc_sd": _num(g.conc_sd),
+            "conc_cv_pct": _num(g.conc_cv_pct),
+            "conc_se": _num(g.conc_se),
+            "conc_ci_low": _num(g.ci_low),
+            "conc_ci_high": _num(g.ci_high),
+            "range": g.range or None,
+            "reportable": bool(r.fit.converged and g.reportable),
+            "flags": join_flags(g.flags),
+        }
+        for g in r.groups
+    ]
 
 
 def standard_rows(r: PlateReduction) -> list[dict]:
@@ -49,13 +63,22 @@ def standard_rows(r: PlateReduction) -> list[dict]:
         if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
             flags.add("no_solution")
         passed = r.standards.passed[level - 1]
-        rows.append({
-            "plate_id": r.plate.plate_id, "analyte": r.plate.analyte.name, "level": level,
-            "nominal": group.nominal, "n_wells": n, "od_mean": _num(mean), "od_cv_pct": _num(cv),
-            "backfit": _num(r.standard_backfit[level - 1]),
-            "recovery_pct": _num(r.standards.recovery_pct[level - 1]), "anchor": group.anchor,
-            "passed": None if passed is None else bool(passed), "flags": join_flags(flags),
-        })
+        rows.append(
+            {
+                "plate_id": r.plate.plate_id,
+                "analyte": r.plate.analyte.name,
+                "level": level,
+                "nominal": group.nominal,
+                "n_wells": n,
+                "od_mean": _num(mean),
+                "od_cv_pct": _num(cv),
+                "backfit": _num(r.standard_backfit[level - 1]),
+                "recovery_pct": _num(r.standards.recovery_pct[level - 1]),
+                "anchor": group.anchor,
+                "passed": None if passed is None else bool(passed),
+                "flags": join_flags(flags),
+            }
+        )
     return rows
 
 
@@ -66,16 +89,29 @@ def curve_row(r: PlateReduction) -> dict:
     five = fit.model == "5PL"
     converged = fit.converged
     return {
-        "plate_id": r.plate.plate_id, "analyte": r.plate.analyte.name, "model": fit.model,
-        "weighting": fit.weighting, "theta": None if fit.weighting == "none" else fit.theta,
-        "a": _num(p["a"]), "b": _num(p["b"]), "c": _num(p["c"]), "d": _num(p["d"]),
+        "plate_id": r.plate.plate_id,
+        "analyte": r.plate.analyte.name,
+        "model": fit.model,
+        "weighting": fit.weighting,
+        "theta": None if fit.weighting == "none" else fit.theta,
+        "a": _num(p["a"]),
+        "b": _num(p["b"]),
+        "c": _num(p["c"]),
+        "d": _num(p["d"]),
         "g": _num(p["g"]) if five else (1.0 if converged else None),
-        "se_a": _num(fit.se["se_a"]), "se_b": _num(fit.se["se_b"]), "se_c": _num(fit.se["se_c"]),
-        "se_d": _num(fit.se["se_d"]), "se_g": _num(fit.se["se_g"]) if five else None,
-        "r_squared": _num(fit.r_squared), "rmse": _num(fit.sigma),
-        "lloq": _num(r.standards.lloq), "uloq": _num(r.standards.uloq),
-        "lloq_profile": _num(r.lloq_profile), "uloq_profile": _num(r.uloq_profile),
-        "converged": converged, "message": fit.message or None,
+        "se_a": _num(fit.se["se_a"]),
+        "se_b": _num(fit.se["se_b"]),
+        "se_c": _num(fit.se["se_c"]),
+        "se_d": _num(fit.se["se_d"]),
+        "se_g": _num(fit.se["se_g"]) if five else None,
+        "r_squared": _num(fit.r_squared),
+        "rmse": _num(fit.sigma),
+        "lloq": _num(r.standards.lloq),
+        "uloq": _num(r.standards.uloq),
+        "lloq_profile": _num(r.lloq_profile),
+        "uloq_profile": _num(r.uloq_profile),
+        "converged": converged,
+        "message": fit.message or None,
     }
 
 
@@ -85,26 +121,43 @@ def well_rows(r: PlateReduction) -> list[dict]:
     for _, w in r.wells.iterrows():
         role = w["role"]
         nominal = w["conc"] if role in ("standard", "control") else None
-        rows.append({
-            "plate_id": r.plate.plate_id, "well": w["well"], "role": role,
-            "sample_id": w["sample"] if isinstance(w["sample"], str) else None,
-            "conc_nominal": _num(nominal) if nominal is not None else None,
-            "dilution": float(w["dilution"]) if role in ("sample", "control") else None,
-            "od_raw": _num(w["od_raw"]), "od": _num(w["od"]), "conc_well": _num(w["conc_well"]),
-            "saturated": bool(w["saturated"]), "masked": bool(w["masked"]), "flags": w["flags"],
-        })
+        rows.append(
+            {
+                "plate_id": r.plate.plate_id,
+                "well": w["well"],
+                "role": role,
+                "sample_id": w["sample"] if isinstance(w["sample"], str) else None,
+                "conc_nominal": _num(nominal) if nominal is not None else None,
+                "dilution": float(w["dilution"]) if role in ("sample", "control") else None,
+                "od_raw": _num(w["od_raw"]),
+                "od": _num(w["od"]),
+                "conc_well": _num(w["conc_well"]),
+                "saturated": bool(w["saturated"]),
+                "masked": bool(w["masked"]),
+                "flags": w["flags"],
+            }
+        )
     return rows
 
 
 def run_row(r: PlateReduction, info: RunInfo) -> dict:
     """The runs.csv row of a plate (`out_of_spec` and `rules` stay empty without a store)."""
     return {
-        "plate_id": r.plate.plate_id, "analyte": r.plate.analyte.name, "run_date": info.run_date,
-        "lot": info.lot, "source_file": info.source_file, "source_sha256": info.source_sha256,
-        "verdict": r.verdict, "reasons": r.reasons, "warnings": r.warnings,
-        "out_of_spec": None, "rules": None, "intra_cv_pct": _num(r.intra.intra_cv_pct),
+        "plate_id": r.plate.plate_id,
+        "analyte": r.plate.analyte.name,
+        "run_date": info.run_date,
+        "lot": info.lot,
+        "source_file": info.source_file,
+        "source_sha256": info.source_sha256,
+        "verdict": r.verdict,
+        "reasons": r.reasons,
+        "warnings": r.warnings,
+        "out_of_spec": None,
+        "rules": None,
+        "intra_cv_pct": _num(r.intra.intra_cv_pct),
         "intra_cv_limit_pct": r.plate.analyte.intra_cv_limit_pct,
-        "standards_passed": r.standards.n_passed, "standards_total": r.standards.n_total,
+        "standards_passed": r.standards.n_passed,
+        "standards_total": r.standards.n_total,
         "controls_passed": r.controls.n_passed if r.controls.judged else None,
         "controls_total": r.controls.n_total if r.controls.judged else None,
     }
@@ -115,5 +168,13 @@ def group_reassay_rows(r: PlateReduction) -> list[dict]:
     return reassay_rows(r.plate.plate_id, r.groups, r.standards.lloq, r.standards.uloq)
 
 
-__all__ = ["RunInfo", "GroupResult", "sample_rows", "standard_rows", "curve_row", "well_rows",
-           "run_row", "group_reassay_rows"]
+__all__ = [
+    "GroupResult",
+    "RunInfo",
+    "curve_row",
+    "group_reassay_rows",
+    "run_row",
+    "sample_rows",
+    "standard_rows",
+    "well_rows",
+]

@@ -18,8 +18,12 @@ class CorrectedWells:
     blank_wells: tuple[str, ...]
 
 
-def correct_wells(layout_wells: pd.DataFrame, od_raw: np.ndarray, od_reference: np.ndarray | None,
-                  saturated: np.ndarray) -> CorrectedWells:
+def correct_wells(
+    layout_wells: pd.DataFrame,
+    od_raw: np.ndarray,
+    od_reference: np.ndarray | None,
+    saturated: np.ndarray,
+) -> CorrectedWells:
     """Attach reads (flattened row-major, aligned with ``layout_wells``) and correct them.
 
     od = od_raw − reference read (if any) − mean of the usable blank wells (and zero standards).
@@ -31,8 +35,9 @@ def correct_wells(layout_wells: pd.DataFrame, od_raw: np.ndarray, od_reference: 
     od_ref = wells["od_raw"].to_numpy()
     if od_reference is not None:
         od_ref = od_ref - np.asarray(od_reference, dtype=float)
-    wells["usable"] = (~wells["saturated"] & ~wells["masked"] & np.isfinite(od_ref)
-                       & (wells["role"] != "empty"))
+    wells["usable"] = (
+        ~wells["saturated"] & ~wells["masked"] & np.isfinite(od_ref) & (wells["role"] != "empty")
+    )
     is_blank = (wells["role"] == "blank") | ((wells["role"] == "standard") & (wells["conc"] == 0))
     wells["is_blank"] = is_blank
     blank_rows = is_blank & wells["usable"]

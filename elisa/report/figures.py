@@ -9,8 +9,9 @@ from __future__ import annotations
 import io
 import math
 import re
+from collections.abc import Mapping
 from html import escape
-from typing import Any, Mapping
+from typing import Any
 
 import matplotlib
 
@@ -86,7 +87,7 @@ def logistic(x: np.ndarray, a: float, b: float, c: float, d: float, g: float = 1
 def clean_svg(svg: str, prefix: str) -> str:
     """matplotlib's SVG made fit to inline: no prolog, DOCTYPE, comments, metadata or namespace
     URIs (the HTML parser puts <svg> in the SVG namespace), and ids made unique per figure."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
@@ -104,8 +105,13 @@ def figure_svg(fig: Figure, prefix: str) -> str:
     return clean_svg(buf.getvalue(), prefix)
 
 
-def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples: pd.DataFrame,
-              unit: str, prefix: str = "curve") -> str:
+def curve_svg(
+    curve: Mapping[str, Any] | None,
+    standards: pd.DataFrame,
+    samples: pd.DataFrame,
+    unit: str,
+    prefix: str = "curve",
+) -> str:
     """The standard curve as SVG: fitted line (when converged), standards with ±SD bars
     (failing levels and anchors marked), samples and controls at (conc/dilution, od_mean),
     LLOQ and ULOQ as labelled vertical lines."""
@@ -122,18 +128,36 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
     passed = st["passed"].map(truthy).to_numpy(object)
     ok = np.isfinite(st_x) & (st_x > 0) & np.isfinite(st_y)
     groups = [
-        ("standards, passed", (anchor != True) & (passed == True),  # noqa: E712
-         dict(fmt="o", color="#1f5fa8", ms=6)),
-        ("standards, failed", (anchor != True) & (passed != True),  # noqa: E712
-         dict(fmt="X", color="#d62728", ms=9)),
-        ("anchors (not judged)", anchor == True,  # noqa: E712
-         dict(fmt="s", color="#777777", mfc="none", ms=7)),
+        (
+            "standards, passed",
+            (anchor != True) & (passed == True),  # noqa: E712
+            dict(fmt="o", color="#1f5fa8", ms=6),
+        ),
+        (
+            "standards, failed",
+            (anchor != True) & (passed != True),  # noqa: E712
+            dict(fmt="X", color="#d62728", ms=9),
+        ),
+        (
+            "anchors (not judged)",
+            anchor == True,  # noqa: E712
+            dict(fmt="s", color="#777777", mfc="none", ms=7),
+        ),
     ]
     for label, mask, style in groups:
         sel = ok & mask.astype(bool)
         if sel.any():
-            ax.errorbar(st_x[sel], st_y[sel], yerr=st_sd[sel], capsize=3, lw=0, elinewidth=1,
-                        label=label, zorder=3, **style)
+            ax.errorbar(
+                st_x[sel],
+                st_y[sel],
+                yerr=st_sd[sel],
+                capsize=3,
+                lw=0,
+                elinewidth=1,
+                label=label,
+                zorder=3,
+                **style,
+            )
             xs_all.extend(st_x[sel])
 
     if len(samples):
@@ -142,8 +166,10 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
         sx = samples["conc"].map(num).to_numpy(float) / dil
         sy = samples["od_mean"].map(num).to_numpy(float)
         kind = samples["kind"].astype(str).to_numpy()
-        for label, k, style in (("samples", "sample", dict(marker="D", color="#2ca02c", s=22)),
-                                ("controls", "control", dict(marker="P", color="#ff7f0e", s=45))):
+        for label, k, style in (
+            ("samples", "sample", dict(marker="D", color="#2ca02c", s=22)),
+            ("controls", "control", dict(marker="P", color="#ff7f0e", s=45)),
+        ):
             sel = (kind == k) & np.isfinite(sx) & (sx > 0) & np.isfinite(sy)
             if sel.any():
                 ax.scatter(sx[sel], sy[sel], label=label, zorder=4, alpha=0.85, **style)
@@ -164,25 +190,45 @@ def curve_svg(curve: Mapping[str, Any] | None, standards: pd.DataFrame, samples:
         params[4] = 1.0
     if converged and all(math.isfinite(p) for p in params) and params[2] > 0:
         grid = np.geomspace(lo, hi, 400)
-        ax.plot(grid, logistic(grid, *params), color="#333333", lw=1.5, label="fitted curve",
-                zorder=2)
+        ax.plot(
+            grid, logistic(grid, *params), color="#333333", lw=1.5, label="fitted curve", zorder=2
+        )
     else:
-        ax.set_title("The curve fit did not converge: standards shown without a curve",
-                     color="#d62728", fontsize=10, fontweight="bold")
+        ax.set_title(
+            "The curve fit did not converge: standards shown without a curve",
+            color="#d62728",
+            fontsize=10,
+            fontweight="bold",
+        )
 
     for sel, side in edge:  # no concentration: drawn at the plot's edge, at their OD
         if sel.any():
-            ax.scatter(np.full(int(sel.sum()), lo if side == "below" else hi), sy[sel],
-                       marker="<" if side == "below" else ">", color="#8c564b", s=40,
-                       clip_on=False, zorder=5, label=f"no concentration ({side})")
+            ax.scatter(
+                np.full(int(sel.sum()), lo if side == "below" else hi),
+                sy[sel],
+                marker="<" if side == "below" else ">",
+                color="#8c564b",
+                s=40,
+                clip_on=False,
+                zorder=5,
+                label=f"no concentration ({side})",
+            )
 
     for key, name in (("lloq", "LLOQ"), ("uloq", "ULOQ")):
         v = num(curve.get(key)) if curve is not None else math.nan
         if math.isfinite(v) and v > 0:
             ax.axvline(v, color="#9467bd", ls="--", lw=1.2, zorder=1)
-            ax.text(v, 0.97, f" {name} {fmt(v)} ", transform=ax.get_xaxis_transform(),
-                    rotation=90, ha="right" if name == "LLOQ" else "left", va="top",
-                    color="#9467bd", fontsize=9)
+            ax.text(
+                v,
+                0.97,
+                f" {name} {fmt(v)} ",
+                transform=ax.get_xaxis_transform(),
+                rotation=90,
+                ha="right" if name == "LLOQ" else "left",
+                va="top",
+                color="#9467bd",
+                fontsize=9,
+            )
             lo, hi = min(lo, v / 1.5), max(hi, v * 1.5)
 
     ax.set_xscale("log")
@@ -214,9 +260,11 @@ def plate_map_svg(wells: pd.DataFrame, prefix: str = "map") -> str:
     cw, ch, f1, f2 = (40, 30, 8.5, 6.5) if big else (60, 42, 11.5, 8.5)
     left, top = 22, 18
     width, height = left + n_cols * cw + 4, top + n_rows * ch + 4
-    out = [f'<svg id="{escape(prefix)}" class="platemap" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img" aria-label="plate map">',
-           f'<g font-family="sans-serif" font-size="{f2 + 1}" fill="#444" text-anchor="middle">']
+    out = [
+        f'<svg id="{escape(prefix)}" class="platemap" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="plate map">',
+        f'<g font-family="sans-serif" font-size="{f2 + 1}" fill="#444" text-anchor="middle">',
+    ]
     for j in range(n_cols):
         out.append(f'<text x="{left + j * cw + cw / 2}" y="{top - 5}">{j + 1}</text>')
     for i in range(n_rows):
@@ -224,16 +272,19 @@ def plate_map_svg(wells: pd.DataFrame, prefix: str = "map") -> str:
     out.append("</g>")
     for i in range(n_rows):
         for j in range(n_cols):
-            out.append(f'<rect x="{left + j * cw + 1}" y="{top + i * ch + 1}" width="{cw - 2}" '
-                       f'height="{ch - 2}" rx="3" fill="#ffffff" stroke="#dddddd"/>')
+            out.append(
+                f'<rect x="{left + j * cw + 1}" y="{top + i * ch + 1}" width="{cw - 2}" '
+                f'height="{ch - 2}" rx="3" fill="#ffffff" stroke="#dddddd"/>'
+            )
     for (i, j), rec in parsed:
         out.append(_well_svg(rec, left + j * cw, top + i * ch, cw, ch, f1, f2))
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _well_svg(rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float,
-              f1: float, f2: float) -> str:
+def _well_svg(
+    rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float, f1: float, f2: float
+) -> str:
     role = str(rec.get("role") or "empty")
     flags = [f for f in str(rec.get("flags") or "").split(";") if f and f != "nan"]
     saturated = truthy(rec.get("saturated")) is True or "saturated" in flags
@@ -248,8 +299,9 @@ def _well_svg(rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float,
         text = f"({od_raw:.3f})"
     else:
         text = "–"
-    marks = [FLAG_MARKS.get(f, f[:4].upper()) for f in flags
-             if f not in ("saturated", "masked_well")]
+    marks = [
+        FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in ("saturated", "masked_well")
+    ]
     sid = rec.get("sample_id")
     sid = "" if sid is None or (isinstance(sid, float) and math.isnan(sid)) else str(sid)
     tip = [str(rec.get("well")), role]
@@ -266,21 +318,30 @@ def _well_svg(rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float,
         tip.append("flags: " + ", ".join(flags))
     stroke, sw = ("#d62728", 2.5) if saturated else ("#888888", 0.8)
     fill = ROLE_COLOURS.get(role, "#eeeeee")
-    parts = [f"<g><title>{escape(' · '.join(tip))}</title>",
-             f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" rx="3" '
-             f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"'
-             + (' fill-opacity="0.45"' if masked else "") + "/>",
-             f'<text x="{x + cw / 2}" y="{y + ch * 0.45}" font-family="sans-serif" '
-             f'font-size="{f1}" text-anchor="middle" fill="#111">{escape(text)}</text>']
+    parts = [
+        f"<g><title>{escape(' · '.join(tip))}</title>",
+        f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" rx="3" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"'
+        + (' fill-opacity="0.45"' if masked else "")
+        + "/>",
+        f'<text x="{x + cw / 2}" y="{y + ch * 0.45}" font-family="sans-serif" '
+        f'font-size="{f1}" text-anchor="middle" fill="#111">{escape(text)}</text>',
+    ]
     if marks:
-        parts.append(f'<text x="{x + cw / 2}" y="{y + ch * 0.82}" font-family="sans-serif" '
-                     f'font-size="{f2}" text-anchor="middle" font-weight="bold" '
-                     f'fill="#b03000">{escape(" ".join(marks))}</text>')
+        parts.append(
+            f'<text x="{x + cw / 2}" y="{y + ch * 0.82}" font-family="sans-serif" '
+            f'font-size="{f2}" text-anchor="middle" font-weight="bold" '
+            f'fill="#b03000">{escape(" ".join(marks))}</text>'
+        )
     if masked:
-        parts.append(f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
-                     f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>')
+        parts.append(
+            f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
+            f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>'
+        )
     if "high_cv" in flags:
-        parts.append(f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
-                     f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e"/>')
+        parts.append(
+            f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
+            f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e"/>'
+        )
     parts.append("</g>")
     return "".join(parts)

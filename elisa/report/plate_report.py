@@ -17,34 +17,50 @@ from typing import Any
 import pandas as pd
 
 from elisa import __version__
-from elisa.report.figures import (FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, num, plate_map_svg,
-                                  truthy)
-from elisa.report.tables import (FLAGS, REASSAY, cell_text, curve_table, definition_list,
-                                 html_table, reassay_table, samples_table, split_codes,
-                                 standards_table)
+from elisa.report.figures import (
+    FLAG_MARKS,
+    ROLE_COLOURS,
+    curve_svg,
+    fmt,
+    num,
+    plate_map_svg,
+    truthy,
+)
+from elisa.report.tables import (
+    FLAGS,
+    REASSAY,
+    cell_text,
+    curve_table,
+    definition_list,
+    html_table,
+    reassay_table,
+    samples_table,
+    split_codes,
+    standards_table,
+)
 from elisa.results import Results
 
-__all__ = ["REASONS", "WARNINGS", "FLAGS", "REASSAY", "CSS", "render_report"]
+__all__ = ["CSS", "FLAGS", "REASONS", "REASSAY", "WARNINGS", "render_report"]
 
 REASONS = {
     "fit_not_converged": "The standard curve fit did not converge.",
     "parameter_at_bound": "A curve parameter ended at its bound, so the fit cannot be trusted.",
     "range_not_established": "Fewer than two standard levels passed: no LLOQ–ULOQ range.",
     "standards_failed": "Too few standard levels recovered within limits "
-                        "(needs at least 75 % of levels and at least 6 levels).",
+    "(needs at least 75 % of levels and at least 6 levels).",
     "controls_failed": "Controls outside their acceptance range "
-                       "(needs 2/3 of all results and half of each control's results).",
+    "(needs 2/3 of all results and half of each control's results).",
     "intra_cv_fail": "The intra-assay CV is significantly above the analyte's limit.",
     "too_many_high_cv": "More than 10 % of the controls and samples have a high replicate CV.",
     "westgard_reject": "A Westgard reject rule fired on this run's controls.",
 }
 WARNINGS = {
     "intra_cv_above_limit": "The intra-assay CV is above the analyte's limit "
-                            "(not significantly: the plate is not failed for it).",
+    "(not significantly: the plate is not failed for it).",
     "controls_not_judged": "No control has an expected value or range: controls were not judged.",
     "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
     "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
-                               "assessed.",
+    "assessed.",
 }
 
 CSS = """
@@ -73,28 +89,39 @@ def render_report(results: Results) -> str:
     prov = results.provenance or {}
     body = ["<h1>ELISA plate report</h1>"]
     n_fail = sum(_failed(r) for r in runs.to_dict("records"))
-    body.append(f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
-                f"{n_fail} failed or out of spec. Software version "
-                f"{escape(str(prov.get('version', __version__)))}"
-                + (f", processed {escape(str(prov['time']))}" if prov.get("time") else "")
-                + ".</p>")
+    body.append(
+        f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
+        f"{n_fail} failed or out of spec. Software version "
+        f"{escape(str(prov.get('version', __version__)))}"
+        + (f", processed {escape(str(prov['time']))}" if prov.get("time") else "")
+        + ".</p>"
+    )
     if len(runs) > 1:
-        body.append("<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
-                    "<th>reasons</th></tr>")
+        body.append(
+            "<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
+            "<th>reasons</th></tr>"
+        )
         for i, r in enumerate(runs.to_dict("records")):
-            body.append(f'<tr class="{"bad" if _failed(r) else ""}"><td><a href="#plate-{i}">'
-                        f"{cell_text(r.get('plate_id'))}</a></td>"
-                        f"<td>{cell_text(r.get('analyte'))}</td>"
-                        f"<td>{_verdict_badge(r, small=True)}</td>"
-                        f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>")
+            body.append(
+                f'<tr class="{"bad" if _failed(r) else ""}"><td><a href="#plate-{i}">'
+                f"{cell_text(r.get('plate_id'))}</a></td>"
+                f"<td>{cell_text(r.get('analyte'))}</td>"
+                f"<td>{_verdict_badge(r, small=True)}</td>"
+                f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>"
+            )
         body.append("</table>")
     for i, r in enumerate(runs.to_dict("records")):
         body.append(_plate_section(results, r, i))
     body.append(_provenance_section(prov))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<title>ELISA report</title><style>" + CSS + "</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>ELISA report</title><style>"
+        + CSS
+        + "</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def _failed(run: dict) -> bool:
@@ -119,8 +146,10 @@ def _sel(df: pd.DataFrame, run: dict) -> pd.DataFrame:
 
 
 def _code_list(codes: list[str], words: dict[str, str]) -> str:
-    items = "".join(f"<li><code>{escape(c)}</code>: {escape(words.get(c, 'no description'))}</li>"
-                    for c in codes)
+    items = "".join(
+        f"<li><code>{escape(c)}</code>: {escape(words.get(c, 'no description'))}</li>"
+        for c in codes
+    )
     return f'<ul class="codes">{items}</ul>'
 
 
@@ -139,8 +168,11 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     curve = curves.iloc[0].to_dict() if len(curves) else None
     units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
     unit = units[0] if units else ""
-    out = [f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
-           f'{cell_text(run.get("analyte"))}</h2>', f"<p>{_verdict_badge(run)}</p>"]
+    out = [
+        f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
+        f"{cell_text(run.get('analyte'))}</h2>",
+        f"<p>{_verdict_badge(run)}</p>",
+    ]
     reasons, warnings = split_codes(run.get("reasons")), split_codes(run.get("warnings"))
     if reasons:
         out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
@@ -153,19 +185,26 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
     if math.isfinite(lim):
         cv_txt += f" (limit {fmt(lim, 3)} %" + (", above" if cv > lim else "") + ")"
-    facts = [("Intra-assay CV", escape(cv_txt)),
-             ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
-             ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
-             ("Run date", cell_text(run.get("run_date"))), ("Kit lot", cell_text(run.get("lot"))),
-             ("Source file", cell_text(run.get("source_file"))),
-             ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>")]
+    facts = [
+        ("Intra-assay CV", escape(cv_txt)),
+        ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
+        ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
+        ("Run date", cell_text(run.get("run_date"))),
+        ("Kit lot", cell_text(run.get("lot"))),
+        ("Source file", cell_text(run.get("source_file"))),
+        ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>"),
+    ]
     out.append(definition_list(facts))
     out.append("<h3>Standard curve</h3>")
     if curve is not None and truthy(curve.get("converged")) is not True:
-        out.append("<p><strong>The fit did not converge</strong>: "
-                   f"{cell_text(curve.get('message'))}</p>")
-    out.append('<div class="fig">' + curve_svg(curve, standards, samples, unit,
-                                               prefix=f"p{index}-curve") + "</div>")
+        out.append(
+            f"<p><strong>The fit did not converge</strong>: {cell_text(curve.get('message'))}</p>"
+        )
+    out.append(
+        '<div class="fig">'
+        + curve_svg(curve, standards, samples, unit, prefix=f"p{index}-curve")
+        + "</div>"
+    )
     if curve is not None:
         out.append(curve_table(curve))
     out.append("<h3>Plate map</h3>")
@@ -179,18 +218,26 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
 
 
 def _map_legend() -> str:
-    roles = "".join(f'<span><span class="sw" style="background:{c};display:inline-block"></span>'
-                    f"{r}</span>" for r, c in ROLE_COLOURS.items())
-    marks = "; ".join(f"<b>{escape(m)}</b> {escape(FLAGS.get(f, f))}" for f, m in FLAG_MARKS.items()
-                      if f not in ("saturated", "masked_well"))
-    return (f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
-            "Red outline and OVER: saturated. Crossed out: masked. Orange corner: high CV. "
-            f"{marks}. Hover a well for its details.</p>")
+    roles = "".join(
+        f'<span><span class="sw" style="background:{c};display:inline-block"></span>{r}</span>'
+        for r, c in ROLE_COLOURS.items()
+    )
+    marks = "; ".join(
+        f"<b>{escape(m)}</b> {escape(FLAGS.get(f, f))}"
+        for f, m in FLAG_MARKS.items()
+        if f not in ("saturated", "masked_well")
+    )
+    return (
+        f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
+        "Red outline and OVER: saturated. Crossed out: masked. Orange corner: high CV. "
+        f"{marks}. Hover a well for its details.</p>"
+    )
 
 
 def _provenance_section(prov: dict) -> str:
-    return ("<h2>Provenance</h2>" + (_value_html(prov) if prov
-                                     else '<p class="muted">No provenance recorded.</p>'))
+    return "<h2>Provenance</h2>" + (
+        _value_html(prov) if prov else '<p class="muted">No provenance recorded.</p>'
+    )
 
 
 def _value_html(value: Any, depth: int = 0) -> str:
@@ -201,8 +248,9 @@ def _value_html(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return ""
-        return definition_list((escape(str(k)), _value_html(v, depth + 1))
-                               for k, v in value.items())
+        return definition_list(
+            (escape(str(k)), _value_html(v, depth + 1)) for k, v in value.items()
+        )
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, dict) for v in value):
             keys = list(dict.fromkeys(k for v in value for k in v))

@@ -5,16 +5,29 @@ HTML-escaped here; :func:`html_table` takes cells already escaped."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
 from elisa.report.figures import fmt, num, truthy
 
-__all__ = ["FLAGS", "REASSAY", "cell_text", "split_codes", "html_table", "definition_list",
-           "short_number", "yes_no", "flag_spans", "samples_table", "standards_table",
-           "curve_table", "reassay_table"]
+__all__ = [
+    "FLAGS",
+    "REASSAY",
+    "cell_text",
+    "curve_table",
+    "definition_list",
+    "flag_spans",
+    "html_table",
+    "reassay_table",
+    "samples_table",
+    "short_number",
+    "split_codes",
+    "standards_table",
+    "yes_no",
+]
 
 FLAGS = {
     "below_blank": "corrected OD below the blank",
@@ -49,9 +62,15 @@ def split_codes(value: Any) -> list[str]:
 def html_table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[int]) -> str:
     """An HTML table; each row is (css class, already-escaped cells)."""
     head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join(f'<tr class="{cls}">' + "".join(
-        f'<td class="n">{c}</td>' if k in numeric else f"<td>{c}</td>" for k, c in enumerate(cells))
-        + "</tr>" for cls, cells in rows)
+    body = "".join(
+        f'<tr class="{cls}">'
+        + "".join(
+            f'<td class="n">{c}</td>' if k in numeric else f"<td>{c}</td>"
+            for k, c in enumerate(cells)
+        )
+        + "</tr>"
+        for cls, cells in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -72,45 +91,93 @@ def yes_no(value: Any) -> str:
 
 
 def flag_spans(value: Any) -> str:
-    return ", ".join(f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>'
-                     for c in split_codes(value))
+    return ", ".join(
+        f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>' for c in split_codes(value)
+    )
 
 
 def samples_table(samples: pd.DataFrame, unit: str) -> str:
     if not len(samples):
-        return "<p class=\"muted\">No samples or controls on this plate.</p>"
+        return '<p class="muted">No samples or controls on this plate.</p>'
     u = f" ({escape(unit)})" if unit else ""
-    header = ["kind", "sample", "dilution", "wells", "OD mean", "OD CV %", f"conc{u}",
-              "conc CV %", "95 % CI", "range", "reportable", "flags"]
+    header = [
+        "kind",
+        "sample",
+        "dilution",
+        "wells",
+        "OD mean",
+        "OD CV %",
+        f"conc{u}",
+        "conc CV %",
+        "95 % CI",
+        "range",
+        "reportable",
+        "flags",
+    ]
     rows = []
     for r in samples.to_dict("records"):
         lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
         ci = f"{lo} – {hi}" if lo and hi else ""
         cls = "" if truthy(r.get("reportable")) else "warn"
-        rows.append((cls, [cell_text(r.get("kind")), cell_text(r.get("sample_id")),
-                           short_number(r.get("dilution")), short_number(r.get("n_wells")),
-                           fmt(r.get("od_mean")), fmt(r.get("od_cv_pct"), 3), fmt(r.get("conc")),
-                           fmt(r.get("conc_cv_pct"), 3), ci, cell_text(r.get("range")),
-                           yes_no(r.get("reportable")), flag_spans(r.get("flags"))]))
+        rows.append(
+            (
+                cls,
+                [
+                    cell_text(r.get("kind")),
+                    cell_text(r.get("sample_id")),
+                    short_number(r.get("dilution")),
+                    short_number(r.get("n_wells")),
+                    fmt(r.get("od_mean")),
+                    fmt(r.get("od_cv_pct"), 3),
+                    fmt(r.get("conc")),
+                    fmt(r.get("conc_cv_pct"), 3),
+                    ci,
+                    cell_text(r.get("range")),
+                    yes_no(r.get("reportable")),
+                    flag_spans(r.get("flags")),
+                ],
+            )
+        )
     return html_table(header, rows, {2, 3, 4, 5, 6, 7, 8})
 
 
 def standards_table(standards: pd.DataFrame) -> str:
     if not len(standards):
-        return "<p class=\"muted\">No standards on this plate.</p>"
-    header = ["level", "nominal", "wells", "OD mean", "OD CV %", "back-fit", "recovery %",
-              "anchor", "passed", "flags"]
+        return '<p class="muted">No standards on this plate.</p>'
+    header = [
+        "level",
+        "nominal",
+        "wells",
+        "OD mean",
+        "OD CV %",
+        "back-fit",
+        "recovery %",
+        "anchor",
+        "passed",
+        "flags",
+    ]
     rows = []
     for r in standards.to_dict("records"):
         anchor = truthy(r.get("anchor")) is True
         passed = truthy(r.get("passed"))
         cls = "bad" if (not anchor and passed is not True) else ""
-        rows.append((cls, [short_number(r.get("level")), fmt(r.get("nominal")),
-                           short_number(r.get("n_wells")), fmt(r.get("od_mean")),
-                           fmt(r.get("od_cv_pct"), 3), fmt(r.get("backfit")),
-                           fmt(r.get("recovery_pct")), yes_no(r.get("anchor")),
-                           "not judged" if anchor else yes_no(passed),
-                           flag_spans(r.get("flags"))]))
+        rows.append(
+            (
+                cls,
+                [
+                    short_number(r.get("level")),
+                    fmt(r.get("nominal")),
+                    short_number(r.get("n_wells")),
+                    fmt(r.get("od_mean")),
+                    fmt(r.get("od_cv_pct"), 3),
+                    fmt(r.get("backfit")),
+                    fmt(r.get("recovery_pct")),
+                    yes_no(r.get("anchor")),
+                    "not judged" if anchor else yes_no(passed),
+                    flag_spans(r.get("flags")),
+                ],
+            )
+        )
     return html_table(header, rows, {0, 1, 2, 3, 4, 5, 6})
 
 
@@ -119,18 +186,21 @@ def curve_table(curve: dict) -> str:
     for p in "abcdg":
         rows.append(("", [p, fmt(curve.get(p), 6), fmt(curve.get(f"se_{p}"), 3)]))
     params = html_table(["parameter", "value", "SE"], rows, {1, 2})
-    facts = [("model", cell_text(curve.get("model"))),
-             ("weighting", cell_text(curve.get("weighting"))),
-             ("theta", fmt(curve.get("theta"))), ("R²", fmt(curve.get("r_squared"), 5)),
-             ("RMSE", fmt(curve.get("rmse"))),
-             ("LLOQ – ULOQ (in well)", _range(curve.get("lloq"), curve.get("uloq"))),
-             ("precision profile range",
-              _range(curve.get("lloq_profile"), curve.get("uloq_profile"))),
-             ("converged", yes_no(curve.get("converged"))),
-             ("message", cell_text(curve.get("message")))]
+    facts = [
+        ("model", cell_text(curve.get("model"))),
+        ("weighting", cell_text(curve.get("weighting"))),
+        ("theta", fmt(curve.get("theta"))),
+        ("R²", fmt(curve.get("r_squared"), 5)),
+        ("RMSE", fmt(curve.get("rmse"))),
+        ("LLOQ – ULOQ (in well)", _range(curve.get("lloq"), curve.get("uloq"))),
+        ("precision profile range", _range(curve.get("lloq_profile"), curve.get("uloq_profile"))),
+        ("converged", yes_no(curve.get("converged"))),
+        ("message", cell_text(curve.get("message"))),
+    ]
     kv = definition_list(facts)
-    return ('<p class="muted">y = d + (a − d) / (1 + (x/c)<sup>b</sup>)<sup>g</sup></p>'
-            + params + kv)
+    return (
+        '<p class="muted">y = d + (a − d) / (1 + (x/c)<sup>b</sup>)<sup>g</sup></p>' + params + kv
+    )
 
 
 def _range(low: Any, high: Any) -> str:
@@ -141,8 +211,17 @@ def _range(low: Any, high: Any) -> str:
 def reassay_table(reassay: pd.DataFrame) -> str:
     if not len(reassay):
         return '<p class="muted">Nothing to re-assay on this plate.</p>'
-    rows = [("", [cell_text(r.get("sample_id")), short_number(r.get("dilution")),
-                  f"<code>{cell_text(r.get('reason'))}</code> "
-                  f"{escape(REASSAY.get(str(r.get('reason')), ''))}",
-                  short_number(r.get("suggested_dilution"))]) for r in reassay.to_dict("records")]
+    rows = [
+        (
+            "",
+            [
+                cell_text(r.get("sample_id")),
+                short_number(r.get("dilution")),
+                f"<code>{cell_text(r.get('reason'))}</code> "
+                f"{escape(REASSAY.get(str(r.get('reason')), ''))}",
+                short_number(r.get("suggested_dilution")),
+            ],
+        )
+        for r in reassay.to_dict("records")
+    ]
     return html_table(["sample", "dilution", "reason", "suggested dilution"], rows, {1, 3})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from elisa.errors import ElisaError
-from elisa.store.versions import Recorded, all_recorded_masks, record_results, reprocess
 from elisa.store.database import Store, utc_now
-from plates.wells import parse_well, format_well
+from elisa.store.versions import Recorded, all_recorded_masks, record_results, reprocess
+from plates.wells import format_well, parse_well
 
 
 def _normalise_wells(wells: list[str]) -> list[str]:
@@ -19,8 +19,9 @@ def _normalise_wells(wells: list[str]) -> list[str]:
     return out
 
 
-def mask_wells(store: Store, plate_id: str, wells: list[str], reason: str,
-               undo: bool = False) -> list[Recorded]:
+def mask_wells(
+    store: Store, plate_id: str, wells: list[str], reason: str, undo: bool = False
+) -> list[Recorded]:
     """Record (or lift) masks on a stored plate and re-process it as a new version.
 
     The mask entries, the new version and the audit entries are one transaction.
@@ -33,25 +34,36 @@ def mask_wells(store: Store, plate_id: str, wells: list[str], reason: str,
     if undo:
         missing = [w for w in names if w not in in_force]
         if missing:
-            raise ElisaError(f"well(s) {', '.join(missing)} of plate {plate_id} carry no mask "
-                             "recorded with 'elisa mask' (a layout's own masks are changed in "
-                             "the layout)")
+            raise ElisaError(
+                f"well(s) {', '.join(missing)} of plate {plate_id} carry no mask "
+                "recorded with 'elisa mask' (a layout's own masks are changed in "
+                "the layout)"
+            )
     action = "unmask" if undo else "mask"
     with store.transaction():
         for _, analyte in keys:
             for well in names:
-                store.conn.execute("INSERT INTO masks (plate_id, analyte, well, action, reason, "
-                                   "user, time_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   (plate_id, analyte, well, action, reason, store.user,
-                                    utc_now()))
-            store.audit(action, {"wells": names, "reason": reason}, plate_id=plate_id,
-                        analyte=analyte)
+                store.conn.execute(
+                    "INSERT INTO masks (plate_id, analyte, well, action, reason, "
+                    "user, time_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (plate_id, analyte, well, action, reason, store.user, utc_now()),
+                )
+            store.audit(
+                action, {"wells": names, "reason": reason}, plate_id=plate_id, analyte=analyte
+            )
         store.checkpoint("masks")
         outcomes = []
         for _, analyte in keys:
             results, inputs, options = reprocess(store, plate_id, analyte)
-            outcomes += record_results(store, results, inputs, options,
-                                       all_recorded_masks(store), action=action, nested=True)
+            outcomes += record_results(
+                store,
+                results,
+                inputs,
+                options,
+                all_recorded_masks(store),
+                action=action,
+                nested=True,
+            )
     return [o for o in outcomes if o.plate_id == plate_id]
 
 
@@ -66,11 +78,17 @@ def review_plate(store: Store, plate_id: str, decision: str, reason: str) -> lis
     with store.transaction():
         for _, analyte in keys:
             version = store.current_version(plate_id, analyte)
-            store.conn.execute("INSERT INTO reviews (plate_id, analyte, version_id, decision, "
-                               "reason, user, time_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               (plate_id, analyte, version["id"], decision, reason, store.user,
-                                utc_now()))
-            store.audit(f"review: {decision}", {"reason": reason}, plate_id=plate_id,
-                        analyte=analyte, version=version["version"])
+            store.conn.execute(
+                "INSERT INTO reviews (plate_id, analyte, version_id, decision, "
+                "reason, user, time_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (plate_id, analyte, version["id"], decision, reason, store.user, utc_now()),
+            )
+            store.audit(
+                f"review: {decision}",
+                {"reason": reason},
+                plate_id=plate_id,
+                analyte=analyte,
+                version=version["version"],
+            )
             versions.append(version["version"])
     return versions

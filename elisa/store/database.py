@@ -36,7 +36,7 @@ def login_name() -> str:
 
 def utc_now() -> str:
     """The current time, UTC, ISO 8601 with microseconds (orders events in one second)."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 class Store:
@@ -58,7 +58,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -72,9 +72,11 @@ class Store:
     def _migrate(self) -> None:
         if self.schema_version() >= SCHEMA_VERSION:
             if self.schema_version() > SCHEMA_VERSION:
-                raise StoreError(f"the store has schema version {self.schema_version()}, newer "
-                                 f"than this software's {SCHEMA_VERSION}: upgrade elisa",
-                                 file=self.path)
+                raise StoreError(
+                    f"the store has schema version {self.schema_version()}, newer "
+                    f"than this software's {SCHEMA_VERSION}: upgrade elisa",
+                    file=self.path,
+                )
             return
         with self.transaction():
             version = self.schema_version()  # re-read under the lock: another process may win
@@ -102,19 +104,37 @@ class Store:
     def put_blob(self, data: bytes, kind: str, name: str) -> str:
         """Keep bytes once, by SHA-256 (the raw export is never changed)."""
         sha = hashlib.sha256(data).hexdigest()
-        self.conn.execute("INSERT OR IGNORE INTO blobs (sha256, kind, name, size, data) "
-                          "VALUES (?, ?, ?, ?, ?)", (sha, kind, name, len(data), data))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO blobs (sha256, kind, name, size, data) VALUES (?, ?, ?, ?, ?)",
+            (sha, kind, name, len(data), data),
+        )
         self.checkpoint(f"blob:{kind}")
         return sha
 
-    def audit(self, action: str, details: dict[str, Any], *, plate_id: str | None = None,
-              analyte: str | None = None, version: int | None = None) -> None:
+    def audit(
+        self,
+        action: str,
+        details: dict[str, Any],
+        *,
+        plate_id: str | None = None,
+        analyte: str | None = None,
+        version: int | None = None,
+    ) -> None:
         """Append one audit entry (UTC time, user, software version, details)."""
         self.conn.execute(
             "INSERT INTO audit (time_utc, user, action, plate_id, analyte, version, "
             "software_version, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (utc_now(), self.user, action, plate_id, analyte, version, elisa.__version__,
-             json.dumps(details, sort_keys=True, default=str)))
+            (
+                utc_now(),
+                self.user,
+                action,
+                plate_id,
+                analyte,
+                version,
+                elisa.__version__,
+                json.dumps(details, sort_keys=True, default=str),
+            ),
+        )
         self.checkpoint(f"audit:{action}")
 
     # -------------------------------------------------------------- reads
@@ -131,8 +151,10 @@ class Store:
 
     def plate_keys(self, plate_id: str) -> list[tuple[str, str]]:
         """(plate_id, analyte) pairs stored under ``plate_id``; an error when there are none."""
-        rows = self.conn.execute("SELECT plate_id, analyte FROM current_versions "
-                                 "WHERE plate_id = ? ORDER BY analyte", (plate_id,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT plate_id, analyte FROM current_versions WHERE plate_id = ? ORDER BY analyte",
+            (plate_id,),
+        ).fetchall()
         if not rows:
             raise StoreError(f"no plate {plate_id!r} in the store", file=self.path)
         return [(r["plate_id"], r["analyte"]) for r in rows]
@@ -140,15 +162,19 @@ class Store:
     def current_version(self, plate_id: str, analyte: str) -> sqlite3.Row:
         row = self.conn.execute(
             "SELECT v.* FROM current_versions c JOIN plate_versions v ON v.id = c.version_id "
-            "WHERE c.plate_id = ? AND c.analyte = ?", (plate_id, analyte)).fetchone()
+            "WHERE c.plate_id = ? AND c.analyte = ?",
+            (plate_id, analyte),
+        ).fetchone()
         if row is None:
             raise StoreError(f"no plate {plate_id!r} ({analyte}) in the store", file=self.path)
         return row
 
     def current_versions(self, analyte: str | None = None) -> list[sqlite3.Row]:
         """Current versions in run order: run date, then first processing time."""
-        query = ("SELECT v.*, c.first_processed_utc FROM current_versions c "
-                 "JOIN plate_versions v ON v.id = c.version_id")
+        query = (
+            "SELECT v.*, c.first_processed_utc FROM current_versions c "
+            "JOIN plate_versions v ON v.id = c.version_id"
+        )
         args: tuple = ()
         if analyte is not None:
             query += " WHERE c.analyte = ?"
@@ -159,13 +185,15 @@ class Store:
     def audit_log(self, plate_id: str | None = None) -> list[sqlite3.Row]:
         if plate_id is None:
             return self.conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
-        return self.conn.execute("SELECT * FROM audit WHERE plate_id = ? ORDER BY id",
-                                 (plate_id,)).fetchall()
+        return self.conn.execute(
+            "SELECT * FROM audit WHERE plate_id = ? ORDER BY id", (plate_id,)
+        ).fetchall()
 
     def latest_review(self, version_id: int) -> sqlite3.Row | None:
         """The newest review of one plate version (a new version is unreviewed)."""
-        return self.conn.execute("SELECT * FROM reviews WHERE version_id = ? ORDER BY id DESC "
-                                 "LIMIT 1", (version_id,)).fetchone()
+        return self.conn.execute(
+            "SELECT * FROM reviews WHERE version_id = ? ORDER BY id DESC LIMIT 1", (version_id,)
+        ).fetchone()
 
 
 def _statements(script: str) -> list[str]:

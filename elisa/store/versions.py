@@ -8,9 +8,9 @@ back to earlier settings makes that earlier version current again).
 from __future__ import annotations
 
 import hashlib
-from contextlib import nullcontext
 import json
 import math
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,8 +86,9 @@ def read_inputs(results: Results, config: Config) -> RunInputs:
     """The bytes of the inputs named in the provenance, checked against their SHA-256."""
     files: dict[str, bytes] = {}
     exports = results.provenance["inputs"]["exports"]
-    layouts = {p: i for p, i in results.provenance["inputs"]["layouts"].items()
-               if p not in exports}  # a carried layout is named after its export: no file
+    layouts = {
+        p: i for p, i in results.provenance["inputs"]["layouts"].items() if p not in exports
+    }  # a carried layout is named after its export: no file
     wanted = [(p, i["sha256"]) for p, i in [*exports.items(), *layouts.items()]]
     for path, sha in wanted:
         data = Path(path).read_bytes() if Path(path).is_file() else b""
@@ -98,70 +99,123 @@ def read_inputs(results: Results, config: Config) -> RunInputs:
     return RunInputs(files, config_bytes, str(config.source) if config.source else None)
 
 
-def fingerprint(plate: dict, fmt: str, config_sha: str | None, options: RunOptions,
-                masks: dict[str, str]) -> str:
+def fingerprint(
+    plate: dict, fmt: str, config_sha: str | None, options: RunOptions, masks: dict[str, str]
+) -> str:
     """What makes a version: inputs' hashes, the settings as resolved (canonical analyte, the
     wavelengths used, the format read), recorded masks and the software version — so the same
     settings spelled differently (an alias, the default wavelength given) add nothing."""
-    key = {"source": plate["source_sha256"], "layout": plate["layout_sha256"],
-           "layout_plate": plate["layout_plate"], "config": config_sha,
-           "analyte": plate["analyte"], "wavelength_nm": plate["wavelength_nm"],
-           "reference_nm": plate["reference_nm"], "format": fmt,
-           "layout_from_export": options.layout_from_export,
-           "masks": dict(sorted(masks.items())), "software": elisa.__version__}
+    key = {
+        "source": plate["source_sha256"],
+        "layout": plate["layout_sha256"],
+        "layout_plate": plate["layout_plate"],
+        "config": config_sha,
+        "analyte": plate["analyte"],
+        "wavelength_nm": plate["wavelength_nm"],
+        "reference_nm": plate["reference_nm"],
+        "format": fmt,
+        "layout_from_export": options.layout_from_export,
+        "masks": dict(sorted(masks.items())),
+        "software": elisa.__version__,
+    }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
-def record_results(store: Store, results: Results, inputs: RunInputs, options: RunOptions,
-                   masks: dict[str, dict[str, str]] | None = None,
-                   action: str = "run", nested: bool = False) -> list[Recorded]:
+def record_results(
+    store: Store,
+    results: Results,
+    inputs: RunInputs,
+    options: RunOptions,
+    masks: dict[str, dict[str, str]] | None = None,
+    action: str = "run",
+    nested: bool = False,
+) -> list[Recorded]:
     """Store every plate of ``results`` in one transaction (or inside the caller's, ``nested``);
     returns what happened per plate."""
     masks = masks or {}
     outcomes = []
-    with (nullcontext() if nested else store.transaction()):
+    with nullcontext() if nested else store.transaction():
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
         for plate in results.provenance["plates"]:
             source = inputs.files.get(plate["source_file"])
             if source is None or hashlib.sha256(source).hexdigest() != plate["source_sha256"]:
-                raise StoreError("the export changed or vanished while it was processed; "
-                                 "run again", file=plate["source_file"])
+                raise StoreError(
+                    "the export changed or vanished while it was processed; run again",
+                    file=plate["source_file"],
+                )
             store.put_blob(source, "export", plate["source_file"])
             layout = inputs.files.get(plate["layout"])
             if layout is not None:
                 store.put_blob(layout, "layout", plate["layout"])
-            outcomes.append(_record_plate(store, results, plate, config_sha, options,
-                                          masks.get(plate["plate_id"], {}), action))
+            outcomes.append(
+                _record_plate(
+                    store,
+                    results,
+                    plate,
+                    config_sha,
+                    options,
+                    masks.get(plate["plate_id"], {}),
+                    action,
+                )
+            )
     return outcomes
 
 
-def _record_plate(store: Store, results: Results, plate: dict, config_sha: str | None,
-                  options: RunOptions, masks: dict[str, str], action: str) -> Recorded:
+def _record_plate(
+    store: Store,
+    results: Results,
+    plate: dict,
+    config_sha: str | None,
+    options: RunOptions,
+    masks: dict[str, str],
+    action: str,
+) -> Recorded:
     plate_id, analyte = plate["plate_id"], plate["analyte"]
     fmt = results.provenance["inputs"]["exports"][plate["source_file"]]["format"]
     fp = fingerprint(plate, fmt, config_sha, options, masks)
     conn = store.conn
-    existing = conn.execute("SELECT id, version FROM plate_versions WHERE plate_id = ? AND "
-                            "analyte = ? AND fingerprint = ?", (plate_id, analyte, fp)).fetchone()
-    current = conn.execute("SELECT version_id FROM current_versions WHERE plate_id = ? AND "
-                           "analyte = ?", (plate_id, analyte)).fetchone()
+    existing = conn.execute(
+        "SELECT id, version FROM plate_versions WHERE plate_id = ? AND "
+        "analyte = ? AND fingerprint = ?",
+        (plate_id, analyte, fp),
+    ).fetchone()
+    current = conn.execute(
+        "SELECT version_id FROM current_versions WHERE plate_id = ? AND analyte = ?",
+        (plate_id, analyte),
+    ).fetchone()
     if existing is not None:
         became_current = current is None or current["version_id"] != existing["id"]
         if became_current:
-            conn.execute("UPDATE current_versions SET version_id = ? WHERE plate_id = ? AND "
-                         "analyte = ?", (existing["id"], plate_id, analyte))
-            store.audit(f"{action}: earlier version made current", {"fingerprint": fp},
-                        plate_id=plate_id, analyte=analyte, version=existing["version"])
+            conn.execute(
+                "UPDATE current_versions SET version_id = ? WHERE plate_id = ? AND analyte = ?",
+                (existing["id"], plate_id, analyte),
+            )
+            store.audit(
+                f"{action}: earlier version made current",
+                {"fingerprint": fp},
+                plate_id=plate_id,
+                analyte=analyte,
+                version=existing["version"],
+            )
         else:
-            store.audit(f"{action}: unchanged, nothing added", {"fingerprint": fp},
-                        plate_id=plate_id, analyte=analyte, version=existing["version"])
+            store.audit(
+                f"{action}: unchanged, nothing added",
+                {"fingerprint": fp},
+                plate_id=plate_id,
+                analyte=analyte,
+                version=existing["version"],
+            )
         return Recorded(plate_id, analyte, existing["version"], False, became_current)
-    run = results.runs[(results.runs["plate_id"] == plate_id)
-                       & (results.runs["analyte"] == analyte)].iloc[0]
-    number = conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM plate_versions WHERE "
-                          "plate_id = ? AND analyte = ?", (plate_id, analyte)).fetchone()[0]
+    run = results.runs[
+        (results.runs["plate_id"] == plate_id) & (results.runs["analyte"] == analyte)
+    ].iloc[0]
+    number = conn.execute(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM plate_versions WHERE "
+        "plate_id = ? AND analyte = ?",
+        (plate_id, analyte),
+    ).fetchone()[0]
     now = utc_now()
     cursor = conn.execute(
         "INSERT INTO plate_versions (plate_id, analyte, version, fingerprint, created_utc, "
@@ -169,33 +223,57 @@ def _record_plate(store: Store, results: Results, plate: dict, config_sha: str |
         "options_json, masks_json, verdict, reasons, warnings, intra_cv_pct, software_version, "
         "tables_json, provenance_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
         "?, ?, ?, ?, ?)",
-        (plate_id, analyte, number, fp, now, plate["run_date"], _json_value(run["lot"]),
-         plate["source_file"], plate["source_sha256"], plate["layout"], plate["layout_sha256"],
-         config_sha, json.dumps(asdict(options), sort_keys=True), json.dumps(masks,
-                                                                             sort_keys=True),
-         run["verdict"], run["reasons"], run["warnings"], _json_value(run["intra_cv_pct"]),
-         elisa.__version__, json.dumps(plate_tables(results, plate_id, analyte)),
-         json.dumps({**results.provenance, "plates": [plate]}, default=str)))
+        (
+            plate_id,
+            analyte,
+            number,
+            fp,
+            now,
+            plate["run_date"],
+            _json_value(run["lot"]),
+            plate["source_file"],
+            plate["source_sha256"],
+            plate["layout"],
+            plate["layout_sha256"],
+            config_sha,
+            json.dumps(asdict(options), sort_keys=True),
+            json.dumps(masks, sort_keys=True),
+            run["verdict"],
+            run["reasons"],
+            run["warnings"],
+            _json_value(run["intra_cv_pct"]),
+            elisa.__version__,
+            json.dumps(plate_tables(results, plate_id, analyte)),
+            json.dumps({**results.provenance, "plates": [plate]}, default=str),
+        ),
+    )
     store.checkpoint("version")
-    conn.execute("INSERT INTO current_versions (plate_id, analyte, version_id, "
-                 "first_processed_utc) VALUES (?, ?, ?, ?) ON CONFLICT (plate_id, analyte) DO "
-                 "UPDATE SET version_id = excluded.version_id",
-                 (plate_id, analyte, cursor.lastrowid, now))
+    conn.execute(
+        "INSERT INTO current_versions (plate_id, analyte, version_id, "
+        "first_processed_utc) VALUES (?, ?, ?, ?) ON CONFLICT (plate_id, analyte) DO "
+        "UPDATE SET version_id = excluded.version_id",
+        (plate_id, analyte, cursor.lastrowid, now),
+    )
     store.checkpoint("current")
-    store.audit(f"{action}: version {number} added", {"fingerprint": fp, "verdict":
-                                                     run["verdict"], "reasons": run["reasons"],
-                                                     "masks": masks},
-                plate_id=plate_id, analyte=analyte, version=number)
+    store.audit(
+        f"{action}: version {number} added",
+        {"fingerprint": fp, "verdict": run["verdict"], "reasons": run["reasons"], "masks": masks},
+        plate_id=plate_id,
+        analyte=analyte,
+        version=number,
+    )
     return Recorded(plate_id, analyte, number, True, True)
 
 
-def all_recorded_masks(store: Store, keys: list[tuple[str, str]] | None = None
-                       ) -> dict[str, dict[str, str]]:
+def all_recorded_masks(
+    store: Store, keys: list[tuple[str, str]] | None = None
+) -> dict[str, dict[str, str]]:
     """Masks in force by plate id (for every plate, or the given (plate_id, analyte) keys)."""
     masks: dict[str, dict[str, str]] = {}
     wanted = set(keys) if keys is not None else None
-    for row in store.conn.execute("SELECT plate_id, analyte, well, action, reason FROM masks "
-                                  "ORDER BY id"):
+    for row in store.conn.execute(
+        "SELECT plate_id, analyte, well, action, reason FROM masks ORDER BY id"
+    ):
         if wanted is not None and (row["plate_id"], row["analyte"]) not in wanted:
             continue
         plate = masks.setdefault(row["plate_id"], {})
@@ -206,8 +284,7 @@ def all_recorded_masks(store: Store, keys: list[tuple[str, str]] | None = None
     return {plate: wells for plate, wells in masks.items() if wells}
 
 
-def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunInputs,
-                                                                   RunOptions]:
+def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunInputs, RunOptions]:
     """Process a stored plate's export again from its stored bytes and settings, with the masks
     in force on every plate of that export; returns what `record_results` needs."""
     version = store.current_version(plate_id, analyte)
@@ -222,9 +299,17 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
         config_bytes = store.blob(version["config_sha256"])
         config_name = store.blob_name(version["config_sha256"])
         config = config_from_bytes(config_bytes, Path(config_name))
-    results = process([version["source_file"]], layout, analyte=options.analyte, config=config,
-                      fmt=options.fmt, wavelength=options.wavelength,
-                      reference=options.reference, layout_from_export=options.layout_from_export,
-                      masks=all_recorded_masks(store), sources=files,
-                      default_run_date=version["run_date"])
+    results = process(
+        [version["source_file"]],
+        layout,
+        analyte=options.analyte,
+        config=config,
+        fmt=options.fmt,
+        wavelength=options.wavelength,
+        reference=options.reference,
+        layout_from_export=options.layout_from_export,
+        masks=all_recorded_masks(store),
+        sources=files,
+        default_run_date=version["run_date"],
+    )
     return results, RunInputs(files, config_bytes, config_name), options

@@ -16,12 +16,31 @@ import pandas as pd
 ROLES = ("standard", "blank", "control", "sample", "empty")
 WELL_FIELDS = ("role", "conc", "conc_low", "conc_high", "sample", "dilution", "anchor", "mask")
 EXPT_FIELDS = ("analyte", "plate_id", "date", "lot", "unit")
-COLUMNS = ("well", "row", "col", "role", "conc", "conc_low", "conc_high", "sample", "dilution",
-           "anchor", "mask")
+COLUMNS = (
+    "well",
+    "row",
+    "col",
+    "role",
+    "conc",
+    "conc_low",
+    "conc_high",
+    "sample",
+    "dilution",
+    "anchor",
+    "mask",
+)
 WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
 
-__all__ = ["ROLES", "WELL_FIELDS", "EXPT_FIELDS", "COLUMNS", "is_given", "check_well",
-           "experiment_fields", "check_unknown"]
+__all__ = [
+    "COLUMNS",
+    "EXPT_FIELDS",
+    "ROLES",
+    "WELL_FIELDS",
+    "check_unknown",
+    "check_well",
+    "experiment_fields",
+    "is_given",
+]
 
 
 def is_given(value: Any) -> bool:
@@ -31,8 +50,7 @@ def is_given(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _text(value: Any) -> str:
@@ -44,9 +62,16 @@ def _text(value: Any) -> str:
 def check_well(rec: dict, err) -> dict:
     """Validate one well's fields; return the normalised row values."""
     given = {f for f in WELL_FIELDS if is_given(rec.get(f))}
-    out: dict[str, Any] = {"role": "empty", "conc": math.nan, "conc_low": math.nan,
-                           "conc_high": math.nan, "sample": None, "dilution": 1.0,
-                           "anchor": False, "mask": None}
+    out: dict[str, Any] = {
+        "role": "empty",
+        "conc": math.nan,
+        "conc_low": math.nan,
+        "conc_high": math.nan,
+        "sample": None,
+        "dilution": 1.0,
+        "anchor": False,
+        "mask": None,
+    }
     if not given:
         return out
     allowed = ", ".join(ROLES)
@@ -82,8 +107,11 @@ def check_well(rec: dict, err) -> dict:
             raise err(f"sample must be an id (text), found {value!r}")
         out["sample"] = _text(value).strip()
     if role in ("sample", "control") and out["sample"] is None:
-        what = "the control's name, e.g. sample = \"QC-low\"" if role == "control" \
-            else "the sample id, e.g. sample = \"S001\""
+        what = (
+            'the control\'s name, e.g. sample = "QC-low"'
+            if role == "control"
+            else 'the sample id, e.g. sample = "S001"'
+        )
         raise err(f"a {role} needs sample ({what})")
     if "anchor" in given:
         if not isinstance(rec["anchor"], bool):
@@ -117,8 +145,9 @@ def experiment_fields(table: pd.DataFrame, extras: dict, err) -> dict[str, Any]:
         values = [v for v in values if is_given(v)] or ([extras[name]] if name in extras else [])
         distinct = list(dict.fromkeys(_text(v) for v in values))
         if len(distinct) > 1:
-            raise err(f"{name} differs between wells ({', '.join(distinct[:3])}); set it once"
-                      " in [expt]")
+            raise err(
+                f"{name} differs between wells ({', '.join(distinct[:3])}); set it once in [expt]"
+            )
         if values:
             value = values[0]
             expt[name] = _iso_date(value, err) if name == "date" else _text(value).strip()

@@ -19,26 +19,45 @@ from typing import Any
 import pandas as pd
 
 from plates.errors import LayoutError
-from plates.layout.checks import (COLUMNS, ROLES, check_unknown, check_well, experiment_fields,
-                                  is_given)
+from plates.layout.checks import (
+    COLUMNS,
+    ROLES,
+    check_unknown,
+    check_well,
+    experiment_fields,
+    is_given,
+)
 from plates.layout.wellmap_run import run_wellmap, toml_value
 from plates.wells import ROW_LETTERS, well_names
 
-__all__ = ["ROLES", "PlateLayout", "load_layout", "layout_for_plate", "carried_layout",
-           "layout_toml"]
+__all__ = [
+    "ROLES",
+    "PlateLayout",
+    "carried_layout",
+    "layout_for_plate",
+    "layout_toml",
+    "load_layout",
+]
 
 
 @dataclass(frozen=True, eq=False)
 class PlateLayout:
     source: Path
-    sha256: str                  # of the layout file's bytes
-    plate: str | None            # the [plate.NAME] this is for, None without [plate.*]
-    expt: Mapping[str, Any]      # analyte, plate_id, date, lot, unit: those that are given
-    wells: pd.DataFrame          # one row per well, row-major; columns COLUMNS
+    sha256: str  # of the layout file's bytes
+    plate: str | None  # the [plate.NAME] this is for, None without [plate.*]
+    expt: Mapping[str, Any]  # analyte, plate_id, date, lot, unit: those that are given
+    wells: pd.DataFrame  # one row per well, row-major; columns COLUMNS
 
 
-def _build(table: pd.DataFrame, extras: dict, source: Path, sha: str, plate: str | None,
-           n_rows: int, n_cols: int) -> PlateLayout:
+def _build(
+    table: pd.DataFrame,
+    extras: dict,
+    source: Path,
+    sha: str,
+    plate: str | None,
+    n_rows: int,
+    n_cols: int,
+) -> PlateLayout:
     prefix = f"[plate.{plate}] " if plate is not None else ""
 
     def err(message: str, well: str | None = None) -> LayoutError:
@@ -53,26 +72,49 @@ def _build(table: pd.DataFrame, extras: dict, source: Path, sha: str, plate: str
         well = str(rec["well"])
         r, c = int(rec["row_i"]), int(rec["col_j"])
         if r >= n_rows or c >= n_cols:
-            raise err(f"well {well} is off the plate: a {n_rows * n_cols}-well plate has rows"
-                      f" A-{last} and columns 1-{n_cols}", well)
+            raise err(
+                f"well {well} is off the plate: a {n_rows * n_cols}-well plate has rows"
+                f" A-{last} and columns 1-{n_cols}",
+                well,
+            )
         rows[names[r * n_cols + c]] = check_well(rec, lambda m, w=well: err(m, w))
     records = []
     for i, name in enumerate(names):
         values = rows[name] or check_well({}, None)
-        records.append({"well": name, "row": ROW_LETTERS[i // n_cols], "col": i % n_cols + 1,
-                        **values})
-    wells = pd.DataFrame({
-        name: pd.Series([rec[name] for rec in records], dtype=dtype)
-        for name, dtype in zip(COLUMNS, (object, object, "int64", object, "float64", "float64",
-                                         "float64", object, "float64", bool, object))})
+        records.append(
+            {"well": name, "row": ROW_LETTERS[i // n_cols], "col": i % n_cols + 1, **values}
+        )
+    wells = pd.DataFrame(
+        {
+            name: pd.Series([rec[name] for rec in records], dtype=dtype)
+            for name, dtype in zip(
+                COLUMNS,
+                (
+                    object,
+                    object,
+                    "int64",
+                    object,
+                    "float64",
+                    "float64",
+                    "float64",
+                    object,
+                    "float64",
+                    bool,
+                    object,
+                ),
+            )
+        }
+    )
     expt = experiment_fields(table, extras, err)
     return PlateLayout(source, sha, plate, MappingProxyType(expt), wells)
 
 
 # ---------------------------------------------------------------- public API
 
-def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12, *,
-                data: bytes | None = None) -> dict[str | None, PlateLayout]:
+
+def load_layout(
+    path: str | Path, n_rows: int = 8, n_cols: int = 12, *, data: bytes | None = None
+) -> dict[str | None, PlateLayout]:
     """One PlateLayout per ``[plate.NAME]`` (keyed NAME), or one keyed None.
 
     ``data``: the file's bytes when they come from elsewhere (the store); ``path`` names it.
@@ -93,8 +135,9 @@ def load_layout(path: str | Path, n_rows: int = 8, n_cols: int = 12, *,
     return _load_document(doc, source, hashlib.sha256(data).hexdigest(), n_rows, n_cols)
 
 
-def _load_document(doc: dict, source: Path, sha: str, n_rows: int, n_cols: int
-                   ) -> dict[str | None, PlateLayout]:
+def _load_document(
+    doc: dict, source: Path, sha: str, n_rows: int, n_cols: int
+) -> dict[str | None, PlateLayout]:
     table, extras = run_wellmap(doc, source, None)
     # plate names from the file itself: wellmap loses the plate column when a plate is empty
     own = list(doc["plate"]) if isinstance(doc.get("plate"), dict) else []
@@ -123,29 +166,36 @@ def layout_for_plate(layouts: dict[str | None, PlateLayout], plate_name: str | N
     named = ", ".join(str(n) for n in layouts) or "none"
     source = next((lay.source for lay in layouts.values()), None)
     what = f"plate {plate_name!r}" if plate_name is not None else "an unnamed plate"
-    raise LayoutError(f"the layout has no [plate.*] section for {what}: its plates are {named}",
-                      file=source)
+    raise LayoutError(
+        f"the layout has no [plate.*] section for {what}: its plates are {named}", file=source
+    )
 
 
-def layout_toml(wells: Mapping[str, Mapping[str, Any]], expt: Mapping[str, Any] | None = None
-                ) -> str:
+def layout_toml(
+    wells: Mapping[str, Mapping[str, Any]], expt: Mapping[str, Any] | None = None
+) -> str:
     """A wellmap TOML text giving ``wells`` (well name → DESIGN 3.2 fields) and ``[expt]``."""
     lines = []
     if expt:
         lines.append("[expt]")
-        lines += [f"{key} = {toml_value(value)}" for key, value in expt.items()
-                  if is_given(value)]
+        lines += [f"{key} = {toml_value(value)}" for key, value in expt.items() if is_given(value)]
         lines.append("")
     for well, fields in wells.items():
         lines.append(f"[well.{well}]")
-        lines += [f"{key} = {toml_value(value)}" for key, value in fields.items()
-                  if is_given(value)]
+        lines += [
+            f"{key} = {toml_value(value)}" for key, value in fields.items() if is_given(value)
+        ]
         lines.append("")
     return "\n".join(lines)
 
 
-def carried_layout(wells: Mapping[str, Mapping[str, Any]], source: str | Path, n_rows: int,
-                   n_cols: int, expt: Mapping[str, Any] | None = None) -> PlateLayout:
+def carried_layout(
+    wells: Mapping[str, Mapping[str, Any]],
+    source: str | Path,
+    n_rows: int,
+    n_cols: int,
+    expt: Mapping[str, Any] | None = None,
+) -> PlateLayout:
     """The layout an export carries (Gen5 Layout block, SoftMax Pro groups), validated like a
     layout file; ``source`` is the export it came from."""
     text = layout_toml(wells, expt)

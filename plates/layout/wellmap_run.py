@@ -21,7 +21,7 @@ import wellmap
 
 from plates.errors import LayoutError
 
-__all__ = ["toml_value", "run_wellmap"]
+__all__ = ["run_wellmap", "toml_value"]
 
 
 def toml_value(value: Any) -> str:
@@ -31,8 +31,13 @@ def toml_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
-            if math.isinf(value) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(value, (dt.date, dt.time)):
@@ -40,8 +45,11 @@ def toml_value(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}"
-                               for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in value.items())
+            + "}"
+        )
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
@@ -66,8 +74,11 @@ def _portable(doc: dict, source: Path, plate: str | None) -> dict:
         for key in ("include", "concat"):
             if key in meta:
                 value = meta[key]
-                meta[key] = ({k: absolute(v) for k, v in value.items()}
-                             if key == "concat" and isinstance(value, dict) else absolute(value))
+                meta[key] = (
+                    {k: absolute(v) for k, v in value.items()}
+                    if key == "concat" and isinstance(value, dict)
+                    else absolute(value)
+                )
     if plate is not None and isinstance(doc.get("plate"), dict):
         doc["plate"] = {plate: doc["plate"][plate]}
     return doc
@@ -82,17 +93,24 @@ def run_wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFram
     portable = _portable(doc, source, plate)
     with tempfile.TemporaryDirectory() as folder:
         copy_path = Path(folder) / source.name
-        copy_path.write_text("\n".join(f"{toml_value(str(k))} = {toml_value(v)}"
-                                       for k, v in portable.items()) + "\n", encoding="utf-8")
+        copy_path.write_text(
+            "\n".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in portable.items())
+            + "\n",
+            encoding="utf-8",
+        )
         try:
             table, meta = wellmap.load(copy_path, meta=True, on_alert=lambda *_: None)
         except wellmap.LayoutError as exc:
             where = exc.toml_path if exc.toml_path and Path(exc.toml_path) != copy_path else None
             inside = f" (in {where})" if where else ""
-            raise LayoutError(f"not a valid wellmap layout{inside}: {exc.message}",
-                              file=source, where=_plate_where(plate)) from None
+            raise LayoutError(
+                f"not a valid wellmap layout{inside}: {exc.message}",
+                file=source,
+                where=_plate_where(plate),
+            ) from None
         except (tomllib.TOMLDecodeError, OSError, ValueError, KeyError, TypeError) as exc:
             text = str(exc).replace(str(copy_path), source.name)
-            raise LayoutError(f"not a valid wellmap layout: {text}", file=source,
-                              where=_plate_where(plate)) from None
+            raise LayoutError(
+                f"not a valid wellmap layout: {text}", file=source, where=_plate_where(plate)
+            ) from None
     return table, dict(meta.extras)

@@ -17,25 +17,28 @@ from types import ModuleType
 
 from plates.errors import AssayError, PlateError
 from plates.model import ExportFile
-from plates.textio import NotTextError, decode_text
-from plates.readers.common.workbook import is_workbook, load_workbook
-
 from plates.readers.bmg import reader as bmg
+from plates.readers.common.workbook import is_workbook, load_workbook
 from plates.readers.envision import reader as envision
 from plates.readers.gen5 import reader as gen5
 from plates.readers.grid import reader as grid
 from plates.readers.skanit import reader as skanit
 from plates.readers.softmax import reader as softmax
 from plates.readers.tecan import reader as tecan  # noqa: F401  (registered by import)
+from plates.textio import NotTextError, decode_text
 
-__all__ = ["read_export", "sniff_format", "SUPPORTED_FORMATS", "READERS"]
+__all__ = ["READERS", "SUPPORTED_FORMATS", "read_export", "sniff_format"]
 
 
 def _collect() -> dict[str, ModuleType]:
-    modules = [m for m in globals().values()
-               if isinstance(m, ModuleType) and m.__name__.startswith(__name__ + ".")
-               and isinstance(getattr(m, "FORMAT", None), str)
-               and (hasattr(m, "sniff") or hasattr(m, "sniff_workbook"))]
+    modules = [
+        m
+        for m in globals().values()
+        if isinstance(m, ModuleType)
+        and m.__name__.startswith(__name__ + ".")
+        and isinstance(getattr(m, "FORMAT", None), str)
+        and (hasattr(m, "sniff") or hasattr(m, "sniff_workbook"))
+    ]
     modules.sort(key=lambda m: (getattr(m, "SNIFF_ORDER", 50), m.FORMAT))
     return {m.FORMAT: m for m in modules}
 
@@ -97,12 +100,16 @@ def _read_bytes(path: Path) -> bytes:
 
 def _unknown(path: Path, kind: str) -> PlateError:
     formats = ", ".join(SUPPORTED_FORMATS)
-    return PlateError(f"not a plate export in a known format ({kind}; supported formats: "
-                      f"{formats}); use --format to force one", file=path)
+    return PlateError(
+        f"not a plate export in a known format ({kind}; supported formats: "
+        f"{formats}); use --format to force one",
+        file=path,
+    )
 
 
-def read_export(path: str | Path, fmt: str | None = None, *, data: bytes | None = None
-                ) -> ExportFile:
+def read_export(
+    path: str | Path, fmt: str | None = None, *, data: bytes | None = None
+) -> ExportFile:
     """Read one export file; the format is sniffed from content unless ``fmt`` forces one.
 
     ``data``: the file's bytes when they come from elsewhere (the store keeps every export's
@@ -148,5 +155,10 @@ def read_export(path: str | Path, fmt: str | None = None, *, data: bytes | None 
         raise PlateError(f"cannot be read as {fmt}: {exc}", file=path) from None
     if not plates:
         raise PlateError(f"no plate found in this {fmt} file", file=path)
-    return ExportFile(path=path, sha256=hashlib.sha256(data).hexdigest(), format=fmt,
-                      plates=tuple(plates), metadata=metadata)
+    return ExportFile(
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=fmt,
+        plates=tuple(plates),
+        metadata=metadata,
+    )

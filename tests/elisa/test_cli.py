@@ -22,12 +22,13 @@ BASE = "fkn_clean"
 
 # ---------------------------------------------------------------- building bad inputs
 
+
 @dataclass
 class Case:
     """A bad invocation: ``args`` (without --out) and what the one error line must contain."""
 
     args: list[str]
-    names: str | None          # the file the message must name (by its file name), if any
+    names: str | None  # the file the message must name (by its file name), if any
     patterns: tuple[str, ...]  # regexes (case-insensitive) that must all match the message
 
 
@@ -44,8 +45,9 @@ def _edit_grid(tmp: Path, export: Path, change: Callable[[list[str]], list[str]]
     return path
 
 
-def _edit_layout(tmp: Path, layout: Path, change: Callable[[str], str],
-                 name: str = "bad_layout.toml") -> Path:
+def _edit_layout(
+    tmp: Path, layout: Path, change: Callable[[str], str], name: str = "bad_layout.toml"
+) -> Path:
     path = tmp / name
     text = change(layout.read_text(encoding="utf-8"))
     path.write_text(text, encoding="utf-8")
@@ -61,7 +63,7 @@ def _text_in_cell(lines: list[str]) -> list[str]:
     for ln in lines:
         if ln.startswith("C,"):
             cells = ln.split(",")
-            cells[5] = "abc"           # well C5
+            cells[5] = "abc"  # well C5
             ln = ",".join(cells)
         out.append(ln)
     return out
@@ -95,11 +97,17 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
         bad = _edit_grid(tmp, export, _text_in_cell)
         return Case(run(bad, lay), bad.name, (r"abc", r"\bC5\b|line 4\b"))
     if kind == "missing_file":
-        return Case(run(tmp / "no_such_plate.csv", lay), "no_such_plate.csv",
-                    (r"not found|no such file|does not exist",))
+        return Case(
+            run(tmp / "no_such_plate.csv", lay),
+            "no_such_plate.csv",
+            (r"not found|no such file|does not exist",),
+        )
     if kind == "missing_layout":
-        return Case(run(exp, tmp / "no_such_layout.toml"), "no_such_layout.toml",
-                    (r"not found|no such file|does not exist",))
+        return Case(
+            run(exp, tmp / "no_such_layout.toml"),
+            "no_such_layout.toml",
+            (r"not found|no such file|does not exist",),
+        )
     if kind == "empty_layout":
         lay.write_text("", encoding="utf-8")
         return Case(run(exp, lay), lay.name, (r"analyte|standard|empty|no wells",))
@@ -107,16 +115,20 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
         lay.write_bytes(b"\x00\x01\xfe\xff" * 100)
         return Case(run(exp, lay), lay.name, (r"toml|text|binary|utf",))
     if kind == "dilution_text":
-        bad = _edit_layout(tmp, layout, _extra_well(
-            '[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = "two"'))
+        bad = _edit_layout(
+            tmp, layout, _extra_well('[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = "two"')
+        )
         return Case(run(exp, bad), bad.name, (r"\bH11\b", r"dilution"))
     if kind == "unknown_analyte_option":
         return Case(run(exp, lay, "--analyte", "XYZ-9"), None, (r"XYZ-9", r"analyte"))
     if kind == "two_layouts_one_export":
         return Case(run(exp, lay) + ["--layout", str(lay)], None, (r"layout",))
     if kind == "same_plate_twice":
-        return Case(["run", str(exp), str(exp), "--layout", str(lay)], exp.name,
-                    (r"fkn_clean", r"\bid\b|twice|same|duplicate"))
+        return Case(
+            ["run", str(exp), str(exp), "--layout", str(lay)],
+            exp.name,
+            (r"fkn_clean", r"\bid\b|twice|same|duplicate"),
+        )
     if kind == "layout_not_toml":
         lay.write_text("this is [not toml\n= = =\n", encoding="utf-8")
         return Case(run(exp, lay), lay.name, (r"toml",))
@@ -124,40 +136,50 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
         bad = _edit_layout(tmp, layout, _extra_well('[well.I5]\nrole = "sample"\nsample = "SX"'))
         return Case(run(exp, bad), bad.name, (r"\bI5\b", r"off the plate|outside|beyond"))
     if kind == "unknown_role":
-        bad = _edit_layout(tmp, layout, _extra_well('[well.H11]\nrole = "calibrator"\n'
-                                                    'sample = "SX"'))
+        bad = _edit_layout(
+            tmp, layout, _extra_well('[well.H11]\nrole = "calibrator"\nsample = "SX"')
+        )
         return Case(run(exp, bad), bad.name, (r"\bH11\b", r"role", r"calibrator"))
     if kind == "unknown_analyte":
-        bad = _edit_layout(tmp, layout, lambda t: t.replace('analyte = "FKN"',
-                                                            'analyte = "XYZ-9"'))
+        bad = _edit_layout(tmp, layout, lambda t: t.replace('analyte = "FKN"', 'analyte = "XYZ-9"'))
         return Case(run(exp, bad), bad.name, (r"XYZ-9", r"analyte"))
     if kind == "standard_without_conc":
         bad = _edit_layout(tmp, layout, _extra_well('[well.H11]\nrole = "standard"'))
         return Case(run(exp, bad), bad.name, (r"\bH11\b", r"\bconc\b"))
     if kind in ("dilution_zero", "dilution_negative"):
         value = "0" if kind == "dilution_zero" else "-2.5"
-        bad = _edit_layout(tmp, layout, _extra_well(
-            f'[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = {value}'))
+        bad = _edit_layout(
+            tmp,
+            layout,
+            _extra_well(f'[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = {value}'),
+        )
         return Case(run(exp, bad), bad.name, (r"\bH11\b", r"dilution"))
     if kind == "directory_as_export":
         folder = tmp / "export_dir"
         folder.mkdir()
         return Case(run(folder, lay), folder.name, (r"director|not a file",))
     if kind == "analyte_contradicts_layout":
-        return Case(run(exp, lay, "--analyte", "IL-6"), lay.name,
-                    (r"analyte", r"IL-?6", r"FKN"))
+        return Case(run(exp, lay, "--analyte", "IL-6"), lay.name, (r"analyte", r"IL-?6", r"FKN"))
     if kind == "second_export_bad":  # all inputs are validated before anything is written
         bad = tmp / "second.csv"
         bad.write_bytes(b"")
         return Case(["run", str(exp), str(bad), "--layout", str(lay)], bad.name, (r"empty",))
     if kind == "second_layout_bad":
         other = _copy(export, tmp, "other.csv")
-        bad = _edit_layout(tmp, layout, lambda t: t.replace('plate_id = "fkn_clean"',
-                                                            'plate_id = "other"')
-                           + '\n[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = -1\n',
-                           name="second.toml")
-        return Case(["run", str(exp), str(other), "--layout", str(lay), "--layout", str(bad)],
-                    bad.name, (r"\bH11\b", r"dilution"))
+        bad = _edit_layout(
+            tmp,
+            layout,
+            lambda t: (
+                t.replace('plate_id = "fkn_clean"', 'plate_id = "other"')
+                + '\n[well.H11]\nrole = "sample"\nsample = "SX"\ndilution = -1\n'
+            ),
+            name="second.toml",
+        )
+        return Case(
+            ["run", str(exp), str(other), "--layout", str(lay), "--layout", str(bad)],
+            bad.name,
+            (r"\bH11\b", r"dilution"),
+        )
     if kind == "no_export":
         return Case(["run", "--layout", str(lay)], None, (r"EXPORT|required|argument",))
     if kind == "no_layout":
@@ -167,20 +189,43 @@ def _make_case(kind: str, tmp: Path, export: Path, layout: Path) -> Case:
     raise AssertionError(kind)
 
 
-BAD_INPUTS = ("empty_file", "binary_file", "binary_file_without_nul", "grid_missing_row_A",
-              "grid_missing_row_D", "grid_missing_row_H", "text_in_od_cell", "missing_file",
-              "missing_layout", "layout_not_toml", "empty_layout", "binary_layout",
-              "layout_well_off_plate", "unknown_role", "unknown_analyte",
-              "unknown_analyte_option", "standard_without_conc", "dilution_zero",
-              "dilution_negative", "dilution_text", "directory_as_export",
-              "analyte_contradicts_layout", "two_layouts_one_export", "same_plate_twice",
-              "second_export_bad", "second_layout_bad",
-              "no_export", "no_layout", "unknown_option")
+BAD_INPUTS = (
+    "empty_file",
+    "binary_file",
+    "binary_file_without_nul",
+    "grid_missing_row_A",
+    "grid_missing_row_D",
+    "grid_missing_row_H",
+    "text_in_od_cell",
+    "missing_file",
+    "missing_layout",
+    "layout_not_toml",
+    "empty_layout",
+    "binary_layout",
+    "layout_well_off_plate",
+    "unknown_role",
+    "unknown_analyte",
+    "unknown_analyte_option",
+    "standard_without_conc",
+    "dilution_zero",
+    "dilution_negative",
+    "dilution_text",
+    "directory_as_export",
+    "analyte_contradicts_layout",
+    "two_layouts_one_export",
+    "same_plate_twice",
+    "second_export_bad",
+    "second_layout_bad",
+    "no_export",
+    "no_layout",
+    "unknown_option",
+)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _assert_one_line_error(err: str, case: Case) -> str:
@@ -210,9 +255,17 @@ def test_bad_input_exit_2_one_line_nothing_written(kind, tmp_path, fixture_plate
     assert not (tmp_path / "elisa.sqlite").exists()
 
 
-@pytest.mark.parametrize("kind", ("empty_file", "text_in_od_cell", "layout_well_off_plate",
-                                  "unknown_analyte", "analyte_contradicts_layout",
-                                  "no_export"))
+@pytest.mark.parametrize(
+    "kind",
+    (
+        "empty_file",
+        "text_in_od_cell",
+        "layout_well_off_plate",
+        "unknown_analyte",
+        "analyte_contradicts_layout",
+        "no_export",
+    ),
+)
 def test_bad_input_keeps_previous_outputs(kind, tmp_path, fixture_plate, run_cli):
     """An existing --out folder from a good run keeps every file byte for byte."""
     export, layout = fixture_plate(BASE)
@@ -233,8 +286,8 @@ def test_bad_input_keeps_previous_outputs(kind, tmp_path, fixture_plate, run_cli
 
 # ---------------------------------------------------------------- good runs
 
-@pytest.mark.parametrize("name, code", [("fkn_clean", 0), ("fkn_bad_curve", 1),
-                                        ("il6_noisy", 1)])
+
+@pytest.mark.parametrize("name, code", [("fkn_clean", 0), ("fkn_bad_curve", 1), ("il6_noisy", 1)])
 def test_exit_codes(name, code, tmp_path, fixture_plate, run_cli):
     export, layout = fixture_plate(name)
     out = tmp_path / "out"
@@ -242,22 +295,32 @@ def test_exit_codes(name, code, tmp_path, fixture_plate, run_cli):
     assert result.code == code, result.out + result.err
     assert result.err == ""
     assert {p.name for p in out.iterdir()} >= {
-        "samples.csv", "standards.csv", "curves.csv", "wells.csv", "runs.csv", "reassay.csv",
-        "report.html", "provenance.json"}
+        "samples.csv",
+        "standards.csv",
+        "curves.csv",
+        "wells.csv",
+        "runs.csv",
+        "reassay.csv",
+        "report.html",
+        "provenance.json",
+    }
     assert str(out) in result.out or out.name in result.out, "the summary says where results are"
 
 
-def test_analyte_alias_agreeing_with_layout_is_not_a_contradiction(tmp_path, fixture_plate,
-                                                                   run_cli):
+def test_analyte_alias_agreeing_with_layout_is_not_a_contradiction(
+    tmp_path, fixture_plate, run_cli
+):
     export, layout = fixture_plate(BASE)
-    result = run_cli(["run", export, "--layout", layout, "--analyte", "CX3CL1", "--out", "o"],
-                     cwd=tmp_path)
+    result = run_cli(
+        ["run", export, "--layout", layout, "--analyte", "CX3CL1", "--out", "o"], cwd=tmp_path
+    )
     assert result.code == 0, result.err
     assert {r["analyte"] for r in _rows(tmp_path / "o" / "runs.csv")} == {"FKN"}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
     import csv
+
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -270,8 +333,9 @@ def test_default_out_is_results_folder_and_default_store(tmp_path, fixture_plate
     assert (tmp_path / "elisa.sqlite").is_file(), "the default store is ./elisa.sqlite"
 
 
-@pytest.mark.parametrize("store, files", ((["--db", "store.sqlite"], ["o", "store.sqlite"]),
-                                          (["--no-db"], ["o"])))
+@pytest.mark.parametrize(
+    "store, files", ((["--db", "store.sqlite"], ["o", "store.sqlite"]), (["--no-db"], ["o"]))
+)
 def test_db_options(store, files, tmp_path, fixture_plate, run_cli):
     export, layout = fixture_plate(BASE)
     result = run_cli(["run", export, "--layout", layout, "--out", "o", *store], cwd=tmp_path)
@@ -280,8 +344,9 @@ def test_db_options(store, files, tmp_path, fixture_plate, run_cli):
 
 
 def test_bad_input_creates_no_store(tmp_path, run_cli):
-    result = run_cli(["run", tmp_path / "absent.csv", "--layout", tmp_path / "absent.toml"],
-                     cwd=tmp_path)
+    result = run_cli(
+        ["run", tmp_path / "absent.csv", "--layout", tmp_path / "absent.toml"], cwd=tmp_path
+    )
     assert result.code == 2
     assert not (tmp_path / "elisa.sqlite").exists()
 
@@ -318,10 +383,17 @@ def test_no_subcommand_is_usage_error(run_cli):
 
 # ---------------------------------------------------------------- python -m elisa
 
+
 def _python_m(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    return subprocess.run([sys.executable, "-m", "elisa", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "elisa", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_python_m_elisa(tmp_path, fixture_plate):
@@ -331,8 +403,7 @@ def test_python_m_elisa(tmp_path, fixture_plate):
     good = _python_m(["run", export, "--layout", layout, "--out", "good"], tmp_path)
     assert good.returncode == 0, good.stderr
     assert (tmp_path / "good" / "provenance.json").is_file()
-    bad = _python_m(["run", tmp_path / "absent.csv", "--layout", layout, "--out", "bad"],
-                    tmp_path)
+    bad = _python_m(["run", tmp_path / "absent.csv", "--layout", layout, "--out", "bad"], tmp_path)
     assert bad.returncode == 2
     assert len(bad.stderr.splitlines()) == 1 and "absent.csv" in bad.stderr, bad.stderr
     assert not (tmp_path / "bad").exists()

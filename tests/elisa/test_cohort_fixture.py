@@ -33,11 +33,21 @@ def built(tmp_path_factory):
         args = ["run", *[str(COHORT / p["export"]) for p in plates]]
         for p in plates:
             args += ["--layout", str(COHORT / p["layout"])]
-        assert main(args + ["--db", db, "--out", "plates"]) == 1     # one plate fails
+        assert main(args + ["--db", db, "--out", "plates"]) == 1  # one plate fails
         ntx = str(COHORT / "ntx_analyser.csv")
         assert main(["cohort", "import-analyser", ntx, "--analyte", "NTX", "--db", db]) == 0
-        build = ["cohort", "build", "--clinical", str(COHORT / "clinical.csv"), "--manifest",
-                 str(COHORT / "manifest.csv"), "--visit", "baseline", "--db", db]
+        build = [
+            "cohort",
+            "build",
+            "--clinical",
+            str(COHORT / "clinical.csv"),
+            "--manifest",
+            str(COHORT / "manifest.csv"),
+            "--visit",
+            "baseline",
+            "--db",
+            db,
+        ]
         assert main(build + ["--out", "cohort.csv"]) == 0
         assert main(build + ["--out", "again.csv"]) == 0
         assert main(build + ["--out", "cohort.xlsx"]) == 0
@@ -70,14 +80,21 @@ def test_status_limit_n_and_plates_match_the_truth(built):
 
 def independent_values(work: Path) -> dict[tuple[str, str], float]:
     """Geometric means of eligible in-range results, from the run's CSV files only."""
-    subject_of = {r["sample_id"]: r["subject_id"] for r in rows(COHORT / "manifest.csv")
-                  if r["visit"] == "baseline"}
+    subject_of = {
+        r["sample_id"]: r["subject_id"]
+        for r in rows(COHORT / "manifest.csv")
+        if r["visit"] == "baseline"
+    }
     runs = {(r["plate_id"], r["analyte"]): r for r in rows(work / "plates" / "runs.csv")}
     values = defaultdict(list)
     for s in rows(work / "plates" / "samples.csv"):
         run = runs[(s["plate_id"], s["analyte"])]
-        eligible = (run["verdict"] == "pass" and run["out_of_spec"] != "true"
-                    and "high_cv" not in s["flags"].split(";") and int(s["n_wells"]) >= 2)
+        eligible = (
+            run["verdict"] == "pass"
+            and run["out_of_spec"] != "true"
+            and "high_cv" not in s["flags"].split(";")
+            and int(s["n_wells"]) >= 2
+        )
         if s["kind"] == "sample" and eligible and s["range"] == "in":
             values[(subject_of[s["sample_id"]], s["analyte"])].append(float(s["conc"]))
     for r in rows(COHORT / "ntx_analyser.csv"):
@@ -96,7 +113,7 @@ def test_every_ok_value_is_the_geometric_mean_of_eligible_in_range_results(built
                 assert float(row[a]) == pytest.approx(value, rel=1e-12), (row["subject_id"], a)
                 checked += 1
             else:
-                assert row[a] == ""          # nothing invented without --below
+                assert row[a] == ""  # nothing invented without --below
     assert checked > 700
 
 
@@ -107,8 +124,9 @@ def test_subjects_only_on_the_failed_plate_are_excluded_and_listed(built):
     for subject in ("P023", "P107", "P126", "P147"):
         assert table[subject]["IL-6_status"] == "excluded"
         assert (subject, "IL-6") in listed
-    reason = next(r["reason"] for r in reassay
-                  if r["subject_id"] == "P023" and r["analyte"] == "IL-6")
+    reason = next(
+        r["reason"] for r in reassay if r["subject_id"] == "P023" and r["analyte"] == "IL-6"
+    )
     assert reason.startswith("only ineligible results: plate failed")
     assert "standards_failed" in reason
 
@@ -142,18 +160,34 @@ def test_xlsx_matches_csv_and_describes_every_column(built):
 def test_importing_the_same_analyser_file_again_adds_nothing(built, capsys):
     db = str(built / "study.sqlite")
     import sqlite3
+
     before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM analyser_results").fetchone()[0]
-    assert main(["cohort", "import-analyser", str(COHORT / "ntx_analyser.csv"), "--analyte",
-                 "NTX", "--db", db]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "import-analyser",
+                str(COHORT / "ntx_analyser.csv"),
+                "--analyte",
+                "NTX",
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     assert "nothing added" in capsys.readouterr().out
     after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM analyser_results").fetchone()[0]
     assert before == after == 154
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("clinical", "subject_id 'P001' again"),
-    ("manifest", "mapped to subject"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("clinical", "subject_id 'P001' again"),
+        ("manifest", "mapped to subject"),
+    ],
+)
 def test_bad_tables_exit_2_and_write_nothing(bad, message, built, tmp_path, capsys):
     clinical, manifest = COHORT / "clinical.csv", COHORT / "manifest.csv"
     if bad == "clinical":
@@ -166,8 +200,22 @@ def test_bad_tables_exit_2_and_write_nothing(bad, message, built, tmp_path, caps
         text = (COHORT / "manifest.csv").read_text(encoding="utf-8")
         manifest.write_text(text + "A-0001,P002,baseline\n", encoding="utf-8")
     out = tmp_path / "c.csv"
-    code = main(["cohort", "build", "--clinical", str(clinical), "--manifest", str(manifest),
-                 "--visit", "baseline", "--db", str(built / "study.sqlite"), "--out", str(out)])
+    code = main(
+        [
+            "cohort",
+            "build",
+            "--clinical",
+            str(clinical),
+            "--manifest",
+            str(manifest),
+            "--visit",
+            "baseline",
+            "--db",
+            str(built / "study.sqlite"),
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and not Path(f"{out}.reassay.csv").exists()
@@ -176,20 +224,48 @@ def test_bad_tables_exit_2_and_write_nothing(bad, message, built, tmp_path, caps
 def test_a_sample_no_subject_claims_is_a_warning(built, tmp_path, capsys):
     manifest = tmp_path / "manifest.csv"
     lines = (COHORT / "manifest.csv").read_text(encoding="utf-8").splitlines()
-    manifest.write_text("\n".join(line for line in lines if not line.startswith("A-0057,"))
-                        + "\n", encoding="utf-8")
-    code = main(["cohort", "build", "--clinical", str(COHORT / "clinical.csv"), "--manifest",
-                 str(manifest), "--visit", "baseline", "--db", str(built / "study.sqlite"),
-                 "--out", str(tmp_path / "c.csv")])
+    manifest.write_text(
+        "\n".join(line for line in lines if not line.startswith("A-0057,")) + "\n", encoding="utf-8"
+    )
+    code = main(
+        [
+            "cohort",
+            "build",
+            "--clinical",
+            str(COHORT / "clinical.csv"),
+            "--manifest",
+            str(manifest),
+            "--visit",
+            "baseline",
+            "--db",
+            str(built / "study.sqlite"),
+            "--out",
+            str(tmp_path / "c.csv"),
+        ]
+    )
     assert code == 0
     assert "warning: sample A-0057" in capsys.readouterr().err
 
 
 def test_status_lists_each_subject(built, capsys):
     capsys.readouterr()
-    assert main(["cohort", "status", "--clinical", str(COHORT / "clinical.csv"), "--manifest",
-                 str(COHORT / "manifest.csv"), "--visit", "baseline", "--db",
-                 str(built / "study.sqlite")]) == 0
+    assert (
+        main(
+            [
+                "cohort",
+                "status",
+                "--clinical",
+                str(COHORT / "clinical.csv"),
+                "--manifest",
+                str(COHORT / "manifest.csv"),
+                "--visit",
+                "baseline",
+                "--db",
+                str(built / "study.sqlite"),
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 155
     p023 = next(line for line in lines if line.startswith("P023"))

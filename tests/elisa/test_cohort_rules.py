@@ -15,23 +15,49 @@ from elisa.cohort.stored_results import SampleResult
 from elisa.errors import ElisaError
 
 
-def result(value=math.nan, range_="in", *, sample="S1", source="P1", dilution=1.0,
-           lloq=10.0, uloq=1000.0, eligible=True, reason="", analyte="FKN") -> SampleResult:
-    return SampleResult(analyte, sample, source, dilution, value, range_, lloq * dilution,
-                        uloq * dilution, eligible, reason)
+def result(
+    value=math.nan,
+    range_="in",
+    *,
+    sample="S1",
+    source="P1",
+    dilution=1.0,
+    lloq=10.0,
+    uloq=1000.0,
+    eligible=True,
+    reason="",
+    analyte="FKN",
+) -> SampleResult:
+    return SampleResult(
+        analyte,
+        sample,
+        source,
+        dilution,
+        value,
+        range_,
+        lloq * dilution,
+        uloq * dilution,
+        eligible,
+        reason,
+    )
 
 
 def test_ok_is_the_geometric_mean_of_eligible_in_range_results():
-    outcome = decide([result(100.0, source="P2"), result(121.0, source="P1", dilution=2),
-                      result(500.0, eligible=False, reason="high_cv"),
-                      result(range_="below")])
+    outcome = decide(
+        [
+            result(100.0, source="P2"),
+            result(121.0, source="P1", dilution=2),
+            result(500.0, eligible=False, reason="high_cv"),
+            result(range_="below"),
+        ]
+    )
     assert outcome.status == "ok"
-    assert outcome.value == pytest.approx(110.0, rel=1e-12)   # sqrt(100 · 121)
+    assert outcome.value == pytest.approx(110.0, rel=1e-12)  # sqrt(100 · 121)
     assert outcome.n == 2 and outcome.sources == ("P1", "P2")
 
 
 def test_results_disagreeing_by_more_than_30_percent_are_excluded():
-    outcome = decide([result(100.0), result(160.0, source="P2")])   # CV 33.3 %
+    outcome = decide([result(100.0), result(160.0, source="P2")])  # CV 33.3 %
     assert outcome.status == "excluded" and "CV" in outcome.reason
     assert decide([result(100.0), result(140.0, source="P2")]).status == "ok"  # CV 23.6 %
 
@@ -41,8 +67,9 @@ def test_below_takes_the_lowest_lloq_times_dilution_and_stays_empty():
     assert outcome.status == "below" and outcome.limit == 10.0 and math.isnan(outcome.value)
 
 
-@pytest.mark.parametrize("policy, factor", [("lloq/2", 0.5), ("lloq/sqrt2", 2 ** -0.5),
-                                            ("lloq", 1.0)])
+@pytest.mark.parametrize(
+    "policy, factor", [("lloq/2", 0.5), ("lloq/sqrt2", 2**-0.5), ("lloq", 1.0)]
+)
 def test_below_policy_fills_the_value(policy, factor):
     outcome = decide([result(range_="below", lloq=8.0)], policy)
     assert outcome.value == pytest.approx(8.0 * factor)
@@ -51,14 +78,19 @@ def test_below_policy_fills_the_value(policy, factor):
 def test_above_takes_the_highest_uloq_times_dilution_and_suggests_a_dilution():
     outcome = decide([result(1500.0, "above", dilution=1), result(range_="above", dilution=2)])
     assert outcome.status == "above" and outcome.limit == 2000.0
-    assert outcome.suggested_dilution == 20.0    # unknown in-well value: 10 × the dilution
+    assert outcome.suggested_dilution == 20.0  # unknown in-well value: 10 × the dilution
 
 
-@pytest.mark.parametrize("results, reason", [
-    ([result(range_="below"), result(range_="above", source="P2")], "both below and above"),
-    ([result(100.0, eligible=False, reason="plate failed (standards_failed)")],
-     "only ineligible results: plate failed"),
-])
+@pytest.mark.parametrize(
+    "results, reason",
+    [
+        ([result(range_="below"), result(range_="above", source="P2")], "both below and above"),
+        (
+            [result(100.0, eligible=False, reason="plate failed (standards_failed)")],
+            "only ineligible results: plate failed",
+        ),
+    ],
+)
 def test_excluded(results, reason):
     outcome = decide(results)
     assert outcome.status == "excluded" and reason in outcome.reason
@@ -82,13 +114,21 @@ def clinical(tmp_path: Path) -> Path:
 def test_build_keeps_clinical_order_and_warns_about_unclaimed_samples(clinical):
     table = load_clinical(clinical)
     mapping = load_manifest(None, None, table)
-    cohort = build_cohort(table, mapping, [result(100.0, sample="P1"),
-                                           result(50.0, sample="X9", source="P7")],
-                          ["FKN", "IL-6"])
+    cohort = build_cohort(
+        table,
+        mapping,
+        [result(100.0, sample="P1"), result(50.0, sample="X9", source="P7")],
+        ["FKN", "IL-6"],
+    )
     assert list(cohort.table["subject_id"]) == ["P2", "P1", "P3"]
     assert list(cohort.table.columns[:3]) == ["subject_id", "group", "age"]
-    assert list(cohort.table.columns[3:8]) == ["FKN", "FKN_status", "FKN_limit", "FKN_n",
-                                               "FKN_plates"]
+    assert list(cohort.table.columns[3:8]) == [
+        "FKN",
+        "FKN_status",
+        "FKN_limit",
+        "FKN_n",
+        "FKN_plates",
+    ]
     assert list(cohort.table["FKN_status"]) == ["missing", "ok", "missing"]
     assert list(cohort.table["IL-6_status"]) == ["missing"] * 3
     assert cohort.warnings == ("sample X9 (on P7) is claimed by no subject",)
@@ -97,16 +137,22 @@ def test_build_keeps_clinical_order_and_warns_about_unclaimed_samples(clinical):
 def test_duplicate_subject_is_an_error(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("subject_id,age\nP1,60\nP2,61\nP1,62\n")
-    with pytest.raises(ElisaError, match=r"c\.csv: line 4: subject_id 'P1' again \(first on "
-                                         r"line 2\)"):
+    with pytest.raises(
+        ElisaError,
+        match=r"c\.csv: line 4: subject_id 'P1' again \(first on "
+        r"line 2\)",
+    ):
         load_clinical(path)
 
 
 def test_manifest_mapping_one_sample_to_two_subjects_is_an_error(clinical, tmp_path):
     manifest = tmp_path / "m.csv"
     manifest.write_text("sample_id,subject_id\nA1,P1\nA1,P2\n")
-    with pytest.raises(ElisaError, match=r"m\.csv: line 3: sample 'A1' mapped to subject 'P2' "
-                                         r"and to 'P1'"):
+    with pytest.raises(
+        ElisaError,
+        match=r"m\.csv: line 3: sample 'A1' mapped to subject 'P2' "
+        r"and to 'P1'",
+    ):
         load_manifest(manifest, None, load_clinical(clinical))
 
 
@@ -143,9 +189,12 @@ def test_spss_names():
 @pytest.mark.parametrize("suffix", [".parquet", ".xlsx", ".sav"])
 def test_binary_formats_read_back_to_the_csv_values(suffix, clinical, tmp_path):
     table = load_clinical(clinical)
-    cohort = build_cohort(table, load_manifest(None, None, table),
-                          [result(100.0, sample="P1"), result(range_="below", sample="P3")],
-                          ["FKN", "IL-1b"])
+    cohort = build_cohort(
+        table,
+        load_manifest(None, None, table),
+        [result(100.0, sample="P1"), result(range_="below", sample="P3")],
+        ["FKN", "IL-1b"],
+    )
     analytes = [("FKN", "pg/mL"), ("IL-1b", "pg/mL")]
     rules = {"rule": "text"}
     csv_files = render_cohort(cohort, tmp_path / "c.csv", analytes, table.columns, rules, {})
@@ -163,6 +212,7 @@ def test_binary_formats_read_back_to_the_csv_values(suffix, clinical, tmp_path):
         assert "IL_1b" in set(description["spss_name"])
     else:
         import pyreadstat
+
         back, meta = pyreadstat.read_sav(target, apply_value_formats=True)
         assert meta.column_names_to_labels["IL_1b_status"] == "IL-1b_status"
         back.columns = [meta.column_names_to_labels[c] for c in back.columns]

@@ -37,8 +37,9 @@ def test_builtin_registry_holds_exactly_the_five_analytes():
     assert set(builtin_registry().analytes) == {row[0] for row in BUILTINS}
 
 
-@pytest.mark.parametrize("name,unit,aliases,intra,inter,fitted", BUILTINS,
-                         ids=[row[0] for row in BUILTINS])
+@pytest.mark.parametrize(
+    "name,unit,aliases,intra,inter,fitted", BUILTINS, ids=[row[0] for row in BUILTINS]
+)
 def test_builtin_analyte(name, unit, aliases, intra, inter, fitted):
     registry = builtin_registry()
     analyte = registry.resolve(name)
@@ -74,23 +75,44 @@ def test_default_rules_are_the_numbers_of_design_section_4():
 # --------------------------------------------------------------------------- name matching
 
 
-@pytest.mark.parametrize("written,canonical", [
-    ("il 1β", "IL-1b"), ("il_1beta", "IL-1b"), ("IL-1β", "IL-1b"), ("IL1B", "IL-1b"),
-    ("Il - 1 B", "IL-1b"), ("IL-1b", "IL-1b"),
-    ("CX3CL1", "FKN"), ("cx3cl1", "FKN"), ("Fractalkine", "FKN"), ("fkn", "FKN"),
-    ("tracp5b", "TRACP-5b"), ("TRACP_5B", "TRACP-5b"), ("trap-5b", "TRACP-5b"),
-    ("TRACP 5β", "TRACP-5b"),
-    ("il6", "IL-6"), ("IL_6", "IL-6"), ("Il-6", "IL-6"),
-    ("ntx", "NTX"), ("N-Tx", "NTX"),
-])
+@pytest.mark.parametrize(
+    "written,canonical",
+    [
+        ("il 1β", "IL-1b"),
+        ("il_1beta", "IL-1b"),
+        ("IL-1β", "IL-1b"),
+        ("IL1B", "IL-1b"),
+        ("Il - 1 B", "IL-1b"),
+        ("IL-1b", "IL-1b"),
+        ("CX3CL1", "FKN"),
+        ("cx3cl1", "FKN"),
+        ("Fractalkine", "FKN"),
+        ("fkn", "FKN"),
+        ("tracp5b", "TRACP-5b"),
+        ("TRACP_5B", "TRACP-5b"),
+        ("trap-5b", "TRACP-5b"),
+        ("TRACP 5β", "TRACP-5b"),
+        ("il6", "IL-6"),
+        ("IL_6", "IL-6"),
+        ("Il-6", "IL-6"),
+        ("ntx", "NTX"),
+        ("N-Tx", "NTX"),
+    ],
+)
 def test_names_match_after_normalisation(written, canonical):
     assert builtin_registry().resolve(written).name == canonical
 
 
-@pytest.mark.parametrize("raw,key", [
-    ("IL-1β", "il1b"), ("il_1 beta", "il1beta"), ("TRACP-5b", "tracp5b"), ("  FKN ", "fkn"),
-    ("CX3CL1", "cx3cl1"),
-])
+@pytest.mark.parametrize(
+    "raw,key",
+    [
+        ("IL-1β", "il1b"),
+        ("il_1 beta", "il1beta"),
+        ("TRACP-5b", "tracp5b"),
+        ("  FKN ", "fkn"),
+        ("CX3CL1", "cx3cl1"),
+    ],
+)
 def test_name_key(raw, key):
     assert name_key(raw) == key
 
@@ -165,8 +187,10 @@ def test_overrides_of_limits_model_weighting_theta_and_controls(tmp_path):
     assert fkn.model == "5PL" and fkn.weighting == "pom" and fkn.theta == 0.7
     assert fkn.effective_theta == 0.7
     assert fkn.wavelength == 490
-    assert dict(fkn.controls) == {"QC-low": ControlTarget(31.0, 1.2),
-                                  "QC-high": ControlTarget(250.0, 9.5)}
+    assert dict(fkn.controls) == {
+        "QC-low": ControlTarget(31.0, 1.2),
+        "QC-high": ControlTarget(250.0, 9.5),
+    }
     il6 = config.registry.resolve("IL6")
     assert il6.weighting == "pom" and il6.theta == "estimate" and il6.effective_theta == "estimate"
     assert il6.intra_cv_limit_pct == 3.5
@@ -199,20 +223,23 @@ def test_pom_theta_defaults_to_one(tmp_path):
 
 
 def test_overriding_by_alias_changes_the_canonical_analyte(tmp_path):
-    path = write(tmp_path, '[analytes.CX3CL1]\nintra_cv_limit_pct = 9.0\n')
+    path = write(tmp_path, "[analytes.CX3CL1]\nintra_cv_limit_pct = 9.0\n")
     config = load_config(path)
     assert set(config.registry.analytes) == {row[0] for row in BUILTINS}
     assert config.registry.resolve("FKN").intra_cv_limit_pct == 9.0
 
 
 def test_a_new_analyte_with_a_unit(tmp_path):
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [analytes.CTX]
 unit = "ng/mL"
 aliases = ["beta-CrossLaps", "CTX-I"]
 intra_cv_limit_pct = 4.0
 model = "5PL"
-""")
+""",
+    )
     config = load_config(path)
     ctx = config.registry.resolve("ctx i")
     assert isinstance(ctx, Analyte)
@@ -229,7 +256,7 @@ model = "5PL"
 
 def test_a_file_with_a_bom_and_an_empty_file_are_accepted(tmp_path):
     path = tmp_path / "elisa.toml"
-    path.write_bytes("\ufeff[analytes.FKN]\nmodel = \"5PL\"\n".encode("utf-8"))
+    path.write_bytes('\ufeff[analytes.FKN]\nmodel = "5PL"\n'.encode("utf-8"))
     assert load_config(path).registry.resolve("FKN").model == "5PL"
     empty = write(tmp_path, "", "empty.toml")
     config = load_config(empty)
@@ -285,14 +312,17 @@ def test_bad_configuration_is_a_config_error_naming_the_file(tmp_path, case):
         load_config(cwd=tmp_path)
 
 
-@pytest.mark.parametrize("case,words", [
-    ("unknown analyte key", ["colour"]),
-    ("unknown rules key", ["standards_tolerance"]),
-    ("new analyte without unit", ["CTX", "unit"]),
-    ("unknown model", ["6PL"]),
-    ("unknown weighting", ["1/x"]),
-    ("limit text", ["intra_cv_limit_pct"]),
-])
+@pytest.mark.parametrize(
+    "case,words",
+    [
+        ("unknown analyte key", ["colour"]),
+        ("unknown rules key", ["standards_tolerance"]),
+        ("new analyte without unit", ["CTX", "unit"]),
+        ("unknown model", ["6PL"]),
+        ("unknown weighting", ["1/x"]),
+        ("limit text", ["intra_cv_limit_pct"]),
+    ],
+)
 def test_config_errors_say_what_is_wrong(tmp_path, case, words):
     path = write(tmp_path, BAD_FILES[case])
     with pytest.raises(ConfigError) as info:
@@ -330,7 +360,7 @@ def test_built_in_defaults_without_a_file(tmp_path):
 
 
 def test_the_working_directory_default_follows_chdir(tmp_path, monkeypatch):
-    write(tmp_path, '[analytes.IL6]\nintra_cv_limit_pct = 8.0\n')
+    write(tmp_path, "[analytes.IL6]\nintra_cv_limit_pct = 8.0\n")
     monkeypatch.chdir(tmp_path)
     config = load_config()
     assert config.source is not None and config.source.name == "elisa.toml"
@@ -354,27 +384,37 @@ def test_a_directory_named_elisa_toml_is_not_picked_up(tmp_path):
 # --------------------------------------------------------------------------- units
 
 
-@pytest.mark.parametrize("src,dst,factor", [
-    ("ng/mL", "pg/mL", 1000.0),
-    ("pg/mL", "ng/mL", 1e-3),
-    ("pg/mL", "pg/mL", 1.0),
-    ("µg/mL", "ng/mL", 1000.0),
-    ("μg/mL", "pg/mL", 1e6),          # Greek mu, not the micro sign
-    ("ug/mL", "µg/mL", 1.0),
-    ("ng / ml", "PG/ML", 1000.0),     # spaces and case ignored
-    ("ng/L", "pg/mL", 1.0),
-    ("mg/mL", "ng/mL", 1e6),
-    ("U/L", "U/L", 1.0),
-    ("nmol BCE/L", "nmol BCE/L", 1.0),
-])
+@pytest.mark.parametrize(
+    "src,dst,factor",
+    [
+        ("ng/mL", "pg/mL", 1000.0),
+        ("pg/mL", "ng/mL", 1e-3),
+        ("pg/mL", "pg/mL", 1.0),
+        ("µg/mL", "ng/mL", 1000.0),
+        ("μg/mL", "pg/mL", 1e6),  # Greek mu, not the micro sign
+        ("ug/mL", "µg/mL", 1.0),
+        ("ng / ml", "PG/ML", 1000.0),  # spaces and case ignored
+        ("ng/L", "pg/mL", 1.0),
+        ("mg/mL", "ng/mL", 1e6),
+        ("U/L", "U/L", 1.0),
+        ("nmol BCE/L", "nmol BCE/L", 1.0),
+    ],
+)
 def test_conversion_factor(src, dst, factor):
     assert conversion_factor(src, dst) == pytest.approx(factor, rel=1e-12)
 
 
-@pytest.mark.parametrize("src,dst", [
-    ("U/L", "pg/mL"), ("pg/mL", "U/L"), ("nmol BCE/L", "pg/mL"), ("IU/mL", "ng/mL"),
-    ("pmol/L", "pg/mL"), ("furlongs", "pg/mL"),
-])
+@pytest.mark.parametrize(
+    "src,dst",
+    [
+        ("U/L", "pg/mL"),
+        ("pg/mL", "U/L"),
+        ("nmol BCE/L", "pg/mL"),
+        ("IU/mL", "ng/mL"),
+        ("pmol/L", "pg/mL"),
+        ("furlongs", "pg/mL"),
+    ],
+)
 def test_unknown_conversion_is_none(src, dst):
     assert conversion_factor(src, dst) is None
 
@@ -383,5 +423,6 @@ def test_conversion_round_trip():
     units = ["pg/mL", "ng/mL", "µg/mL", "mg/mL", "pg/L", "ng/L", "µg/L"]
     for a in units:
         for b in units:
-            assert math.isclose(conversion_factor(a, b) * conversion_factor(b, a), 1.0,
-                                rel_tol=1e-12)
+            assert math.isclose(
+                conversion_factor(a, b) * conversion_factor(b, a), 1.0, rel_tol=1e-12
+            )

@@ -74,8 +74,7 @@ def independent_weights(fit, blank: float = 0.0) -> np.ndarray:
 @pytest.mark.parametrize("weighting,theta,_", WEIGHTINGS, ids=WEIGHT_IDS)
 @pytest.mark.parametrize("direction", ["increasing", "decreasing"])
 @pytest.mark.parametrize("model", ["4PL", "5PL"])
-def test_noise_free_data_recovers_every_parameter(model, direction, weighting, theta, _,
-                                                  n_levels):
+def test_noise_free_data_recovers_every_parameter(model, direction, weighting, theta, _, n_levels):
     t = truth(model, direction)
     x = design(LEVELS[:n_levels])
     fit = fit_standard_curve(x, curve(x, t), model=model, weighting=weighting, theta=theta)
@@ -96,8 +95,9 @@ def test_noise_free_data_recovers_every_parameter(model, direction, weighting, t
 @pytest.mark.parametrize("weighting,theta,noise_theta", WEIGHTINGS, ids=WEIGHT_IDS)
 @pytest.mark.parametrize("direction", ["increasing", "decreasing"])
 @pytest.mark.parametrize("model", ["4PL", "5PL"])
-def test_noisy_data_truth_within_three_standard_errors(model, direction, weighting, theta,
-                                                       noise_theta):
+def test_noisy_data_truth_within_three_standard_errors(
+    model, direction, weighting, theta, noise_theta
+):
     """SD of each well = 2 % · μ^θ (θ of the weighting; 2 % CV for 1/y² and estimated pom)."""
     t = truth(model, direction)
     x = design()
@@ -106,7 +106,7 @@ def test_noisy_data_truth_within_three_standard_errors(model, direction, weighti
     inside = {k: 0 for k in names(model)}
     for seed in seeds:
         rng = np.random.default_rng(seed)
-        y = mu + 0.02 * mu ** noise_theta * rng.standard_normal(x.size)
+        y = mu + 0.02 * mu**noise_theta * rng.standard_normal(x.size)
         fit = fit_standard_curve(x, y, model=model, weighting=weighting, theta=theta)
         assert fit.model == model
         for k in inside:
@@ -149,9 +149,10 @@ def test_5pl_on_six_levels_stays_5pl():
 @pytest.mark.parametrize("model", ["4PL", "5PL"])
 @pytest.mark.parametrize("n_levels,replicates", [(3, 2), (4, 2), (1, 8)])
 def test_too_few_levels_is_a_result_not_an_exception(model, n_levels, replicates):
-    x = design(LEVELS[2:2 + n_levels], replicates)
-    fit = fit_standard_curve(x, curve(x, truth("4PL", "increasing")), model=model,
-                             weighting="1/y^2")
+    x = design(LEVELS[2 : 2 + n_levels], replicates)
+    fit = fit_standard_curve(
+        x, curve(x, truth("4PL", "increasing")), model=model, weighting="1/y^2"
+    )
     assert fit.converged is False
     assert fit.message and "too few" in fit.message
     assert all(math.isnan(v) for v in fit.params.values())
@@ -245,15 +246,16 @@ def _noisy(model, direction, seed, noise_theta=0.0):
     t = truth(model, direction)
     x = design()
     mu = curve(x, t)
-    y = mu + 0.02 * mu ** noise_theta * np.random.default_rng(seed).standard_normal(x.size)
+    y = mu + 0.02 * mu**noise_theta * np.random.default_rng(seed).standard_normal(x.size)
     return x, y
 
 
 @pytest.mark.parametrize("blank", [0.0, 0.08])
 @pytest.mark.parametrize("weighting,theta,noise_theta", WEIGHTINGS, ids=WEIGHT_IDS)
 @pytest.mark.parametrize("model", ["4PL", "5PL"])
-def test_rmse_r_squared_and_weights_recomputed_from_the_parameters(model, weighting, theta,
-                                                                   noise_theta, blank):
+def test_rmse_r_squared_and_weights_recomputed_from_the_parameters(
+    model, weighting, theta, noise_theta, blank
+):
     x, y = _noisy(model, "increasing", 7, noise_theta)
     fit = fit_standard_curve(x, y, model=model, weighting=weighting, theta=theta, blank=blank)
     assert fit.converged, fit.message
@@ -263,20 +265,31 @@ def test_rmse_r_squared_and_weights_recomputed_from_the_parameters(model, weight
     assert np.allclose(fit.weights, w, rtol=1e-6)
     assert fit.weights.mean() == pytest.approx(1.0, rel=1e-12)
     r = y - curve(x, fit.params)
-    assert fit.sigma == pytest.approx(math.sqrt(np.sum(w * r ** 2) / (n - p)), rel=1e-6)
-    assert fit.r_squared == pytest.approx(1 - np.sum(r ** 2) / np.sum((y - y.mean()) ** 2),
-                                          rel=1e-9)
+    assert fit.sigma == pytest.approx(math.sqrt(np.sum(w * r**2) / (n - p)), rel=1e-6)
+    assert fit.r_squared == pytest.approx(1 - np.sum(r**2) / np.sum((y - y.mean()) ** 2), rel=1e-9)
     # weight_at reproduces the fit's weights at the standards
     assert np.allclose(fit.weight_at(x), fit.weights, rtol=1e-12)
     # the fitted parameters minimise Σ w (y − f)² for the final weights: the weighted normal
     # equations hold (numerical gradient in the free parameters (a, b, ln c, d[, ln g]))
-    free = np.array([fit.params["a"], fit.params["b"], math.log(fit.params["c"]),
-                     fit.params["d"], math.log(fit.params["g"])])[:p]
+    free = np.array(
+        [
+            fit.params["a"],
+            fit.params["b"],
+            math.log(fit.params["c"]),
+            fit.params["d"],
+            math.log(fit.params["g"]),
+        ]
+    )[:p]
 
     def objective(v):
         full = np.concatenate([v, [0.0]])[:5] if p == 4 else v
-        q = {"a": full[0], "b": full[1], "c": math.exp(full[2]), "d": full[3],
-             "g": math.exp(full[4]) if p == 5 else 1.0}
+        q = {
+            "a": full[0],
+            "b": full[1],
+            "c": math.exp(full[2]),
+            "d": full[3],
+            "g": math.exp(full[4]) if p == 5 else 1.0,
+        }
         return np.sum(w * (y - curve(x, q)) ** 2)
 
     base = objective(free)
@@ -288,7 +301,7 @@ def test_rmse_r_squared_and_weights_recomputed_from_the_parameters(model, weight
         down[j] -= h
         f_up, f_down = objective(up), objective(down)
         slope = (f_up - f_down) / (2 * h)
-        curvature = (f_up - 2 * base + f_down) / h ** 2
+        curvature = (f_up - 2 * base + f_down) / h**2
         assert curvature > 0, j
         # the Newton step to this coordinate's minimum is a negligible fraction of its SE
         assert abs(slope / curvature) <= 1e-4 * se_free[j], (j, slope / curvature, se_free[j])
@@ -302,8 +315,7 @@ def test_estimated_theta_is_the_slope_of_log_abs_residual_on_log_mean(model):
     settled = 0
     for seed in range(10):
         x, y = _noisy(model, "increasing", seed, noise_theta=1.0)
-        fit = fit_standard_curve(x, y, model=model, weighting="pom", theta="estimate",
-                                 blank=blank)
+        fit = fit_standard_curve(x, y, model=model, weighting="pom", theta="estimate", blank=blank)
         assert fit.converged
         assert 0.0 <= fit.theta <= 2.0
         if "did not settle" in fit.message:
@@ -325,19 +337,29 @@ def test_standard_errors_agree_with_scipy_curve_fit(model, direction):
     assert fit.converged and fit.at_bound == ()
 
     if model == "5PL":
+
         def f(xx, a, b, log_c, d, log_g):
             return logistic5(xx, a, b, np.exp(log_c), d, np.exp(log_g))
+
         p0 = [t["a"], t["b"], math.log(t["c"]), t["d"], math.log(t["g"])]
     else:
+
         def f(xx, a, b, log_c, d):
             return logistic5(xx, a, b, np.exp(log_c), d)
+
         p0 = [t["a"], t["b"], math.log(t["c"]), t["d"]]
-    popt, pcov = curve_fit(f, x, y, p0=p0, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14,
-                           maxfev=20000)
+    popt, pcov = curve_fit(
+        f, x, y, p0=p0, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14, maxfev=20000
+    )
     se = np.sqrt(np.diag(pcov))
     # the same minimum (the 5PL valley is flat: agreement to a small fraction of an SE)
-    ours = [fit.params["a"], fit.params["b"], math.log(fit.params["c"]), fit.params["d"],
-            math.log(fit.params["g"])][:len(p0)]
+    ours = [
+        fit.params["a"],
+        fit.params["b"],
+        math.log(fit.params["c"]),
+        fit.params["d"],
+        math.log(fit.params["g"]),
+    ][: len(p0)]
     assert np.all(np.abs(np.array(ours) - popt) <= 1e-4 * se), (ours, popt)
     assert fit.se["se_a"] == pytest.approx(se[0], rel=1e-3)
     assert fit.se["se_b"] == pytest.approx(se[1], rel=1e-3)
@@ -350,8 +372,9 @@ def test_standard_errors_agree_with_scipy_curve_fit(model, direction):
     assert fit.covariance.shape == pcov.shape
     assert np.all(np.abs(fit.covariance - pcov) <= 1e-3 * scale)
     # σ̂ is scipy's residual scale
-    assert fit.sigma ** 2 == pytest.approx(np.sum((y - f(x, *popt)) ** 2) / (x.size - len(p0)),
-                                           rel=1e-6)
+    assert fit.sigma**2 == pytest.approx(
+        np.sum((y - f(x, *popt)) ** 2) / (x.size - len(p0)), rel=1e-6
+    )
 
 
 def test_predict_and_inverse_use_the_fitted_curve():

@@ -76,6 +76,7 @@ def _verdict_and_code(run, expected: dict[str, str]) -> None:
 
 # ---------------------------------------------------------------- the clean plates
 
+
 @pytest.mark.parametrize("name", CLEAN_PLATES)
 def test_clean_plate_passes(name, plate_outputs):
     run = plate_outputs(name)
@@ -93,8 +94,10 @@ def test_clean_plate_accuracy_and_coverage(name, plate_outputs):
     errors = [abs(float(r["conc"]) / float(t["true_conc"]) - 1.0) for r, t in pairs]
     median = statistics.median(errors)
     assert median <= MEDIAN_REL_ERROR_MAX, f"median |relative error| {median:.2%}"
-    inside = [_float(r["conc_ci_low"]) <= float(t["true_conc"]) <= _float(r["conc_ci_high"])
-              for r, t in pairs]
+    inside = [
+        _float(r["conc_ci_low"]) <= float(t["true_conc"]) <= _float(r["conc_ci_high"])
+        for r, t in pairs
+    ]
     coverage = sum(inside) / len(inside)
     missed = [r["sample_id"] for (r, _), ok in zip(pairs, inside) if not ok]
     assert coverage >= CI_COVERAGE_MIN, f"95 % CI coverage {coverage:.1%}; missed {missed}"
@@ -114,11 +117,13 @@ def test_clean_plate_range_as_expected(name, plate_outputs):
     agree = sum(r["range"] == t["expected_range"] for r, t in pairs) / len(pairs)
     assert agree >= 0.9, f"range agrees with the truth file for only {agree:.0%} of groups"
     for needed in ("below", "above"):
-        assert any(t["expected_range"] == needed for _, t in pairs), \
+        assert any(t["expected_range"] == needed for _, t in pairs), (
             f"the fixture should have samples {needed} the range"
+        )
 
 
 # ---------------------------------------------------------------- the planted problems
+
 
 def test_bad_curve_fails_standards(plate_outputs):
     run = plate_outputs("fkn_bad_curve")
@@ -147,8 +152,9 @@ def test_discordant_duplicate_flagged_and_reassayed(plate_outputs):
     expected = _expected(name)
     planted = _codes(expected["high_cv_samples"])
     assert planted, "expected.csv names the planted discordant sample"
-    assert planted == {t["sample_id"] for t in _truth(name) if "high_cv" in
-                       _codes(t["expected_flags"])}
+    assert planted == {
+        t["sample_id"] for t in _truth(name) if "high_cv" in _codes(t["expected_flags"])
+    }
     _verdict_and_code(run, expected)
     assert run.result.code == 0
     samples = {r["sample_id"]: r for r in run.rows("samples") if r["kind"] == "sample"}

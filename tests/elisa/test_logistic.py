@@ -15,8 +15,15 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from elisa.fit.logistic import (FREE_PARAMETERS, inverse_gradient, inverse_logistic5, logistic5,
-                            logistic5_dx, logistic5_gradient, side_beyond_asymptote)
+from elisa.fit.logistic import (
+    FREE_PARAMETERS,
+    inverse_gradient,
+    inverse_logistic5,
+    logistic5,
+    logistic5_dx,
+    logistic5_gradient,
+    side_beyond_asymptote,
+)
 
 FINITE = dict(allow_nan=False, allow_infinity=False)
 
@@ -147,7 +154,7 @@ def test_free_parameter_order():
 @given(curve_and_x(z_low=-8.0, z_high=8.0))
 def test_gradient_matches_central_differences(case):
     curve, x = case
-    a, b, c, d, g = curve
+    a, _b, _c, d, _g = curve
     analytic = logistic5_gradient(x, *curve)
     assert analytic.shape == (1, 5)
     numeric = _fd_gradient(lambda *p: float(logistic5(x, *p)), curve)
@@ -161,11 +168,12 @@ def test_gradient_matches_central_differences(case):
 @given(curve_and_x(z_low=-8.0, z_high=8.0))
 def test_dx_matches_central_differences(case):
     curve, x = case
-    a, b, c, d, g = curve
+    a, _b, _c, d, _g = curve
     # differentiate along ln x (x·f′(x)) so the step is relative to x
     h = 1e-5
-    numeric = (float(logistic5(x * math.exp(h), *curve))
-               - float(logistic5(x * math.exp(-h), *curve))) / (2 * h)
+    numeric = (
+        float(logistic5(x * math.exp(h), *curve)) - float(logistic5(x * math.exp(-h), *curve))
+    ) / (2 * h)
     analytic = x * float(logistic5_dx(x, *curve))
     assert analytic == pytest.approx(numeric, rel=1e-6, abs=1e-8 * abs(a - d))
     assert np.sign(analytic) in (0.0, np.sign(d - a))  # direction is carried by a vs d
@@ -175,15 +183,16 @@ def test_dx_matches_central_differences(case):
 @given(curve_and_x(z_low=-6.0, z_high=6.0))
 def test_inverse_gradient_matches_central_differences(case):
     curve, x = case
-    a, b, c, d, g = curve
+    a, _b, _c, d, _g = curve
     y = float(logistic5(x, *curve))
     assume(distinguishable(y, a, d, rel=1e-3))
     dx_dy, dx_dtheta = inverse_gradient(x, *curve)
     assert dx_dy.shape == (1,) and dx_dtheta.shape == (1, 5)
 
     hy = 1e-6 * abs(a - d)
-    numeric_y = (float(inverse_logistic5(y + hy, *curve))
-                 - float(inverse_logistic5(y - hy, *curve))) / (2 * hy)
+    numeric_y = (
+        float(inverse_logistic5(y + hy, *curve)) - float(inverse_logistic5(y - hy, *curve))
+    ) / (2 * hy)
     assert float(dx_dy[0]) == pytest.approx(numeric_y, rel=1e-4)
 
     # x(θ) at fixed y: differentiate the inverse itself in (a, b, ln c, d, ln g)
@@ -200,14 +209,17 @@ def test_4pl_inverse_derivatives_match_methods_closed_forms(case):
     assume(distinguishable(y, a, d, rel=1e-6))
     dx_dy, dx_dtheta = inverse_gradient(x, a, b, c, d, 1.0)
     closed_y = -(x / b) * (a - d) / ((a - y) * (y - d))
-    closed = [x / (b * (a - y)),                                  # ∂x/∂a
-              -(x / b ** 2) * math.log((a - y) / (y - d)),          # ∂x/∂b
-              x,                                                     # ∂x/∂ln c
-              x / (b * (y - d))]                                     # ∂x/∂d
+    closed = [
+        x / (b * (a - y)),  # ∂x/∂a
+        -(x / b**2) * math.log((a - y) / (y - d)),  # ∂x/∂b
+        x,  # ∂x/∂ln c
+        x / (b * (y - d)),
+    ]  # ∂x/∂d
     assert float(dx_dy[0]) == pytest.approx(closed_y, rel=1e-6)
     for j, expected in enumerate(closed):
-        assert float(dx_dtheta[0, j]) == pytest.approx(expected, rel=1e-6, abs=1e-9 * x), \
+        assert float(dx_dtheta[0, j]) == pytest.approx(expected, rel=1e-6, abs=1e-9 * x), (
             FREE_PARAMETERS[j]
+        )
 
 
 def test_gradient_is_vectorised():
@@ -226,9 +238,14 @@ def test_gradient_is_vectorised():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.floats(-1.0, 4.0, **FINITE), st.floats(0.05, 4.0, **FINITE),
-       st.sampled_from([1.0, -1.0]), st.floats(0.3, 5.0, **FINITE),
-       st.floats(-6.0, 10.0, **FINITE), st.floats(-5.0, 5.0, **FINITE))
+@given(
+    st.floats(-1.0, 4.0, **FINITE),
+    st.floats(0.05, 4.0, **FINITE),
+    st.sampled_from([1.0, -1.0]),
+    st.floats(0.3, 5.0, **FINITE),
+    st.floats(-6.0, 10.0, **FINITE),
+    st.floats(-5.0, 5.0, **FINITE),
+)
 def test_drc_ll4_mapping(c_drc, span, sign, slope, log_e, z):
     """drc LL.4 f = c + (d − c)/(1 + exp(b(ln x − ln e))) evaluated by hand (methods §1.2)."""
     d_drc = c_drc + span * sign
@@ -236,9 +253,9 @@ def test_drc_ll4_mapping(c_drc, span, sign, slope, log_e, z):
     x = e * math.exp(z / slope)
     for b_drc in (slope, -slope):
         by_hand = c_drc + (d_drc - c_drc) / (1.0 + math.exp(b_drc * (math.log(x) - math.log(e))))
-        if b_drc > 0:   # decreasing in drc terms: a = d_drc, d = c_drc, b = b_drc
+        if b_drc > 0:  # decreasing in drc terms: a = d_drc, d = c_drc, b = b_drc
             ours = logistic5(x, d_drc, b_drc, e, c_drc)
-        else:           # drc's b < 0: a = c_drc, d = d_drc, b = −b_drc (DESIGN 4.2)
+        else:  # drc's b < 0: a = c_drc, d = d_drc, b = −b_drc (DESIGN 4.2)
             ours = logistic5(x, c_drc, -b_drc, e, d_drc)
         assert float(ours) == pytest.approx(by_hand, rel=1e-9, abs=1e-12)
 

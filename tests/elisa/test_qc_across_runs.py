@@ -39,8 +39,18 @@ def load_series(db: Path, work: Path, monkeypatch, order: list[int]) -> None:
     monkeypatch.chdir(work)
     for n in order:
         name = f"FKN-R{n:02d}"
-        code = main(["run", str(SERIES / f"{name}.csv"), "--layout", str(SERIES / f"{name}.toml"),
-                     "--db", str(db), "--out", str(work / "runs" / name)])
+        code = main(
+            [
+                "run",
+                str(SERIES / f"{name}.csv"),
+                "--layout",
+                str(SERIES / f"{name}.toml"),
+                "--db",
+                str(db),
+                "--out",
+                str(work / "runs" / name),
+            ]
+        )
         assert code in (0, 1)
 
 
@@ -107,12 +117,13 @@ def test_variance_components_match_a_hand_written_anova(shuffled_store):
         ms_b, ms_w = ss_b / (p - 1), ss_w / (total_n - p)
         n0 = (total_n - sum(len(x) ** 2 for x in groups) / total_n) / (p - 1)
         s_b2 = max(0.0, (ms_b - ms_w) / n0)
-        assert float(row["cv_repeatability_pct"]) == pytest.approx(100 * np.sqrt(ms_w) / grand,
-                                                                   rel=1e-9)
-        assert float(row["cv_between_pct"]) == pytest.approx(100 * np.sqrt(s_b2) / grand,
-                                                             rel=1e-9)
+        assert float(row["cv_repeatability_pct"]) == pytest.approx(
+            100 * np.sqrt(ms_w) / grand, rel=1e-9
+        )
+        assert float(row["cv_between_pct"]) == pytest.approx(100 * np.sqrt(s_b2) / grand, rel=1e-9)
         assert float(row["cv_total_pct"]) == pytest.approx(
-            100 * np.sqrt(ms_w + s_b2) / grand, rel=1e-9)
+            100 * np.sqrt(ms_w + s_b2) / grand, rel=1e-9
+        )
         assert row["limit_pct"] == "6.0" and row["n_runs"] == "40" and row["passed"] == "true"
         table = one_way_anova([str(i) for i in ids], y)
         assert table.ms_between == pytest.approx(ms_b, rel=1e-9)
@@ -131,10 +142,13 @@ def test_inter_assay_is_judged_only_from_five_runs(tmp_path, monkeypatch):
 def test_review_shows_in_qc_runs_and_report(tmp_path, monkeypatch):
     db = tmp_path / "s.sqlite"
     load_series(db, tmp_path, monkeypatch, list(range(1, 23)))
-    assert main(["review", "FKN-R22", "--accept", "--reason", "pipetting checked", "--db",
-                 str(db)]) == 0
-    assert main(["review", "FKN-R05", "--reject", "--reason", "wrong lot used", "--db",
-                 str(db)]) == 0
+    assert (
+        main(["review", "FKN-R22", "--accept", "--reason", "pipetting checked", "--db", str(db)])
+        == 0
+    )
+    assert (
+        main(["review", "FKN-R05", "--reject", "--reason", "wrong lot used", "--db", str(db)]) == 0
+    )
     code = main(["qc", "--db", str(db), "--out", str(tmp_path / "qc")])
     rows = {r["plate_id"]: r for r in read_csv(tmp_path / "qc" / "qc_runs.csv")}
     assert rows["FKN-R22"]["review"] == "accepted" and rows["FKN-R22"]["out_of_spec"] == "false"
@@ -142,8 +156,9 @@ def test_review_shows_in_qc_runs_and_report(tmp_path, monkeypatch):
     assert code == 1  # a rejected run in scope never counts as in spec
     page = (tmp_path / "qc" / "qc_report.html").read_text(encoding="utf-8")
     assert "FKN-R05" in page and "rejected" in page and "accepted" in page
-    assert main(["qc", "--db", str(db), "--since", "2025-01-13", "--out",
-                 str(tmp_path / "qc2")]) == 0
+    assert (
+        main(["qc", "--db", str(db), "--since", "2025-01-13", "--out", str(tmp_path / "qc2")]) == 0
+    )
     scoped = read_csv(tmp_path / "qc2" / "qc_runs.csv")
     assert scoped[0]["plate_id"] == "FKN-R06" and len(scoped) == 17
 

@@ -75,12 +75,12 @@ def _close(p, r, rel=REL, abs_=0.0) -> bool:
     return abs(p - r) <= max(rel * abs(r), abs_)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _production(layout: Path):
     return _process([layout.with_suffix(".csv")], layout=layout)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference(layout: Path) -> ref.PlateResult:
     return ref.compute_plate(layout.with_suffix(".csv"), layout)
 
@@ -92,8 +92,11 @@ def _one(df, what: str):
 
 def _report(plate: str, problems: list[str]) -> None:
     if problems:
-        pytest.fail(f"{plate}: {len(problems)} disagreement(s) with the reference:\n  "
-                    + "\n  ".join(problems), pytrace=False)
+        pytest.fail(
+            f"{plate}: {len(problems)} disagreement(s) with the reference:\n  "
+            + "\n  ".join(problems),
+            pytrace=False,
+        )
 
 
 # ------------------------------------------------------------------ comparisons (problem lists)
@@ -127,8 +130,11 @@ def cmp_curve_values(prod, res: ref.PlateResult) -> list[str]:
     xs = np.unique(np.concatenate([levels, np.geomspace(min(levels), max(levels), 41)]))
     p = [float(pc[k]) for k in ("a", "b", "c", "d", "g")]
     yp, yr = ref.curve(xs, *p), res.fit.f(xs)
-    return [f"f({x:.6g}): production {a!r}, reference {b!r}"
-            for x, a, b in zip(xs, yp, yr) if abs(a - b) > REL * abs(b)]
+    return [
+        f"f({x:.6g}): production {a!r}, reference {b!r}"
+        for x, a, b in zip(xs, yp, yr)
+        if abs(a - b) > REL * abs(b)
+    ]
 
 
 def cmp_range(prod, res: ref.PlateResult) -> list[str]:
@@ -143,7 +149,8 @@ def cmp_range(prod, res: ref.PlateResult) -> list[str]:
     for key in ("lloq_profile", "uloq_profile"):
         p, r = _num(pc[key]), _num(rc[key])
         if (p is None) != (r is None) or (
-                p is not None and abs(math.log(p / r)) > 1.01 * math.log(step)):
+            p is not None and abs(math.log(p / r)) > 1.01 * math.log(step)
+        ):
             problems.append(f"curve.{key}: production {pc[key]!r}, reference {rc[key]!r}")
     return problems
 
@@ -167,9 +174,13 @@ def cmp_standards(prod, res: ref.PlateResult) -> list[str]:
             if _bool(p[key]) != r[key]:
                 problems.append(f"{where} {key}: production {p[key]!r}, reference {r[key]!r}")
         if int(p["n_wells"]) != r["n_wells"]:
-            problems.append(f"{where} n_wells: production {p['n_wells']!r}, reference {r['n_wells']!r}")
+            problems.append(
+                f"{where} n_wells: production {p['n_wells']!r}, reference {r['n_wells']!r}"
+            )
         if _str(p["flags"]) != r["flags"]:
-            problems.append(f"{where} flags: production {_str(p['flags'])!r}, reference {r['flags']!r}")
+            problems.append(
+                f"{where} flags: production {_str(p['flags'])!r}, reference {r['flags']!r}"
+            )
     return problems
 
 
@@ -182,20 +193,26 @@ def cmp_samples(prod, res: ref.PlateResult) -> list[str]:
     pmap = {key(r): r for r in prod.samples.to_dict("records")}
     rmap = {key(s): s for s in res.samples}
     if set(pmap) != set(rmap):
-        problems.append(f"groups only in production: {sorted(set(pmap) - set(rmap))}; "
-                        f"only in reference: {sorted(set(rmap) - set(pmap))}")
+        problems.append(
+            f"groups only in production: {sorted(set(pmap) - set(rmap))}; "
+            f"only in reference: {sorted(set(rmap) - set(pmap))}"
+        )
     for k in [k for k in rmap if k in pmap]:  # reference order = DESIGN 5.1 order
         p, r = pmap[k], rmap[k]
         where = f"{k[0]} {k[1]} (dilution {k[2]:g})"
         for col in ("range", "flags"):
             if _str(p[col]) != _str(r[col]):
-                problems.append(f"{where} {col}: production {_str(p[col])!r}, "
-                                f"reference {_str(r[col])!r}")
+                problems.append(
+                    f"{where} {col}: production {_str(p[col])!r}, reference {_str(r[col])!r}"
+                )
         if _bool(p["reportable"]) != r["reportable"]:
-            problems.append(f"{where} reportable: production {p['reportable']!r}, "
-                            f"reference {r['reportable']!r}")
+            problems.append(
+                f"{where} reportable: production {p['reportable']!r}, reference {r['reportable']!r}"
+            )
         if int(p["n_wells"]) != r["n_wells"]:
-            problems.append(f"{where} n_wells: production {p['n_wells']!r}, reference {r['n_wells']!r}")
+            problems.append(
+                f"{where} n_wells: production {p['n_wells']!r}, reference {r['n_wells']!r}"
+            )
         for col in ("od_mean", "od_cv_pct"):
             if not _close(p[col], r[col], 1e-9, 1e-12):
                 problems.append(f"{where} {col}: production {p[col]!r}, reference {r[col]!r}")
@@ -204,7 +221,9 @@ def cmp_samples(prod, res: ref.PlateResult) -> list[str]:
                 if not _close(p[col], r[col]):
                     problems.append(f"{where} {col}: production {p[col]!r}, reference {r[col]!r}")
         elif (_num(p["conc"]) is None) != (r["conc"] is None):
-            problems.append(f"{where} conc present: production {p['conc']!r}, reference {r['conc']!r}")
+            problems.append(
+                f"{where} conc present: production {p['conc']!r}, reference {r['conc']!r}"
+            )
     return problems
 
 
@@ -218,12 +237,15 @@ def cmp_wells(prod, res: ref.PlateResult) -> list[str]:
             problems.append(f"{where} missing from production wells")
             continue
         if _str(p["flags"]) != r["flags"]:
-            problems.append(f"{where} flags: production {_str(p['flags'])!r}, reference {r['flags']!r}")
+            problems.append(
+                f"{where} flags: production {_str(p['flags'])!r}, reference {r['flags']!r}"
+            )
         if not _close(p["od"], r["od"], 1e-9, 1e-12):
             problems.append(f"{where} od: production {p['od']!r}, reference {r['od']!r}")
         if not _close(p["conc_well"], r["conc_well"]):
-            problems.append(f"{where} conc_well: production {p['conc_well']!r}, "
-                            f"reference {r['conc_well']!r}")
+            problems.append(
+                f"{where} conc_well: production {p['conc_well']!r}, reference {r['conc_well']!r}"
+            )
         for col in ("saturated", "masked"):
             if _bool(p[col]) != r[col]:
                 problems.append(f"{where} {col}: production {p[col]!r}, reference {r[col]!r}")
@@ -237,18 +259,29 @@ def cmp_run(prod, res: ref.PlateResult) -> list[str]:
         if _str(pr[col]) != rr[col]:
             problems.append(f"run.{col}: production {_str(pr[col])!r}, reference {rr[col]!r}")
     if not _close(pr["intra_cv_pct"], rr["intra_cv_pct"]):
-        problems.append(f"run.intra_cv_pct: production {pr['intra_cv_pct']!r}, "
-                        f"reference {rr['intra_cv_pct']!r}")
-    for col in ("intra_cv_limit_pct", "standards_passed", "standards_total", "controls_passed",
-                "controls_total"):
+        problems.append(
+            f"run.intra_cv_pct: production {pr['intra_cv_pct']!r}, reference {rr['intra_cv_pct']!r}"
+        )
+    for col in (
+        "intra_cv_limit_pct",
+        "standards_passed",
+        "standards_total",
+        "controls_passed",
+        "controls_total",
+    ):
         if _num(pr[col]) != _num(rr[col]):
             problems.append(f"run.{col}: production {pr[col]!r}, reference {rr[col]!r}")
     return problems
 
 
 COMPARISONS = {
-    "curve": cmp_curve, "curve_values": cmp_curve_values, "range": cmp_range,
-    "standards": cmp_standards, "samples": cmp_samples, "wells": cmp_wells, "run": cmp_run,
+    "curve": cmp_curve,
+    "curve_values": cmp_curve_values,
+    "range": cmp_range,
+    "standards": cmp_standards,
+    "samples": cmp_samples,
+    "wells": cmp_wells,
+    "run": cmp_run,
 }
 
 # Disagreements examined and judged to be production deviations from docs/computation.md; each is
@@ -276,15 +309,23 @@ def test_agrees_with_reference(layout, what):
 # Other settings of DESIGN 3.3 / docs/computation.md (5PL, each weighting), through a config file.
 VARIANT_PLATES = ("fkn_clean", "il6_noisy", "tracp5b_saturated")
 VARIANTS = [
-    ("5PL", "none", None), ("4PL", "1/y", None), ("4PL", "1/y^2", None), ("4PL", "pom", 0.7),
-    ("4PL", "pom", "estimate"), ("5PL", "1/y^2", None),
+    ("5PL", "none", None),
+    ("4PL", "1/y", None),
+    ("4PL", "1/y^2", None),
+    ("4PL", "pom", 0.7),
+    ("4PL", "pom", "estimate"),
+    ("5PL", "1/y^2", None),
 ]
 
 
 def _variant_cases():
     by_stem = {p.stem: p for p in FIXTURES}
-    return [pytest.param(by_stem[s], m, w, t, id=f"{s}-{m}-{w}-{t}")
-            for s in VARIANT_PLATES if s in by_stem for m, w, t in VARIANTS]
+    return [
+        pytest.param(by_stem[s], m, w, t, id=f"{s}-{m}-{w}-{t}")
+        for s in VARIANT_PLATES
+        if s in by_stem
+        for m, w, t in VARIANTS
+    ]
 
 
 @pytest.mark.parametrize("layout, model, weighting, theta", _variant_cases())
@@ -296,8 +337,9 @@ def test_agrees_with_reference_other_settings(layout, model, weighting, theta, t
     config = tmp_path / "elisa.toml"
     config.write_text("\n".join(lines) + "\n")
     prod = _process([layout.with_suffix(".csv")], layout=layout, config=config)
-    other = ref.compute_plate(layout.with_suffix(".csv"), layout, model=model,
-                              weighting=weighting, theta=theta)
+    other = ref.compute_plate(
+        layout.with_suffix(".csv"), layout, model=model, weighting=weighting, theta=theta
+    )
     problems = []
     if not other.fit.settled:
         # The reweighting did not reach its tolerance in 50 cycles (theta = "estimate" can wander:
@@ -305,8 +347,9 @@ def test_agrees_with_reference_other_settings(layout, model, weighting, theta, t
         # only ask that production says the same thing.
         message = _str(_one(prod.curves, "curve")["message"])
         if "settle" not in message:
-            problems.append(f"reference: weights did not settle in 50 cycles; production "
-                            f"message {message!r}")
+            problems.append(
+                f"reference: weights did not settle in 50 cycles; production message {message!r}"
+            )
     else:
         for what, cmp in COMPARISONS.items():
             if (layout.stem, what) not in KNOWN:
@@ -321,8 +364,9 @@ EDGE_CURVE = (0.045, 1.15, 160.0, 2.95)  # a, b, c, d (FKN-like, pg/mL)
 EDGE_BLANK = 0.052
 
 
-def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
-                reference_read: bool = False) -> tuple[Path, Path]:
+def _edge_plate(
+    tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7, reference_read: bool = False
+) -> tuple[Path, Path]:
     rng = np.random.default_rng(42)
     a, b, c, d = curve
     levels = [1000.0 / 2**i for i in range(n_levels)]
@@ -344,8 +388,12 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
                 true_x[f"{row}{col + k}"] = x
 
     group("B3", 2, ['role = "control"', 'sample = "QC-low"', "conc = 40.0"], 40.0)
-    group("C3", 2, ['role = "control"', 'sample = "QC-high"', "conc_low = 400.0",
-                    "conc_high = 600.0"], 500.0)
+    group(
+        "C3",
+        2,
+        ['role = "control"', 'sample = "QC-high"', "conc_low = 400.0", "conc_high = 600.0"],
+        500.0,
+    )
     group("D3", 2, ['role = "control"', 'sample = "QC-house"'], 120.0)
     group("E3", 2, ['role = "sample"', 'sample = "MASK"'], 90.0)
     group("F3", 2, ['role = "sample"', 'sample = "SAT"'], None)
@@ -358,8 +406,12 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
     group("E5", 2, ['role = "sample"', 'sample = "HIGH"', "dilution = 5"], 2500.0)
     group("F5", 2, ['role = "sample"', 'sample = "BELOWLLOQ"'], 8.0)
     for k, corner in enumerate(["G5", "H5", "A9", "B9", "C9", "D9", "E9", "F9", "G9", "H9"]):
-        group(corner, 2, ['role = "sample"', f'sample = "N{k:02d}"', "dilution = 1"],
-              float(20 + 60 * k))
+        group(
+            corner,
+            2,
+            ['role = "sample"', f'sample = "N{k:02d}"', "dilution = 1"],
+            float(20 + 60 * k),
+        )
     toml += ["[well.E4]", 'mask = "bubble"', ""]
 
     od: dict[str, str] = {}
@@ -378,8 +430,9 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
         lines.append("")
         lines.append("630," + ",".join(str(k) for k in range(1, 13)))
         for row in "ABCDEFGH":
-            lines.append(row + "," + ",".join(
-                f"{0.04 + 0.01 * rng.random():.4f}" for _col in range(1, 13)))
+            lines.append(
+                row + "," + ",".join(f"{0.04 + 0.01 * rng.random():.4f}" for _col in range(1, 13))
+            )
     csv_path, toml_path = tmp_path / "edge.csv", tmp_path / "edge.toml"
     csv_path.write_text("\n".join(lines) + "\n")
     toml_path.write_text("\n".join(toml) + "\n")
@@ -389,14 +442,23 @@ def _edge_plate(tmp_path: Path, curve=EDGE_CURVE, n_levels: int = 7,
 KNOWN_EDGE: dict[str, str] = {}  # variant -> reason, as KNOWN above
 
 
-@pytest.mark.parametrize("variant", [
-    pytest.param(v, marks=pytest.mark.xfail(reason=KNOWN_EDGE[v], strict=True))
-    if v in KNOWN_EDGE else v
-    for v in ("increasing", "decreasing", "three_levels", "reference_read")])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(v, marks=pytest.mark.xfail(reason=KNOWN_EDGE[v], strict=True))
+        if v in KNOWN_EDGE
+        else v
+        for v in ("increasing", "decreasing", "three_levels", "reference_read")
+    ],
+)
 def test_agrees_on_edge_case_plate(tmp_path, variant):
     curve = (2.9, 1.1, 120.0, 0.06) if variant == "decreasing" else EDGE_CURVE
-    csv_path, toml_path = _edge_plate(tmp_path, curve, 3 if variant == "three_levels" else 7,
-                                      reference_read=variant == "reference_read")
+    csv_path, toml_path = _edge_plate(
+        tmp_path,
+        curve,
+        3 if variant == "three_levels" else 7,
+        reference_read=variant == "reference_read",
+    )
     prod = _process([csv_path], layout=toml_path)
     res = ref.compute_plate(csv_path, toml_path)
     by_id = {s["sample_id"]: s for s in res.samples}

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from elisa.report.plate_report import REASONS, WARNINGS, render_report
 from elisa.report.figures import clean_svg, curve_svg, fmt, logistic, plate_map_svg
+from elisa.report.plate_report import REASONS, WARNINGS, render_report
 from elisa.results import TABLE_COLUMNS, Results
 
 EVIL = "<script>alert(1)</script>"
@@ -31,83 +31,192 @@ def _plate(plate_id: str, converged: bool, failing_levels: set[int]) -> dict[str
     for i, nom in enumerate(LEVELS, start=1):
         od = float(logistic(nom, A, B, C, D))
         passed = i not in failing_levels
-        standards.append({**common, "level": i, "nominal": nom, "n_wells": 2, "od_mean": od,
-                          "od_cv_pct": 3.0, "backfit": nom * (1.0 if passed else 1.4),
-                          "recovery_pct": 100.0 if passed else 140.0, "anchor": False,
-                          "passed": passed, "flags": ""})
-    standards.append({**common, "level": 9, "nominal": 4000.0, "n_wells": 2,
-                      "od_mean": float(logistic(4000.0, A, B, C, D)), "od_cv_pct": 2.0,
-                      "backfit": 3900.0, "recovery_pct": 97.5, "anchor": True, "passed": None,
-                      "flags": ""})
+        standards.append(
+            {
+                **common,
+                "level": i,
+                "nominal": nom,
+                "n_wells": 2,
+                "od_mean": od,
+                "od_cv_pct": 3.0,
+                "backfit": nom * (1.0 if passed else 1.4),
+                "recovery_pct": 100.0 if passed else 140.0,
+                "anchor": False,
+                "passed": passed,
+                "flags": "",
+            }
+        )
+    standards.append(
+        {
+            **common,
+            "level": 9,
+            "nominal": 4000.0,
+            "n_wells": 2,
+            "od_mean": float(logistic(4000.0, A, B, C, D)),
+            "od_cv_pct": 2.0,
+            "backfit": 3900.0,
+            "recovery_pct": 97.5,
+            "anchor": True,
+            "passed": None,
+            "flags": "",
+        }
+    )
     samples = []
-    for kind, sid, xw, dil in (("control", "QC-low", 40.0, 1.0), ("sample", "S-001", 120.0, 2.0),
-                               ("sample", EVIL, 700.0, 4.0), ("sample", "S-003", math.nan, 1.0)):
+    for kind, sid, xw, dil in (
+        ("control", "QC-low", 40.0, 1.0),
+        ("sample", "S-001", 120.0, 2.0),
+        ("sample", EVIL, 700.0, 4.0),
+        ("sample", "S-003", math.nan, 1.0),
+    ):
         od = float(logistic(xw, A, B, C, D)) if math.isfinite(xw) else 2.7
-        samples.append({**common, "unit": "pg/mL", "kind": kind, "sample_id": sid,
-                        "dilution": dil, "n_wells": 2, "od_mean": od, "od_cv_pct": 2.5,
-                        "conc": xw * dil, "conc_sd": 1.0, "conc_cv_pct": 3.1, "conc_se": 0.8,
-                        "conc_ci_low": xw * dil * 0.9, "conc_ci_high": xw * dil * 1.1,
-                        "range": "in" if math.isfinite(xw) else "above",
-                        "reportable": bool(math.isfinite(xw)),
-                        "flags": "" if math.isfinite(xw) else "no_solution;saturated"})
-    params = dict(a=A, b=B, c=C, d=D, g=1.0) if converged else dict(a=math.nan, b=math.nan,
-                                                                   c=math.nan, d=math.nan)
-    curves = [{**common, "model": "4PL", "weighting": "none", **params, "se_a": 0.01,
-               "se_b": 0.02, "se_c": 3.0, "se_d": 0.03, "r_squared": 0.999, "rmse": 0.02,
-               "lloq": 15.6 if converged else math.nan, "uloq": 2000.0 if converged else math.nan,
-               "lloq_profile": 12.0, "uloq_profile": 2500.0, "converged": converged,
-               "message": "" if converged else "no convergence after restarts <b>x</b>"}]
+        samples.append(
+            {
+                **common,
+                "unit": "pg/mL",
+                "kind": kind,
+                "sample_id": sid,
+                "dilution": dil,
+                "n_wells": 2,
+                "od_mean": od,
+                "od_cv_pct": 2.5,
+                "conc": xw * dil,
+                "conc_sd": 1.0,
+                "conc_cv_pct": 3.1,
+                "conc_se": 0.8,
+                "conc_ci_low": xw * dil * 0.9,
+                "conc_ci_high": xw * dil * 1.1,
+                "range": "in" if math.isfinite(xw) else "above",
+                "reportable": bool(math.isfinite(xw)),
+                "flags": "" if math.isfinite(xw) else "no_solution;saturated",
+            }
+        )
+    params = (
+        dict(a=A, b=B, c=C, d=D, g=1.0)
+        if converged
+        else dict(a=math.nan, b=math.nan, c=math.nan, d=math.nan)
+    )
+    curves = [
+        {
+            **common,
+            "model": "4PL",
+            "weighting": "none",
+            **params,
+            "se_a": 0.01,
+            "se_b": 0.02,
+            "se_c": 3.0,
+            "se_d": 0.03,
+            "r_squared": 0.999,
+            "rmse": 0.02,
+            "lloq": 15.6 if converged else math.nan,
+            "uloq": 2000.0 if converged else math.nan,
+            "lloq_profile": 12.0,
+            "uloq_profile": 2500.0,
+            "converged": converged,
+            "message": "" if converged else "no convergence after restarts <b>x</b>",
+        }
+    ]
     wells = []
     for r_i, row in enumerate("ABCDEFGH"):
         for col in range(1, 13):
-            rec = {"plate_id": plate_id, "well": f"{row}{col}", "role": "empty", "sample_id": None,
-                   "saturated": False, "masked": False, "flags": "", "dilution": 1.0}
+            rec = {
+                "plate_id": plate_id,
+                "well": f"{row}{col}",
+                "role": "empty",
+                "sample_id": None,
+                "saturated": False,
+                "masked": False,
+                "flags": "",
+                "dilution": 1.0,
+            }
             if col in (1, 2):
-                rec.update(role="standard", conc_nominal=LEVELS[r_i],
-                           od=float(logistic(LEVELS[r_i], A, B, C, D)))
+                rec.update(
+                    role="standard",
+                    conc_nominal=LEVELS[r_i],
+                    od=float(logistic(LEVELS[r_i], A, B, C, D)),
+                )
             elif col == 3 and r_i < 2:
                 rec.update(role="blank", od=0.001)
             elif col == 4:
                 s = samples[r_i // 2]
-                rec.update(role="control" if s["kind"] == "control" else "sample",
-                           sample_id=s["sample_id"], dilution=s["dilution"], od=s["od_mean"])
+                rec.update(
+                    role="control" if s["kind"] == "control" else "sample",
+                    sample_id=s["sample_id"],
+                    dilution=s["dilution"],
+                    od=s["od_mean"],
+                )
             rec["od_raw"] = rec.get("od", math.nan) + 0.05
             wells.append(rec)
     wells[3 * 12 + 3].update(flags="high_cv")  # D4
-    wells[6 * 12 + 3].update(saturated=True, od=math.nan, od_raw=math.nan,
-                             flags="no_solution;saturated")  # G4
-    wells[0 * 12 + 4].update(role="sample", sample_id="S-009", masked=True, od=0.8,
-                             flags="masked_well")  # A5
+    wells[6 * 12 + 3].update(
+        saturated=True, od=math.nan, od_raw=math.nan, flags="no_solution;saturated"
+    )  # G4
+    wells[0 * 12 + 4].update(
+        role="sample", sample_id="S-009", masked=True, od=0.8, flags="masked_well"
+    )  # A5
     reasons = "standards_failed;controls_failed" if failing_levels else ""
     if not converged:
         reasons = "fit_not_converged;range_not_established"
-    runs = [{**common, "run_date": "2024-03-01", "lot": "L123", "source_file": f"{plate_id}.csv",
-             "source_sha256": "ab" * 32, "verdict": "fail" if reasons else "pass",
-             "reasons": reasons, "warnings": "intra_cv_above_limit" if reasons else "",
-             "out_of_spec": None, "rules": "", "intra_cv_pct": 5.1 if reasons else 3.2,
-             "intra_cv_limit_pct": 4.3, "standards_passed": 8 - len(failing_levels),
-             "standards_total": 8, "controls_passed": 1, "controls_total": 2}]
-    reassay = [{"plate_id": plate_id, "sample_id": "S-003", "dilution": 1.0,
-                "reason": "saturated", "suggested_dilution": 10.0},
-               {"plate_id": plate_id, "sample_id": EVIL, "dilution": 4.0, "reason": "high_cv",
-                "suggested_dilution": math.nan}]
-    return dict(samples=samples, standards=standards, curves=curves, wells=wells, runs=runs,
-                reassay=reassay)
+    runs = [
+        {
+            **common,
+            "run_date": "2024-03-01",
+            "lot": "L123",
+            "source_file": f"{plate_id}.csv",
+            "source_sha256": "ab" * 32,
+            "verdict": "fail" if reasons else "pass",
+            "reasons": reasons,
+            "warnings": "intra_cv_above_limit" if reasons else "",
+            "out_of_spec": None,
+            "rules": "",
+            "intra_cv_pct": 5.1 if reasons else 3.2,
+            "intra_cv_limit_pct": 4.3,
+            "standards_passed": 8 - len(failing_levels),
+            "standards_total": 8,
+            "controls_passed": 1,
+            "controls_total": 2,
+        }
+    ]
+    reassay = [
+        {
+            "plate_id": plate_id,
+            "sample_id": "S-003",
+            "dilution": 1.0,
+            "reason": "saturated",
+            "suggested_dilution": 10.0,
+        },
+        {
+            "plate_id": plate_id,
+            "sample_id": EVIL,
+            "dilution": 4.0,
+            "reason": "high_cv",
+            "suggested_dilution": math.nan,
+        },
+    ]
+    return dict(
+        samples=samples, standards=standards, curves=curves, wells=wells, runs=runs, reassay=reassay
+    )
 
 
 def _results(*plates: dict[str, list[dict]]) -> Results:
     tables = {name: _frame(name, [r for p in plates for r in p[name]]) for name in TABLE_COLUMNS}
-    prov = {"version": "0.1.0", "time": "2024-03-01T10:00:00Z",
-            "inputs": [{"path": f"exports/{EVIL}.csv", "sha256": "cd" * 32}],
-            "settings": {"weighting": "none", "model": "4PL", "note": EVIL}}
+    prov = {
+        "version": "0.1.0",
+        "time": "2024-03-01T10:00:00Z",
+        "inputs": [{"path": f"exports/{EVIL}.csv", "sha256": "cd" * 32}],
+        "settings": {"weighting": "none", "model": "4PL", "note": EVIL},
+    }
     return Results(**tables, plates=xr.Dataset(), provenance=prov)
 
 
 @pytest.fixture(scope="module")
 def page() -> str:
-    return render_report(_results(_plate("P-pass", True, set()),
-                                  _plate("P-fail", True, {3, 5}),
-                                  _plate("P-noconv", False, set())))
+    return render_report(
+        _results(
+            _plate("P-pass", True, set()),
+            _plate("P-fail", True, {3, 5}),
+            _plate("P-noconv", False, set()),
+        )
+    )
 
 
 def test_no_script_and_user_text_escaped(page):
@@ -142,8 +251,13 @@ def test_svg_ids_unique(page):
 
 def test_verdicts_reasons_and_warnings(page):
     assert page.count(">PASS<") >= 1 and page.count(">FAIL<") >= 2
-    for code in ("standards_failed", "controls_failed", "fit_not_converged",
-                 "range_not_established", "intra_cv_above_limit"):
+    for code in (
+        "standards_failed",
+        "controls_failed",
+        "fit_not_converged",
+        "range_not_established",
+        "intra_cv_above_limit",
+    ):
         assert code in page
     for code in ("standards_failed", "fit_not_converged"):
         assert escape(REASONS[code]) in page
@@ -158,11 +272,15 @@ def test_lloq_uloq_shown(page):
 
 
 def test_non_converged_curve_still_renders(page):
-    section = page[page.index('id="plate-2"'):]
+    section = page[page.index('id="plate-2"') :]
     assert "did not converge" in section
     assert "<svg" in section
-    svg = curve_svg({"converged": False}, pd.DataFrame(columns=TABLE_COLUMNS["standards"]),
-                    pd.DataFrame(columns=TABLE_COLUMNS["samples"]), "")
+    svg = curve_svg(
+        {"converged": False},
+        pd.DataFrame(columns=TABLE_COLUMNS["standards"]),
+        pd.DataFrame(columns=TABLE_COLUMNS["samples"]),
+        "",
+    )
     assert svg.startswith("<svg") and "did not converge" in svg
 
 
@@ -175,7 +293,7 @@ def test_tables_present(page):
 
 
 def test_provenance_at_bottom(page):
-    prov = page[page.index("<h2>Provenance</h2>"):]
+    prov = page[page.index("<h2>Provenance</h2>") :]
     assert "cd" * 32 in prov and "weighting" in prov and "0.1.0" in prov
     assert "&lt;script&gt;" in prov
 
@@ -187,13 +305,28 @@ def test_curve_points_from_parameters():
 
 
 def test_plate_map_marks_and_384():
-    wells = _frame("wells", [
-        {"plate_id": "P", "well": "A1", "role": "standard", "od": 0.123, "flags": "high_cv"},
-        {"plate_id": "P", "well": "B1", "role": "sample", "sample_id": EVIL, "saturated": True,
-         "flags": "saturated"},
-        {"plate_id": "P", "well": "C1", "role": "sample", "masked": True, "od": 1.0,
-         "flags": "masked_well"},
-    ])
+    wells = _frame(
+        "wells",
+        [
+            {"plate_id": "P", "well": "A1", "role": "standard", "od": 0.123, "flags": "high_cv"},
+            {
+                "plate_id": "P",
+                "well": "B1",
+                "role": "sample",
+                "sample_id": EVIL,
+                "saturated": True,
+                "flags": "saturated",
+            },
+            {
+                "plate_id": "P",
+                "well": "C1",
+                "role": "sample",
+                "masked": True,
+                "od": 1.0,
+                "flags": "masked_well",
+            },
+        ],
+    )
     svg = plate_map_svg(wells)
     assert "0.123" in svg and "OVER" in svg and "CV" in svg and "<script" not in svg
     assert 'viewBox="0 0 746' in svg  # 12 columns
@@ -203,10 +336,12 @@ def test_plate_map_marks_and_384():
 
 
 def test_clean_svg_strips_prolog_and_prefixes_ids():
-    raw = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
-           '<!-- c --><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/'
-           '1999/xlink"><metadata>m</metadata><defs><path id="m1"/></defs>'
-           '<use xlink:href="#m1"/><g clip-path="url(#m1)"/></svg>')
+    raw = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n'
+        '<!-- c --><svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/'
+        '1999/xlink"><metadata>m</metadata><defs><path id="m1"/></defs>'
+        '<use xlink:href="#m1"/><g clip-path="url(#m1)"/></svg>'
+    )
     out = clean_svg(raw, "f")
     assert out.startswith("<svg>") and "http" not in out and "metadata" not in out
     assert 'id="f-m1"' in out and '"#f-m1"' in out and "url(#f-m1)" in out
@@ -220,15 +355,20 @@ def test_fmt():
 def test_sparse_inputs_render():
     empty = Results(**{n: _frame(n, []) for n in TABLE_COLUMNS}, plates=xr.Dataset())
     assert "<html" in render_report(empty)
-    run = {"plate_id": "X", "analyte": "IL-6", "verdict": "fail",
-           "reasons": "fit_not_converged;some_new_code"}
-    only_run = Results(**{n: _frame(n, [run] if n == "runs" else []) for n in TABLE_COLUMNS},
-                       plates=xr.Dataset())
+    run = {
+        "plate_id": "X",
+        "analyte": "IL-6",
+        "verdict": "fail",
+        "reasons": "fit_not_converged;some_new_code",
+    }
+    only_run = Results(
+        **{n: _frame(n, [run] if n == "runs" else []) for n in TABLE_COLUMNS}, plates=xr.Dataset()
+    )
     page = render_report(only_run)
     assert "some_new_code" in page and "no description" in page
     assert page.count("<svg") == 2 and "<script" not in page
 
 
 def test_range_not_established_said(page):
-    section = page[page.index('id="plate-2"'):]
+    section = page[page.index('id="plate-2"') :]
     assert "not established" in section

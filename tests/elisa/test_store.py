@@ -25,8 +25,10 @@ def run(args: list[str], cwd: Path, monkeypatch) -> int:
 def counts(db: Path) -> dict[str, int]:
     conn = sqlite3.connect(db)
     try:
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in ("plate_versions", "current_versions", "blobs", "masks", "audit")}
+        return {
+            t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("plate_versions", "current_versions", "blobs", "masks", "audit")
+        }
     finally:
         conn.close()
 
@@ -34,9 +36,11 @@ def counts(db: Path) -> dict[str, int]:
 def current(db: Path, plate_id: str) -> tuple[int, str]:
     conn = sqlite3.connect(db)
     try:
-        return conn.execute("SELECT v.version, v.masks_json FROM current_versions c JOIN "
-                            "plate_versions v ON v.id = c.version_id WHERE c.plate_id = ?",
-                            (plate_id,)).fetchone()
+        return conn.execute(
+            "SELECT v.version, v.masks_json FROM current_versions c JOIN "
+            "plate_versions v ON v.id = c.version_id WHERE c.plate_id = ?",
+            (plate_id,),
+        ).fetchone()
     finally:
         conn.close()
 
@@ -55,14 +59,17 @@ def test_same_inputs_twice_store_one_version(fkn, tmp_path, monkeypatch):
     assert run(args, tmp_path, monkeypatch) == 0
     second = counts(db)
     assert first["plate_versions"] == second["plate_versions"] == 1
-    assert second["blobs"] == first["blobs"] == 2          # the export and the layout, once
-    assert second["audit"] == first["audit"] + 1            # "unchanged, nothing added"
+    assert second["blobs"] == first["blobs"] == 2  # the export and the layout, once
+    assert second["audit"] == first["audit"] + 1  # "unchanged, nothing added"
 
 
 def test_stored_export_bytes_are_the_original(fkn, tmp_path, monkeypatch):
     export, layout, db = fkn
-    run(["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"], tmp_path,
-        monkeypatch)
+    run(
+        ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"],
+        tmp_path,
+        monkeypatch,
+    )
     with Store(db) as store:
         version = store.current_version("fkn_clean", "FKN")
         assert store.blob(version["source_sha256"]) == export.read_bytes()
@@ -70,18 +77,71 @@ def test_stored_export_bytes_are_the_original(fkn, tmp_path, monkeypatch):
 
 def test_mask_adds_a_version_and_undo_returns_to_the_first(fkn, tmp_path, monkeypatch, capsys):
     export, layout, db = fkn
-    run(["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r",
-         "--user", "tech1"], tmp_path, monkeypatch)
-    assert run(["mask", "fkn_clean", "C5", "c6", "--reason", "bubble", "--db", str(db),
-                "--user", "rev1"], tmp_path, monkeypatch) == 0
+    run(
+        [
+            "run",
+            str(export),
+            "--layout",
+            str(layout),
+            "--db",
+            str(db),
+            "--out",
+            "r",
+            "--user",
+            "tech1",
+        ],
+        tmp_path,
+        monkeypatch,
+    )
+    assert (
+        run(
+            [
+                "mask",
+                "fkn_clean",
+                "C5",
+                "c6",
+                "--reason",
+                "bubble",
+                "--db",
+                str(db),
+                "--user",
+                "rev1",
+            ],
+            tmp_path,
+            monkeypatch,
+        )
+        == 0
+    )
     version, masks = current(db, "fkn_clean")
     assert version == 2 and masks == '{"C5": "bubble", "C6": "bubble"}'
     with Store(db) as store:
-        wells = {w["well"]: w for w in __import__("json").loads(
-            store.current_version("fkn_clean", "FKN")["tables_json"])["wells"]}
+        wells = {
+            w["well"]: w
+            for w in __import__("json").loads(
+                store.current_version("fkn_clean", "FKN")["tables_json"]
+            )["wells"]
+        }
     assert wells["C5"]["masked"] is True and "masked_well" in wells["C5"]["flags"]
-    assert run(["mask", "fkn_clean", "C5", "C6", "--reason", "wrong plate", "--undo", "--db",
-                str(db), "--user", "rev1"], tmp_path, monkeypatch) == 0
+    assert (
+        run(
+            [
+                "mask",
+                "fkn_clean",
+                "C5",
+                "C6",
+                "--reason",
+                "wrong plate",
+                "--undo",
+                "--db",
+                str(db),
+                "--user",
+                "rev1",
+            ],
+            tmp_path,
+            monkeypatch,
+        )
+        == 0
+    )
     assert current(db, "fkn_clean") == (1, "{}")
     assert counts(db)["plate_versions"] == 2
     capsys.readouterr()
@@ -100,8 +160,11 @@ def test_mask_adds_a_version_and_undo_returns_to_the_first(fkn, tmp_path, monkey
 
 def test_audit_log_is_append_only(fkn, tmp_path, monkeypatch):
     export, layout, db = fkn
-    run(["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"], tmp_path,
-        monkeypatch)
+    run(
+        ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"],
+        tmp_path,
+        monkeypatch,
+    )
     conn = sqlite3.connect(db)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("DELETE FROM audit")
@@ -113,8 +176,11 @@ def test_audit_log_is_append_only(fkn, tmp_path, monkeypatch):
 def _checkpoints(export: Path, layout: Path, db: Path, tmp_path: Path, monkeypatch) -> list[str]:
     seen: list[str] = []
     monkeypatch.setattr(Store, "checkpoint", lambda self, step: seen.append(step))
-    run(["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"], tmp_path,
-        monkeypatch)
+    run(
+        ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r"],
+        tmp_path,
+        monkeypatch,
+    )
     monkeypatch.undo()
     return seen
 
@@ -123,14 +189,29 @@ def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
     first_export, first_layout = plate_paths("fkn_clean")
     export, layout = plate_paths("il6_clean")
     probe = tmp_path / "probe.sqlite"
-    run(["run", str(first_export), "--layout", str(first_layout), "--db", str(probe), "--out",
-         "r"], tmp_path, monkeypatch)
+    run(
+        ["run", str(first_export), "--layout", str(first_layout), "--db", str(probe), "--out", "r"],
+        tmp_path,
+        monkeypatch,
+    )
     steps = _checkpoints(export, layout, probe, tmp_path, monkeypatch)
     assert len(steps) >= 4
     for k in range(len(steps)):
         db = tmp_path / f"fault{k}.sqlite"
-        run(["run", str(first_export), "--layout", str(first_layout), "--db", str(db), "--out",
-             "r"], tmp_path, monkeypatch)
+        run(
+            [
+                "run",
+                str(first_export),
+                "--layout",
+                str(first_layout),
+                "--db",
+                str(db),
+                "--out",
+                "r",
+            ],
+            tmp_path,
+            monkeypatch,
+        )
         before = counts(db)
         calls = {"n": 0}
 
@@ -141,37 +222,61 @@ def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
 
         monkeypatch.setattr(Store, "checkpoint", fail_at_k)
         with pytest.raises(RuntimeError, match="injected fault"):
-            run(["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
-                tmp_path, monkeypatch)
+            run(
+                ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
+                tmp_path,
+                monkeypatch,
+            )
         monkeypatch.undo()
         assert counts(db) == before, f"fault at step {k} ({steps[k]}) changed the store"
         assert current(db, "fkn_clean")[0] == 1
         assert current(db, "il6_clean") is None
-        out = tmp_path / "r2"   # checked before the store is written, but left empty
+        out = tmp_path / "r2"  # checked before the store is written, but left empty
         assert not out.exists() or not any(out.iterdir())
 
 
 def test_two_processes_writing_one_store_both_succeed(tmp_path):
     plates = [plate_paths("fkn_clean"), plate_paths("il6_clean")]
     db = tmp_path / "shared.sqlite"
-    procs = [subprocess.Popen([sys.executable, "-m", "elisa", "run", str(e), "--layout", str(l),
-                               "--db", str(db), "--out", f"out{i}"], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i, (e, l) in enumerate(plates)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "elisa",
+                "run",
+                str(e),
+                "--layout",
+                str(l),
+                "--db",
+                str(db),
+                "--out",
+                f"out{i}",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i, (e, l) in enumerate(plates)
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
     assert counts(db)["current_versions"] == 2
 
 
 def test_an_older_store_is_migrated_and_keeps_its_data(tmp_path, monkeypatch):
-    from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
     from elisa.store.database import _statements
+    from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
+
     db = tmp_path / "old.sqlite"
     conn = sqlite3.connect(db)
     for statement in _statements(MIGRATIONS[0]):
         conn.execute(statement)
-    conn.execute("INSERT INTO audit (time_utc, user, action, software_version, details_json) "
-                 "VALUES ('2026-01-01T00:00:00+00:00', 'someone', 'old entry', '0.0.1', '{}')")
+    conn.execute(
+        "INSERT INTO audit (time_utc, user, action, software_version, details_json) "
+        "VALUES ('2026-01-01T00:00:00+00:00', 'someone', 'old entry', '0.0.1', '{}')"
+    )
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -18,8 +18,13 @@ from scipy import stats
 
 from elisa.fit.fitter import CurveFit, fit_standard_curve
 from elisa.fit.logistic import inverse_logistic5, logistic5
-from elisa.fit.uncertainty import (inwell_se, log_interval, precision_profile, profile_grid,
-                               profile_limits)
+from elisa.fit.uncertainty import (
+    inwell_se,
+    log_interval,
+    precision_profile,
+    profile_grid,
+    profile_limits,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:lmfit.minimizer")
 
@@ -44,7 +49,7 @@ def _fit(model, direction, weighting, theta, noise_theta, blank, seed=5):
         t["a"], t["d"] = t["d"], t["a"]
     x = np.repeat(LEVELS, 2)
     mu = logistic5(x, t["a"], t["b"], t["c"], t["d"], t["g"])
-    y = mu + 0.02 * mu ** noise_theta * np.random.default_rng(seed).standard_normal(x.size)
+    y = mu + 0.02 * mu**noise_theta * np.random.default_rng(seed).standard_normal(x.size)
     fit = fit_standard_curve(x, y, model=model, weighting=weighting, theta=theta, blank=blank)
     assert fit.converged, fit.message
     return fit
@@ -78,10 +83,12 @@ def _numeric_delta_se(fit: CurveFit, x: float, m: float) -> float:
     if fit.weighting == "none":
         w0 = 1.0
     else:
+
         def raw(mu):
             return np.maximum(mu + fit.blank, 1e-3) ** (-2.0 * fit.theta)
+
         w0 = float(raw(y0) / raw(forward(fit.x, theta_free)).mean())
-    variance = dx_dy ** 2 * fit.sigma ** 2 / (w0 * m) + grad @ fit.covariance @ grad
+    variance = dx_dy**2 * fit.sigma**2 / (w0 * m) + grad @ fit.covariance @ grad
     return math.sqrt(variance)
 
 
@@ -168,12 +175,23 @@ def test_log_interval_propagates_missing_values():
 def _hand_built_4pl(sigma: float, a=0.05, b=1.3, c=120.0, d=2.8) -> CurveFit:
     """A converged, unweighted 4PL with zero parameter covariance: CV(x) has a closed form."""
     x = np.repeat(LEVELS, 2)
-    return CurveFit(model="4PL", weighting="none", theta=0.0,
-                    params={"a": a, "b": b, "c": c, "d": d, "g": 1.0},
-                    se={"se_a": 0.0, "se_b": 0.0, "se_c": 0.0, "se_d": 0.0, "se_g": math.nan},
-                    covariance=np.zeros((4, 4)), sigma=sigma, r_squared=1.0,
-                    n_points=x.size, n_params=4, converged=True, message="",
-                    x=x, y=logistic5(x, a, b, c, d), weights=np.ones(x.size))
+    return CurveFit(
+        model="4PL",
+        weighting="none",
+        theta=0.0,
+        params={"a": a, "b": b, "c": c, "d": d, "g": 1.0},
+        se={"se_a": 0.0, "se_b": 0.0, "se_c": 0.0, "se_d": 0.0, "se_g": math.nan},
+        covariance=np.zeros((4, 4)),
+        sigma=sigma,
+        r_squared=1.0,
+        n_points=x.size,
+        n_params=4,
+        converged=True,
+        message="",
+        x=x,
+        y=logistic5(x, a, b, c, d),
+        weights=np.ones(x.size),
+    )
 
 
 def _closed_form_region(sigma, m, target, a=0.05, b=1.3, c=120.0, d=2.8):
@@ -195,8 +213,9 @@ def test_precision_profile_matches_the_closed_form():
 
 
 @pytest.mark.parametrize("direction", ["increasing", "decreasing"])
-@pytest.mark.parametrize("sigma,m,within", [(0.03, 2, False), (0.06, 1, True), (0.08, 3, True),
-                                            (0.1, 2, True)])
+@pytest.mark.parametrize(
+    "sigma,m,within", [(0.03, 2, False), (0.06, 1, True), (0.08, 3, True), (0.1, 2, True)]
+)
 def test_profile_limits_are_the_ends_of_the_known_region(sigma, m, within, direction):
     a, d = (0.05, 2.8) if direction == "increasing" else (2.8, 0.05)
     fit = _hand_built_4pl(sigma, a=a, d=d)

@@ -36,7 +36,7 @@ from plates.readers import read_export
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "formats"
 FILE = SHARED / "thermo_fisher_skanit" / "allotropy__skanit_data.xlsx"
-VENDOR = {"a": -0.0678141, "b": 0.78981, "c": 0.748878, "d": 2.89758}   # 'Standard Curve 1_03'
+VENDOR = {"a": -0.0678141, "b": 0.78981, "c": 0.748878, "d": 2.89758}  # 'Standard Curve 1_03'
 LOWEST, HIGHEST = 0.016, 1.0
 
 
@@ -45,8 +45,10 @@ def compared(tmp_path_factory):
     if not FILE.is_file():
         pytest.skip("../shared/formats is not available")
     config = tmp_path_factory.mktemp("vendor") / "elisa.toml"
-    config.write_text('[analytes.APOE]\nunit = "ug/mL"\nintra_cv_limit_pct = 10.0\n'
-                      "inter_cv_limit_pct = 15.0\n", encoding="utf-8")
+    config.write_text(
+        '[analytes.APOE]\nunit = "ug/mL"\nintra_cv_limit_pct = 10.0\ninter_cv_limit_pct = 15.0\n',
+        encoding="utf-8",
+    )
     results = elisa.process(FILE, layout_from_export=True, analyte="APOE", config=config)
     plate = read_export(FILE).plates[0]
     return results, plate
@@ -59,8 +61,7 @@ def _index(well: str) -> tuple[int, int]:
 def test_the_carried_layout_is_skanits(compared):
     results, _ = compared
     standards = results.standards
-    assert list(standards["nominal"].astype(float)) == [0.016, 0.031, 0.063, 0.125, 0.25, 0.5,
-                                                        1.0]
+    assert list(standards["nominal"].astype(float)) == [0.016, 0.031, 0.063, 0.125, 0.25, 0.5, 1.0]
     assert list(standards["n_wells"].astype(int)) == [2] * 7
     samples = results.samples
     assert len(samples) == 40 and set(samples["kind"]) == {"sample"}
@@ -80,7 +81,7 @@ def test_r_squared_differs_only_by_what_it_is_computed_on(compared):
     results, plate = compared
     curve = results.curves.iloc[0]
     assert plate.metadata["vendor_fit_r_squared"] == "0.998"
-    assert float(curve["r_squared"]) == pytest.approx(0.9893, abs=5e-4)   # individual wells
+    assert float(curve["r_squared"]) == pytest.approx(0.9893, abs=5e-4)  # individual wells
     a, b, c, d = (float(curve[k]) for k in "abcd")
     x = results.standards["nominal"].astype(float).to_numpy()
     y = results.standards["od_mean"].astype(float).to_numpy()
@@ -94,7 +95,7 @@ def test_blank_subtraction_matches_skanits(compared):
     vendor = plate.derived["Blank Subtraction 1: Blank subtracted"]
     wells = results.wells.set_index("well")
     diffs = [abs(float(wells.loc[w, "od"]) - vendor[_index(w)]) for w in wells.index]
-    assert max(diffs) < 6e-4      # SkanIt prints 4 significant digits
+    assert max(diffs) < 6e-4  # SkanIt prints 4 significant digits
 
 
 def test_concentrations_match_skanits_within_2_percent(compared):
@@ -108,14 +109,15 @@ def test_concentrations_match_skanits_within_2_percent(compared):
         if not math.isfinite(in_well[r, c]):
             continue
         ours = float(row["conc_well"])
-        dilution = 1.0 if row["dilution"] is None or pd_isnan(row["dilution"]) \
-            else float(row["dilution"])
+        dilution = (
+            1.0 if row["dilution"] is None or pd_isnan(row["dilution"]) else float(row["dilution"])
+        )
         rel_in.append(ours / dilution / in_well[r, c] - 1)
         rel_diluted.append(ours / diluted[r, c] - 1)
-    assert len(rel_in) == 59      # 96 wells - 2 blanks - 35 censored
+    assert len(rel_in) == 59  # 96 wells - 2 blanks - 35 censored
     assert max(abs(v) for v in rel_in) < 0.02
     assert max(abs(v) for v in rel_diluted) < 0.02
-    assert max(abs(v) for v in rel_in + rel_diluted) < 1e-3    # observed: 0.07 %
+    assert max(abs(v) for v in rel_in + rel_diluted) < 1e-3  # observed: 0.07 %
 
 
 def pd_isnan(value) -> bool:
@@ -128,8 +130,9 @@ def pd_isnan(value) -> bool:
 def test_skanits_censored_wells_are_outside_the_standards_range(compared):
     results, _ = compared
     book = openpyxl.load_workbook(FILE, read_only=True, data_only=True)
-    grid = list(book["Standard Curve 1_03"].iter_rows(min_row=84, max_row=91, max_col=13,
-                                                      values_only=True))
+    grid = list(
+        book["Standard Curve 1_03"].iter_rows(min_row=84, max_row=91, max_col=13, values_only=True)
+    )
     book.close()
     wells = results.wells.set_index("well")
     above = below = 0
@@ -140,8 +143,9 @@ def test_skanits_censored_wells_are_outside_the_standards_range(compared):
                 continue
             well = f"{'ABCDEFGH'[r]}{c + 1}"
             conc = wells.loc[well, "conc_well"]
-            dilution = 1.0 if pd_isnan(wells.loc[well, "dilution"]) \
-                else float(wells.loc[well, "dilution"])
+            dilution = (
+                1.0 if pd_isnan(wells.loc[well, "dilution"]) else float(wells.loc[well, "dilution"])
+            )
             flags = str(wells.loc[well, "flags"] or "")
             if value.strip() == "> Max":
                 above += 1

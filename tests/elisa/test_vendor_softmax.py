@@ -53,6 +53,7 @@ def plate():
     if not FILE.is_file():
         pytest.skip("../shared/formats/molecular_devices_softmax_pro is not present")
     from plates.readers import read_export
+
     return read_export(FILE).plates[0]
 
 
@@ -60,6 +61,7 @@ def plate():
 def results(plate):
     from elisa import process
     from elisa.config import parse_config
+
     config = parse_config({"analytes": {ANALYTE: {"unit": "pg/mL"}}})
     return process(FILE, layout_from_export=True, analyte=ANALYTE, config=config)
 
@@ -69,8 +71,11 @@ def _rc(well: str) -> tuple[int, int]:
 
 
 def _vendor(plate, role: str) -> np.ndarray:
-    key = {"standard": "Standards: BackCalcConc", "sample": "Unk_Dilution: Result",
-           "control": "Control: Results"}[role]
+    key = {
+        "standard": "Standards: BackCalcConc",
+        "sample": "Unk_Dilution: Result",
+        "control": "Control: Results",
+    }[role]
     return plate.derived[key]
 
 
@@ -126,16 +131,17 @@ def test_default_pipeline_against_softmax(plate, results):
     # 7 sample wells (P2, P3, P5: ODs 0.037-0.039, SoftMax 12.97-15.19 pg/mL in-well) are
     # below the toolkit's a after blank subtraction: no solution, flagged no_solution
     wells = results.wells
-    none = wells[(wells["role"] == "sample") & ~wells["masked"].astype(bool)
-                 & wells["conc_well"].isna()]
+    none = wells[
+        (wells["role"] == "sample") & ~wells["masked"].astype(bool) & wells["conc_well"].isna()
+    ]
     assert sorted(none["well"]) == ["C4", "C5", "C6", "D5", "D6", "E5", "E6"]
     # the toolkit's d is at its bound (setting 3)
     assert "d" in str(results.curves["message"].iloc[0])
 
 
 def test_softmax_settings_reproduce_backcalcconc(plate):
-    from elisa.fit.model import Bounds, LogisticModel
     from elisa.fit.logistic import inverse_logistic5
+    from elisa.fit.model import Bounds, LogisticModel
 
     od = plate.od[0] - plate.od[1]  # OD450 - OD620, no blank subtraction
     layout = plate.layout
@@ -144,17 +150,28 @@ def test_softmax_settings_reproduce_backcalcconc(plate):
         if fields["role"] == "standard" and "mask" not in fields:
             levels.setdefault(fields["conc"], []).append(od[_rc(well)])
     x = np.array(sorted(levels))
-    y = np.array([np.mean(levels[c]) for c in x])   # level means, the zero standard included
+    y = np.array([np.mean(levels[c]) for c in x])  # level means, the zero standard included
     assert x[0] == 0.0 and len(x) == 8
     x[0] = 1e-9  # the zero standard as a curve point (log(x/c) in the Jacobian needs x > 0)
     model = LogisticModel(five=False)
     span = float(np.ptp(y))
-    bounds = Bounds({"a": -span, "b": 0.1, "log_c": math.log(1.0), "d": -span,
-                     "log_g": math.log(0.05)},
-                    {"a": 10 * span, "b": 10.0, "log_c": math.log(1e7), "d": 10 * span,
-                     "log_g": math.log(20.0)})
-    start = {"a": float(y[0]), "b": 1.0, "log_c": math.log(float(np.median(x[1:]))),
-             "d": float(2 * y[-1]), "log_g": 0.0}
+    bounds = Bounds(
+        {"a": -span, "b": 0.1, "log_c": math.log(1.0), "d": -span, "log_g": math.log(0.05)},
+        {
+            "a": 10 * span,
+            "b": 10.0,
+            "log_c": math.log(1e7),
+            "d": 10 * span,
+            "log_g": math.log(20.0),
+        },
+    )
+    start = {
+        "a": float(y[0]),
+        "b": 1.0,
+        "log_c": math.log(float(np.median(x[1:]))),
+        "d": float(2 * y[-1]),
+        "log_g": 0.0,
+    }
     fit = model.fit_weighted(x, y, np.ones_like(y), model.make_bounded_params(start, bounds))
     v = fit.params.valuesdict()
     a, b, c, d = v["a"], v["b"], math.exp(v["log_c"]), v["d"]

@@ -7,8 +7,9 @@ import numpy as np
 LETTERS = "ABCDEFGHIJKLMNOP"
 
 
-def grid_lines(values, label: str = "", delimiter: str = ",", decimal: str = ".",
-               fmt=repr) -> list[str]:
+def grid_lines(
+    values, label: str = "", delimiter: str = ",", decimal: str = ".", fmt=repr
+) -> list[str]:
     """Lines of one grid: header ``label,1..N`` then ``A..`` rows of ``values`` (2-D)."""
     values = np.asarray(values, dtype=object)
     n_rows, n_cols = values.shape

@@ -11,12 +11,19 @@ from plates.readers.common.cells import MISSING_MARKERS, SATURATED_MARKERS, pars
 from plates.textio import NotTextError, decode, decode_text
 from plates.wells import ROW_LABELS, format_well, parse_well, plate_shape, well_names
 
-
 # ------------------------------------------------------------------ wells
 
-@pytest.mark.parametrize("text, expected", [
-    ("A1", (0, 0)), ("a01", (0, 0)), (" H12 ", (7, 11)), ("P24", (15, 23)), ("c7", (2, 6)),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("A1", (0, 0)),
+        ("a01", (0, 0)),
+        (" H12 ", (7, 11)),
+        ("P24", (15, 23)),
+        ("c7", (2, 6)),
+    ],
+)
 def test_parse_well(text, expected):
     assert parse_well(text) == expected
 
@@ -53,6 +60,7 @@ def test_plate_shapes_and_labels():
 
 # ------------------------------------------------------------------ cells
 
+
 @pytest.mark.parametrize("marker", SATURATED_MARKERS + (" > Max", "over", ">Max", " OVRFLW "))
 def test_saturated_markers(marker):
     cell = parse_cell(marker)
@@ -65,17 +73,28 @@ def test_missing_markers(marker):
     assert not cell.saturated and math.isnan(cell.value) and cell.missing
 
 
-@pytest.mark.parametrize("text, value", [
-    ("0.123", 0.123), ("0,123", 0.123), (" 1.5 ", 1.5), ("-0.000", 0.0), ("1e-3", 0.001),
-    ("3", 3.0), (".5", 0.5), ("+2.25", 2.25), ("−0.01", -0.01),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("0.123", 0.123),
+        ("0,123", 0.123),
+        (" 1.5 ", 1.5),
+        ("-0.000", 0.0),
+        ("1e-3", 0.001),
+        ("3", 3.0),
+        (".5", 0.5),
+        ("+2.25", 2.25),
+        ("−0.01", -0.01),
+    ],
+)
 def test_numbers(text, value):
     cell = parse_cell(text)
     assert cell.value == value and not cell.saturated
 
 
-@pytest.mark.parametrize("text", ["abc", "1,234.5", "1.2.3", "inf", "1_0", "0x10", "12 34",
-                                  "1,2,3", "OVRFLOW", "Sat"])
+@pytest.mark.parametrize(
+    "text", ["abc", "1,234.5", "1.2.3", "inf", "1_0", "0x10", "12 34", "1,2,3", "OVRFLOW", "Sat"]
+)
 def test_not_a_cell(text):
     with pytest.raises(ValueError, match="expected an OD value or a marker") as info:
         parse_cell(text)
@@ -87,15 +106,19 @@ def test_not_a_cell(text):
 TEXT = "Plate 1\tµ 450 nm\n1\t2\r\nA\t0,123\u00a0\n"
 
 
-@pytest.mark.parametrize("encode", [
-    lambda t: t.encode("utf-8"),
-    lambda t: codecs.BOM_UTF8 + t.encode("utf-8"),
-    lambda t: codecs.BOM_UTF16_LE + t.encode("utf-16-le"),
-    lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"),
-    lambda t: t.encode("utf-16-le"),
-    lambda t: t.encode("utf-16-be"),
-    lambda t: t.encode("cp1252"),
-], ids=["utf8", "utf8-bom", "utf16le-bom", "utf16be-bom", "utf16le", "utf16be", "cp1252"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda t: t.encode("utf-8"),
+        lambda t: codecs.BOM_UTF8 + t.encode("utf-8"),
+        lambda t: codecs.BOM_UTF16_LE + t.encode("utf-16-le"),
+        lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"),
+        lambda t: t.encode("utf-16-le"),
+        lambda t: t.encode("utf-16-be"),
+        lambda t: t.encode("cp1252"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16le-bom", "utf16be-bom", "utf16le", "utf16be", "cp1252"],
+)
 def test_decode_encodings(encode):
     text = decode(encode(TEXT))
     assert text == "Plate 1\tµ 450 nm\n1\t2\nA\t0,123 \n"
@@ -107,8 +130,9 @@ def test_decode_reports_encoding_and_newlines():
     assert decode_text(codecs.BOM_UTF8 + b"x").encoding == "utf-8-sig"
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01\x02\x03" * 50, b"PK\x03\x04\x14\x00\x06\x00" * 20,
-                                  bytes(range(1, 32)) * 10])
+@pytest.mark.parametrize(
+    "data", [b"\x00\x01\x02\x03" * 50, b"PK\x03\x04\x14\x00\x06\x00" * 20, bytes(range(1, 32)) * 10]
+)
 def test_decode_binary(data):
     with pytest.raises(NotTextError):
         decode(data)

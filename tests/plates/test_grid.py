@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, HealthCheck
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -24,8 +23,7 @@ def write(tmp_path: Path, text: str | bytes, name: str = "plate.csv") -> Path:
     return path
 
 
-@pytest.mark.parametrize("delimiter, decimal", [(",", "."), ("\t", "."), (";", ","),
-                                                ("\t", ",")])
+@pytest.mark.parametrize("delimiter, decimal", [(",", "."), ("\t", "."), (";", ","), ("\t", ",")])
 @pytest.mark.parametrize("shape", [(8, 12), (16, 24)])
 def test_single_grid(tmp_path, delimiter, decimal, shape):
     values = plate_values(*shape)
@@ -40,6 +38,7 @@ def test_single_grid(tmp_path, delimiter, decimal, shape):
 
 def test_file_identity(tmp_path):
     import hashlib
+
     path = write(tmp_path, grid_text(plate_values()))
     export = read_export(str(path))
     assert export.path == path
@@ -55,7 +54,7 @@ def test_markers_and_padding(tmp_path):
     values[3, 3] = ""
     values[4, 4] = "*****"
     lines = grid_lines(values)
-    lines = [line + ",,," for line in lines]           # trailing padding cells
+    lines = [line + ",,," for line in lines]  # trailing padding cells
     path = write(tmp_path, "Title line\n\n" + "\n".join(lines) + "\n,,,,,\n")
     (plate,) = read_export(path).plates
     sat = plate.saturated[0]
@@ -80,10 +79,15 @@ def test_several_named_plates(tmp_path):
     np.testing.assert_array_equal(export.plates[1].od[0], b)
 
 
-@pytest.mark.parametrize("labels, waves", [
-    (["450", "630"], (450, 630)), (["450 nm", "570nm"], (450, 570)),
-    (["OD450", "OD630"], (450, 630)), (["A450", "Abs 620"], (450, 620)),
-])
+@pytest.mark.parametrize(
+    "labels, waves",
+    [
+        (["450", "630"], (450, 630)),
+        (["450 nm", "570nm"], (450, 570)),
+        (["OD450", "OD630"], (450, 630)),
+        (["A450", "Abs 620"], (450, 620)),
+    ],
+)
 def test_wavelength_grids_are_one_plate(tmp_path, labels, waves):
     a, b = plate_values(seed=1), plate_values(seed=2)
     export = read_export(write(tmp_path, grid_text(a, b, labels=labels, delimiter="\t")))
@@ -117,16 +121,21 @@ def test_encodings(tmp_path, encoding):
 
 # ------------------------------------------------------------------ errors name file, line, well
 
+
 def bad_grid(row: int, col: int, text: str) -> str:
     values = plate_values().astype(object)
     values[row, col] = text
     return "\n".join(grid_lines(values)) + "\n"
 
 
-@pytest.mark.parametrize("row, col, text, where", [
-    (2, 6, "abc", "line 4, well C7"), (0, 0, "1.2.3", "line 2, well A1"),
-    (7, 11, "n/a", "line 9, well H12"),
-])
+@pytest.mark.parametrize(
+    "row, col, text, where",
+    [
+        (2, 6, "abc", "line 4, well C7"),
+        (0, 0, "1.2.3", "line 2, well A1"),
+        (7, 11, "n/a", "line 9, well H12"),
+    ],
+)
 def test_bad_cell(tmp_path, row, col, text, where):
     with pytest.raises(PlateError) as info:
         read_export(write(tmp_path, bad_grid(row, col, text)))
@@ -154,7 +163,7 @@ def test_missing_row(tmp_path, drop, missing, line):
 
 
 def test_grid_cut_short_by_blank_line_then_next_grid(tmp_path):
-    first = grid_lines(plate_values())[:6]   # header + A..E
+    first = grid_lines(plate_values())[:6]  # header + A..E
     second = grid_lines(plate_values(seed=3))
     path = write(tmp_path, "\n".join(first) + "\n\n" + "\n".join(second) + "\n")
     with pytest.raises(PlateError, match="row F is missing") as info:
@@ -164,12 +173,12 @@ def test_grid_cut_short_by_blank_line_then_next_grid(tmp_path):
 
 def test_rows_out_of_order(tmp_path):
     lines = grid_lines(plate_values())
-    lines[3], lines[4] = lines[4], lines[3]          # C and D swapped
+    lines[3], lines[4] = lines[4], lines[3]  # C and D swapped
     with pytest.raises(PlateError) as info:
         read_export(write(tmp_path, "\n".join(lines)))
     assert "plate.csv: line 4" in str(info.value) and "row C is missing" in str(info.value)
     lines = grid_lines(plate_values())
-    lines[4] = "B" + lines[4][1:]                    # B twice
+    lines[4] = "B" + lines[4][1:]  # B twice
     with pytest.raises(PlateError, match="out of order") as info:
         read_export(write(tmp_path, "\n".join(lines)))
     assert "line 5" in str(info.value)
@@ -206,9 +215,11 @@ def test_sniff():
 
 # ------------------------------------------------------------------ real files
 
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/formats is absent")
-@pytest.mark.parametrize("name, found", [("plater__example-1.csv", "'A'"),
-                                         ("plater__384_validPlate.csv", "'reference'")])
+@pytest.mark.parametrize(
+    "name, found", [("plater__example-1.csv", "'A'"), ("plater__384_validPlate.csv", "'reference'")]
+)
 def test_plater_files_hold_text_not_ods(name, found):
     """plater's grids hold labels (drug, bacteria), not ODs: a clear error at the first one."""
     path = SHARED / name
@@ -224,16 +235,22 @@ def test_plater_files_hold_text_not_ods(name, found):
 finite = st.floats(min_value=-10, max_value=1e4, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.one_of(arrays(np.float64, (8, 12), elements=finite),
-                        arrays(np.float64, (16, 24), elements=finite)),
-       style=st.sampled_from([(",", "."), ("\t", "."), (";", ",")]),
-       n_grids=st.integers(1, 3))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    values=st.one_of(
+        arrays(np.float64, (8, 12), elements=finite), arrays(np.float64, (16, 24), elements=finite)
+    ),
+    style=st.sampled_from([(",", "."), ("\t", "."), (";", ",")]),
+    n_grids=st.integers(1, 3),
+)
 def test_round_trip(tmp_path, values, style, n_grids):
     delimiter, decimal = style
     grids = [values + k for k in range(n_grids)]
-    text = grid_text(*grids, delimiter=delimiter, decimal=decimal,
-                     labels=[f"P{k}" for k in range(n_grids)])
+    text = grid_text(
+        *grids, delimiter=delimiter, decimal=decimal, labels=[f"P{k}" for k in range(n_grids)]
+    )
     export = read_export(write(tmp_path, text, "prop.txt"))
     assert len(export.plates) == n_grids
     for k, plate in enumerate(export.plates):
@@ -241,13 +258,22 @@ def test_round_trip(tmp_path, values, style, n_grids):
         np.testing.assert_allclose(plate.od[0], grids[k], rtol=0, atol=1e-12)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(
-    st.binary(max_size=600),
-    st.text(alphabet=st.sampled_from(list("AB1234567890,;\t\n .-OVRFLW\"")), max_size=600)
-    .map(str.encode),
-    st.builds(lambda cut, junk: (grid_text(plate_values())[:cut] + junk).encode(),
-              st.integers(0, 700), st.text(max_size=20))))
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.binary(max_size=600),
+        st.text(alphabet=st.sampled_from(list('AB1234567890,;\t\n .-OVRFLW"')), max_size=600).map(
+            str.encode
+        ),
+        st.builds(
+            lambda cut, junk: (grid_text(plate_values())[:cut] + junk).encode(),
+            st.integers(0, 700),
+            st.text(max_size=20),
+        ),
+    )
+)
 def test_any_bytes_give_plate_error_or_plates(tmp_path, data):
     path = write(tmp_path, data, "random.bin")
     try:

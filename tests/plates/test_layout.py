@@ -61,15 +61,27 @@ def test_good_layout(tmp_path):
     assert lay.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert dict(lay.expt) == {"analyte": "FKN", "date": "2024-03-01", "lot": "L123"}
     w = lay.wells.set_index("well")
-    assert list(lay.wells.columns) == ["well", "row", "col", "role", "conc", "conc_low",
-                                       "conc_high", "sample", "dilution", "anchor", "mask"]
+    assert list(lay.wells.columns) == [
+        "well",
+        "row",
+        "col",
+        "role",
+        "conc",
+        "conc_low",
+        "conc_high",
+        "sample",
+        "dilution",
+        "anchor",
+        "mask",
+    ]
     assert len(w) == 96 and list(w.index[:13]) == [f"A{i}" for i in range(1, 13)] + ["B1"]
     assert w.loc["A1", "role"] == "standard" and w.loc["B1", "conc"] == 1000
     assert w.loc["A2", "anchor"] and w.loc["B2", "conc"] == 0 and not w.loc["A1", "anchor"]
     # wellmap spreads [row.B] over the columns the layout uses (1-5), not the whole plate;
     # [block] beats [row]
     assert list(w.loc[[f"B{i}" for i in range(1, 7)], "role"]) == ["standard"] * 2 + [
-        "blank"] * 3 + ["empty"]
+        "blank"
+    ] * 3 + ["empty"]
     assert w.loc["C1", "conc_low"] == 20 and w.loc["C1", "conc_high"] == 40
     assert math.isnan(w.loc["C1", "conc"])
     assert w.loc["C2", "sample"] == "1001" and w.loc["C2", "dilution"] == 2.0
@@ -106,7 +118,7 @@ role = "blank"
     p1 = layouts["P1"]
     assert p1.plate == "P1" and dict(p1.expt) == {"analyte": "IL-6", "plate_id": "run-12"}
     a1 = p1.wells.set_index("well").loc["A1"]
-    assert a1["conc"] == 5 and a1["mask"] == "scratch"     # wellmap alone drops these
+    assert a1["conc"] == 5 and a1["mask"] == "scratch"  # wellmap alone drops these
     assert layouts["P2"].wells.set_index("well").loc["A1", "role"] == "blank"
     assert layout_for_plate(layouts, "P2") is layouts["P2"]
     with pytest.raises(LayoutError, match="P1, P2") as info:
@@ -135,24 +147,56 @@ def test_include_is_followed(tmp_path):
 BAD = [
     ('[well.I5]\nrole = "blank"\n', "well I5", "off the plate"),
     ('[well.A13]\nrole = "blank"\n', "well A13", "off the plate"),
-    ('[well.A1]\nrole = "std"\n', "well A1", "unknown role 'std'.*standard, blank, control, sample, empty"),
-    ('[well.A1]\nrole = "sample"\nsample = "S1"\ndillution = 2\n', "well A1", "did you mean 'dilution'"),
-    ('[well.A1]\nrole = "standard"\nconc_hi = 2\nconc = 1\n', "well A1", "did you mean 'conc_high'"),
+    (
+        '[well.A1]\nrole = "std"\n',
+        "well A1",
+        "unknown role 'std'.*standard, blank, control, sample, empty",
+    ),
+    (
+        '[well.A1]\nrole = "sample"\nsample = "S1"\ndillution = 2\n',
+        "well A1",
+        "did you mean 'dilution'",
+    ),
+    (
+        '[well.A1]\nrole = "standard"\nconc_hi = 2\nconc = 1\n',
+        "well A1",
+        "did you mean 'conc_high'",
+    ),
     ('[well.B2]\nrole = "standard"\n', "well B2", "needs conc"),
     ('[well.B2]\nrole = "standard"\nconc = -1\n', "well B2", "conc must be a number >= 0"),
     ('[well.B2]\nrole = "standard"\nconc = "10"\n', "well B2", "conc must be a number"),
-    ('[well.C3]\nrole = "control"\nsample = "Q"\nconc_low = 5\nconc_high = 2\n', "well C3", "conc_low .* above conc_high"),
+    (
+        '[well.C3]\nrole = "control"\nsample = "Q"\nconc_low = 5\nconc_high = 2\n',
+        "well C3",
+        "conc_low .* above conc_high",
+    ),
     ('[well.C3]\nrole = "control"\nsample = "Q"\nconc_low = 5\n', "well C3", "no conc_high"),
     ('[well.C3]\nrole = "control"\nsample = "Q"\nconc_high = 5\n', "well C3", "no conc_low"),
-    ('[well.D4]\nrole = "sample"\nsample = "S"\ndilution = 0\n', "well D4", "dilution must be a number > 0"),
-    ('[well.D4]\nrole = "sample"\nsample = "S"\ndilution = "1:10"\n', "well D4", "dilution must be a number"),
-    ('[well.D4]\nrole = "sample"\nsample = "S"\ndilution = true\n', "well D4", "dilution must be a number"),
+    (
+        '[well.D4]\nrole = "sample"\nsample = "S"\ndilution = 0\n',
+        "well D4",
+        "dilution must be a number > 0",
+    ),
+    (
+        '[well.D4]\nrole = "sample"\nsample = "S"\ndilution = "1:10"\n',
+        "well D4",
+        "dilution must be a number",
+    ),
+    (
+        '[well.D4]\nrole = "sample"\nsample = "S"\ndilution = true\n',
+        "well D4",
+        "dilution must be a number",
+    ),
     ('[well.D4]\nrole = "sample"\n', "well D4", "needs sample"),
     ('[well.D4]\nrole = "control"\nconc = 3\n', "well D4", "needs sample"),
-    ('[well.E5]\nrole = "standard"\nconc = 1\nanchor = "yes"\n', "well E5", "anchor must be true or false"),
+    (
+        '[well.E5]\nrole = "standard"\nconc = 1\nanchor = "yes"\n',
+        "well E5",
+        "anchor must be true or false",
+    ),
     ('[well.E5]\nrole = "blank"\nmask = ""\n', "well E5", "mask must be a reason"),
     ('[well.E5]\nrole = "blank"\nmask = true\n', "well E5", "mask must be a reason"),
-    ('[well.F6]\nconc = 3\n', "well F6", "no role"),
+    ("[well.F6]\nconc = 3\n", "well F6", "no role"),
     ('[expt]\ndate = "01/03/2024"\n[well.A1]\nrole = "blank"\n', None, "ISO 8601"),
     ('[well.A1\nrole = "blank"\n', None, "not valid TOML"),
     ('[block.0x1.A1]\nrole = "blank"\n', None, "wellmap"),
@@ -171,7 +215,9 @@ def test_layout_errors(tmp_path, text, well, match):
 
 
 def test_error_in_named_plate_names_the_plate(tmp_path):
-    path = write(tmp_path, '[plate.X.well.A1]\nrole = "sample"\n[plate.Y.well.A1]\nrole = "blank"\n')
+    path = write(
+        tmp_path, '[plate.X.well.A1]\nrole = "sample"\n[plate.Y.well.A1]\nrole = "blank"\n'
+    )
     with pytest.raises(LayoutError, match=r"\[plate.X\] well A1: a sample needs sample"):
         load_layout(path)
 
@@ -196,7 +242,9 @@ def test_date_kept_as_string(tmp_path):
 
 def test_plate_without_wells_is_named(tmp_path):
     """wellmap alone would drop the plate names here and return one unnamed layout."""
-    path = write(tmp_path, '[plate.P1.well.A1]\nrole = "blank"\n[plate.P2.wel.A1]\nrole = "blank"\n')
+    path = write(
+        tmp_path, '[plate.P1.well.A1]\nrole = "blank"\n[plate.P2.wel.A1]\nrole = "blank"\n'
+    )
     with pytest.raises(LayoutError, match=r"\[plate.P2\]: .*No wells") as info:
         load_layout(path)
     assert "layout.toml" in str(info.value)

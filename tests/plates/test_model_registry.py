@@ -24,27 +24,32 @@ def plate(name=None, waves=(450,), shape=(8, 12), fill=0.5, saturated_at=None):
 
 # ------------------------------------------------------------------ PlateRead
 
+
 def test_plate_read_normalises():
     p = plate(waves=(450, None), saturated_at=(0, 1, 2))
     assert p.od.dtype == np.float64 and p.saturated.dtype == bool
-    assert np.isnan(p.od[0, 1, 2])            # a saturated well has no OD
+    assert np.isnan(p.od[0, 1, 2])  # a saturated well has no OD
     assert p.n_rows == 8 and p.n_cols == 12 and p.wavelengths == (450, None)
     with pytest.raises(ValueError):
-        p.od[0, 0, 0] = 1.0                   # read-only
+        p.od[0, 0, 0] = 1.0  # read-only
 
 
-@pytest.mark.parametrize("od, sat, waves", [
-    (np.zeros((1, 8, 11)), np.zeros((1, 8, 11), bool), (450,)),
-    (np.zeros((8, 12)), np.zeros((8, 12), bool), (450,)),
-    (np.zeros((1, 8, 12)), np.zeros((1, 16, 24), bool), (450,)),
-    (np.zeros((2, 8, 12)), np.zeros((2, 8, 12), bool), (450,)),
-])
+@pytest.mark.parametrize(
+    "od, sat, waves",
+    [
+        (np.zeros((1, 8, 11)), np.zeros((1, 8, 11), bool), (450,)),
+        (np.zeros((8, 12)), np.zeros((8, 12), bool), (450,)),
+        (np.zeros((1, 8, 12)), np.zeros((1, 16, 24), bool), (450,)),
+        (np.zeros((2, 8, 12)), np.zeros((2, 8, 12), bool), (450,)),
+    ],
+)
 def test_plate_read_rejects_bad_shapes(od, sat, waves):
     with pytest.raises(ValueError):
         PlateRead(None, waves, od, sat, {})
 
 
 # ------------------------------------------------------------------ plate_dataset
+
 
 def test_dataset_layout():
     ds = plate_dataset([plate("x", fill=0.1), plate("y", fill=0.2)], ["p1", "p2"])
@@ -64,8 +69,8 @@ def test_dataset_union_of_wavelengths_and_sizes():
     assert list(ds["wavelength"].values) == [450, 630]
     assert ds["od_raw"].shape == (2, 2, 16, 24)
     od_a = ds["od_raw"].sel(plate="a")
-    assert np.isnan(od_a.sel(wavelength=630)).all()            # absent read
-    assert np.isnan(od_a.sel(wavelength=450, row="I")).all()   # beyond a's 8 rows
+    assert np.isnan(od_a.sel(wavelength=630)).all()  # absent read
+    assert np.isnan(od_a.sel(wavelength=450, row="I")).all()  # beyond a's 8 rows
     assert float(od_a.sel(wavelength=450, row="B", col=3)) == 0.1
     assert bool(ds["saturated"].sel(plate="a", wavelength=450, row="A", col=1))
     assert int(ds["saturated"].sum()) == 1
@@ -94,13 +99,15 @@ def test_dataset_count_mismatch():
 
 # ------------------------------------------------------------------ registry
 
+
 def test_registry():
     assert "grid" in SUPPORTED_FORMATS
     assert readers.READERS["grid"].FORMAT == "grid"
     for module in readers.READERS.values():
         text = callable(getattr(module, "sniff", None)) and callable(getattr(module, "read", None))
-        book = (callable(getattr(module, "sniff_workbook", None))
-                and callable(getattr(module, "read_workbook", None)))
+        book = callable(getattr(module, "sniff_workbook", None)) and callable(
+            getattr(module, "read_workbook", None)
+        )
         assert text or book, module.FORMAT
     assert set(SUPPORTED_FORMATS) >= {"grid", "gen5", "softmax", "tecan", "bmg", "envision"}
 
@@ -113,16 +120,19 @@ def test_read_export_returns_export_file(tmp_path):
     assert isinstance(export.plates, tuple) and isinstance(export.plates[0], PlateRead)
 
 
-@pytest.mark.parametrize("content, match", [
-    (None, "file not found"),
-    ("dir", "is a directory"),
-    (b"", "empty"),
-    (b"  \r\n\n ", "empty"),
-    (b"\x00\x01\x02binary\x00" * 20, "binary"),
-    (b"PK\x03\x04" + bytes(range(256)), "not a readable .xlsx workbook"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary"),
-    (b"Name,Value\nx,1\n", "known format .*supported formats: .*grid"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (None, "file not found"),
+        ("dir", "is a directory"),
+        (b"", "empty"),
+        (b"  \r\n\n ", "empty"),
+        (b"\x00\x01\x02binary\x00" * 20, "binary"),
+        (b"PK\x03\x04" + bytes(range(256)), "not a readable .xlsx workbook"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "binary"),
+        (b"Name,Value\nx,1\n", "known format .*supported formats: .*grid"),
+    ],
+)
 def test_read_export_file_problems(tmp_path, content, match):
     path = tmp_path / "export.csv"
     if content == "dir":

@@ -11,14 +11,28 @@ from qc.errors import QCError
 
 def test_code_tuples_are_the_contract():
     assert FAIL_CODES == (
-        "fit_not_converged", "parameter_at_bound", "range_not_established", "standards_failed",
-        "controls_failed", "intra_cv_fail", "too_many_high_cv", "westgard_reject",
+        "fit_not_converged",
+        "parameter_at_bound",
+        "range_not_established",
+        "standards_failed",
+        "controls_failed",
+        "intra_cv_fail",
+        "too_many_high_cv",
+        "westgard_reject",
     )
     assert WARNING_CODES == (
-        "intra_cv_above_limit", "controls_not_judged", "westgard_warning", "intra_cv_not_assessable",
+        "intra_cv_above_limit",
+        "controls_not_judged",
+        "westgard_warning",
+        "intra_cv_not_assessable",
     )
     assert FLAGS == (
-        "below_blank", "extrapolated", "high_cv", "masked_well", "no_solution", "saturated",
+        "below_blank",
+        "extrapolated",
+        "high_cv",
+        "masked_well",
+        "no_solution",
+        "saturated",
         "single_well",
     )
 

@@ -37,11 +37,14 @@ def test_custom_tolerance():
     np.testing.assert_allclose([low[0], high[0]], [170.0, 230.0])
 
 
-@pytest.mark.parametrize("args", [
-    ([100.0, 50.0], [NAN], [NAN, NAN]),
-    ([100.0], [NAN, NAN], [NAN]),
-    ([100.0], [130.0], [90.0]),  # low above high
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ([100.0, 50.0], [NAN], [NAN, NAN]),
+        ([100.0], [NAN, NAN], [NAN]),
+        ([100.0], [130.0], [90.0]),  # low above high
+    ],
+)
 def test_limits_misuse(args):
     with pytest.raises(QCError):
         control_limits(*args)
@@ -129,8 +132,9 @@ def test_judge_misuse():
         judge_controls("ab", [1.0, 2.0], [0.0, 0.0], [3.0, 3.0])
 
 
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.booleans()), min_size=1,
-                max_size=30))
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.booleans()), min_size=1, max_size=30)
+)
 def test_counting_rule_matches_a_direct_count(results):
     names = [n for n, _ in results]
     vals = [100.0 if ok else 200.0 for _, ok in results]
@@ -139,18 +143,22 @@ def test_counting_rule_matches_a_direct_count(results):
     n_ok = sum(ok for _, ok in results)
     per = {n: [ok for m, ok in results if m == n] for n in set(names)}
     expected = n_ok / len(results) >= 2 / 3 - 1e-12 and all(
-        sum(v) / len(v) >= 0.5 for v in per.values())
+        sum(v) / len(v) >= 0.5 for v in per.values()
+    )
     assert (out.n_passed, out.n_total, out.passed) == (n_ok, len(results), expected)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans()), min_size=1, max_size=20),
-       st.randoms())
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b"]), st.booleans()), min_size=1, max_size=20),
+    st.randoms(),
+)
 def test_order_of_results_does_not_matter(results, rnd):
     shuffled = results[:]
     rnd.shuffle(shuffled)
     outs = []
     for res in (results, shuffled):
         low, high = limits(len(res))
-        outs.append(judge_controls([n for n, _ in res], [100.0 if ok else 0.0 for _, ok in res],
-                                   low, high))
+        outs.append(
+            judge_controls([n for n, _ in res], [100.0 if ok else 0.0 for _, ok in res], low, high)
+        )
     assert (outs[0].n_passed, outs[0].passed) == (outs[1].n_passed, outs[1].passed)

@@ -48,8 +48,12 @@ def test_anova_against_hand_computation_and_statsmodels():
     ms_b_sm = aov.loc["C(run)", "mean_sq"]
     ms_w_sm = aov.loc["Residual", "mean_sq"]
     assert aov.loc["C(run)", "df"] == 3 and aov.loc["Residual", "df"] == 6
-    for ours, theirs in [(table.ms_between, hand["ms_b"]), (table.ms_between, ms_b_sm),
-                         (table.ms_within, hand["ms_w"]), (table.ms_within, ms_w_sm)]:
+    for ours, theirs in [
+        (table.ms_between, hand["ms_b"]),
+        (table.ms_between, ms_b_sm),
+        (table.ms_within, hand["ms_w"]),
+        (table.ms_within, ms_w_sm),
+    ]:
         assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12)
     f_stat = f_oneway(*RUNS.values()).statistic
     assert table.ms_between / table.ms_within == pytest.approx(f_stat, rel=1e-9)
@@ -155,8 +159,9 @@ def test_degenerate_inputs_give_nan_not_errors():
     assert one_run.cv_repeatability_pct == pytest.approx(10.0)
     singletons = inter_assay_cv(list("ABCDEF"), [1.0, 1.1, 0.9, 1.0, 1.05, 0.95], 6.0)
     assert math.isnan(singletons.cv_repeatability_pct) and singletons.passed is None
-    assert singletons.cv_run_means_pct == pytest.approx(100 * np.std(
-        [1.0, 1.1, 0.9, 1.0, 1.05, 0.95], ddof=1) / 1.0)
+    assert singletons.cv_run_means_pct == pytest.approx(
+        100 * np.std([1.0, 1.1, 0.9, 1.0, 1.05, 0.95], ddof=1) / 1.0
+    )
     empty = inter_assay_cv([], [], 6.0)
     assert empty.n_runs == 0 and empty.passed is None and math.isnan(empty.mean)
     nonpositive = inter_assay_cv(["A", "A", "B", "B"], [-1.0, 1.0, -2.0, 2.0], 6.0)
@@ -176,12 +181,17 @@ def test_misuse_raises():
         inter_assay_cv(["A", "B"], [[1.0, 2.0]], 6.0)
 
 
-run_tables = st.lists(
-    st.lists(st.floats(min_value=0.5, max_value=2.0, allow_nan=False), min_size=1, max_size=4),
-    min_size=2, max_size=8,
-).filter(lambda runs: sum(len(r) for r in runs) > len(runs)).filter(
-    # exactly equal results have no CV to speak of (total variance 0, df undefined)
-    lambda runs: max(max(r) for r in runs) - min(min(r) for r in runs) > 1e-3
+run_tables = (
+    st.lists(
+        st.lists(st.floats(min_value=0.5, max_value=2.0, allow_nan=False), min_size=1, max_size=4),
+        min_size=2,
+        max_size=8,
+    )
+    .filter(lambda runs: sum(len(r) for r in runs) > len(runs))
+    .filter(
+        # exactly equal results have no CV to speak of (total variance 0, df undefined)
+        lambda runs: max(max(r) for r in runs) - min(min(r) for r in runs) > 1e-3
+    )
 )
 
 
@@ -195,9 +205,17 @@ def test_cvs_are_scale_invariant(runs, scale):
     table = one_way_anova(ids, values)
     # at MS_between == MS_within truncation (and with it df) may flip on rounding
     clear = abs(table.ms_between - table.ms_within) > 1e-9 * table.ms_within
-    for name in ("cv_repeatability_pct", "cv_between_pct", "cv_total_pct", "cv_total_df",
-                 "cv_total_ci_low", "cv_total_ci_high", "cv_run_means_pct",
-                 "cv_mean_of_runs_pct", "cv_rms_of_runs_pct"):
+    for name in (
+        "cv_repeatability_pct",
+        "cv_between_pct",
+        "cv_total_pct",
+        "cv_total_df",
+        "cv_total_ci_low",
+        "cv_total_ci_high",
+        "cv_run_means_pct",
+        "cv_mean_of_runs_pct",
+        "cv_rms_of_runs_pct",
+    ):
         x, y = getattr(a, name), getattr(b, name)
         if not clear and name.startswith("cv_total_"):
             continue

@@ -118,13 +118,16 @@ def test_fail_and_warning_together():
     assert out.fail_codes == ("intra_cv_fail", "too_many_high_cv")
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(cv_pct=[1.0, 2.0], n_wells=[2], high_cv=[False, False], limit_pct=4.3),
-    dict(cv_pct=[1.0], n_wells=[1], high_cv=[False], limit_pct=4.3),
-    dict(cv_pct=[1.0], n_wells=[2], high_cv=[False], limit_pct=0.0),
-    dict(cv_pct=[1.0], n_wells=[2], high_cv=[False], limit_pct=NAN),
-    dict(cv_pct=[-1.0], n_wells=[2], high_cv=[False], limit_pct=4.3),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(cv_pct=[1.0, 2.0], n_wells=[2], high_cv=[False, False], limit_pct=4.3),
+        dict(cv_pct=[1.0], n_wells=[1], high_cv=[False], limit_pct=4.3),
+        dict(cv_pct=[1.0], n_wells=[2], high_cv=[False], limit_pct=0.0),
+        dict(cv_pct=[1.0], n_wells=[2], high_cv=[False], limit_pct=NAN),
+        dict(cv_pct=[-1.0], n_wells=[2], high_cv=[False], limit_pct=4.3),
+    ],
+)
 def test_misuse_raises(kwargs):
     with pytest.raises(QCError):
         assess_intra_assay(**kwargs)
@@ -150,8 +153,9 @@ def test_pooled_cv_lies_between_the_group_cvs(groups):
     assert cv.min() - 1e-9 <= out.intra_cv_pct <= cv.max() + 1e-9
 
 
-@given(st.lists(st.tuples(cvs, ns), min_size=1, max_size=20),
-       st.floats(min_value=1.0, max_value=10.0))
+@given(
+    st.lists(st.tuples(cvs, ns), min_size=1, max_size=20), st.floats(min_value=1.0, max_value=10.0)
+)
 def test_chi2_decision_agrees_with_the_survival_function(groups, limit):
     cv = np.array([c for c, _ in groups])
     n = np.array([m for _, m in groups])
@@ -163,8 +167,10 @@ def test_chi2_decision_agrees_with_the_survival_function(groups, limit):
     assert chi2_exceeds_limit(out.intra_cv_pct, k, limit) == (p < 0.01)
 
 
-@given(st.lists(st.tuples(cvs, ns, st.booleans()), min_size=1, max_size=20),
-       st.floats(min_value=0.01, max_value=100.0))
+@given(
+    st.lists(st.tuples(cvs, ns, st.booleans()), min_size=1, max_size=20),
+    st.floats(min_value=0.01, max_value=100.0),
+)
 def test_pooled_cv_scales_with_the_cvs(groups, scale):
     cv = np.array([c for c, _, _ in groups])
     n = np.array([m for _, m, _ in groups])

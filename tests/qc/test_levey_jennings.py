@@ -131,8 +131,9 @@ def test_lj_westgard_two_controls_judged_together():
 def test_lj_westgard_config_limits_and_no_baseline():
     means = np.column_stack([in_control_means(10, 40.0, 1.2), in_control_means(10, 500.0, 15.0)])
     cfg = [LJLimits(40.0, 1.0, "config"), None]
-    out = lj_westgard(means, np.ones(10, bool), ["L"] * 10, [40.0, 500.0], 6.0,
-                      ["QC-low", "QC-high"], cfg)
+    out = lj_westgard(
+        means, np.ones(10, bool), ["L"] * 10, [40.0, 500.0], 6.0, ["QC-low", "QC-high"], cfg
+    )
     assert out.limits[0][3] == LJLimits(40.0, 1.0, "config")
     assert out.limits[1][3] == provisional_limits(500.0, 6.0)
     assert out.z.shape == (10, 2)
@@ -162,8 +163,9 @@ def test_fixture_series_expected_rules_follow_from_its_run_means():
         means[r, j] = float(row["run_mean"])
         z[r, j] = float(row["z"])
     assert np.isfinite(means).all()
-    out = lj_westgard(means, np.ones(40, bool), ["FKN-2412B"] * 40, [40.0, 120.0, 250.0], 6.0,
-                      controls)
+    out = lj_westgard(
+        means, np.ones(40, bool), ["FKN-2412B"] * 40, [40.0, 120.0, 250.0], 6.0, controls
+    )
     assert out.qualifies[:20].all()  # the baseline is runs 1-20
     base = {row["control"]: row for row in _read_csv("lj_baseline.csv")}
     for j, name in enumerate(controls):
@@ -172,8 +174,9 @@ def test_fixture_series_expected_rules_follow_from_its_run_means():
         assert lim.mean == pytest.approx(float(base[name]["mean"]), abs=2e-6)
         assert lim.sd == pytest.approx(float(base[name]["sd"]), abs=2e-6)
     assert np.allclose(out.z, z, atol=1e-4)
-    expected = [(int(r["run"]) - 1, r["rule"], r["controls"])
-                for r in _read_csv("expected_rules.csv")]
+    expected = [
+        (int(r["run"]) - 1, r["rule"], r["controls"]) for r in _read_csv("expected_rules.csv")
+    ]
     assert [(h.run, h.rule, "+".join(h.controls)) for h in out.hits] == expected
     # the promises of fixtures/series/README.md
     reject_runs = sorted({h.run + 1 for h in out.hits if h.reject})
@@ -194,7 +197,12 @@ def test_fixture_series_inter_assay_table():
         values = [float(r[k]) for r in mine for k in ("conc_well_1", "conc_well_2")]
         out = inter_assay_cv(ids, values, 6.0)
         assert out.n_runs == int(expected["n_runs"]) == 40
-        for name in ("cv_repeatability_pct", "cv_between_pct", "cv_total_pct",
-                     "cv_total_ci_low", "cv_total_ci_high"):
+        for name in (
+            "cv_repeatability_pct",
+            "cv_between_pct",
+            "cv_total_pct",
+            "cv_total_ci_low",
+            "cv_total_ci_high",
+        ):
             assert getattr(out, name) == pytest.approx(float(expected[name]), abs=2e-3), name
         assert out.passed is (expected["passed"] == "true")

@@ -35,8 +35,9 @@ def test_threshold():
     assert high_cv_threshold(4.3, 3.0) == pytest.approx(11.0768)
     assert high_cv_threshold(4.3, np.nan) == pytest.approx(11.0768)
     assert isinstance(high_cv_threshold(4.3, 5.0), float)
-    np.testing.assert_allclose(high_cv_threshold(3.5, np.array([np.nan, 2.0, 10.0])),
-                               [9.016, 9.016, 25.76])
+    np.testing.assert_allclose(
+        high_cv_threshold(3.5, np.array([np.nan, 2.0, 10.0])), [9.016, 9.016, 25.76]
+    )
 
 
 def test_is_high_cv():

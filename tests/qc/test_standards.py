@@ -155,7 +155,10 @@ def test_order_of_levels_does_not_matter():
     shuffled = judge(rec[perm], nominal=NOMINAL[perm])
     assert list(shuffled.passed) == list(ordered.passed[perm])
     assert (shuffled.lloq, shuffled.uloq, shuffled.curve_passed) == (
-        ordered.lloq, ordered.uloq, ordered.curve_passed)
+        ordered.lloq,
+        ordered.uloq,
+        ordered.curve_passed,
+    )
 
 
 def test_custom_tolerances():
@@ -171,14 +174,17 @@ def test_outcome_arrays_are_read_only():
         out.recovery_pct[0] = 1.0
 
 
-@pytest.mark.parametrize("bad", [
-    dict(backfit=NOMINAL[:7]),
-    dict(anchor=NO_ANCHOR[:7]),
-    dict(n_usable=TWO_WELLS[:7]),
-    dict(nominal=np.append(NOMINAL[:7], 0.0)),
-    dict(nominal=np.append(NOMINAL[:7], np.nan)),
-    dict(n_usable=np.append(TWO_WELLS[:7], -1)),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(backfit=NOMINAL[:7]),
+        dict(anchor=NO_ANCHOR[:7]),
+        dict(n_usable=TWO_WELLS[:7]),
+        dict(nominal=np.append(NOMINAL[:7], 0.0)),
+        dict(nominal=np.append(NOMINAL[:7], np.nan)),
+        dict(n_usable=np.append(TWO_WELLS[:7], -1)),
+    ],
+)
 def test_misuse_raises(bad):
     args = dict(nominal=NOMINAL, backfit=NOMINAL, anchor=NO_ANCHOR, n_usable=TWO_WELLS) | bad
     with pytest.raises(QCError):
@@ -190,8 +196,11 @@ def test_misuse_raises(bad):
 recoveries = st.floats(min_value=50.0, max_value=150.0)
 
 
-@given(st.lists(recoveries, min_size=6, max_size=12), st.floats(min_value=80.0, max_value=120.0),
-       st.floats(min_value=0.05, max_value=0.95))
+@given(
+    st.lists(recoveries, min_size=6, max_size=12),
+    st.floats(min_value=80.0, max_value=120.0),
+    st.floats(min_value=0.05, max_value=0.95),
+)
 def test_adding_a_passing_interior_level_never_makes_the_curve_fail(rec, new_rec, where):
     nominal = 2.0 ** np.arange(len(rec))
     before = judge(rec, nominal=nominal)
@@ -209,13 +218,20 @@ def test_adding_a_passing_interior_level_never_makes_the_curve_fail(rec, new_rec
 def test_adding_an_anchor_changes_nothing_for_the_other_levels(rec, anchor_rec):
     nominal = 2.0 ** np.arange(len(rec))
     before = judge(rec, nominal=nominal)
-    after = judge(rec + [anchor_rec], nominal=np.append(nominal, 2.0 ** len(rec)),
-                  anchor=np.array([False] * len(rec) + [True]))
+    after = judge(
+        rec + [anchor_rec],
+        nominal=np.append(nominal, 2.0 ** len(rec)),
+        anchor=np.array([False] * len(rec) + [True]),
+    )
     assert list(after.passed[:-1]) == list(before.passed) and after.passed[-1] is None
     assert (after.n_passed, after.n_total, after.curve_passed) == (
-        before.n_passed, before.n_total, before.curve_passed)
+        before.n_passed,
+        before.n_total,
+        before.curve_passed,
+    )
     assert (after.lloq, after.uloq) == (before.lloq, before.uloq) or (
-        math.isnan(before.lloq) and math.isnan(after.lloq))
+        math.isnan(before.lloq) and math.isnan(after.lloq)
+    )
 
 
 @given(st.lists(recoveries, min_size=1, max_size=12), st.floats(min_value=1e-6, max_value=1e6))

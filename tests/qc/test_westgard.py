@@ -279,7 +279,11 @@ def test_hit_order_and_labels():
     z[3] = 3.5, -2.5
     hits = westgard(z, TWO)
     assert [rule_label(h) for h in hits] == [
-        "1-3s:QC-low", "R-4s:QC-high+QC-low", "1-2s:QC-high", "1-2s:QC-low"]
+        "1-3s:QC-low",
+        "R-4s:QC-high+QC-low",
+        "1-2s:QC-high",
+        "1-2s:QC-low",
+    ]
 
 
 def test_misuse_raises():
@@ -296,8 +300,11 @@ def test_misuse_raises():
 z_tables = st.integers(1, 4).flatmap(
     lambda c: st.tuples(
         st.just(c),
-        arrays(float, st.tuples(st.integers(0, 25), st.just(c)),
-               elements=st.one_of(st.floats(-4.5, 4.5), st.just(NAN))),
+        arrays(
+            float,
+            st.tuples(st.integers(0, 25), st.just(c)),
+            elements=st.one_of(st.floats(-4.5, 4.5), st.just(NAN)),
+        ),
     )
 )
 

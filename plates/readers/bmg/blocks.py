@@ -10,20 +10,33 @@ from __future__ import annotations
 
 import re
 
-from plates.readers.common.cells import parse_number, parse_whole
 from plates.readers.bmg.section import FORMAT_NAME, Block, Section, classify, clean_label
 from plates.readers.bmg.tables import read_table
+from plates.readers.common.cells import parse_number, parse_whole
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
 
-__all__ = ["FORMAT_NAME", "Block", "Section", "find_blocks", "grid_width", "is_header_row",
-           "is_mode_row", "read_grid", "read_table"]
+__all__ = [
+    "FORMAT_NAME",
+    "Block",
+    "Section",
+    "find_blocks",
+    "grid_width",
+    "is_header_row",
+    "is_mode_row",
+    "read_grid",
+    "read_table",
+]
 
-_WIDTHS = {cols: rows for rows, cols in PLATE_SHAPES.values()}   # 12 -> 8, 24 -> 16
+_WIDTHS = {cols: rows for rows, cols in PLATE_SHAPES.values()}  # 12 -> 8, 24 -> 16
 _HEADER_KEY = re.compile(
     r"^(user|path|test\s*run\s*no\.?|test\s*name|test\s*id|date|time|id\s*\d|barcode)\s*:",
-    re.IGNORECASE)
-_MODE = re.compile(r"^(absorbance|fluorescence|luminescence|alpha|time[- ]resolved|trf|htrf|"
-                   r"nephelometry|bret|fret)\b", re.IGNORECASE)
+    re.IGNORECASE,
+)
+_MODE = re.compile(
+    r"^(absorbance|fluorescence|luminescence|alpha|time[- ]resolved|trf|htrf|"
+    r"nephelometry|bret|fret)\b",
+    re.IGNORECASE,
+)
 
 
 def is_header_row(cells: list[str]) -> bool:
@@ -54,8 +67,13 @@ def _label_above(sec: Section, i: int) -> tuple[str, int] | None:
         filled = [c for c in cells if c]
         if not filled:
             continue
-        if len(filled) == 1 and not is_header_row(cells) and not is_mode_row(cells) \
-                and parse_number(filled[0]) is None and not _row_letter(filled[0]):
+        if (
+            len(filled) == 1
+            and not is_header_row(cells)
+            and not is_mode_row(cells)
+            and parse_number(filled[0]) is None
+            and not _row_letter(filled[0])
+        ):
             return filled[0], r
         return None
     return None
@@ -69,20 +87,27 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
     """The plate-format grid whose header is row ``i``; returns it and the row after it."""
     if width not in _WIDTHS:
         if width == 48:
-            raise sec.error("a 1536-well plate (columns 1-48): only 96- and 384-well plates"
-                            " are supported", i)
-        raise sec.error(f"expected the column numbers 1..12 or 1..24 in the grid header, found"
-                        f" 1..{width}", i)
+            raise sec.error(
+                "a 1536-well plate (columns 1-48): only 96- and 384-well plates are supported", i
+            )
+        raise sec.error(
+            f"expected the column numbers 1..12 or 1..24 in the grid header, found 1..{width}", i
+        )
     n_rows = _WIDTHS[width]
     header = sec.rows[i]
-    notes = [c for c in header[2 + width:] if c]
+    notes = [c for c in header[2 + width :] if c]
     if 1 + width < len(header) and header[1 + width]:
-        raise sec.error(f"a cell beyond the plate's {width} columns in the grid header, found"
-                        f" {header[1 + width]!r} (expected an empty cell)", i, 1 + width)
+        raise sec.error(
+            f"a cell beyond the plate's {width} columns in the grid header, found"
+            f" {header[1 + width]!r} (expected an empty cell)",
+            i,
+            1 + width,
+        )
     found = _label_above(sec, i)
     if found is None:
-        raise sec.error("a plate grid without a data label above it (expected e.g."
-                        " 'Raw Data (450)')", i)
+        raise sec.error(
+            "a plate grid without a data label above it (expected e.g. 'Raw Data (450)')", i
+        )
     label, label_row = clean_label(found[0]), found[1]
     last = ROW_LETTERS[n_rows - 1]
     text: list[list[str]] = []
@@ -97,16 +122,26 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
             if k >= sec.end or not any(row):
                 rest = sec.rows[k:]
                 ends = "the file ends" if not any(any(x) for x in rest) else "the grid ends"
-                raise sec.error(f"row {letter} of {label!r} is missing: {ends} after {got}"
-                                f" (grid header at {sec.where(i)}), expected rows A-{last}",
-                                min(k, len(sec.rows) - 1))
+                raise sec.error(
+                    f"row {letter} of {label!r} is missing: {ends} after {got}"
+                    f" (grid header at {sec.where(i)}), expected rows A-{last}",
+                    min(k, len(sec.rows) - 1),
+                )
             if _row_letter(row[0]) and ROW_LETTERS.index(row[0].upper()) > r:
-                raise sec.error(f"row {letter} of {label!r} is missing: found row"
-                                f" {row[0].upper()} after {got}, expected rows A-{last} in"
-                                " order", k, 0)
-            raise sec.error(f"expected the row label {letter} in {label!r} (rows A-{last} in"
-                            f" order), found {row[0]!r}", k, 0)
-        values = row[1:1 + width]
+                raise sec.error(
+                    f"row {letter} of {label!r} is missing: found row"
+                    f" {row[0].upper()} after {got}, expected rows A-{last} in"
+                    " order",
+                    k,
+                    0,
+                )
+            raise sec.error(
+                f"expected the row label {letter} in {label!r} (rows A-{last} in"
+                f" order), found {row[0]!r}",
+                k,
+                0,
+            )
+        values = row[1 : 1 + width]
         text.append(values + [""] * (width - len(values)))
         for c in range(width):
             cells[(r, c)] = (k, 1 + c)
@@ -114,20 +149,32 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
             extra = row[c]
             if not extra:
                 continue
-            if not notes_allowed or c == 1 + width or parse_number(extra) is not None \
-                    or _row_letter(extra):
-                raise sec.error(f"a value beyond the plate's {width} columns in {label!r}, found"
-                                f" {extra!r} (expected an empty cell or nothing)", k, c)
+            if (
+                not notes_allowed
+                or c == 1 + width
+                or parse_number(extra) is not None
+                or _row_letter(extra)
+            ):
+                raise sec.error(
+                    f"a value beyond the plate's {width} columns in {label!r}, found"
+                    f" {extra!r} (expected an empty cell or nothing)",
+                    k,
+                    c,
+                )
             notes.append(extra)
     end = i + 1 + n_rows
     if end < sec.end:
         row = sec.rows[end]
-        if row and _row_letter(row[0]) and ROW_LETTERS.index(row[0].upper()) >= n_rows \
-                and any(row[1:]):
-            raise sec.error(f"row {row[0].upper()} is beyond the plate's rows A-{last} in"
-                            f" {label!r}", end, 0)
-    block = Block(label, classify(label), (n_rows, width), text, cells, sec, label_row,
-                  notes=notes)
+        if (
+            row
+            and _row_letter(row[0])
+            and ROW_LETTERS.index(row[0].upper()) >= n_rows
+            and any(row[1:])
+        ):
+            raise sec.error(
+                f"row {row[0].upper()} is beyond the plate's rows A-{last} in {label!r}", end, 0
+            )
+    block = Block(label, classify(label), (n_rows, width), text, cells, sec, label_row, notes=notes)
     return block, end
 
 

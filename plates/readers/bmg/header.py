@@ -13,11 +13,25 @@ import re
 from plates.readers.bmg.blocks import FORMAT_NAME, Section, is_mode_row
 
 HEADER_ROWS = 16
-_KEY = re.compile(r"^\s*(user|path|test\s*run\s*no\.?|test\s*name|test\s*id|date|time|"
-                  r"id\s*\d|barcode)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
+_KEY = re.compile(
+    r"^\s*(user|path|test\s*run\s*no\.?|test\s*name|test\s*id|date|time|"
+    r"id\s*\d|barcode)\s*:\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
 USER = re.compile(r"^\s*\"?\s*user\s*:", re.IGNORECASE)
-_INSTRUMENTS = ("PHERAstar", "CLARIOstar", "FLUOstar", "POLARstar", "SPECTROstar", "LUMIstar",
-                "NEPHELOstar", "VANTAstar", "NOVOstar", "Omega", "Galaxy")
+_INSTRUMENTS = (
+    "PHERAstar",
+    "CLARIOstar",
+    "FLUOstar",
+    "POLARstar",
+    "SPECTROstar",
+    "LUMIstar",
+    "NEPHELOstar",
+    "VANTAstar",
+    "NOVOstar",
+    "Omega",
+    "Galaxy",
+)
 _DATE_LIKE = re.compile(r"^\s*\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 
 
@@ -37,7 +51,7 @@ def header_of(sec: Section) -> tuple[dict[str, str], str | None]:
                 key = re.sub(r"[\s.]", "", match.group(1).lower())
                 found.setdefault(key, match.group(2).strip())
             elif key is not None and cell:
-                found[key] = f"{found[key]},{cell}"    # a value that held the delimiter
+                found[key] = f"{found[key]},{cell}"  # a value that held the delimiter
     return found, mode
 
 
@@ -71,9 +85,9 @@ def _iso_time(date: str, time: str) -> str | None:
         elif a == b:
             day = month = a
         elif ampm:
-            month, day = a, b          # a 12-hour clock: US locale, month first
+            month, day = a, b  # a 12-hour clock: US locale, month first
         elif sep == ".":
-            day, month = a, b          # dotted dates are day first (de, fr-CH, ru ...)
+            day, month = a, b  # dotted dates are day first (de, fr-CH, ru ...)
         else:
             return None
     if ampm:
@@ -98,17 +112,32 @@ def metadata(header: dict[str, str], mode: str | None) -> dict[str, str]:
             meta["instrument"] = hit
         if segment.lower() in ("smart control", "mars"):
             meta["software"] = "SMART Control" if segment.lower() != "mars" else "MARS"
-    names = {"user": "user", "testrunno": "test_run", "testid": "test_id",
-             "testname": "protocol", "date": "date", "time": "time", "id1": "id1", "id2": "id2",
-             "id3": "id3", "barcode": "barcode"}
+    names = {
+        "user": "user",
+        "testrunno": "test_run",
+        "testid": "test_id",
+        "testname": "protocol",
+        "date": "date",
+        "time": "time",
+        "id1": "id1",
+        "id2": "id2",
+        "id3": "id3",
+        "barcode": "barcode",
+    }
     for key, name in names.items():
         if header.get(key):
             meta[name] = header[key]
     read_time = _iso_time(header.get("date", ""), header.get("time", ""))
     if read_time:
         meta["read_time"] = read_time
-    plate = next((header[k] for k in ("id1", "id2", "id3")
-                  if header.get(k) and not _DATE_LIKE.match(header[k])), None)
+    plate = next(
+        (
+            header[k]
+            for k in ("id1", "id2", "id3")
+            if header.get(k) and not _DATE_LIKE.match(header[k])
+        ),
+        None,
+    )
     if plate:
         meta["plate_name"] = plate
     return meta

@@ -16,8 +16,7 @@ _CONTENT = (
     (re.compile(r"^(?:standard\s*)?(S\d*)$", re.IGNORECASE), "standard"),
     (re.compile(r"^(?:sample\s*)?(X\d*)$", re.IGNORECASE), "sample"),
     (re.compile(r"^(?:blank\s*)?(B\d*)$", re.IGNORECASE), "blank"),
-    (re.compile(r"^(?:(?:positive|negative)?\s*control\s*)?([CNP]\d*)$", re.IGNORECASE),
-     "control"),
+    (re.compile(r"^(?:(?:positive|negative)?\s*control\s*)?([CNP]\d*)$", re.IGNORECASE), "control"),
 )
 
 

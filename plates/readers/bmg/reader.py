@@ -38,23 +38,27 @@ from plates.readers.bmg.layout import carried_wells
 
 FORMAT = "bmg"
 
-_TEST = re.compile(r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
-                   re.IGNORECASE | re.MULTILINE)
+_TEST = re.compile(
+    r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 # ------------------------------------------------------------------ sniffing
 
+
 def sniff(text: str) -> bool:
     """The first non-blank line starts with ``User:`` and a ``Test name:``/``Test run no.:``/
     ``Test ID:`` cell follows within the first lines."""
-    lines = [line for line in text.split("\n", 40)[:40] if line.strip(" ,;\t\"")]
+    lines = [line for line in text.split("\n", 40)[:40] if line.strip(' ,;\t"')]
     return bool(lines) and bool(USER.match(lines[0])) and bool(_TEST.search("\n".join(lines[:8])))
 
 
 def _sheet_is_bmg(rows) -> bool:
     firsts = [str(r[0]).strip() if r and r[0] is not None else "" for r in rows[:HEADER_ROWS]]
     return any(USER.match(t) for t in firsts) and any(
-        re.match(r"^test\s*(id|name|run\s*no\.?)\s*:", t, re.IGNORECASE) for t in firsts)
+        re.match(r"^test\s*(id|name|run\s*no\.?)\s*:", t, re.IGNORECASE) for t in firsts
+    )
 
 
 def sniff_workbook(book) -> bool:
@@ -62,6 +66,7 @@ def sniff_workbook(book) -> bool:
 
 
 # ------------------------------------------------------------------ one plate from its blocks
+
 
 def _wavelength(block: Block, read_mode: str) -> tuple[int | None, dict[str, str]]:
     match = re.match(r"^raw\s*data\s*(?:\(([^()]*)\))?", block.label, re.IGNORECASE)
@@ -73,8 +78,10 @@ def _wavelength(block: Block, read_mode: str) -> tuple[int | None, dict[str, str
         if not parts:
             return None, extra
         if len(parts) != 1 or numbers[0] is None or not 200 <= int(numbers[0].group(1)) <= 1100:
-            raise block.error(f"cannot tell the wavelength of the absorbance read {block.label!r}"
-                              " (expected e.g. 'Raw Data (450)')")
+            raise block.error(
+                f"cannot tell the wavelength of the absorbance read {block.label!r}"
+                " (expected e.g. 'Raw Data (450)')"
+            )
         return int(numbers[0].group(1)), extra
     if len(parts) == 2:
         extra = {"excitation": parts[0], "emission": parts[1]}
@@ -95,27 +102,35 @@ def _kinetic(blocks: list[Block]) -> None:
     label, cycles = counts.most_common(1)[0] if counts else ("", 0)
     if cycles > 1:
         first = next(b for b in raws if _read_key(b.label) == label)
-        raise PlateError(f"{FORMAT_NAME}: kinetic read with {cycles} cycles of {first.label!r}:"
-                         " an endpoint ELISA needs one read per wavelength",
-                         file=first.section.path, where=first.where())
+        raise PlateError(
+            f"{FORMAT_NAME}: kinetic read with {cycles} cycles of {first.label!r}:"
+            " an endpoint ELISA needs one read per wavelength",
+            file=first.section.path,
+            where=first.where(),
+        )
 
 
-def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
-           notes: list[str]) -> PlateRead:
+def _plate(
+    blocks: list[Block], header: dict[str, str], mode: str | None, notes: list[str]
+) -> PlateRead:
     meta = metadata(header, mode)
     raws = [b for b in blocks if b.kind == "raw"]
     first = raws[0]
     for b in raws[1:]:
         if b.shape != first.shape:
-            raise b.error(f"{b.label!r} is a {b.shape[0] * b.shape[1]}-well grid but"
-                          f" {first.label!r} has {first.shape[0] * first.shape[1]} wells")
+            raise b.error(
+                f"{b.label!r} is a {b.shape[0] * b.shape[1]}-well grid but"
+                f" {first.label!r} has {first.shape[0] * first.shape[1]} wells"
+            )
     waves, ods, sats = [], [], []
     seen: dict[int | None, Block] = {}
     for b in raws:
         nm, extra = _wavelength(b, meta["read_mode"])
         if nm in seen:
-            raise b.error(f"a second raw read at {nm} nm ({b.label!r} and"
-                          f" {seen[nm].label!r}): expected one read per wavelength")
+            raise b.error(
+                f"a second raw read at {nm} nm ({b.label!r} and"
+                f" {seen[nm].label!r}): expected one read per wavelength"
+            )
         seen[nm] = b
         meta.update(extra)
         od, sat = b.values()
@@ -134,7 +149,8 @@ def _plate(blocks: list[Block], header: dict[str, str], mode: str | None,
         if match:
             meta.setdefault("microplate", match.group(1).strip())
     meta["first_line" if first.section.sheet is None else "sheet"] = (
-        str(first.start + 1) if first.section.sheet is None else first.section.sheet)
+        str(first.start + 1) if first.section.sheet is None else first.section.sheet
+    )
     layout = carried_wells(blocks, meta)
     name = meta.get("barcode") or meta.get("plate_name")
     return PlateRead(name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
@@ -145,27 +161,34 @@ def _unique_names(plates: list[PlateRead]) -> tuple[PlateRead, ...]:
     out = []
     for k, p in enumerate(plates, start=1):
         if p.name and counts[p.name] > 1:
-            p = PlateRead(f"{p.name} #{k}", p.wavelengths, p.od, p.saturated, p.metadata,
-                          p.layout, p.derived)
+            p = PlateRead(
+                f"{p.name} #{k}", p.wavelengths, p.od, p.saturated, p.metadata, p.layout, p.derived
+            )
         out.append(p)
     return tuple(out)
 
 
 def _no_data(path: Path, where: str) -> PlateError:
-    return PlateError(f"{FORMAT_NAME}: no 'Raw Data (…)' plate grid or table found (expected a"
-                      " label such as 'Raw Data (450)' followed by a grid ',1,2,…,12' and rows"
-                      " A…H)", file=path, where=where)
+    return PlateError(
+        f"{FORMAT_NAME}: no 'Raw Data (…)' plate grid or table found (expected a"
+        " label such as 'Raw Data (450)' followed by a grid ',1,2,…,12' and rows"
+        " A…H)",
+        file=path,
+        where=where,
+    )
 
 
 # ------------------------------------------------------------------ text exports
+
 
 def _split_rows(text: str, path: Path) -> list[list[str]]:
     lines = text.split("\n")
     head = next((line for line in lines if line.strip()), "")
     delimiter = ","
     for d in (",", ";", "\t"):
-        if d in head and any(re.match(r"^\s*\"?\s*(path|test)", c, re.IGNORECASE)
-                             for c in head.split(d)[1:]):
+        if d in head and any(
+            re.match(r"^\s*\"?\s*(path|test)", c, re.IGNORECASE) for c in head.split(d)[1:]
+        ):
             delimiter = d
             break
     rows = []
@@ -173,8 +196,11 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
         try:
             cells = next(csv.reader([line], delimiter=delimiter), [])
         except csv.Error as exc:
-            raise PlateError(f"{FORMAT_NAME}: cannot split the line into cells ({exc})",
-                             file=path, where=f"line {number}") from None
+            raise PlateError(
+                f"{FORMAT_NAME}: cannot split the line into cells ({exc})",
+                file=path,
+                where=f"line {number}",
+            ) from None
         cells = [c.strip() for c in cells]
         while cells and not cells[-1]:
             cells.pop()
@@ -203,6 +229,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
 
 # ------------------------------------------------------------------ Excel exports
 
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -227,20 +254,26 @@ def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
                 row.pop()
         sec = Section(rows, path, name)
         header, mode = header_of(sec)
-        key = tuple(header.get(k, "") for k in ("testid", "testrunno", "testname", "date", "time",
-                                                 "id1", "id2", "id3"))
+        key = tuple(
+            header.get(k, "")
+            for k in ("testid", "testrunno", "testname", "date", "time", "id1", "id2", "id3")
+        )
         groups.setdefault(key, []).append((sec, header, mode, find_blocks(sec)))
     if not groups:
-        raise PlateError(f"{FORMAT_NAME}: no sheet starts with the 'User:' / 'Test ID:' header",
-                         file=path)
+        raise PlateError(
+            f"{FORMAT_NAME}: no sheet starts with the 'User:' / 'Test ID:' header", file=path
+        )
     plates = []
     for sheets in groups.values():
         every = [b for _, _, _, blocks in sheets for b in blocks]
         for _, _, _, blocks in sheets:
             _kinetic(blocks)
         grids = [b for b in every if b.origin == "grid"]
-        chosen = grids if any(b.kind == "raw" for b in grids) else \
-            [b for b in every if b.origin == "table"]
+        chosen = (
+            grids
+            if any(b.kind == "raw" for b in grids)
+            else [b for b in every if b.origin == "table"]
+        )
         if not any(b.kind == "raw" for b in chosen):
             continue
         notes = [n for b in every for n in b.notes]

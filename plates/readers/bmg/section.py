@@ -15,12 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell, parse_number
 from plates.errors import PlateError
+from plates.readers.common.cells import parse_cell, parse_number
+from plates.readers.common.workbook import cell_name
+from plates.readers.common.workbook import column_letter as column_letters
 from plates.wells import format_well
-from plates.readers.common.workbook import cell_name, column_letter as column_letters
 
-__all__ = ["FORMAT_NAME", "Section", "Block", "classify", "clean_label", "column_letters"]
+__all__ = ["FORMAT_NAME", "Block", "Section", "classify", "clean_label", "column_letters"]
 
 FORMAT_NAME = "BMG Labtech"
 _NUMBERING = re.compile(r"^\d+\s*\.\s*")
@@ -33,7 +34,7 @@ class Section:
 
     rows: list[list[str]]
     path: Path
-    sheet: str | None = None    # xlsx sheet name; None for a text file
+    sheet: str | None = None  # xlsx sheet name; None for a text file
     first: int = 0
     end: int | None = None
 
@@ -49,14 +50,15 @@ class Section:
         if self.sheet is None:
             text = f"line {r + 1}"
         else:
-            text = f"sheet {self.sheet!r}, " + (f"cell {cell_name(r, c)}"
-                                               if c is not None else f"row {r + 1}")
+            text = f"sheet {self.sheet!r}, " + (
+                f"cell {cell_name(r, c)}" if c is not None else f"row {r + 1}"
+            )
         return text + (f", well {well}" if well else "")
 
-    def error(self, message: str, r: int, c: int | None = None,
-              well: str | None = None) -> PlateError:
-        return PlateError(f"{FORMAT_NAME}: {message}", file=self.path,
-                          where=self.where(r, c, well))
+    def error(
+        self, message: str, r: int, c: int | None = None, well: str | None = None
+    ) -> PlateError:
+        return PlateError(f"{FORMAT_NAME}: {message}", file=self.path, where=self.where(r, c, well))
 
     def blank(self, r: int) -> bool:
         return not any(self.rows[r]) if r < self.end else True
@@ -66,15 +68,15 @@ class Section:
 class Block:
     """One labelled grid of per-well values (from a plate grid or a table row)."""
 
-    label: str                 # as in the file, numbering ("4. ") and spaces trimmed
-    kind: str                  # raw, layout, conc, dilution, group, derived
+    label: str  # as in the file, numbering ("4. ") and spaces trimmed
+    kind: str  # raw, layout, conc, dilution, group, derived
     shape: tuple[int, int]
-    text: list[list[str]]      # the cells, by plate row and column ('' for empty)
-    cells: dict[tuple[int, int], tuple[int, int]]   # (row, col) -> (file row, file col)
+    text: list[list[str]]  # the cells, by plate row and column ('' for empty)
+    cells: dict[tuple[int, int], tuple[int, int]]  # (row, col) -> (file row, file col)
     section: Section
-    start: int                 # file row of the block (label or table row)
-    time: str | None = None    # kinetic tables: the cycle's time cell
-    origin: str = "grid"       # "grid" (plate format) or "table" (wells as columns)
+    start: int  # file row of the block (label or table row)
+    time: str | None = None  # kinetic tables: the cycle's time cell
+    origin: str = "grid"  # "grid" (plate format) or "table" (wells as columns)
     notes: list[str] = field(default_factory=list)
 
     def where(self, r: int | None = None, c: int | None = None) -> str:
@@ -84,8 +86,9 @@ class Block:
         return self.section.where(fr, fc, format_well(r, c))
 
     def error(self, message: str, r: int | None = None, c: int | None = None) -> PlateError:
-        return PlateError(f"{FORMAT_NAME}: {message}", file=self.section.path,
-                          where=self.where(r, c))
+        return PlateError(
+            f"{FORMAT_NAME}: {message}", file=self.section.path, where=self.where(r, c)
+        )
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
         """OD (NaN missing or saturated) and the saturated mask; text is an error."""

@@ -21,8 +21,11 @@ def _shape_for(wells: list[tuple[int, int]], sec: Section, i: int) -> tuple[int,
     for n_rows, n_cols in PLATE_SHAPES.values():
         if rows <= n_rows and cols <= n_cols:
             return n_rows, n_cols
-    raise sec.error(f"wells up to {format_well(rows - 1, cols - 1)}: only 96- and 384-well"
-                    " plates are supported", i)
+    raise sec.error(
+        f"wells up to {format_well(rows - 1, cols - 1)}: only 96- and 384-well"
+        " plates are supported",
+        i,
+    )
 
 
 def _transpose(sec: Section, i: int) -> Section:
@@ -56,22 +59,27 @@ def read_table(sec: Section, i: int) -> tuple[list[Block], int]:
     shape = _shape_for(wells, sec, i)
     for c, text in enumerate(header[1:], start=1):
         if text and c not in well_cols:
-            raise sec.error(f"expected a well name like A01 in the table header, found"
-                            f" {text!r}", i, c)
+            raise sec.error(
+                f"expected a well name like A01 in the table header, found {text!r}", i, c
+            )
     other = [c for c in range(1, max(well_cols)) if c not in well_cols]
-    time_cols = [c for c in other
-                 if any(_TIME_HEADER.match(sec.cell(r, c)) for r in range(i, end))]
+    time_cols = [c for c in other if any(_TIME_HEADER.match(sec.cell(r, c)) for r in range(i, end))]
     blocks = []
     for r in range(i + 1, end):
         row = sec.rows[r]
         label = clean_label(row[0]) if row else ""
         if not label:
-            raise sec.error("a table row without a label (expected e.g. 'Content' or"
-                            " 'Raw Data (450)')", r, 0)
+            raise sec.error(
+                "a table row without a label (expected e.g. 'Content' or 'Raw Data (450)')", r, 0
+            )
         for c in range(max(well_cols) + 1, len(row)):
             if row[c]:
-                raise sec.error(f"a value beyond the table's last well {header[max(well_cols)]},"
-                                f" found {row[c]!r}", r, c)
+                raise sec.error(
+                    f"a value beyond the table's last well {header[max(well_cols)]},"
+                    f" found {row[c]!r}",
+                    r,
+                    c,
+                )
         text = [[""] * shape[1] for _ in range(shape[0])]
         cells = {}
         for c, (wr, wc) in zip(well_cols, wells):
@@ -79,9 +87,12 @@ def read_table(sec: Section, i: int) -> tuple[list[Block], int]:
             cells[(wr, wc)] = (r, c)
         time = next((row[c] for c in time_cols if c < len(row) and row[c]), None)
         kind = classify(label)
-        if label.lower() in ("content", "contents") and time is not None \
-                and _TIME_HEADER.match(time):
-            time = None   # the time column's own header sits in the Content row
+        if (
+            label.lower() in ("content", "contents")
+            and time is not None
+            and _TIME_HEADER.match(time)
+        ):
+            time = None  # the time column's own header sits in the Content row
         blocks.append(Block(label, kind, shape, text, cells, sec, r, time=time, origin="table"))
     return blocks, end
 
@@ -89,11 +100,14 @@ def read_table(sec: Section, i: int) -> tuple[list[Block], int]:
 def _read_rows_table(sec: Section, i: int, end: int) -> tuple[list[Block], int]:
     first = sec.rows[i + 1] if i + 1 < end else []
     if not first or not _WELL_ID.match(first[0]):
-        raise sec.error("a 'Well' table with no well names (expected A01, A02 ... across"
-                        " the row or down the column)", i)
+        raise sec.error(
+            "a 'Well' table with no well names (expected A01, A02 ... across"
+            " the row or down the column)",
+            i,
+        )
     table = _transpose(sec, i)
     blocks, _ = read_table(table, 0)
-    for block in blocks:   # point back into the file: table cell (r, c) is file cell (c, r)
+    for block in blocks:  # point back into the file: table cell (r, c) is file cell (c, r)
         block.section = sec
         block.start = i
         block.cells = {k: (i + fc, fr) for k, (fr, fc) in block.cells.items()}

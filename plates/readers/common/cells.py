@@ -20,7 +20,7 @@ EXPECTED = "expected an OD value or a marker (OVRFLW, MISSED, ...)"
 
 @dataclass(frozen=True)
 class Cell:
-    value: float       # NaN when missing or saturated
+    value: float  # NaN when missing or saturated
     saturated: bool = False
 
     @property

@@ -76,14 +76,25 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not know
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheets = {ws.title: tuple(tuple(row) for row in ws.iter_rows(values_only=True))
-                      for ws in book.worksheets}
+            sheets = {
+                ws.title: tuple(tuple(row) for row in ws.iter_rows(values_only=True))
+                for ws in book.worksheets
+            }
             book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
-            EOFError) as exc:
-        raise PlateError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})",
-                         file=path) from None
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        TypeError,
+        IndexError,
+        EOFError,
+    ) as exc:
+        raise PlateError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=path
+        ) from None
     except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise PlateError(f"not a readable .xlsx workbook ({exc.__class__.__name__})",
-                         file=path) from None
+        raise PlateError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path
+        ) from None
     return Workbook(sheets)

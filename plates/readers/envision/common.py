@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import Cell, SATURATED, parse_cell, parse_number
 from plates.errors import PlateError
-from plates.wells import ROW_LETTERS, format_well, shape_for_cols
-
+from plates.readers.common.cells import SATURATED, Cell, parse_cell, parse_number
 from plates.readers.envision.dates import date_order, iso_datetime  # noqa: F401  (re-exported for the readers)
+from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 
 NAME = "envision"
 
@@ -32,8 +31,11 @@ def err(path: Path, message: str, line: int | None = None, well: str | None = No
 
 def kinetic(path: Path, count: int, what: str, detail: str = "") -> PlateError:
     extra = f" ({detail})" if detail else ""
-    return PlateError(f"{NAME}: kinetic read with {count} {what}{extra}: an endpoint ELISA needs "
-                      "one read per wavelength", file=path)
+    return PlateError(
+        f"{NAME}: kinetic read with {count} {what}{extra}: an endpoint ELISA needs "
+        "one read per wavelength",
+        file=path,
+    )
 
 
 def split(line: str, delimiter: str) -> list[str]:
@@ -84,11 +86,16 @@ def parse_od(text: str, path: Path, line: int, well: str) -> Cell:
 
 # ------------------------------------------------------------------------------ wavelengths
 
+
 def nm_in(text: str) -> int | None:
     """A wavelength written in a label or filter name: ``A450``, ``@ 562``, ``CWL=450nm``,
     ``APC 665``, ``450/10nm``; None when absent or outside 200-1100 nm."""
-    for pattern in (r"CWL\s*=\s*(\d{3,4})", r"@\s*(\d{3,4})", r"(\d{3,4})\s*nm",
-                    r"(?:^|[^\d])(\d{3,4})(?:/\d+)?(?:[^\d]|$)"):
+    for pattern in (
+        r"CWL\s*=\s*(\d{3,4})",
+        r"@\s*(\d{3,4})",
+        r"(\d{3,4})\s*nm",
+        r"(?:^|[^\d])(\d{3,4})(?:/\d+)?(?:[^\d]|$)",
+    ):
         m = re.search(pattern, text, re.IGNORECASE)
         if m:
             nm = int(m.group(1))
@@ -99,14 +106,15 @@ def nm_in(text: str) -> int | None:
 
 # ------------------------------------------------------------------------------------ grids
 
+
 @dataclass
 class RawGrid:
     """The text of one grid, before its cells are parsed."""
 
     title: str
-    line: int                      # 1-based line of the header (or of the first row)
-    cells: list[list[str]]         # n_rows x n_cols cell texts
-    lines: list[int]               # 1-based line of each row
+    line: int  # 1-based line of the header (or of the first row)
+    cells: list[list[str]]  # n_rows x n_cols cell texts
+    lines: list[int]  # 1-based line of each row
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -153,18 +161,26 @@ def _check_beyond(cells: list[str], n_cols: int, path: Path, line: int, offset: 
     for c in range(n_cols + offset, len(cells)):
         if cells[c].strip():
             found = cells[c].strip()
-            raise PlateError(f"a value beyond the plate's {n_cols} columns, found {found!r}"
-                             f" (expected an empty cell or nothing) ({NAME})", file=path,
-                             where=f"line {line}, column {c + 1}")
+            raise PlateError(
+                f"a value beyond the plate's {n_cols} columns, found {found!r}"
+                f" (expected an empty cell or nothing) ({NAME})",
+                file=path,
+                where=f"line {line}, column {c + 1}",
+            )
 
 
-def read_headed(rows: list[list[str]], i: int, path: Path, title: str,
-                n_rows: int | None = None) -> tuple[RawGrid, int]:
+def read_headed(
+    rows: list[list[str]], i: int, path: Path, title: str, n_rows: int | None = None
+) -> tuple[RawGrid, int]:
     """The grid whose header ``,01,02,...`` is ``rows[i]``; returns it and the next index."""
     width = header_width(stripped(rows[i]))
     if width not in (12, 24):
-        raise err(path, f"expected the column numbers 01..12 (or 01..24) in the grid header, found"
-                  f" {len(stripped(rows[i])) - 1} columns", i + 1)
+        raise err(
+            path,
+            f"expected the column numbers 01..12 (or 01..24) in the grid header, found"
+            f" {len(stripped(rows[i])) - 1} columns",
+            i + 1,
+        )
     plate_rows, n_cols = shape_for_cols(width)
     n_rows = n_rows or plate_rows
     last = ROW_LETTERS[n_rows - 1]
@@ -176,42 +192,67 @@ def read_headed(rows: list[list[str]], i: int, path: Path, title: str,
         if row is None or label != ROW_LETTERS[r]:
             got = f"after row {ROW_LETTERS[r - 1]}" if r else "right after the header"
             if row is None:
-                raise err(path, f"row {ROW_LETTERS[r]} is missing: the file ends {got} (grid header"
-                          f" at line {i + 1}), expected rows A-{last}", len(rows))
-            found = f"row {label}" if len(label) == 1 and label in ROW_LETTERS else \
-                f"{row[0].strip()!r}" if any(c.strip() for c in row) else "an empty line"
-            raise err(path, f"row {ROW_LETTERS[r]} is missing: found {found} {got} (grid header at"
-                      f" line {i + 1}), expected rows A-{last}", k + 1)
+                raise err(
+                    path,
+                    f"row {ROW_LETTERS[r]} is missing: the file ends {got} (grid header"
+                    f" at line {i + 1}), expected rows A-{last}",
+                    len(rows),
+                )
+            found = (
+                f"row {label}"
+                if len(label) == 1 and label in ROW_LETTERS
+                else f"{row[0].strip()!r}"
+                if any(c.strip() for c in row)
+                else "an empty line"
+            )
+            raise err(
+                path,
+                f"row {ROW_LETTERS[r]} is missing: found {found} {got} (grid header at"
+                f" line {i + 1}), expected rows A-{last}",
+                k + 1,
+            )
         _check_beyond(row, n_cols, path, k + 1, 1)
-        values = [c for c in row[1:1 + n_cols]]
+        values = [c for c in row[1 : 1 + n_cols]]
         values += [""] * (n_cols - len(values))
         cells.append(values)
         lines.append(k + 1)
     end = i + 1 + n_rows
-    if end < len(rows) and rows[end] and len(rows[end][0].strip()) == 1 \
-            and rows[end][0].strip().upper() in ROW_LETTERS[n_rows:] \
-            and any(c.strip() for c in rows[end][1:]):
-        raise err(path, f"row {rows[end][0].strip().upper()} is beyond the plate's rows A-{last}",
-                  end + 1)
+    if (
+        end < len(rows)
+        and rows[end]
+        and len(rows[end][0].strip()) == 1
+        and rows[end][0].strip().upper() in ROW_LETTERS[n_rows:]
+        and any(c.strip() for c in rows[end][1:])
+    ):
+        raise err(
+            path, f"row {rows[end][0].strip().upper()} is beyond the plate's rows A-{last}", end + 1
+        )
     return RawGrid(title, i + 1, cells, lines), end
 
 
 def is_data_row(cells: list[str]) -> bool:
     """A line of a header-less grid: 12 or more fields, the first not a label or title."""
-    return len(cells) >= 12 and not (cells[0].strip() and parse_number(cells[0]) is None
-                                     and cells[0].strip().lower() not in _VENDOR_SATURATED
-                                     and len(cells[0].strip()) > 8)
+    return len(cells) >= 12 and not (
+        cells[0].strip()
+        and parse_number(cells[0]) is None
+        and cells[0].strip().lower() not in _VENDOR_SATURATED
+        and len(cells[0].strip()) > 8
+    )
 
 
-def read_bare(rows: list[list[str]], i: int, path: Path, title: str,
-              shape: tuple[int, int] | None) -> tuple[RawGrid, int]:
+def read_bare(
+    rows: list[list[str]], i: int, path: Path, title: str, shape: tuple[int, int] | None
+) -> tuple[RawGrid, int]:
     """A header-less grid starting at ``rows[i]`` (EnVision export format "Plate")."""
     if shape is None:
         first = rows[i]
         width = len(first) - (1 if first and not first[-1].strip() else 0)
         if width not in (12, 24):
-            raise err(path, f"a plate grid without header must have 12 or 24 values per line,"
-                      f" found {width}", i + 1)
+            raise err(
+                path,
+                f"a plate grid without header must have 12 or 24 values per line, found {width}",
+                i + 1,
+            )
         shape = shape_for_cols(width)
     n_rows, n_cols = shape
     cells, lines = [], []
@@ -220,9 +261,12 @@ def read_bare(rows: list[list[str]], i: int, path: Path, title: str,
         row = rows[k] if k < len(rows) else None
         if row is None or not any(c.strip() for c in row) or not is_data_row(row):
             where = "the file ends" if row is None else "the grid ends"
-            raise err(path, f"row {ROW_LETTERS[r]} is missing: {where} after {r} rows (grid at line"
-                      f" {i + 1}), expected {n_rows} rows of {n_cols} values",
-                      min(k + 1, len(rows)))
+            raise err(
+                path,
+                f"row {ROW_LETTERS[r]} is missing: {where} after {r} rows (grid at line"
+                f" {i + 1}), expected {n_rows} rows of {n_cols} values",
+                min(k + 1, len(rows)),
+            )
         _check_beyond(row, n_cols, path, k + 1, 0)
         values = [c for c in row[:n_cols]]
         values += [""] * (n_cols - len(values))

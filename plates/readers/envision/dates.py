@@ -8,8 +8,10 @@ import re
 
 __all__ = ["date_order", "iso_datetime"]
 
-_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
-                   r"(?:[.,]\d+)?\s*([AaPp]\.?\s*[Mm]\.?)?)?")
+_DATE = re.compile(
+    r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?"
+    r"(?:[.,]\d+)?\s*([AaPp]\.?\s*[Mm]\.?)?)?"
+)
 
 
 def date_order(text: str) -> str | None:
@@ -17,7 +19,7 @@ def date_order(text: str) -> str | None:
     from locale hints; None when nothing tells."""
     votes = {"DMY": 0, "MDY": 0}
     for m in _DATE.finditer(text):
-        a, b, y = m.group(1), m.group(2), m.group(3)
+        a, b, _y = m.group(1), m.group(2), m.group(3)
         if len(a) == 4:
             continue  # ISO order
         a_i, b_i = int(a), int(b)
@@ -39,8 +41,11 @@ def date_order(text: str) -> str | None:
 def iso_datetime(value: str, order: str | None) -> str | None:
     """``8/22/2023 10:57:03 AM`` -> ``2023-08-22T10:57:03``; ISO text is kept (seconds only)."""
     s = " ".join(value.split())
-    iso = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?"
-                   r"\s*(Z|[+-]\d{2}:?\d{2})?$", s)
+    iso = re.match(
+        r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?"
+        r"\s*(Z|[+-]\d{2}:?\d{2})?$",
+        s,
+    )
     if iso:
         zone = iso.group(3) or ""
         if zone and zone != "Z" and ":" not in zone:
@@ -56,8 +61,13 @@ def iso_datetime(value: str, order: str | None) -> str | None:
         year, month, day = a, b, y
     else:
         if order is None:
-            order = "DMY" if a > 12 else "MDY" if b > 12 or not m.group(7) or "." not in \
-                m.group(7) else "DMY"
+            order = (
+                "DMY"
+                if a > 12
+                else "MDY"
+                if b > 12 or not m.group(7) or "." not in m.group(7)
+                else "DMY"
+            )
             if a <= 12 and b <= 12 and len(m.group(2)) == 2 and len(m.group(1)) == 2:
                 return None  # dd/mm or mm/dd: cannot tell
         month, day = (b, a) if order == "DMY" else (a, b)

@@ -15,20 +15,34 @@ from pathlib import Path
 import numpy as np
 
 from plates.model import PlateRead
-
-from plates.readers.envision.common import (RawGrid, err, footer_value, header_width, iso_datetime, kinetic,
-                              nm_in, read_headed, split, stripped)
+from plates.readers.envision.common import (
+    RawGrid,
+    err,
+    footer_value,
+    header_width,
+    iso_datetime,
+    kinetic,
+    nm_in,
+    read_headed,
+    split,
+    stripped,
+)
 
 _RESULTS = re.compile(r"^\s*Results for\s+(.+?)\s*$")
-_INFO = re.compile(r"Barcode:\s*(?P<barcode>.*?)\s*[,;\t]\s*PlateRepeat:\s*(?P<plate>\d+)"
-                   r"(?:\s*[,;\t]\s*WellRepeat:\s*(?P<well>\d+))?", re.IGNORECASE)
+_INFO = re.compile(
+    r"Barcode:\s*(?P<barcode>.*?)\s*[,;\t]\s*PlateRepeat:\s*(?P<plate>\d+)"
+    r"(?:\s*[,;\t]\s*WellRepeat:\s*(?P<well>\d+))?",
+    re.IGNORECASE,
+)
 
 
 def sniff(text: str) -> bool:
     head = text[:20000]
-    return (re.search(r"^\s*Results for\s+\S", head, re.MULTILINE) is not None
-            and (_INFO.search(head) is not None or "Kaleido" in text[-5000:]
-                 or "Measurement Basic Information" in text))
+    return re.search(r"^\s*Results for\s+\S", head, re.MULTILINE) is not None and (
+        _INFO.search(head) is not None
+        or "Kaleido" in text[-5000:]
+        or "Measurement Basic Information" in text
+    )
 
 
 def _delimiter(text: str) -> str:
@@ -106,9 +120,12 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         if len(software.split()) > 1:
             meta["software_version"] = software.split()[1]
     meta["instrument"] = "Kaleido"  # the file does not name the instrument (EnVision Nexus, Nivo)
-    for key, name in (("Instrument Serial Number", "instrument_serial"),
-                      ("Protocol Name", "protocol"), ("Plate Type Name", "plate_type"),
-                      ("Measurement Signature", "measurement_signature")):
+    for key, name in (
+        ("Instrument Serial Number", "instrument_serial"),
+        ("Protocol Name", "protocol"),
+        ("Plate Type Name", "plate_type"),
+        ("Measurement Signature", "measurement_signature"),
+    ):
         if values.get(key):
             meta[name] = values[key]
     started = values.get("Measurement Started", "")
@@ -118,8 +135,9 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         if iso:
             meta["read_time"] = iso
     if (values.get("Number of plate repeats") or "1").strip() not in ("", "0", "1"):
-        raise kinetic(path, int(re.sub(r"\D", "", values["Number of plate repeats"]) or 0),
-                      "plate repeats")
+        raise kinetic(
+            path, int(re.sub(r"\D", "", values["Number of plate repeats"]) or 0), "plate repeats"
+        )
 
     plates: dict[str, list] = {}
     stamps: dict[tuple[str, str], set] = {}
@@ -138,9 +156,11 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
             ods.append(od)
             sats.append(sat)
             props = techs.get(tech, {})
-            wave = (nm_in(props.get("Excitation wavelength [nm]", ""))
-                    if _mode(tech) == "absorbance" else
-                    nm_in(props.get("Emission wavelength [nm]", "")))
+            wave = (
+                nm_in(props.get("Excitation wavelength [nm]", ""))
+                if _mode(tech) == "absorbance"
+                else nm_in(props.get("Emission wavelength [nm]", ""))
+            )
             waves.append(wave)
         if len({o.shape for o in ods}) > 1:
             raise err(path, f"the grids of plate {barcode!r} differ in size", reads[0][1].line)
@@ -149,8 +169,12 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         plate_meta["labels"] = "; ".join(t for t, _ in reads)
         if barcode:
             plate_meta["barcode"] = barcode
-        extra = {g.title: v for g in derived if (v := g.floats()) is not None
-                 and v.shape == ods[0].shape}
-        out.append(PlateRead(barcode or None, tuple(waves), np.stack(ods), np.stack(sats),
-                             plate_meta, {}, extra))
+        extra = {
+            g.title: v for g in derived if (v := g.floats()) is not None and v.shape == ods[0].shape
+        }
+        out.append(
+            PlateRead(
+                barcode or None, tuple(waves), np.stack(ods), np.stack(sats), plate_meta, {}, extra
+            )
+        )
     return tuple(out)

@@ -21,7 +21,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from plates.model import PlateRead
-
 from plates.readers.envision import kaleido as envision_kaleido
 from plates.readers.envision import victor as envision_victor
 from plates.readers.envision import workstation as envision_workstation
@@ -46,6 +45,10 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     for test, reader in _VARIANTS:
         if test(text):
             return reader(text, path)
-    raise err(path, "not a Revvity/PerkinElmer export: expected 'Plate information' blocks"
-              " (EnVision, EnSpire), 'Results for' grids (Kaleido), 'WELL RESULTS' (VICTOR Nivo)"
-              " or a Plate/Repeat/Well list (VICTOR X3)", 1)
+    raise err(
+        path,
+        "not a Revvity/PerkinElmer export: expected 'Plate information' blocks"
+        " (EnVision, EnSpire), 'Results for' grids (Kaleido), 'WELL RESULTS' (VICTOR Nivo)"
+        " or a Plate/Repeat/Well list (VICTOR X3)",
+        1,
+    )

@@ -16,17 +16,26 @@ from pathlib import Path
 import numpy as np
 
 from plates.model import PlateRead
+from plates.readers.envision.common import (
+    date_order,
+    err,
+    iso_datetime,
+    kinetic,
+    nm_in,
+    parse_od,
+    split,
+    stripped,
+)
 from plates.wells import parse_well
-
-from plates.readers.envision.common import (date_order, err, iso_datetime, kinetic, nm_in, parse_od, split,
-                              stripped)
 
 _X3_HEADER = re.compile(r"^Plate([\t;,])Repeat\1Well\1Type\1", re.MULTILINE)
 
 
 def sniff_nivo(text: str) -> bool:
-    return text.lstrip().startswith(("WELL RESULTS", "\ufeffWELL RESULTS")) and \
-        "MEASUREMENT START DATE" in text[:3000]
+    return (
+        text.lstrip().startswith(("WELL RESULTS", "\ufeffWELL RESULTS"))
+        and "MEASUREMENT START DATE" in text[:3000]
+    )
 
 
 def sniff_x3(text: str) -> bool:
@@ -47,9 +56,13 @@ def _plate_shape(wells: list[tuple[int, int]]) -> tuple[int, int]:
     return (16, 24) if big else (8, 12)
 
 
-def _plates_from_list(entries: dict[str, dict[tuple[int, int], tuple[str, int]]],
-                      labels: list[str], path: Path, meta: dict[str, str],
-                      waves: list[int | None]) -> PlateRead:
+def _plates_from_list(
+    entries: dict[str, dict[tuple[int, int], tuple[str, int]]],
+    labels: list[str],
+    path: Path,
+    meta: dict[str, str],
+    waves: list[int | None],
+) -> PlateRead:
     wells = [w for per in entries.values() for w in per]
     n_rows, n_cols = _plate_shape(wells)
     od = np.full((len(labels), n_rows, n_cols), np.nan)
@@ -70,12 +83,17 @@ def read_nivo(text: str, path: Path) -> tuple[PlateRead, ...]:
     for cells in rows:
         if cells and cells[0] and len(cells) > 1:
             values.setdefault(cells[0], cells[1:])
-    cycle = next((i for i, c in enumerate(rows) if len(c) > 2 and c[0] == "" and c[1] == "Cycle"),
-                 None)
+    cycle = next(
+        (i for i, c in enumerate(rows) if len(c) > 2 and c[0] == "" and c[1] == "Cycle"), None
+    )
     header = next((i for i, c in enumerate(rows) if len(c) > 1 and c[0] == "Well"), None)
     if cycle is None or header is None:
-        raise err(path, "expected the ',Cycle,1,2,...' and 'Well,Time(s),...' header lines of a"
-                  " VICTOR Nivo WELL RESULTS export", 1)
+        raise err(
+            path,
+            "expected the ',Cycle,1,2,...' and 'Well,Time(s),...' header lines of a"
+            " VICTOR Nivo WELL RESULTS export",
+            1,
+        )
     cycles = len(rows[cycle]) - 2
     if cycles > 1:
         raise kinetic(path, cycles, "cycles", "VICTOR Nivo")
@@ -83,8 +101,11 @@ def read_nivo(text: str, path: Path) -> tuple[PlateRead, ...]:
     version = values.get("User interface program version")
     if version:
         meta["software"], meta["software_version"] = "VICTOR Nivo control software", version[0]
-    for key, name in (("Instrument serial number", "instrument_serial"),
-                      ("PROTOCOL NAME", "protocol"), ("PLATE TYPE", "plate_type")):
+    for key, name in (
+        ("Instrument serial number", "instrument_serial"),
+        ("PROTOCOL NAME", "protocol"),
+        ("PLATE TYPE", "plate_type"),
+    ):
         if values.get(key):
             meta[name] = values[key][0]
     start = values.get("MEASUREMENT START DATE", [])
@@ -92,14 +113,21 @@ def read_nivo(text: str, path: Path) -> tuple[PlateRead, ...]:
         meta["measurement_date"] = start[0]
         iso = iso_datetime(start[-1], None) if len(start) > 1 else None
         read_time = iso or iso_datetime(start[0], date_order(text))
-        if read_time:   # only ISO 8601: the run order sorts on it; the raw text stays above
+        if read_time:  # only ISO 8601: the run order sorts on it; the raw text stays above
             meta["read_time"] = read_time
-    barcode = rows[cycle + 2][2] if len(rows[cycle + 2]) > 2 and rows[cycle + 2][1] == "Barcode" \
-        else ""
+    barcode = (
+        rows[cycle + 2][2] if len(rows[cycle + 2]) > 2 and rows[cycle + 2][1] == "Barcode" else ""
+    )
     if barcode and barcode != "0":
         meta["barcode"] = barcode
-    label = next((v[0] for k, v in values.items() if k.endswith("OPERATION")
-                  and re.search(r"ABS|FI|LUM|Alpha", v[0])), "ABS")
+    label = next(
+        (
+            v[0]
+            for k, v in values.items()
+            if k.endswith("OPERATION") and re.search(r"ABS|FI|LUM|Alpha", v[0])
+        ),
+        "ABS",
+    )
     entries: dict[tuple[int, int], tuple[str, int]] = {}
     for k in range(header + 1, len(rows)):
         cells = rows[k]
@@ -150,12 +178,18 @@ def read_x3(text: str, path: Path) -> tuple[PlateRead, ...]:
     if most > 1:
         raise kinetic(path, most, "repeats", "VICTOR X3")
     if not plates:
-        raise err(path, "no well lines after the Plate/Repeat/Well/Type header (VICTOR list"
-                  " export)", start + 1)
+        raise err(
+            path,
+            "no well lines after the Plate/Repeat/Well/Type header (VICTOR list export)",
+            start + 1,
+        )
     meta: dict[str, str] = {"instrument": "VICTOR", "software": "Wallac workstation"}
-    for key, name in (("Protocol name", "protocol"),
-                      ("Instrument serial number", "instrument_serial"),
-                      ("Name of the plate type", "plate_type"), ("Assay ID", "assay_id")):
+    for key, name in (
+        ("Protocol name", "protocol"),
+        ("Instrument serial number", "instrument_serial"),
+        ("Name of the plate type", "plate_type"),
+        ("Assay ID", "assay_id"),
+    ):
         if footer.get(key) and footer[key] not in ("XXX", "N/A"):
             meta[name] = footer[key]
     if footer.get("Measured on"):

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 
 from plates.model import PlateRead
-
 from plates.readers.envision.common import err, footer_value, kinetic, nm_in, split
 from plates.readers.envision.dates import date_order, iso_datetime
 from plates.readers.envision.workstation_blocks import PlateBlock, find_blocks
@@ -33,8 +32,9 @@ def sniff(text: str) -> bool:
     return delimiter(text) is not None
 
 
-def _footer(rows: list[list[str]], start: int) -> tuple[dict[str, str], dict[str, dict[str, str]],
-                                                         str]:
+def _footer(
+    rows: list[list[str]], start: int
+) -> tuple[dict[str, str], dict[str, dict[str, str]], str]:
     """``Key,,,,Value`` pairs (first occurrence), the Labels/Filters groups, and the last line
     (``Exported with ...``)."""
     values: dict[str, str] = {}
@@ -74,11 +74,13 @@ def _mode(block: PlateBlock, title: str, footer: dict[str, str]) -> str:
     label = block.label
     unit = (re.findall(r"\(([^()]*)\)\s*$", title) or [""])[-1].strip().lower()
     measinfo = block.info.get("Measinfo", "") or block.info.get("MeasInfo", "")
-    if re.search(r"absorb|photometr|\bA\d{3}\b|\bOD\s?\d{3}|\babs\b", label, re.IGNORECASE) \
-            or unit in ("a", "od", "abs", "absorbance"):
+    if re.search(
+        r"absorb|photometr|\bA\d{3}\b|\bOD\s?\d{3}|\babs\b", label, re.IGNORECASE
+    ) or unit in ("a", "od", "abs", "absorbance"):
         return "absorbance"
-    if unit == "rfu" or re.search(r"fluor|fluores", label + footer.get("Technology", ""),
-                                  re.IGNORECASE):
+    if unit == "rfu" or re.search(
+        r"fluor|fluores", label + footer.get("Technology", ""), re.IGNORECASE
+    ):
         return "fluorescence"
     if unit == "rlu" or re.search(r"lumin|alpha|screen", label, re.IGNORECASE):
         return "luminescence"
@@ -93,8 +95,9 @@ def _mode(block: PlateBlock, title: str, footer: dict[str, str]) -> str:
     return "unknown"
 
 
-def _wavelength(block: PlateBlock, title: str, mode: str, groups: dict[str, dict[str, str]]
-                ) -> int | None:
+def _wavelength(
+    block: PlateBlock, title: str, mode: str, groups: dict[str, dict[str, str]]
+) -> int | None:
     base = re.sub(r"\(\d+\)\s*$", "", block.label).strip()
     props = groups.get(base, {})
     channel = re.search(r"channel\s*(\d)", title)
@@ -106,13 +109,17 @@ def _wavelength(block: PlateBlock, title: str, mode: str, groups: dict[str, dict
         return nm_in(groups.get(name, {}).get("Description", "")) or nm_in(name)
 
     if mode == "absorbance":
-        return (nm_in(base) or nm_in(props.get("Excitation wavelength", ""))
-                or via_filter(props.get("Exc. filter", "")))
+        return (
+            nm_in(base)
+            or nm_in(props.get("Excitation wavelength", ""))
+            or via_filter(props.get("Exc. filter", ""))
+        )
     if mode == "fluorescence":
         if second:
             return via_filter(props.get("2nd ems. filter", ""))
-        return (nm_in(props.get("Emission wavelength", ""))
-                or via_filter(props.get("Ems. filter", "")))
+        return nm_in(props.get("Emission wavelength", "")) or via_filter(
+            props.get("Ems. filter", "")
+        )
     return None
 
 
@@ -125,7 +132,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     if n_rows and n_cols and (int(n_rows.group(1)), int(n_cols.group(1))) in ((8, 12), (16, 24)):
         shape = (int(n_rows.group(1)), int(n_cols.group(1)))
     blocks, footer_start = find_blocks(rows, path, shape)
-    head = rows[:blocks[0].line - 1]
+    head = rows[: blocks[0].line - 1]
     footer, groups, last = _footer(head + [[]] + rows[footer_start:], 0)
     order = date_order(text)
 
@@ -140,16 +147,19 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         common["instrument_serial"] = serial
     if footer.get("Protocol Name") or footer.get("Protocol name"):
         common["protocol"] = footer.get("Protocol Name") or footer.get("Protocol name", "")
-    for key, name in (("Assay ID", "assay_id"), ("Export format", "export_format"),
-                      ("Name of the plate type", "plate_type"), ("Nickname", "instrument_name")):
+    for key, name in (
+        ("Assay ID", "assay_id"),
+        ("Export format", "export_format"),
+        ("Name of the plate type", "plate_type"),
+        ("Nickname", "instrument_name"),
+    ):
         if footer.get(key):
             common[name] = footer[key]
 
     plates: dict[str, dict] = {}
     for block in blocks:
         number = block.info.get("Plate", "?")
-        plate = plates.setdefault(number, {"reads": [], "derived": {}, "blocks": [],
-                                           "repeats": {}})
+        plate = plates.setdefault(number, {"reads": [], "derived": {}, "blocks": [], "repeats": {}})
         plate["blocks"].append(block)
         if block.calculated:
             name = re.split(r"\s=\s", block.info.get("Formula", "") or "calculated", 1)[0]
@@ -158,16 +168,18 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
                 if values is not None:
                     plate["derived"][name.strip() or grid.title] = values
             continue
-        results = [g for g in block.grids if not g.title
-                   or g.title.lower().startswith("results for")]
+        results = [
+            g for g in block.grids if not g.title or g.title.lower().startswith("results for")
+        ]
         if not results:
-            raise err(path, f"no result grid for plate {number}, label {block.label!r}",
-                      block.line)
-        saturated = next((g for g in block.grids if g.title.lower().startswith("saturated")),
-                         None)
+            raise err(path, f"no result grid for plate {number}, label {block.label!r}", block.line)
+        saturated = next((g for g in block.grids if g.title.lower().startswith("saturated")), None)
         for grid in block.grids:
-            if grid in results or grid is saturated or \
-                    grid.title.lower().startswith("measurement time"):
+            if (
+                grid in results
+                or grid is saturated
+                or grid.title.lower().startswith("measurement time")
+            ):
                 continue
             values = grid.floats()
             if values is not None:
@@ -175,16 +187,18 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         for grid in results:
             od, sat = grid.parse(path)
             if saturated is not None and saturated.shape == grid.shape:
-                flags = np.array([[c.strip().upper() == "SAT" for c in row]
-                                  for row in saturated.cells])
+                flags = np.array(
+                    [[c.strip().upper() == "SAT" for c in row] for row in saturated.cells]
+                )
                 sat = sat | flags
             mode = _mode(block, grid.title, footer)
             channel = (re.findall(r"channel\s*(\d+)", grid.title) or ["1"])[0]
             key = (block.label, channel)
             stamp = (block.info.get("Repeat", "1"), block.info.get("Kinetics", "0"))
             plate["repeats"].setdefault(key, set()).add(stamp)
-            plate["reads"].append((_wavelength(block, grid.title, mode, groups), od, sat, mode,
-                                   block, grid))
+            plate["reads"].append(
+                (_wavelength(block, grid.title, mode, groups), od, sat, mode, block, grid)
+            )
 
     out = []
     for number, plate in plates.items():
@@ -192,8 +206,11 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
             if len(stamps) > 1:
                 raise kinetic(path, len(stamps), "repeats", f"plate {number}, label {label}")
         if not plate["reads"]:
-            raise err(path, f"plate {number} has only calculated results, no measured grid",
-                      plate["blocks"][0].line)
+            raise err(
+                path,
+                f"plate {number} has only calculated results, no measured grid",
+                plate["blocks"][0].line,
+            )
         shapes = {r[1].shape for r in plate["reads"]}
         if len(shapes) > 1:
             raise err(path, f"the grids of plate {number} differ in size", plate["blocks"][0].line)
@@ -215,9 +232,18 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         for key, name in (("Chamber temperature at start", "temperature"),):
             if first.info.get(key) and first.info[key] != "N/A":
                 meta[name] = first.info[key]
-        derived = {k: v for k, v in plate["derived"].items()
-                   if v.shape == plate["reads"][0][1].shape}
-        out.append(PlateRead(barcode or None, tuple(r[0] for r in plate["reads"]),
-                             np.stack([r[1] for r in plate["reads"]]),
-                             np.stack([r[2] for r in plate["reads"]]), meta, {}, derived))
+        derived = {
+            k: v for k, v in plate["derived"].items() if v.shape == plate["reads"][0][1].shape
+        }
+        out.append(
+            PlateRead(
+                barcode or None,
+                tuple(r[0] for r in plate["reads"]),
+                np.stack([r[1] for r in plate["reads"]]),
+                np.stack([r[2] for r in plate["reads"]]),
+                meta,
+                {},
+                derived,
+            )
+        )
     return tuple(out)

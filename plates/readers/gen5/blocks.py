@@ -12,13 +12,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from plates.errors import PlateError
-from plates.readers.gen5.grids import (Grid, WellTable, grid_header, parse_grid, parse_well_table,
-                                       time_header, well_header)
+from plates.readers.gen5.grids import (
+    Grid,
+    WellTable,
+    grid_header,
+    parse_grid,
+    parse_well_table,
+    time_header,
+    well_header,
+)
 from plates.readers.gen5.rows import Rows, split_plates
 from plates.readers.gen5.steps import Step, parse_steps
 
-__all__ = ["Blocks", "Grid", "Rows", "Step", "WellTable", "find_blocks", "grid_header",
-           "parse_steps", "split_plates"]
+__all__ = [
+    "Blocks",
+    "Grid",
+    "Rows",
+    "Step",
+    "WellTable",
+    "find_blocks",
+    "grid_header",
+    "parse_steps",
+    "split_plates",
+]
 
 
 @dataclass
@@ -27,11 +43,11 @@ class Blocks:
     header_rows: dict[str, int]
     procedure: list[str]
     steps: list[Step]
-    kinetic: str | None       # the "Start Kinetic" settings, when the procedure has one
+    kinetic: str | None  # the "Start Kinetic" settings, when the procedure has one
     layout: Grid | None
     results: list[Grid]
     well_tables: list[WellTable]
-    time_table: tuple[int, int] | None   # (row, number of time points) of a kinetic table
+    time_table: tuple[int, int] | None  # (row, number of time points) of a kinetic table
     temperatures: list[str]
 
 
@@ -49,15 +65,21 @@ def find_blocks(rows: Rows) -> Blocks:
             header_rows.setdefault(key, i)
         i += 1
     if i >= n:
-        raise PlateError("no 'Procedure Details' line: a Gen5 export has the header (Software "
-                         "Version, Plate Number, Date, ...), then Procedure Details, then "
-                         "Results; the file may be cut", file=rows.path)
+        raise PlateError(
+            "no 'Procedure Details' line: a Gen5 export has the header (Software "
+            "Version, Plate Number, Date, ...), then Procedure Details, then "
+            "Results; the file may be cut",
+            file=rows.path,
+        )
     proc_start = i + 1
     while proc_start < n and rows.blank(proc_start):
         proc_start += 1
     proc_end = proc_start
-    while proc_end < n and not rows.blank(proc_end) and rows.first(proc_end)[1] not in (
-            "Layout", "Results"):
+    while (
+        proc_end < n
+        and not rows.blank(proc_end)
+        and rows.first(proc_end)[1] not in ("Layout", "Results")
+    ):
         proc_end += 1
     procedure = ["\t".join(c for c in rows.cells[k] if c) for k in range(proc_start, proc_end)]
     steps, kinetic = parse_steps(rows, proc_start, proc_end)
@@ -95,7 +117,7 @@ def find_blocks(rows: Rows) -> Blocks:
             k = i + 1
             points = 0
             while k < n and not rows.blank(k):
-                points += any(rows.cells[k][col + 1:])
+                points += any(rows.cells[k][col + 1 :])
                 k += 1
             if time_table is None:
                 time_table = (i, points)
@@ -103,10 +125,20 @@ def find_blocks(rows: Rows) -> Blocks:
             continue
         j, text = rows.first(i)
         if text == "Actual Temperature:":
-            value = next((c for c in cells[j + 1:] if c), "")
+            value = next((c for c in cells[j + 1 :] if c), "")
             temperatures.append(value)
         elif j <= 1 and len([c for c in cells if c]) == 1:
             title = text
         i += 1
-    return Blocks(header, header_rows, procedure, steps, kinetic, layout, results, tables,
-                  time_table, temperatures)
+    return Blocks(
+        header,
+        header_rows,
+        procedure,
+        steps,
+        kinetic,
+        layout,
+        results,
+        tables,
+        time_table,
+        temperatures,
+    )

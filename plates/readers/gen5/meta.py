@@ -17,6 +17,7 @@ _CODE = re.compile(r"^(STD|SPL|CTL|BLK)(\d*)(?::(\d+))?$", re.IGNORECASE)
 
 # ---------------------------------------------------------------- metadata
 
+
 def _value(header: dict[str, str], *keys: str) -> str | None:
     for key in keys:
         value = header.get(key, "").strip()
@@ -44,9 +45,9 @@ def _date(text: str) -> dt.date | None:
     try:
         if a > 999:
             return dt.date(a, b, c)
-        if sep == "." or a > 12:       # D.M.YYYY (European) or an unambiguous D/M/YYYY
+        if sep == "." or a > 12:  # D.M.YYYY (European) or an unambiguous D/M/YYYY
             return dt.date(c, b, a)
-        return dt.date(c, a, b)        # Gen5 in a US locale: M/D/YYYY
+        return dt.date(c, a, b)  # Gen5 in a US locale: M/D/YYYY
     except ValueError:
         return None
 
@@ -78,8 +79,9 @@ def metadata(blocks: Blocks, mode: str) -> dict[str, str]:
         "reading_type": _value(h, "Reading Type"),
         "protocol": _file_name(_value(h, "Protocol File Path:")),
         "experiment": _file_name(_value(h, "Experiment File Path:")),
-        "barcode": next((v for k, v in h.items() if "barcode" in k.lower()
-                         and v.lower() not in _ABSENT), None),
+        "barcode": next(
+            (v for k, v in h.items() if "barcode" in k.lower() and v.lower() not in _ABSENT), None
+        ),
         "date": _value(h, "Date"),
         "time": _value(h, "Time"),
     }
@@ -87,27 +89,36 @@ def metadata(blocks: Blocks, mode: str) -> dict[str, str]:
     day = _date(fields["date"] or "")
     clock = _time(fields["time"] or "")
     if day is not None:
-        meta["read_time"] = (dt.datetime.combine(day, clock).isoformat() if clock
-                             else day.isoformat())
-    plate_type = next((p.split("\t", 1)[1] for p in blocks.procedure
-                       if p.startswith("Plate Type\t")), None)
+        meta["read_time"] = (
+            dt.datetime.combine(day, clock).isoformat() if clock else day.isoformat()
+        )
+    plate_type = next(
+        (p.split("\t", 1)[1] for p in blocks.procedure if p.startswith("Plate Type\t")), None
+    )
     if plate_type:
         meta["plate_type"] = plate_type
     steps = []
     for step in blocks.steps:
-        what = ", ".join(str(w) for w in step.wavelengths) + " nm" if step.wavelengths else \
-            "; ".join(f"Ex {ex} / Em {em}" for ex, em in step.filters)
-        steps.append(f"{step.name or '(unnamed)'}: {step.mode} {step.kind}, {step.region}"
-                     + (f", {what}" if what else ""))
+        what = (
+            ", ".join(str(w) for w in step.wavelengths) + " nm"
+            if step.wavelengths
+            else "; ".join(f"Ex {ex} / Em {em}" for ex, em in step.filters)
+        )
+        steps.append(
+            f"{step.name or '(unnamed)'}: {step.mode} {step.kind}, {step.region}"
+            + (f", {what}" if what else "")
+        )
     if steps:
-        meta["read_steps"] = " | ".join(steps[:4]) + (f" | ... ({len(steps)} read steps)"
-                                                      if len(steps) > 4 else "")
+        meta["read_steps"] = " | ".join(steps[:4]) + (
+            f" | ... ({len(steps)} read steps)" if len(steps) > 4 else ""
+        )
     if blocks.temperatures:
         meta["temperature"] = blocks.temperatures[0]
     return meta
 
 
 # ---------------------------------------------------------------- the Layout block
+
 
 def _number(text: str) -> float | None:
     try:
@@ -121,13 +132,14 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
     """Gen5 well ids to DESIGN 3.2 fields: STDn -> standard (conc from Conc/Dil), BLK -> blank,
     SPLn[:m] -> sample SPLn (dilution from Conc/Dil), CTLn and other ids -> control."""
     if (grid.n_rows, grid.n_cols) != (n_rows, n_cols):
-        raise rows.err(grid.header, f"the Layout grid is {grid.n_rows}x{grid.n_cols} but the "
-                       f"Results are {n_rows}x{n_cols}")
+        raise rows.err(
+            grid.header,
+            f"the Layout grid is {grid.n_rows}x{grid.n_cols} but the Results are {n_rows}x{n_cols}",
+        )
     ids = next((lab for lab in grid.labels if lab.lower().replace(" ", "") == "wellid"), None)
     if ids is None:
         return {}
-    conc = next((lab for lab in grid.labels if "conc" in lab.lower() or "dil" in lab.lower()),
-                None)
+    conc = next((lab for lab in grid.labels if "conc" in lab.lower() or "dil" in lab.lower()), None)
     names = next((lab for lab in grid.labels if "name" in lab.lower()), None)
     wells: dict[str, dict[str, Any]] = {}
     for r in range(n_rows):
@@ -150,8 +162,10 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
                 if value is not None and value > 0:
                     fields["dilution"] = value
             else:
-                fields = {"role": "control",
-                          "sample": name or (f"CTL{match.group(2)}" if kind else code)}
+                fields = {
+                    "role": "control",
+                    "sample": name or (f"CTL{match.group(2)}" if kind else code),
+                }
                 if value is not None:
                     fields["conc"] = value
             wells[format_well(r, c)] = fields

@@ -22,20 +22,28 @@ from typing import Any
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.readers.gen5.meta import layout as carried_layout_of, metadata as metadata_of
-from plates.readers.gen5.blocks import Blocks, Grid, Rows, Step, WellTable, find_blocks, \
-    split_plates
+from plates.readers.common.cells import parse_cell
 from plates.readers.common.workbook import Workbook, cell_name
+from plates.readers.gen5.blocks import (
+    Blocks,
+    Grid,
+    Rows,
+    Step,
+    WellTable,
+    find_blocks,
+    split_plates,
+)
+from plates.readers.gen5.meta import layout as carried_layout_of
+from plates.readers.gen5.meta import metadata as metadata_of
 from plates.wells import format_well
 
 FORMAT = "gen5"
 
 
-
 # ---------------------------------------------------------------- sniffing
+
 
 def _lines(text: str) -> list[list[str]]:
     return [[c.strip() for c in line.rstrip("\r").split("\t")] for line in text.split("\n")]
@@ -43,7 +51,8 @@ def _lines(text: str) -> list[list[str]]:
 
 def _looks_gen5(first_cells: list[str], keys: set[str]) -> bool:
     return first_cells[:1] == ["Software Version"] and bool(
-        keys & {"Procedure Details", "Plate Number", "Reader Type:", "Results"})
+        keys & {"Procedure Details", "Plate Number", "Reader Type:", "Results"}
+    )
 
 
 def sniff(text: str) -> bool:
@@ -67,11 +76,15 @@ def sniff_workbook(book: Workbook) -> bool:
 
 # ---------------------------------------------------------------- reading
 
+
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     cells = _lines(text.lstrip("\ufeff"))
-    rows = Rows(cells, list(range(len(cells))),
-                lambda i, j: f"line {i + 1}" + (f", column {j + 1}" if j is not None else ""),
-                path)
+    rows = Rows(
+        cells,
+        list(range(len(cells))),
+        lambda i, j: f"line {i + 1}" + (f", column {j + 1}" if j is not None else ""),
+        path,
+    )
     return _read_rows(rows, path)
 
 
@@ -97,13 +110,17 @@ def read_workbook(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         cells = [[_cell_text(v) for v in row] for row in sheet]
 
         def where(i: int, j: int | None, name: str = name) -> str:
-            return f"sheet {name!r}, " + (f"cell {cell_name(i, j)}" if j is not None
-                                          else f"row {i + 1}")
+            return f"sheet {name!r}, " + (
+                f"cell {cell_name(i, j)}" if j is not None else f"row {i + 1}"
+            )
+
         rows = Rows(cells, list(range(len(cells))), where, path)
         plates.extend(_read_rows(rows, path))
     if not plates:
-        raise PlateError("no Gen5 sheet found: expected a sheet whose column A starts with "
-                         "'Software Version'", file=path)
+        raise PlateError(
+            "no Gen5 sheet found: expected a sheet whose column A starts with 'Software Version'",
+            file=path,
+        )
     return tuple(plates)
 
 
@@ -112,6 +129,7 @@ def _read_rows(rows: Rows, path: Path) -> list[PlateRead]:
 
 
 # ---------------------------------------------------------------- one plate
+
 
 def _refuse_non_endpoint(blocks: Blocks, rows: Rows, path: Path) -> None:
     if blocks.kinetic is not None or blocks.time_table is not None:
@@ -122,17 +140,22 @@ def _refuse_non_endpoint(blocks: Blocks, rows: Rows, path: Path) -> None:
         if reads is None and blocks.time_table is not None:
             reads = blocks.time_table[1]
         what = f"{reads} reads over time" if reads is not None else "reads over time"
-        raise PlateError(f"a Gen5 kinetic read with {what} "
-                         f"({blocks.kinetic or 'a Time table'}): an endpoint ELISA needs one "
-                         "read per wavelength; export the endpoint reads, or a single time point",
-                         file=path)
+        raise PlateError(
+            f"a Gen5 kinetic read with {what} "
+            f"({blocks.kinetic or 'a Time table'}): an endpoint ELISA needs one "
+            "read per wavelength; export the endpoint reads, or a single time point",
+            file=path,
+        )
     for step in blocks.steps:
         kind = step.kind.lower()
         if kind and "endpoint" not in kind:
-            raise PlateError(f"the Gen5 read step {step.name or step.mode!r} is a "
-                             f"{step.mode} {step.kind} read: an endpoint ELISA needs one "
-                             "read per wavelength", file=path,
-                             where=rows.where(rows.index[step.row], None))
+            raise PlateError(
+                f"the Gen5 read step {step.name or step.mode!r} is a "
+                f"{step.mode} {step.kind} read: an endpoint ELISA needs one "
+                "read per wavelength",
+                file=path,
+                where=rows.where(rows.index[step.row], None),
+            )
 
 
 def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
@@ -152,7 +175,9 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
                 labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, nm)
             if not step.filters:
                 labels[f"{prefix}Alpha" if step.mode == "alpha" else prefix.rstrip(":")] = (
-                    mode, None)
+                    mode,
+                    None,
+                )
         elif step.mode == "luminescence":
             for em in step.emissions or ["Lum"]:
                 nm = _nm(em)
@@ -173,23 +198,30 @@ class _DataSet:
     def __init__(self, label: str, n_rows: int, n_cols: int) -> None:
         self.label = label
         self.texts = [[""] * n_cols for _ in range(n_rows)]
-        self.places: dict[tuple[int, int], tuple[int, int]] = {}   # well -> (row, col) in Rows
+        self.places: dict[tuple[int, int], tuple[int, int]] = {}  # well -> (row, col) in Rows
 
 
 def _data_sets(blocks: Blocks, rows: Rows, path: Path) -> tuple[dict[str, _DataSet], int, int]:
     shapes = {(g.n_rows, g.n_cols) for g in blocks.results}
     plate_type = " ".join(blocks.procedure[:3]) + " " + blocks.header.get("Plate Type", "")
     if not shapes and blocks.well_tables:
-        big = "384" in plate_type or any(r >= 8 or c >= 12 for t in blocks.well_tables
-                                         for r, c in t.wells)
+        big = "384" in plate_type or any(
+            r >= 8 or c >= 12 for t in blocks.well_tables for r, c in t.wells
+        )
         shapes = {(16, 24) if big else (8, 12)}
     if not shapes:
-        raise PlateError("no Results grid found: a Gen5 export lists its reads after "
-                         "'Results' as a grid with the header 1..12 (or a 'Well' table); the "
-                         "file may be cut", file=path)
+        raise PlateError(
+            "no Results grid found: a Gen5 export lists its reads after "
+            "'Results' as a grid with the header 1..12 (or a 'Well' table); the "
+            "file may be cut",
+            file=path,
+        )
     if len(shapes) > 1:
-        raise PlateError("Results grids of different plate sizes in one plate's export",
-                         file=path, where=rows.where(rows.index[blocks.results[-1].header], None))
+        raise PlateError(
+            "Results grids of different plate sizes in one plate's export",
+            file=path,
+            where=rows.where(rows.index[blocks.results[-1].header], None),
+        )
     n_rows, n_cols = shapes.pop()
     sets: dict[str, _DataSet] = {}
     for grid in blocks.results:
@@ -211,22 +243,27 @@ def _add_grid(sets: dict[str, _DataSet], grid: Grid, rows: Rows) -> None:
                 ds.places[(r, c)] = (line, grid.col0 + c)
 
 
-def _add_table(sets: dict[str, _DataSet], table: WellTable, rows: Rows, n_rows: int,
-               n_cols: int) -> None:
+def _add_table(
+    sets: dict[str, _DataSet], table: WellTable, rows: Rows, n_rows: int, n_cols: int
+) -> None:
     for label in table.labels:
         if label in sets:
             raise rows.err(table.lines[label], f"a second data set labelled {label!r}")
         ds = sets[label] = _DataSet(label, n_rows, n_cols)
         for k, (r, c) in enumerate(table.wells):
             if r >= n_rows or c >= n_cols:
-                raise rows.err(table.header, f"well {format_well(r, c)} is off the "
-                               f"{n_rows * n_cols}-well plate", col=table.col0 + k)
+                raise rows.err(
+                    table.header,
+                    f"well {format_well(r, c)} is off the {n_rows * n_cols}-well plate",
+                    col=table.col0 + k,
+                )
             ds.texts[r][c] = table.values[label][k]
             ds.places[(r, c)] = (table.lines[label], table.col0 + k)
 
 
-def _raw_grid(ds: _DataSet, rows: Rows, n_rows: int, n_cols: int, mode: str
-              ) -> tuple[np.ndarray, np.ndarray]:
+def _raw_grid(
+    ds: _DataSet, rows: Rows, n_rows: int, n_cols: int, mode: str
+) -> tuple[np.ndarray, np.ndarray]:
     od = np.full((n_rows, n_cols), np.nan)
     sat = np.zeros((n_rows, n_cols), dtype=bool)
     what = "an OD value" if mode == "absorbance" else f"a {mode} value"
@@ -237,9 +274,13 @@ def _raw_grid(ds: _DataSet, rows: Rows, n_rows: int, n_cols: int, mode: str
                 cell = parse_cell(text)
             except ValueError:
                 line, col = ds.places.get((r, c), (0, None))
-                raise rows.err(line, f"expected {what} or a marker (OVRFLW, MISSED, ?????) in "
-                               f"the read {ds.label!r}, found {text!r}", col=col,
-                               well=format_well(r, c)) from None
+                raise rows.err(
+                    line,
+                    f"expected {what} or a marker (OVRFLW, MISSED, ?????) in "
+                    f"the read {ds.label!r}, found {text!r}",
+                    col=col,
+                    well=format_well(r, c),
+                ) from None
             od[r, c] = cell.value
             sat[r, c] = cell.saturated
     return od, sat
@@ -264,8 +305,11 @@ def _plate(rows: Rows, path: Path) -> PlateRead:
     reads = [(label, raw[label]) for label in sets if label in raw]
     if not reads:
         steps = ", ".join(sorted(raw)) or "none"
-        raise PlateError(f"no raw read among the Results data sets ({', '.join(sets)}): the "
-                         f"Procedure Details read steps give the labels {steps}", file=path)
+        raise PlateError(
+            f"no raw read among the Results data sets ({', '.join(sets)}): the "
+            f"Procedure Details read steps give the labels {steps}",
+            file=path,
+        )
     modes = [mode for _, (mode, _) in reads]
     mode = "absorbance" if "absorbance" in modes else modes[0]
     chosen = [(label, nm) for label, (m, nm) in reads if m == mode]
@@ -276,14 +320,23 @@ def _plate(rows: Rows, path: Path) -> PlateRead:
         ods.append(od)
         sats.append(sat)
     raw_names = {label for label, _ in chosen}
-    derived = {label: _derived_grid(ds, n_rows, n_cols) for label, ds in sets.items()
-               if label not in raw_names}
+    derived = {
+        label: _derived_grid(ds, n_rows, n_cols)
+        for label, ds in sets.items()
+        if label not in raw_names
+    }
     metadata = metadata_of(blocks, mode)
     if others:
-        shown = "; ".join(others[:3]) + (f"; ... ({len(others)} in all)" if len(others) > 3
-                                         else "")
+        shown = "; ".join(others[:3]) + (f"; ... ({len(others)} in all)" if len(others) > 3 else "")
         metadata["other_reads"] = shown + " (kept in derived, not used as OD)"
     layout = carried_layout_of(blocks.layout, rows, n_rows, n_cols) if blocks.layout else {}
     name = metadata.get("barcode") or None
-    return PlateRead(name, tuple(nm for _, nm in chosen), np.stack(ods), np.stack(sats),
-                     metadata, layout, derived)
+    return PlateRead(
+        name,
+        tuple(nm for _, nm in chosen),
+        np.stack(ods),
+        np.stack(sats),
+        metadata,
+        layout,
+        derived,
+    )

@@ -8,13 +8,13 @@ the block finder as a :class:`Rows`: cells as stripped text, and a way to say wh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from plates.errors import PlateError
 
-__all__ = ["Rows", "whole_number", "split_plates"]
+__all__ = ["Rows", "split_plates", "whole_number"]
 
 
 @dataclass
@@ -22,15 +22,15 @@ class Rows:
     """One plate's rows of cells (stripped text), with the 0-based index of each in its source."""
 
     cells: list[list[str]]
-    index: list[int]                       # source row index (0-based) of each row
+    index: list[int]  # source row index (0-based) of each row
     where: Callable[[int, int | None], str]  # (source row, column or None) -> "line 12"
     path: Path
 
-    def err(self, i: int, message: str, col: int | None = None, well: str | None = None
-            ) -> PlateError:
+    def err(
+        self, i: int, message: str, col: int | None = None, well: str | None = None
+    ) -> PlateError:
         where = self.where(self.index[i], col)
-        return PlateError(message, file=self.path,
-                          where=where + (f", well {well}" if well else ""))
+        return PlateError(message, file=self.path, where=where + (f", well {well}" if well else ""))
 
     def first(self, i: int) -> tuple[int, str]:
         """(column, text) of the first non-empty cell of row ``i``, (-1, '') if blank."""
@@ -57,5 +57,7 @@ def split_plates(rows: Rows) -> list[Rows]:
     if len(starts) <= 1:
         return [rows]
     starts.append(len(rows.cells))
-    return [Rows(rows.cells[a:b], rows.index[a:b], rows.where, rows.path)
-            for a, b in zip(starts, starts[1:])]
+    return [
+        Rows(rows.cells[a:b], rows.index[a:b], rows.where, rows.path)
+        for a, b in zip(starts, starts[1:])
+    ]

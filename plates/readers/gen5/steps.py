@@ -18,17 +18,21 @@ class Step:
 
     name: str | None
     row: int
-    mode: str = ""            # absorbance / fluorescence / luminescence / alpha
-    kind: str = ""            # Endpoint, Kinetic, Spectrum, Area Scan, ...
+    mode: str = ""  # absorbance / fluorescence / luminescence / alpha
+    kind: str = ""  # Endpoint, Kinetic, Spectrum, Area Scan, ...
     region: str = "Full Plate"
     wavelengths: list[int] = field(default_factory=list)
-    filters: list[tuple[str, str]] = field(default_factory=list)   # (excitation, emission)
-    emissions: list[str] = field(default_factory=list)              # luminescence
+    filters: list[tuple[str, str]] = field(default_factory=list)  # (excitation, emission)
+    emissions: list[str] = field(default_factory=list)  # luminescence
     in_kinetic: bool = False
 
 
-_MODES = {"absorbance": "absorbance", "fluorescence": "fluorescence",
-          "luminescence": "luminescence", "alpha": "alpha"}
+_MODES = {
+    "absorbance": "absorbance",
+    "fluorescence": "fluorescence",
+    "luminescence": "luminescence",
+    "alpha": "alpha",
+}
 _MODE_LINE = re.compile(r"^(Absorbance|Fluorescence|Luminescence|Alpha)\s+(.+)$", re.IGNORECASE)
 _WAVELENGTHS = re.compile(r"^Wavelengths?:\s*(.+)$", re.IGNORECASE)
 _FILTER = re.compile(r"Excitation:\s*([^,]+?),\s*Emission:\s*([^,]+?)(?:,|$)", re.IGNORECASE)
@@ -72,13 +76,13 @@ def parse_steps(rows: Rows, start: int, stop: int) -> tuple[list[Step], str | No
                 step.kind = mode.group(2)
             elif text == "Full Plate" or _REGION.match(text):
                 step.region = text
-            elif (match := _WAVELENGTHS.match(text)):
+            elif match := _WAVELENGTHS.match(text):
                 for part in match.group(1).split(","):
                     nm = whole_number(part)
                     if nm is not None:
                         step.wavelengths.append(nm)
-            elif (match := _FILTER.search(text)):
+            elif match := _FILTER.search(text):
                 step.filters.append((match.group(1).strip(), match.group(2).strip()))
-            elif (match := _EMISSION.match(text)):
+            elif match := _EMISSION.match(text):
                 step.emissions.append(match.group(1).strip())
     return steps, kinetic

@@ -53,8 +53,11 @@ def sniff(text: str) -> bool:
 def _grids(text: str, path: Path) -> list[Grid]:
     delimiter = next((d for level in (2, 1, 0) if (d := _choose_delimiter(text, level))), None)
     if delimiter is None:
-        raise PlateError("no plate grid found: expected a header row 1..12 (or 1..24) followed"
-                         " by rows labelled A..H (or A..P)", file=path)
+        raise PlateError(
+            "no plate grid found: expected a header row 1..12 (or 1..24) followed"
+            " by rows labelled A..H (or A..P)",
+            file=path,
+        )
     return find_grids(_split(text, delimiter), Place(path))
 
 
@@ -65,14 +68,21 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         first = grids[0]
         for g in grids[1:]:
             if g.od.shape != first.od.shape:
-                raise PlateError(f"the grids at lines {first.line} and {g.line} are reads of one"
-                                 " plate (their top-left cells name wavelengths) but differ in"
-                                 " size", file=path, where=f"line {g.line}")
+                raise PlateError(
+                    f"the grids at lines {first.line} and {g.line} are reads of one"
+                    " plate (their top-left cells name wavelengths) but differ in"
+                    " size",
+                    file=path,
+                    where=f"line {g.line}",
+                )
         seen: dict[int, int] = {}
         for g, w in zip(grids, waves):
             if w in seen:
-                raise PlateError(f"a second grid at {w} nm (the first is at line {seen[w]})",
-                                 file=path, where=f"line {g.line}")
+                raise PlateError(
+                    f"a second grid at {w} nm (the first is at line {seen[w]})",
+                    file=path,
+                    where=f"line {g.line}",
+                )
             seen[w] = g.line
         od = np.stack([g.od for g in grids])
         sat = np.stack([g.saturated for g in grids])
@@ -80,12 +90,18 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     if any(w is not None for w in waves):
         named = next(g for g, w in zip(grids, waves) if w is not None)
         other = next(g for g, w in zip(grids, waves) if w is None)
-        raise PlateError(f"the grid at line {named.line} is labelled as a wavelength"
-                         f" ({named.label!r}) but the grid at line {other.line} is not"
-                         f" ({other.label!r}): label every grid with its wavelength, or none",
-                         file=path)
+        raise PlateError(
+            f"the grid at line {named.line} is labelled as a wavelength"
+            f" ({named.label!r}) but the grid at line {other.line} is not"
+            f" ({other.label!r}): label every grid with its wavelength, or none",
+            file=path,
+        )
     return tuple(
-        PlateRead(g.label or None, (None,), g.od[None], g.saturated[None],
-                  {"first_line": str(g.line)})
-        for g in grids)
+        PlateRead(
+            g.label or None, (None,), g.od[None], g.saturated[None], {"first_line": str(g.line)}
+        )
+        for g in grids
+    )
+
+
 from plates.readers.grid.workbook_reader import read_workbook, sniff_workbook  # noqa: E402,F401  (xlsx grids)

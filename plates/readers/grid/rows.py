@@ -17,18 +17,28 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell, parse_whole
 from plates.errors import PlateError
-from plates.wells import ROW_LETTERS, format_well, shape_for_cols
+from plates.readers.common.cells import parse_cell, parse_whole
 from plates.readers.common.workbook import cell_name
+from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 
-__all__ = ["Grid", "Place", "find_grids", "has_grid", "header_start", "header_width",
-           "read_grid", "row_label", "wavelength"]
+__all__ = [
+    "Grid",
+    "Place",
+    "find_grids",
+    "has_grid",
+    "header_start",
+    "header_width",
+    "read_grid",
+    "row_label",
+    "wavelength",
+]
 
 _WIDTHS = (12, 24)
 _WAVELENGTH = re.compile(
     r"^(?:OD|A|Abs\.?|Absorbance|Wavelength|WL|λ)?\s*[:=_-]?\s*(\d{3,4})(?:[.,]0+)?\s*(?:nm)?$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,11 @@ class Place:
 
     def at(self, k: int, c: int = 0, well: str | None = None) -> str:
         """Row ``k`` (0-based): ``line k+1`` of a file, cell (k, c) of a sheet."""
-        text = f"line {k + 1}" if self.sheet is None else \
-            f"sheet {self.sheet!r}, cell {cell_name(k, c)}"
+        text = (
+            f"line {k + 1}"
+            if self.sheet is None
+            else f"sheet {self.sheet!r}, cell {cell_name(k, c)}"
+        )
         return text + (f", well {well}" if well else "")
 
     def column(self, k: int, c: int) -> str:
@@ -55,8 +68,8 @@ class Place:
 
 @dataclass
 class Grid:
-    label: str        # top-left cell ('' when empty or absent)
-    row: int          # 0-based row of the header
+    label: str  # top-left cell ('' when empty or absent)
+    row: int  # 0-based row of the header
     od: np.ndarray
     saturated: np.ndarray
 
@@ -69,8 +82,11 @@ class Grid:
 def header_start(cells: list[str]) -> int | None:
     """Index of the cell holding ``1`` if this row looks like a grid header, else None."""
     for start in (0, 1):
-        if len(cells) > start + 1 and parse_whole(cells[start]) == 1 \
-                and parse_whole(cells[start + 1]) == 2:
+        if (
+            len(cells) > start + 1
+            and parse_whole(cells[start]) == 1
+            and parse_whole(cells[start + 1]) == 2
+        ):
             return start
     return None
 
@@ -119,10 +135,14 @@ def _skipped(place: Place, expected: str, found: str, r: int, n_rows: int) -> st
     if place.sheet is not None:
         return f"row {expected} is missing: found row {found}, expected rows A-{last} in order"
     if ROW_LETTERS.index(found) >= n_rows:
-        return (f"row {expected} is missing: found row {found}, which is beyond the plate's rows"
-                f" A-{last}")
-    return (f"row {expected} is missing: found row {found} after row"
-            f" {ROW_LETTERS[r - 1] if r else 'header'}, expected rows A-{last} in order")
+        return (
+            f"row {expected} is missing: found row {found}, which is beyond the plate's rows"
+            f" A-{last}"
+        )
+    return (
+        f"row {expected} is missing: found row {found} after row"
+        f" {ROW_LETTERS[r - 1] if r else 'header'}, expected rows A-{last} in order"
+    )
 
 
 def _check_label(rows: list[list[str]], i: int, r: int, n_rows: int, place: Place) -> None:
@@ -137,14 +157,20 @@ def _check_label(rows: list[list[str]], i: int, r: int, n_rows: int, place: Plac
         got = f"rows A-{ROW_LETTERS[r - 1]}" if r > 1 else "row A" if r else "no rows"
         source = "file" if place.sheet is None else "sheet"
         ends = f"the {source} ends" if k >= len(rows) else "the grid ends"
-        raise place.error(f"row {expected} is missing: {ends} after {got} (grid header at"
-                          f" {place.at(i)}), expected rows A-{last}", min(k, len(rows) - 1))
+        raise place.error(
+            f"row {expected} is missing: {ends} after {got} (grid header at"
+            f" {place.at(i)}), expected rows A-{last}",
+            min(k, len(rows) - 1),
+        )
     if found is None:
         raise place.error(f"expected the row label {expected}, found {cells[0]!r}", k)
     if ROW_LETTERS.index(found) > r:
         raise place.error(_skipped(place, expected, found, r, n_rows), k)
-    raise place.error(f"rows out of order: found row {found} where row {expected} was expected"
-                      f" (rows A-{last} in order)", k)
+    raise place.error(
+        f"rows out of order: found row {found} where row {expected} was expected"
+        f" (rows A-{last} in order)",
+        k,
+    )
 
 
 def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[Grid, int]:
@@ -153,8 +179,11 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
     width = header_width(header, start)
     if width is None:
         found = ", ".join(header[start:]) or "nothing"
-        raise place.error("expected the column numbers 1..12 (or 1..24) in the grid header,"
-                          f" found {found}", i, start)
+        raise place.error(
+            f"expected the column numbers 1..12 (or 1..24) in the grid header, found {found}",
+            i,
+            start,
+        )
     n_rows, n_cols = shape_for_cols(width)
     od = np.full((n_rows, n_cols), np.nan)
     sat = np.zeros((n_rows, n_cols), dtype=bool)
@@ -165,9 +194,12 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
         for c, text in enumerate(rows[k][1:]):
             if c >= n_cols:
                 if text:
-                    raise PlateError(f"a value beyond the plate's {n_cols} columns, found"
-                                     f" {text!r} (expected an empty cell{nothing})",
-                                     file=place.path, where=place.column(k, c))
+                    raise PlateError(
+                        f"a value beyond the plate's {n_cols} columns, found"
+                        f" {text!r} (expected an empty cell{nothing})",
+                        file=place.path,
+                        where=place.column(k, c),
+                    )
                 continue
             try:
                 cell = parse_cell(text)
@@ -178,8 +210,9 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
     if end < len(rows):
         extra = row_label(rows[end])
         if extra is not None and ROW_LETTERS.index(extra) >= n_rows and len(rows[end]) > 1:
-            raise place.error(f"row {extra} is beyond the plate's rows A-{ROW_LETTERS[n_rows - 1]}",
-                              end)
+            raise place.error(
+                f"row {extra} is beyond the plate's rows A-{ROW_LETTERS[n_rows - 1]}", end
+            )
     label = header[0] if start == 1 else ""
     return Grid(label, i, od, sat), end
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.readers.grid.rows import Grid, Place, find_grids, has_grid, wavelength
 from plates.readers.common.workbook import cell_name, cell_text
+from plates.readers.grid.rows import Grid, Place, find_grids, has_grid, wavelength
 
-__all__ = ["sniff_workbook", "read_workbook"]
+__all__ = ["read_workbook", "sniff_workbook"]
 
 
 def _rows(values: tuple[tuple[object, ...], ...]) -> list[list[str]]:
@@ -49,26 +49,48 @@ def _sheet_plates(grids: list[Grid], place: Place, name: str | None) -> list[Pla
         seen: dict[int, Grid] = {}
         for g, w in zip(grids, waves):
             if g.od.shape != first.od.shape:
-                raise PlateError(f"the grids at {place.at(first.row)} and {place.at(g.row)} are"
-                                 " reads of one plate (their top-left cells name wavelengths)"
-                                 " but differ in size", file=path)
+                raise PlateError(
+                    f"the grids at {place.at(first.row)} and {place.at(g.row)} are"
+                    " reads of one plate (their top-left cells name wavelengths)"
+                    " but differ in size",
+                    file=path,
+                )
             if w in seen:
-                raise PlateError(f"a second grid at {w} nm (the first is at "
-                                 f"{place.at(seen[w].row)})", file=path, where=place.at(g.row))
+                raise PlateError(
+                    f"a second grid at {w} nm (the first is at {place.at(seen[w].row)})",
+                    file=path,
+                    where=place.at(g.row),
+                )
             seen[w] = g
         meta = {"sheet": sheet, "first_cell": cell_name(first.row, 0)}
-        return [PlateRead(name, tuple(waves), np.stack([g.od for g in grids]),
-                          np.stack([g.saturated for g in grids]), meta)]
+        return [
+            PlateRead(
+                name,
+                tuple(waves),
+                np.stack([g.od for g in grids]),
+                np.stack([g.saturated for g in grids]),
+                meta,
+            )
+        ]
     if any(w is not None for w in waves):
         named = next(g for g, w in zip(grids, waves) if w is not None)
         other = next(g for g, w in zip(grids, waves) if w is None)
-        raise PlateError(f"the grid at {place.at(named.row)} is labelled as a wavelength"
-                         f" ({named.label!r}) but the grid at {place.at(other.row)} is not"
-                         f" ({other.label!r}): label every grid with its wavelength, or none",
-                         file=path)
-    return [PlateRead(g.label or (name if len(grids) == 1 else None), (None,), g.od[None],
-                      g.saturated[None], {"sheet": sheet, "first_cell": cell_name(g.row, 0)})
-            for g in grids]
+        raise PlateError(
+            f"the grid at {place.at(named.row)} is labelled as a wavelength"
+            f" ({named.label!r}) but the grid at {place.at(other.row)} is not"
+            f" ({other.label!r}): label every grid with its wavelength, or none",
+            file=path,
+        )
+    return [
+        PlateRead(
+            g.label or (name if len(grids) == 1 else None),
+            (None,),
+            g.od[None],
+            g.saturated[None],
+            {"sheet": sheet, "first_cell": cell_name(g.row, 0)},
+        )
+        for g in grids
+    ]
 
 
 def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
@@ -79,8 +101,11 @@ def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
         if grids:
             by_sheet.append((place, grids))
     if not by_sheet:
-        raise PlateError("no plate grid found in any sheet: expected a row 1..12 (or 1..24) "
-                         "followed by rows labelled A..H (or A..P)", file=path)
+        raise PlateError(
+            "no plate grid found in any sheet: expected a row 1..12 (or 1..24) "
+            "followed by rows labelled A..H (or A..P)",
+            file=path,
+        )
     several = len(by_sheet) > 1
     plates: list[PlateRead] = []
     for place, grids in by_sheet:

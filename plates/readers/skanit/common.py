@@ -11,16 +11,21 @@ import re
 from pathlib import Path
 from typing import Any
 
-from plates.readers.common.cells import Cell, parse_cell, parse_number
 from plates.errors import PlateError
+from plates.readers.common.cells import Cell, parse_cell, parse_number
 from plates.readers.common.workbook import Workbook, cell_name, column_letter  # noqa: F401  (kept importable)
 
 NAME = "SkanIt/Multiskan"
 
 #: step or column words → read mode
-_MODES = (("absorbance", "absorbance"), ("photometric", "absorbance"),
-          ("fluorescence", "fluorescence"), ("fluorometric", "fluorescence"),
-          ("luminescence", "luminescence"), ("luminometric", "luminescence"))
+_MODES = (
+    ("absorbance", "absorbance"),
+    ("photometric", "absorbance"),
+    ("fluorescence", "fluorescence"),
+    ("fluorometric", "fluorescence"),
+    ("luminescence", "luminescence"),
+    ("luminometric", "luminescence"),
+)
 
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
@@ -92,7 +97,7 @@ def od_cell(value: Any) -> Cell:
     """One xlsx cell of a raw grid; ValueError (saying what was expected) when it is not an OD."""
     if value is None:
         return parse_cell(None)
-    if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (bool, dt.datetime, dt.date, dt.time)):
         raise ValueError(f"expected an OD value or a marker (> Max, < Min, NaN), found {value!r}")
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
@@ -101,8 +106,10 @@ def od_cell(value: Any) -> Cell:
     try:
         return parse_cell(str(value))
     except ValueError:
-        raise ValueError("expected an OD value or a marker (> Max, < Min, NaN), found "
-                         f"{str(value).strip()[:40]!r}") from None
+        raise ValueError(
+            "expected an OD value or a marker (> Max, < Min, NaN), found "
+            f"{str(value).strip()[:40]!r}"
+        ) from None
 
 
 def number(value: Any) -> float:
@@ -125,8 +132,10 @@ def info_sheet(book: Workbook, title: str) -> dict[str, Any]:
     for row in book.sheets.get(title, ())[1:]:
         filled = [c for c in row if cell_text(c)]
         if len(filled) >= 2:
-            out.setdefault(cell_text(filled[0]).rstrip(":"), filled[-1]
-                           if not isinstance(filled[-1], str) else cell_text(filled[-1]))
+            out.setdefault(
+                cell_text(filled[0]).rstrip(":"),
+                filled[-1] if not isinstance(filled[-1], str) else cell_text(filled[-1]),
+            )
     return out
 
 
@@ -144,8 +153,11 @@ def where_cell(sheet: str, row: int, col: int) -> str:
 
 def refuse_kinetic(path: Path, what: str, n: int, unit: str) -> PlateError:
     """``what`` says where (e.g. 'per well at 340 nm; interval 00:00:06')."""
-    return PlateError(f"{NAME} export: kinetic read with {n} {unit} {what}: an endpoint ELISA"
-                      " needs one read per wavelength", file=path)
+    return PlateError(
+        f"{NAME} export: kinetic read with {n} {unit} {what}: an endpoint ELISA"
+        " needs one read per wavelength",
+        file=path,
+    )
 
 
 # ------------------------------------------------------------------ carried layout

@@ -11,11 +11,16 @@ from typing import Any
 
 import numpy as np
 
-from plates.wells import ROW_LETTERS, format_well, parse_well
 from plates.readers.common.workbook import Workbook
-
-from plates.readers.skanit.common import (cell_text, grid_width, parse_conc, parse_dilution, role_of,
-                            well_fields)
+from plates.readers.skanit.common import (
+    cell_text,
+    grid_width,
+    parse_conc,
+    parse_dilution,
+    role_of,
+    well_fields,
+)
+from plates.wells import ROW_LETTERS, format_well, parse_well
 
 
 def layout_definitions(book: Workbook) -> dict[str, dict[str, list[str]]]:
@@ -47,16 +52,24 @@ def layout_definitions(book: Workbook) -> dict[str, dict[str, list[str]]]:
     return plates
 
 
-def carried(texts: dict[str, list[str]] | None, names: list[list[Any]] | None,
-            std_conc: dict[str, float], dilutions: np.ndarray | None) -> dict[str, dict]:
+def carried(
+    texts: dict[str, list[str]] | None,
+    names: list[list[Any]] | None,
+    std_conc: dict[str, float],
+    dilutions: np.ndarray | None,
+) -> dict[str, dict]:
     wells: dict[str, dict] = {}
     if texts:
         for well, items in texts.items():
             conc = next((c[0] for t in items[1:] if (c := parse_conc(t)) and c[1]), None)
             dilution = next((d for t in items[1:] if (d := parse_dilution(t))), None)
             r, c = parse_well(well)
-            if dilution is None and dilutions is not None and np.isfinite(dilutions[r, c]) \
-                    and dilutions[r, c] > 0:
+            if (
+                dilution is None
+                and dilutions is not None
+                and np.isfinite(dilutions[r, c])
+                and dilutions[r, c] > 0
+            ):
                 dilution = float(dilutions[r, c])
             if role_of(items[0]) == "standard" and conc is None:
                 conc = std_conc.get(items[0])

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from plates.model import PlateRead
 from plates.readers.common.workbook import Workbook
-
 from plates.readers.skanit import report as skanit_report
 from plates.readers.skanit import sky as skanit_sky
 from plates.readers.skanit import text as skanit_text

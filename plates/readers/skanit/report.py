@@ -22,12 +22,23 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.wells import ROW_LETTERS, format_well
 from plates.readers.common.workbook import Workbook
-
-from plates.readers.skanit.common import (NAME, cell_text, grid_width, info_sheet, iso_time, number, od_cell,
-                            plate_name, read_mode, refuse_kinetic, role_of, where_cell)
+from plates.readers.skanit.common import (
+    NAME,
+    cell_text,
+    grid_width,
+    info_sheet,
+    iso_time,
+    number,
+    od_cell,
+    plate_name,
+    read_mode,
+    refuse_kinetic,
+    role_of,
+    where_cell,
+)
 from plates.readers.skanit.layout import carried, conc_unit, layout_definitions, normal_unit
+from plates.wells import ROW_LETTERS, format_well
 
 _TITLE = "Measurement results"
 _WAVELENGTH = re.compile(r"^Wavelength\s*:\s*(\d+)\s*nm", re.IGNORECASE)
@@ -40,8 +51,9 @@ _NOT_PLATE = ("autoloading", "y =", "where", "r²", "r2", "measurement results")
 def is_report(book: Workbook) -> bool:
     for title, rows in book.sheets.items():
         if book.text(title, 0, 0) == _TITLE and (
-                book.text(title, 1, 0).lower().endswith(".skax")
-                or any(cell_text(r[0]).startswith("Autoloading range") for r in rows if r)):
+            book.text(title, 1, 0).lower().endswith(".skax")
+            or any(cell_text(r[0]).startswith("Autoloading range") for r in rows if r)
+        ):
             return True
     info = book.sheets.get("General information", ())
     return any("skanit" in cell_text(c).lower() for row in info[:20] for c in row)
@@ -52,7 +64,7 @@ class _Grid:
     label: str
     plate: str | None
     wavelength: int | None
-    header: int            # 0-based row of the header
+    header: int  # 0-based row of the header
     cells: list[list[Any]]
 
 
@@ -78,23 +90,32 @@ def _grid(rows, h: int, width: int, title: str, strict: bool, path: Path) -> lis
         label = cell_text(row[0]) if row else ""
         if label.upper() != ROW_LETTERS[r]:
             found = f"found {label[:40]!r}" if label else "found an empty cell"
-            raise PlateError(f"row {ROW_LETTERS[r]} is missing from the grid whose header is in"
-                             f" row {h + 1} ({found}; expected rows A-{ROW_LETTERS[n_rows - 1]})",
-                             file=path, where=where_cell(title, k, 0))
-        values = list(row[1:width + 1]) + [None] * max(0, width - len(row) + 1)
+            raise PlateError(
+                f"row {ROW_LETTERS[r]} is missing from the grid whose header is in"
+                f" row {h + 1} ({found}; expected rows A-{ROW_LETTERS[n_rows - 1]})",
+                file=path,
+                where=where_cell(title, k, 0),
+            )
+        values = list(row[1 : width + 1]) + [None] * max(0, width - len(row) + 1)
         if strict:
             for c in range(width + 1, len(row)):
                 if cell_text(row[c]):
-                    raise PlateError(f"a value beyond the plate's {width} columns, found"
-                                     f" {cell_text(row[c])[:40]!r} (expected an empty cell)",
-                                     file=path, where=where_cell(title, k, c))
+                    raise PlateError(
+                        f"a value beyond the plate's {width} columns, found"
+                        f" {cell_text(row[c])[:40]!r} (expected an empty cell)",
+                        file=path,
+                        where=where_cell(title, k, c),
+                    )
         cells.append(values)
     k = h + 1 + n_rows
     if strict and k < len(rows) and rows[k]:
         label = cell_text(rows[k][0])
         if len(label) == 1 and label.upper() in ROW_LETTERS[n_rows:]:
-            raise PlateError(f"row {label} is beyond the plate's rows A-{ROW_LETTERS[n_rows - 1]}",
-                             file=path, where=where_cell(title, k, 0))
+            raise PlateError(
+                f"row {label} is beyond the plate's rows A-{ROW_LETTERS[n_rows - 1]}",
+                file=path,
+                where=where_cell(title, k, 0),
+            )
     return cells
 
 
@@ -120,8 +141,9 @@ def _parse_sheet(title: str, rows, path: Path) -> _Sheet:
             sheet.grids.append(_Grid(first, plate, wavelength, k, cells))
             k += 1 + len(cells)
             continue
-        if first in ("Well", "Average") or (sheet.table and first and len(first) <= 4
-                                            and first[0].isalpha() and first[1:].isdigit()):
+        if first in ("Well", "Average") or (
+            sheet.table and first and len(first) <= 4 and first[0].isalpha() and first[1:].isdigit()
+        ):
             sheet.table.append(row)
         elif m := _WAVELENGTH.match(first):
             wavelength = int(m.group(1))
@@ -131,8 +153,11 @@ def _parse_sheet(title: str, rows, path: Path) -> _Sheet:
             sheet.equation = first
         elif m := _KEYVALUE.match(first):
             sheet.info.setdefault(m.group(1).strip(), m.group(2).strip())
-        elif first and not any(cell_text(c) for c in row[1:13]) \
-                and not first.lower().startswith(_NOT_PLATE):
+        elif (
+            first
+            and not any(cell_text(c) for c in row[1:13])
+            and not first.lower().startswith(_NOT_PLATE)
+        ):
             plate = first
         k += 1
     return sheet
@@ -149,11 +174,13 @@ def _metadata(book: Workbook, sheets: list[_Sheet]) -> dict[str, str]:
             meta["software_version"] = version.lstrip(". ").strip()
     session = info_sheet(book, "Session information")
     instrument = info_sheet(book, "Instrument information")
-    for key, source, label in (("instrument", instrument, "Name"),
-                               ("instrument_serial", instrument, "Serial number"),
-                               ("instrument_firmware", instrument, "ESW version"),
-                               ("session", session, "Session name"),
-                               ("session_notes", session, "Session notes")):
+    for key, source, label in (
+        ("instrument", instrument, "Name"),
+        ("instrument_serial", instrument, "Serial number"),
+        ("instrument_firmware", instrument, "ESW version"),
+        ("session", session, "Session name"),
+        ("session_notes", session, "Session notes"),
+    ):
         if cell_text(source.get(label)):
             meta[key] = cell_text(source.get(label))
     first = next((s for s in sheets if s.session or s.time), None)
@@ -189,8 +216,11 @@ def _fit_metadata(sheet: _Sheet) -> dict[str, str]:
 
 
 def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
-    sheets = [_parse_sheet(t, rows, path) for t, rows in book.sheets.items()
-              if book.text(t, 0, 0) == _TITLE]
+    sheets = [
+        _parse_sheet(t, rows, path)
+        for t, rows in book.sheets.items()
+        if book.text(t, 0, 0) == _TITLE
+    ]
     if not sheets:
         raise PlateError(f"{NAME} report without a '{_TITLE}' sheet", file=path)
     meta = _metadata(book, sheets)
@@ -212,11 +242,20 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
             elif mode is not None:
                 reads = raw.setdefault((grid.plate, mode), {})
                 if grid.wavelength in reads:
-                    n = sum(1 for g in sheet.grids if g.plate == grid.plate
-                            and g.wavelength == grid.wavelength and g.label.lower() != "sample")
-                    raise refuse_kinetic(path, f"of plate {grid.plate or '(unnamed)'} at"
-                                         f" {grid.wavelength} nm in step {sheet.step!r}",
-                                         max(n, 2), "reads")
+                    n = sum(
+                        1
+                        for g in sheet.grids
+                        if g.plate == grid.plate
+                        and g.wavelength == grid.wavelength
+                        and g.label.lower() != "sample"
+                    )
+                    raise refuse_kinetic(
+                        path,
+                        f"of plate {grid.plate or '(unnamed)'} at"
+                        f" {grid.wavelength} nm in step {sheet.step!r}",
+                        max(n, 2),
+                        "reads",
+                    )
                 reads[grid.wavelength] = (grid, sheet)
             else:
                 grids = derived.setdefault(grid.plate, {})
@@ -225,16 +264,24 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
                     key = f"{key} ({grid.wavelength} nm)"
                 grids[key] = np.array([[number(v) for v in row] for row in grid.cells])
     if not raw:
-        raise PlateError(f"{NAME} report without a measurement step (an 'Abs' grid in an"
-                         " Absorbance sheet)", file=path)
+        raise PlateError(
+            f"{NAME} report without a measurement step (an 'Abs' grid in an Absorbance sheet)",
+            file=path,
+        )
     definitions = layout_definitions(book)
     plates = []
     for (plate, mode), reads in raw.items():
         shapes = {len(g.cells) for g, _ in reads.values()}
         if len(shapes) > 1:
             raise PlateError(f"plate {plate}: reads of different plate sizes", file=path)
-        od = np.full((len(reads), len(next(iter(reads.values()))[0].cells),
-                      len(next(iter(reads.values()))[0].cells[0])), np.nan)
+        od = np.full(
+            (
+                len(reads),
+                len(next(iter(reads.values()))[0].cells),
+                len(next(iter(reads.values()))[0].cells[0]),
+            ),
+            np.nan,
+        )
         sat = np.zeros(od.shape, dtype=bool)
         for j, (grid, sheet) in enumerate(reads.values()):
             for r, row in enumerate(grid.cells):
@@ -242,9 +289,11 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
                     try:
                         cell = od_cell(value)
                     except ValueError as exc:
-                        raise PlateError(f"{exc} (well {format_well(r, c)})", file=path,
-                                         where=where_cell(sheet.title, grid.header + 1 + r,
-                                                          c + 1)) from None
+                        raise PlateError(
+                            f"{exc} (well {format_well(r, c)})",
+                            file=path,
+                            where=where_cell(sheet.title, grid.header + 1 + r, c + 1),
+                        ) from None
                     od[j, r, c], sat[j, r, c] = cell.value, cell.saturated
         first_sheet = next(iter(reads.values()))[1]
         plate_meta = dict(meta, read_mode=mode, step=first_sheet.step, sheet=first_sheet.title)
@@ -263,6 +312,7 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         unit = conc_unit(texts) or fit.get("vendor_conc_unit")
         if unit and any("conc" in f for f in layout.values()):
             plate_meta["conc_unit"] = normal_unit(unit)  # the carried layout's [expt] unit
-        plates.append(PlateRead(plate_name(plate), tuple(reads), od, sat, plate_meta, layout,
-                                extra))
+        plates.append(
+            PlateRead(plate_name(plate), tuple(reads), od, sat, plate_meta, layout, extra)
+        )
     return tuple(plates)

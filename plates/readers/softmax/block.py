@@ -8,19 +8,26 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell, parse_number
 from plates.errors import PlateError
+from plates.readers.common.cells import parse_cell, parse_number
 
-__all__ = ["Block", "error", "tab_cells", "parse_value", "derived_value", "check_beyond",
-           "note_temperature"]
+__all__ = [
+    "Block",
+    "check_beyond",
+    "derived_value",
+    "error",
+    "note_temperature",
+    "parse_value",
+    "tab_cells",
+]
 
 
 @dataclass
 class Block:
-    kind: str                 # "Plate", "Group" or "Note"
-    start: int                # 0-based index of its first line in the file
-    lines: list[str]          # its lines, without the ~End line
-    number: int               # 1-based block number
+    kind: str  # "Plate", "Group" or "Note"
+    start: int  # 0-based index of its first line in the file
+    lines: list[str]  # its lines, without the ~End line
+    number: int  # 1-based block number
 
     def line_no(self, i: int) -> int:
         """1-based file line number of the block's line ``i``."""
@@ -59,8 +66,12 @@ def check_beyond(path: Path, line: int, cells: list[str], start: int, what: str)
     """Refuse a non-empty cell from field ``start`` on (``what`` names the expected extent)."""
     for k in range(start, len(cells)):
         if cells[k]:
-            raise error(path, line, f"a value beyond {what}, found {cells[k]!r} in field {k + 1}"
-                       " (expected an empty cell or nothing)")
+            raise error(
+                path,
+                line,
+                f"a value beyond {what}, found {cells[k]!r} in field {k + 1}"
+                " (expected an empty cell or nothing)",
+            )
 
 
 def note_temperature(metadata: dict[str, str], text: str) -> None:

@@ -21,26 +21,29 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell, parse_number
 from plates.errors import PlateError
+from plates.readers.common.cells import parse_cell, parse_number
 from plates.wells import format_well, parse_well
 
 MASK_REASON = "masked in SoftMax Pro"
-_AGGREGATE = re.compile(r"\b(?:Average|Stdev|StdevP|Cv|Mean|Min|Max|Sum|Count|NthItem|Median"
-                        r"|RSquared)\s*\(", re.IGNORECASE)
+_AGGREGATE = re.compile(
+    r"\b(?:Average|Stdev|StdevP|Cv|Mean|Min|Max|Sum|Count|NthItem|Median"
+    r"|RSquared)\s*\(",
+    re.IGNORECASE,
+)
 _UNIT = re.compile(r"([A-Za-zµμ]+/[A-Za-zµμ]+)\s*$")
 
 
 @dataclass
 class Row:
-    line: int                   # 1-based file line
+    line: int  # 1-based file line
     cells: list[str]
 
 
 @dataclass
 class Group:
     name: str
-    line: int                   # 1-based line of "Group: NAME"
+    line: int  # 1-based line of "Group: NAME"
     role: str
     headers: list[str]
     formulas: list[str | None]
@@ -71,8 +74,11 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
     """The group block ``lines`` (without ``~End``), its first line at 0-based index ``start``."""
     name = lines[0].split(":", 1)[1].strip()
     if len(lines) < 2 or not lines[1].strip():
-        raise PlateError(f"group {name!r}: expected its column header after the Group: line",
-                         file=path, where=f"line {start + min(2, len(lines))}")
+        raise PlateError(
+            f"group {name!r}: expected its column header after the Group: line",
+            file=path,
+            where=f"line {start + min(2, len(lines))}",
+        )
     headers = _cells(lines[1])
     rows: list[Row] = []
     k = 2
@@ -135,12 +141,23 @@ def _columns(group: Group) -> dict[str, int | None]:
             continue
         if dilution is None and re.search(r"dilution|factor|\bdil\b", low) and "name" not in low:
             dilution = i
-        elif conc is None and (re.search(r"conc|standard value|std value|expected|nominal"
-                                         r"|amount", low)
-                               or (group.formulas[i] or "").startswith("!SampleDescriptor")):
+        elif conc is None and (
+            re.search(
+                r"conc|standard value|std value|expected|nominal"
+                r"|amount",
+                low,
+            )
+            or (group.formulas[i] or "").startswith("!SampleDescriptor")
+        ):
             conc = i
-    return {"well": well, "plate": plate, "names": names, "sample": sample, "conc": conc,
-            "dilution": dilution}
+    return {
+        "well": well,
+        "plate": plate,
+        "names": names,
+        "sample": sample,
+        "conc": conc,
+        "dilution": dilution,
+    }
 
 
 def _number(path: Path, row: Row, text: str, what: str, positive: bool) -> float:
@@ -162,16 +179,19 @@ def _per_well_columns(group: Group) -> list[int]:
         values = [r.cells[i] for r in group.rows if i < len(r.cells)]
         if not any(parse_number(v) is not None for v in values):
             continue
-        continued = any(r.cells[i] for r in group.rows
-                        if names is not None and not r.cells[names] and i < len(r.cells))
+        continued = any(
+            r.cells[i]
+            for r in group.rows
+            if names is not None and not r.cells[names] and i < len(r.cells)
+        )
         if continued or (single and f is not None and not _AGGREGATE.search(f)):
             out.append(i)
     return out
 
 
-def group_results(groups: list[Group], shapes: dict[str, tuple[int, int]], path: Path
-                  ) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, np.ndarray]],
-                             list[str]]:
+def group_results(
+    groups: list[Group], shapes: dict[str, tuple[int, int]], path: Path
+) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, np.ndarray]], list[str]]:
     """Per plate name: the carried layout (well → fields) and the derived grids; and notes on
     groups that could not be used."""
     layouts: dict[str, dict[str, dict]] = {name: {} for name in shapes}
@@ -188,18 +208,25 @@ def group_results(groups: list[Group], shapes: dict[str, tuple[int, int]], path:
             notes.append(f"group {group.name!r} has no concentration column")
             continue
         if cols["plate"] is None and len(plates) > 1:
-            notes.append(f"group {group.name!r} has no WellPlateName column: applied to every"
-                         " plate")
+            notes.append(
+                f"group {group.name!r} has no WellPlateName column: applied to every plate"
+            )
         per_well = _per_well_columns(group)
         current: dict[str, str] = {}
         for row in group.rows:
             cells = row.cells
             if cols["names"] is not None and cells[cols["names"]]:
-                current = {key: cells[i] for key in ("names", "sample", "conc", "dilution")
-                           if (i := cols[key]) is not None and cells[i]}
+                current = {
+                    key: cells[i]
+                    for key in ("names", "sample", "conc", "dilution")
+                    if (i := cols[key]) is not None and cells[i]
+                }
             elif not current:
-                raise PlateError(f"group {group.name!r}: the first row has no sample name",
-                                 file=path, where=f"line {row.line}")
+                raise PlateError(
+                    f"group {group.name!r}: the first row has no sample name",
+                    file=path,
+                    where=f"line {row.line}",
+                )
             well_text = cells[cols["well"]]
             if not well_text:
                 continue
@@ -207,9 +234,12 @@ def group_results(groups: list[Group], shapes: dict[str, tuple[int, int]], path:
                 target = cells[cols["plate"]]
                 if target not in shapes:
                     known = ", ".join(repr(p) for p in plates)
-                    raise PlateError(f"group {group.name!r}: WellPlateName {target!r} names no"
-                                     f" plate section of this file ({known})", file=path,
-                                     where=f"line {row.line}")
+                    raise PlateError(
+                        f"group {group.name!r}: WellPlateName {target!r} names no"
+                        f" plate section of this file ({known})",
+                        file=path,
+                        where=f"line {row.line}",
+                    )
                 targets = [target]
             else:
                 targets = plates
@@ -219,13 +249,17 @@ def group_results(groups: list[Group], shapes: dict[str, tuple[int, int]], path:
                 try:
                     r, c = parse_well(well_text, n_rows, n_cols)
                 except ValueError as exc:
-                    raise PlateError(f"group {group.name!r}: {exc}", file=path,
-                                     where=f"line {row.line}") from None
+                    raise PlateError(
+                        f"group {group.name!r}: {exc}", file=path, where=f"line {row.line}"
+                    ) from None
                 well = format_well(r, c)
                 if (plate, well) in owner:
-                    raise PlateError(f"well {well} of plate {plate!r} is in group"
-                                     f" {owner[plate, well]!r} and in group {group.name!r}",
-                                     file=path, where=f"line {row.line}")
+                    raise PlateError(
+                        f"well {well} of plate {plate!r} is in group"
+                        f" {owner[plate, well]!r} and in group {group.name!r}",
+                        file=path,
+                        where=f"line {row.line}",
+                    )
                 owner[plate, well] = group.name
                 layouts[plate][well] = dict(fields)
                 if len(targets) > 1:
@@ -249,20 +283,30 @@ def _fields(group: Group, row: Row, current: dict[str, str], path: Path) -> dict
     name = current.get("sample") or current.get("names") or ""
     if group.role == "standard":
         if "conc" not in current:
-            raise PlateError(f"group {group.name!r}: standard {name!r} has no concentration",
-                             file=path, where=f"line {row.line}")
-        fields["conc"] = _number(path, row, current["conc"], "the standard's concentration"
-                                 " (a number >= 0)", False)
+            raise PlateError(
+                f"group {group.name!r}: standard {name!r} has no concentration",
+                file=path,
+                where=f"line {row.line}",
+            )
+        fields["conc"] = _number(
+            path, row, current["conc"], "the standard's concentration (a number >= 0)", False
+        )
     elif group.role in ("sample", "control"):
         if group.role == "control" and name.isdigit():
             name = f"{group.name} {name}"
         fields["sample"] = name
         if "conc" in current and group.role == "control":
-            fields["conc"] = _number(path, row, current["conc"], "the control's expected"
-                                     " concentration (a number >= 0)", False)
+            fields["conc"] = _number(
+                path,
+                row,
+                current["conc"],
+                "the control's expected concentration (a number >= 0)",
+                False,
+            )
         if "dilution" in current:
-            fields["dilution"] = _number(path, row, current["dilution"], "a dilution factor"
-                                         " (a number > 0)", True)
+            fields["dilution"] = _number(
+                path, row, current["dilution"], "a dilution factor (a number > 0)", True
+            )
     if any(c.lower() == "masked" for c in row.cells):
         fields["mask"] = MASK_REASON
     return fields

@@ -42,5 +42,6 @@ def read_section(block: Block, path: Path) -> Section:
         read_plate_format(block, h, path, od, sat, derived)
     else:
         read_time_format(block, h, path, od, sat, derived)
-    return Section(h.name, block, h.plate_rows, h.plate_cols, h.wavelengths, od, sat,
-                   h.metadata, derived)
+    return Section(
+        h.name, block, h.plate_rows, h.plate_cols, h.wavelengths, od, sat, h.metadata, derived
+    )

@@ -29,7 +29,6 @@ from pathlib import Path
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-
 from plates.readers.softmax.groups import Group, group_results, parse_group
 from plates.readers.softmax.plate_sections import Block, Section, error, read_section
 
@@ -53,14 +52,17 @@ def sniff(text: str) -> bool:
 
 # ---------------------------------------------------------------- blocks
 
+
 def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     match = _BLOCKS.match(lines[first].strip()) if first is not None else None
     if match is None:
         found = lines[first].strip()[:40] if first is not None else "nothing"
-        raise error(path, None if first is None else first + 1,
-                   f"not a SoftMax Pro export: expected '##BLOCKS= N' on the first line, found"
-                   f" {found!r}")
+        raise error(
+            path,
+            None if first is None else first + 1,
+            f"not a SoftMax Pro export: expected '##BLOCKS= N' on the first line, found {found!r}",
+        )
     declared = int(match.group(1))
     blocks: list[Block] = []
     i = first + 1
@@ -68,24 +70,39 @@ def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
         while i < len(lines) and not lines[i].strip():
             i += 1
         if i >= len(lines) or _SAVED.match(lines[i].strip()):
-            raise error(path, min(i + 1, len(lines)),
-                       f"the file ends after {len(blocks)} of the {declared} blocks that"
-                       f" '##BLOCKS= {declared}' announces: the file is truncated")
+            raise error(
+                path,
+                min(i + 1, len(lines)),
+                f"the file ends after {len(blocks)} of the {declared} blocks that"
+                f" '##BLOCKS= {declared}' announces: the file is truncated",
+            )
         start = i
         kind = lines[i].split(":", 1)[0].strip() if ":" in lines[i] else ""
         if kind not in ("Plate", "Group", "Note"):
-            raise error(path, i + 1, f"expected block {len(blocks) + 1} of {declared} to start"
-                       f" with 'Plate:', 'Group:' or 'Note:', found {lines[i].strip()[:40]!r}")
+            raise error(
+                path,
+                i + 1,
+                f"expected block {len(blocks) + 1} of {declared} to start"
+                f" with 'Plate:', 'Group:' or 'Note:', found {lines[i].strip()[:40]!r}",
+            )
         i += 1
         while i < len(lines) and lines[i].strip() != "~End":
             if kind != "Note" and lines[i].startswith(("Plate:\t", "Group:")):
-                raise error(path, i + 1, f"a new block starts inside block {len(blocks) + 1}"
-                           f" ({kind}, from line {start + 1}): expected a line '~End' before it")
+                raise error(
+                    path,
+                    i + 1,
+                    f"a new block starts inside block {len(blocks) + 1}"
+                    f" ({kind}, from line {start + 1}): expected a line '~End' before it",
+                )
             i += 1
         if i >= len(lines):
-            raise error(path, len(lines), f"the file ends inside block {len(blocks) + 1} of"
-                       f" {declared} ({kind}, from line {start + 1}): expected a line '~End';"
-                       " the file is truncated")
+            raise error(
+                path,
+                len(lines),
+                f"the file ends inside block {len(blocks) + 1} of"
+                f" {declared} ({kind}, from line {start + 1}): expected a line '~End';"
+                " the file is truncated",
+            )
         blocks.append(Block(kind, start, lines[start:i], len(blocks) + 1))
         i += 1
     info: dict[str, str] = {}
@@ -99,10 +116,17 @@ def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
             info.update(_saved_date(saved.group(2)))
             continue
         if text.startswith(("Plate:", "Group:", "Note:")) or text == "~End":
-            raise error(path, k + 1, f"a block after the {declared} blocks that"
-                       f" '##BLOCKS= {declared}' announces")
-        raise error(path, k + 1, "expected 'Original Filename: ...; Date Last Saved: ...' after"
-                   f" the last block, found {text[:40]!r}")
+            raise error(
+                path,
+                k + 1,
+                f"a block after the {declared} blocks that '##BLOCKS= {declared}' announces",
+            )
+        raise error(
+            path,
+            k + 1,
+            "expected 'Original Filename: ...; Date Last Saved: ...' after"
+            f" the last block, found {text[:40]!r}",
+        )
     return blocks, info
 
 
@@ -117,6 +141,7 @@ def _saved_date(text: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the file
 
+
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     lines = text.split("\n")
     blocks, info = _blocks(lines, path)
@@ -127,8 +152,9 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         if block.kind == "Plate":
             section = read_section(block, path)
             if any(s.name == section.name for s in sections):
-                raise error(path, block.line_no(0), f"two plate sections are named"
-                           f" {section.name!r}")
+                raise error(
+                    path, block.line_no(0), f"two plate sections are named {section.name!r}"
+                )
             sections.append(section)
         elif block.kind == "Group":
             groups.append(parse_group(block.lines, block.start, path))
@@ -138,8 +164,11 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
             if body:
                 notes.append(body)
     if not sections:
-        raise PlateError("this SoftMax Pro export has no Plate: section (only groups or"
-                         " notes): export the plate data too", file=path)
+        raise PlateError(
+            "this SoftMax Pro export has no Plate: section (only groups or"
+            " notes): export the plate data too",
+            file=path,
+        )
     shapes = {s.name: (s.n_rows, s.n_cols) for s in sections}
     layouts, derived, notes_layout = group_results(groups, shapes, path)
     plates = []
@@ -154,6 +183,15 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         if notes_layout:
             metadata["layout_note"] = "; ".join(notes_layout)
         metadata["first_line"] = str(s.block.line_no(0))
-        plates.append(PlateRead(s.name or None, s.wavelengths, s.od, s.saturated, metadata,
-                                layouts.get(s.name, {}), {**s.derived, **derived.get(s.name, {})}))
+        plates.append(
+            PlateRead(
+                s.name or None,
+                s.wavelengths,
+                s.od,
+                s.saturated,
+                metadata,
+                layouts.get(s.name, {}),
+                {**s.derived, **derived.get(s.name, {})},
+            )
+        )
     return tuple(plates)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from plates.readers.common.cells import parse_cell, parse_number
+from plates.readers.tecan.common import Sheet, parse_well, shape_for_wells
 from plates.wells import PLATE_SHAPES, ROW_LETTERS, format_well
 
-from plates.readers.tecan.common import Sheet, parse_well, shape_for_wells
 
 @dataclass
 class Grid:
@@ -28,8 +28,8 @@ class Block:
     mode: str | None = None
     params: dict[str, str] = field(default_factory=dict)
     grids: list[Grid] = field(default_factory=list)
-    cycles: int | None = None        # kinetic block: number of cycles read
-    planned: int | None = None       # kinetic cycles planned (``Kinetic Cycles``)
+    cycles: int | None = None  # kinetic block: number of cycles read
+    planned: int | None = None  # kinetic cycles planned (``Kinetic Cycles``)
 
     def param(self, *prefixes: str) -> str:
         for key, value in self.params.items():
@@ -60,14 +60,18 @@ def row_limit(block: Block | None, n_rows: int) -> int:
     return n_rows
 
 
-def read_grid(sheet: Sheet, i: int, block: Block | None, text: bool
-               ) -> tuple[np.ndarray, np.ndarray, list[list[str]], int]:
+def read_grid(
+    sheet: Sheet, i: int, block: Block | None, text: bool
+) -> tuple[np.ndarray, np.ndarray, list[list[str]], int]:
     """The ``<>`` grid whose header is row ``i``: od, saturated, raw cells, index after it."""
     header = sheet.rows[i]
     width = header_width(header)
     if width is None or width > 24:
-        raise sheet.error("expected the column numbers 1..12 (or 1..24) after '<>', found "
-                          f"{', '.join(header[1:]) or 'nothing'}", i)
+        raise sheet.error(
+            "expected the column numbers 1..12 (or 1..24) after '<>', found "
+            f"{', '.join(header[1:]) or 'nothing'}",
+            i,
+        )
     n_rows, n_cols = PLATE_SHAPES[96] if width <= 12 else PLATE_SHAPES[384]
     expected = row_limit(block, n_rows)
     od = np.full((n_rows, n_cols), np.nan)
@@ -80,23 +84,36 @@ def read_grid(sheet: Sheet, i: int, block: Block | None, text: bool
         if label != ROW_LETTERS[r]:
             got = f"rows A-{ROW_LETTERS[r - 1]}" if r > 1 else "row A" if r else "no rows"
             if k >= len(sheet.rows):
-                raise sheet.error(f"row {ROW_LETTERS[r]} is missing: the file ends after {got}"
-                                  f" of the grid at {sheet.where(i)}, expected rows "
-                                  f"A-{ROW_LETTERS[expected - 1]}", len(sheet.rows) - 1)
+                raise sheet.error(
+                    f"row {ROW_LETTERS[r]} is missing: the file ends after {got}"
+                    f" of the grid at {sheet.where(i)}, expected rows "
+                    f"A-{ROW_LETTERS[expected - 1]}",
+                    len(sheet.rows) - 1,
+                )
             found = f"found {cells[0]!r}" if cells and cells[0] else "found an empty line"
-            raise sheet.error(f"row {ROW_LETTERS[r]} is missing from the grid at {sheet.where(i)}"
-                              f" ({found} after {got}), expected rows "
-                              f"A-{ROW_LETTERS[expected - 1]}", k)
+            raise sheet.error(
+                f"row {ROW_LETTERS[r]} is missing from the grid at {sheet.where(i)}"
+                f" ({found} after {got}), expected rows "
+                f"A-{ROW_LETTERS[expected - 1]}",
+                k,
+            )
         if sheet.sheet is None and k == len(sheet.rows) - 1 and len(cells) - 1 < width:
-            raise sheet.error(f"the file ends inside row {ROW_LETTERS[r]} of the grid at "
-                              f"{sheet.where(i)} (truncated?): {len(cells) - 1} of {width} "
-                              "values", k)
-        raw.append(cells[1:1 + width])
+            raise sheet.error(
+                f"the file ends inside row {ROW_LETTERS[r]} of the grid at "
+                f"{sheet.where(i)} (truncated?): {len(cells) - 1} of {width} "
+                "values",
+                k,
+            )
+        raw.append(cells[1 : 1 + width])
         for c, value in enumerate(cells[1:]):
             if c >= width:
                 if value:
-                    raise sheet.error(f"a value beyond the grid's {width} columns, found "
-                                      f"{value!r} (expected an empty cell)", k, c + 1)
+                    raise sheet.error(
+                        f"a value beyond the grid's {width} columns, found "
+                        f"{value!r} (expected an empty cell)",
+                        k,
+                        c + 1,
+                    )
                 continue
             if text:
                 continue
@@ -109,13 +126,15 @@ def read_grid(sheet: Sheet, i: int, block: Block | None, text: bool
     if end < len(sheet.rows) and sheet.rows[end]:
         extra = sheet.rows[end][0].upper()
         if len(extra) == 1 and extra in ROW_LETTERS and len(sheet.rows[end]) > 1:
-            raise sheet.error(f"row {extra} is beyond the grid's rows "
-                              f"A-{ROW_LETTERS[expected - 1]}", end)
+            raise sheet.error(
+                f"row {extra} is beyond the grid's rows A-{ROW_LETTERS[expected - 1]}", end
+            )
     return od, sat, raw, end
 
 
-def read_list(sheet: Sheet, i: int, block: Block | None, definition
-               ) -> tuple[np.ndarray, np.ndarray, int]:
+def read_list(
+    sheet: Sheet, i: int, block: Block | None, definition
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The list layout (``<>``, ``Value``, ``Time [ms]``) starting at row ``i``."""
     found: dict[tuple[int, int], tuple[float, bool]] = {}
     k = i + 1
@@ -133,30 +152,41 @@ def read_list(sheet: Sheet, i: int, block: Block | None, definition
         found[well] = (cell.value, cell.saturated)
         k += 1
     if k >= len(sheet.rows):
-        raise sheet.error(f"the file ends inside the well list that starts at {sheet.where(i)}"
-                          " (truncated?)", len(sheet.rows) - 1)
+        raise sheet.error(
+            f"the file ends inside the well list that starts at {sheet.where(i)} (truncated?)",
+            len(sheet.rows) - 1,
+        )
     if not found:
         raise sheet.error("expected a well list (A1, A2, ...) after '<>, Value'", i + 1)
     n_rows, n_cols = shape_for_wells(found, definition)
     if (n_rows, n_cols) not in PLATE_SHAPES.values():
-        raise sheet.error(f"unsupported plate of {n_rows}x{n_cols} wells: expected 96 or 384",
-                          i)
+        raise sheet.error(f"unsupported plate of {n_rows}x{n_cols} wells: expected 96 or 384", i)
     part = block.param("Part of Plate") if block else ""
     match = re.match(r"^\s*([A-Pa-p]\d+)\s*-\s*([A-Pa-p]\d+)\s*$", part)
     if match:
-        (r0, c0), (r1, c1) = parse_well(match.group(1)) or (0, 0), parse_well(match.group(2)) \
-            or (0, 0)
-        missing = [format_well(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
-                   if (r, c) not in found]
+        (r0, c0), (r1, c1) = (
+            parse_well(match.group(1)) or (0, 0),
+            parse_well(match.group(2)) or (0, 0),
+        )
+        missing = [
+            format_well(r, c)
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+            if (r, c) not in found
+        ]
         if missing:
-            raise sheet.error(f"{len(missing)} wells of the plate part {part} are missing from"
-                              f" the well list (first {missing[0]})", k)
+            raise sheet.error(
+                f"{len(missing)} wells of the plate part {part} are missing from"
+                f" the well list (first {missing[0]})",
+                k,
+            )
     od = np.full((n_rows, n_cols), np.nan)
     sat = np.zeros((n_rows, n_cols), dtype=bool)
     for (r, c), (value, saturated) in found.items():
         if r >= n_rows or c >= n_cols:
-            raise sheet.error(f"well {format_well(r, c)} is off the {n_rows * n_cols}-well plate",
-                              i)
+            raise sheet.error(
+                f"well {format_well(r, c)} is off the {n_rows * n_cols}-well plate", i
+            )
         od[r, c], sat[r, c] = value, saturated
     return od, sat, k
 
@@ -175,8 +205,8 @@ def kinetic_cycles(sheet: Sheet, i: int) -> tuple[int, int]:
     across = sum(1 for c in time_row[1:] if parse_number(c) is not None)
     if across:
         return across, k
-    if "Time [s]" in cycle_row or len(cycle_row) > 3 and parse_well(cycle_row[3]):
-        return rows_below, k       # cycles down the rows: one row per cycle
+    if "Time [s]" in cycle_row or (len(cycle_row) > 3 and parse_well(cycle_row[3])):
+        return rows_below, k  # cycles down the rows: one row per cycle
     return max(len([c for c in cycle_row[1:] if c]), 1), k
 
 

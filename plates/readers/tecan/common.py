@@ -10,15 +10,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plates.errors import PlateError
-from plates.wells import PLATE_SHAPES, ROW_LETTERS
 from plates.readers.common.workbook import cell_name, cell_text, column_letter  # noqa: F401  (kept importable)
+from plates.wells import PLATE_SHAPES, ROW_LETTERS
 
 _DELIMITERS = ("\t", ";", ",")
 #: first cells that mark a Tecan line; used to choose the delimiter of a text export
-_KEYS = {"<>", "Cycle Nr.", "Well positions", "Mode", "Name", "Date:", "Time:", "Start Time",
-         "End Time", "Start Time:", "End Time:", "Time [s]", "Part of Plate", "Plate",
-         "Measurement Wavelength", "Measurement wavelength [nm]", "Number of flashes",
-         "Number of Flashes"}
+_KEYS = {
+    "<>",
+    "Cycle Nr.",
+    "Well positions",
+    "Mode",
+    "Name",
+    "Date:",
+    "Time:",
+    "Start Time",
+    "End Time",
+    "Start Time:",
+    "End Time:",
+    "Time [s]",
+    "Part of Plate",
+    "Plate",
+    "Measurement Wavelength",
+    "Measurement wavelength [nm]",
+    "Number of flashes",
+    "Number of Flashes",
+}
 _WELL = re.compile(r"^([A-Pa-p])0*([1-9][0-9]?)$")
 _MAX_COLUMNS = 4096  # wider rows are cut (QurvE pads to ~1,100 fields)
 
@@ -38,8 +54,9 @@ class Sheet:
             text = f"sheet {self.sheet!r}, cell {cell_name(row, col or 0)}"
         return text + (f", well {well}" if well else "")
 
-    def error(self, message: str, row: int, col: int | None = None,
-              well: str | None = None) -> PlateError:
+    def error(
+        self, message: str, row: int, col: int | None = None, well: str | None = None
+    ) -> PlateError:
         return PlateError(message, file=self.path, where=self.where(row, col, well))
 
     def get(self, row: int, col: int) -> str:
@@ -120,8 +137,9 @@ def shape_for_wells(wells, definition: tuple[int, int] | None) -> tuple[int, int
     return PLATE_SHAPES[96]
 
 
-_WAVE_IN_NAME = re.compile(r"^(?:OD|A|Abs|Absorbance|Label)?\s*[_:-]?\s*(\d{3,4})(?:\s*nm)?(?:_.*)?$",
-                           re.IGNORECASE)
+_WAVE_IN_NAME = re.compile(
+    r"^(?:OD|A|Abs|Absorbance|Label)?\s*[_:-]?\s*(\d{3,4})(?:\s*nm)?(?:_.*)?$", re.IGNORECASE
+)
 
 
 def wavelength_from_name(name: str) -> int | None:
@@ -150,25 +168,26 @@ def read_mode(text: str) -> str:
 
 # ------------------------------------------------------------------------------ dates and times
 
+
 def _date(text: str) -> dt.date | None:
     text = text.strip()
-    for pattern, order in ((r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"),
-                           (r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", "dmy"),
-                           (r"^(\d{1,2})-(\d{1,2})-(\d{4})$", "dmy"),
-                           (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "?")):
+    for pattern, order in (
+        (r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"),
+        (r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", "dmy"),
+        (r"^(\d{1,2})-(\d{1,2})-(\d{4})$", "dmy"),
+        (r"^(\d{1,2})/(\d{1,2})/(\d{4})$", "?"),
+    ):
         match = re.match(pattern, text)
         if not match:
             continue
         a, b, c = (int(g) for g in match.groups())
         if order == "ymd":
             y, m, d = a, b, c
-        elif order == "dmy":
+        elif order == "dmy" or a > 12 >= b:
             d, m, y = a, b, c
-        elif a > 12 >= b:      # 19/12/2019
-            d, m, y = a, b, c
-        elif b > 12 >= a:      # 12/19/2019
+        elif b > 12 >= a:  # 12/19/2019
             m, d, y = a, b, c
-        else:                  # 05/06/2019: day and month cannot be told apart
+        else:  # 05/06/2019: day and month cannot be told apart
             return None
         try:
             return dt.date(y, m, d)

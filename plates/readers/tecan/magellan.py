@@ -15,13 +15,20 @@ import re
 
 import numpy as np
 
-from plates.readers.common.cells import parse_cell
 from plates.errors import PlateError
 from plates.model import PlateRead
+from plates.readers.common.cells import parse_cell
+from plates.readers.tecan.common import (
+    Sheet,
+    as_wavelength,
+    iso_datetime,
+    parse_well,
+    read_mode,
+    shape_for_wells,
+    shape_from_definition,
+    wavelength_from_name,
+)
 from plates.wells import PLATE_SHAPES, format_well
-
-from plates.readers.tecan.common import (Sheet, as_wavelength, iso_datetime, parse_well, read_mode,
-                           shape_for_wells, shape_from_definition, wavelength_from_name)
 
 
 def is_header(cells: list[str]) -> bool:
@@ -40,8 +47,7 @@ def _footer(lines: list[str]) -> tuple[dict[str, str], list[dict[str, str]], tup
     measurements: list[dict[str, str]] = []
     definition = None
     for k, line in enumerate(lines):
-        match = re.match(r"^Date of measurement:\s*(\S+)\s*/\s*Time of measurement:\s*(\S+)",
-                         line)
+        match = re.match(r"^Date of measurement:\s*(\S+)\s*/\s*Time of measurement:\s*(\S+)", line)
         if match:
             when = iso_datetime(match.group(1), match.group(2))
             if when:
@@ -88,8 +94,10 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
         if k > top + 6:
             break
     if first_well is None:
-        raise sheet.error("expected rows of well positions (A1, A2, ...) below 'Well positions'",
-                          min(k, len(sheet.rows) - 1))
+        raise sheet.error(
+            "expected rows of well positions (A1, A2, ...) below 'Well positions'",
+            min(k, len(sheet.rows) - 1),
+        )
     wells: dict[tuple[int, int], int] = {}
     k = first_well
     while k < len(sheet.rows):
@@ -98,24 +106,30 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
         if well is None:
             break
         if well in wells:
-            raise sheet.error(f"well {cells[0]} is listed twice (first at "
-                              f"{sheet.where(wells[well])})", k)
+            raise sheet.error(
+                f"well {cells[0]} is listed twice (first at {sheet.where(wells[well])})", k
+            )
         if len(cells) > header_width(header):
             c = header_width(header)
-            raise sheet.error(f"a value beyond the {len(labels)} label columns, found "
-                              f"{cells[c]!r} (expected an empty cell)", k, c)
+            raise sheet.error(
+                f"a value beyond the {len(labels)} label columns, found "
+                f"{cells[c]!r} (expected an empty cell)",
+                k,
+                c,
+            )
         wells[well] = k
         k += 1
     footer = [cells[0] for cells in sheet.rows[k:] if cells and cells[0]]
     meta, measurements, definition = _footer(footer)
     n_rows, n_cols = shape_for_wells(wells, definition)
     if (n_rows, n_cols) not in PLATE_SHAPES.values():
-        raise sheet.error(f"unsupported plate of {n_rows * n_cols} wells: expected 96 or 384",
-                          top)
+        raise sheet.error(f"unsupported plate of {n_rows * n_cols} wells: expected 96 or 384", top)
     for (r, c), row in wells.items():
         if r >= n_rows or c >= n_cols:
-            raise sheet.error(f"well {format_well(r, c)} is off the {n_rows * n_cols}-well plate "
-                              "of this file", row)
+            raise sheet.error(
+                f"well {format_well(r, c)} is off the {n_rows * n_cols}-well plate of this file",
+                row,
+            )
 
     reads = []
     for j, (col, name) in enumerate(labels):
@@ -140,9 +154,13 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
     for (mode, wave), same in by_wave.items():
         if len(same) > 1 and len({r[5] for r in same}) > 1:
             at = f" at {wave} nm" if wave else ""
-            raise PlateError(f"tecan: kinetic read{at} with {len(same)} cycles (Magellan labels "
-                             f"{same[0][0]}..{same[-1][0]}): an endpoint ELISA needs one read "
-                             "per wavelength", file=sheet.path, where=sheet.where(top))
+            raise PlateError(
+                f"tecan: kinetic read{at} with {len(same)} cycles (Magellan labels "
+                f"{same[0][0]}..{same[-1][0]}): an endpoint ELISA needs one read "
+                "per wavelength",
+                file=sheet.path,
+                where=sheet.where(top),
+            )
 
     plates: list[PlateRead] = []
     group: list = []
@@ -153,13 +171,23 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
         metadata = dict(meta)
         metadata["read_mode"] = group[0][1]
         metadata["labels"] = ", ".join(r[0] for r in group)
-        plates.append(PlateRead(None, tuple(r[2] for r in group), np.stack([r[3] for r in group]),
-                                np.stack([r[4] for r in group]), metadata))
+        plates.append(
+            PlateRead(
+                None,
+                tuple(r[2] for r in group),
+                np.stack([r[3] for r in group]),
+                np.stack([r[4] for r in group]),
+                metadata,
+            )
+        )
         group.clear()
 
     for read in reads:
-        if group and (read[1] != "absorbance" or group[0][1] != "absorbance"
-                      or read[2] in {r[2] for r in group}):
+        if group and (
+            read[1] != "absorbance"
+            or group[0][1] != "absorbance"
+            or read[2] in {r[2] for r in group}
+        ):
             flush()
         group.append(read)
     flush()

@@ -21,14 +21,21 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.readers.common.cells import parse_number
 from plates.errors import AssayError, PlateError
 from plates.model import PlateRead
-
+from plates.readers.common.cells import parse_number
 from plates.readers.tecan import magellan as tecan_magellan
 from plates.readers.tecan.blocks import Block, Grid
-from plates.readers.tecan.common import (Sheet, as_wavelength, iso_datetime, parse_well, read_mode, text_sheet,
-                           wavelength_from_name, workbook_sheets)
+from plates.readers.tecan.common import (
+    Sheet,
+    as_wavelength,
+    iso_datetime,
+    parse_well,
+    read_mode,
+    text_sheet,
+    wavelength_from_name,
+    workbook_sheets,
+)
 from plates.readers.tecan.sheet import parse_sheet
 
 FORMAT = "tecan"
@@ -39,6 +46,7 @@ _KINETIC_WHY = "an endpoint ELISA needs one read per wavelength"
 
 # ------------------------------------------------------------------------------------ sniffing
 
+
 def _claims(sheet: Sheet) -> bool:
     for cells in sheet.rows[:80]:
         first = cells[0] if cells else ""
@@ -47,8 +55,11 @@ def _claims(sheet: Sheet) -> bool:
         if tecan_magellan.is_header(cells):
             return True
     for cells in sheet.rows:
-        if len(cells) > 2 and cells[0] == "<>" and (
-                parse_number(cells[1]) == 1 or cells[1].lower() == "value"):
+        if (
+            len(cells) > 2
+            and cells[0] == "<>"
+            and (parse_number(cells[1]) == 1 or cells[1].lower() == "value")
+        ):
             return True
     return False
 
@@ -62,6 +73,7 @@ def sniff_workbook(book) -> bool:
 
 
 # ------------------------------------------------------------------------------------- reading
+
 
 @dataclass
 class _Read:
@@ -100,18 +112,26 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
         if kinetic:
             b = kinetic[0]
             label = f" {b.name!r}" if b.name else ""
-            raise PlateError(f"tecan: kinetic read{label} with {b.cycles} cycles: {_KINETIC_WHY}",
-                             file=sheet.path, where=sheet.where(b.row))
-        raise PlateError("tecan: no plate grid ('<>' followed by 1..12 or Value) found",
-                         file=sheet.path)
+            raise PlateError(
+                f"tecan: kinetic read{label} with {b.cycles} cycles: {_KINETIC_WHY}",
+                file=sheet.path,
+                where=sheet.where(b.row),
+            )
+        raise PlateError(
+            "tecan: no plate grid ('<>' followed by 1..12 or Value) found", file=sheet.path
+        )
     groups: list[tuple[list[_Read], dict[str, np.ndarray]]] = []
     for block in endpoint:
         reads, derived = _block_reads(sheet, block)
         for read in reads:
             current = groups[-1] if groups else None
-            if (current is None or read.mode != "absorbance" or current[0][0].mode != "absorbance"
-                    or read.wavelength in {r.wavelength for r in current[0]}
-                    or read.grid.od.shape != current[0][0].grid.od.shape):
+            if (
+                current is None
+                or read.mode != "absorbance"
+                or current[0][0].mode != "absorbance"
+                or read.wavelength in {r.wavelength for r in current[0]}
+                or read.grid.od.shape != current[0][0].grid.od.shape
+            ):
                 groups.append(([read], {}))
             else:
                 current[0].append(read)
@@ -128,25 +148,45 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
         metadata["read_mode"] = reads[0].mode
         metadata["labels"] = ", ".join(dict.fromkeys(r.block.name or "" for r in reads))
         when = iso_datetime(block.param("Start Time")) or iso_datetime(
-            meta.get("date", ""), meta.get("time", ""))
+            meta.get("date", ""), meta.get("time", "")
+        )
         if when:
             metadata["read_time"] = when
         if reads[0].mode == "fluorescence":
-            for key, param in (("excitation_wavelength", "Excitation wavelength"),
-                               ("emission_wavelength", "Emission wavelength"), ("gain", "Gain")):
+            for key, param in (
+                ("excitation_wavelength", "Excitation wavelength"),
+                ("emission_wavelength", "Emission wavelength"),
+                ("gain", "Gain"),
+            ):
                 if block.param(param):
                     metadata[key] = block.param(param)
         if kinetic:
             metadata["kinetic_reads_skipped"] = ", ".join(
-                f"{b.name or 'unnamed'} ({b.cycles} cycles)" for b in kinetic)
+                f"{b.name or 'unnamed'} ({b.cycles} cycles)" for b in kinetic
+            )
         name = meta.get("plate_name") or meta.get("barcode")
         shape = reads[0].grid.od.shape
-        plate_layout = layout if layout and all(
-            (parse_well(w) or (99, 99))[0] < shape[0] and (parse_well(w) or (99, 99))[1] < shape[1]
-            for w in layout) else {}
-        plates.append(PlateRead(
-            name, tuple(r.wavelength for r in reads), np.stack([r.grid.od for r in reads]),
-            np.stack([r.grid.saturated for r in reads]), metadata, plate_layout, derived))
+        plate_layout = (
+            layout
+            if layout
+            and all(
+                (parse_well(w) or (99, 99))[0] < shape[0]
+                and (parse_well(w) or (99, 99))[1] < shape[1]
+                for w in layout
+            )
+            else {}
+        )
+        plates.append(
+            PlateRead(
+                name,
+                tuple(r.wavelength for r in reads),
+                np.stack([r.grid.od for r in reads]),
+                np.stack([r.grid.saturated for r in reads]),
+                metadata,
+                plate_layout,
+                derived,
+            )
+        )
     return plates
 
 
@@ -163,8 +203,9 @@ def _guarded(path: Path, func, *args) -> tuple[PlateRead, ...]:
     except AssayError:
         raise
     except Exception as exc:  # a reader bug must still be one line naming the file
-        raise PlateError(f"cannot be read as tecan: {exc.__class__.__name__}: {exc}",
-                         file=path) from None
+        raise PlateError(
+            f"cannot be read as tecan: {exc.__class__.__name__}: {exc}", file=path
+        ) from None
 
 
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
@@ -178,8 +219,11 @@ def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
             if _claims(sheet):
                 plates.extend(_read_sheet(sheet))
         if not plates:
-            raise PlateError("no Tecan sheet found in this workbook (expected 'Application: "
-                             "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
-                             file=path)
+            raise PlateError(
+                "no Tecan sheet found in this workbook (expected 'Application: "
+                "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
+                file=path,
+            )
         return plates
+
     return _guarded(path, run)

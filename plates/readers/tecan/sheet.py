@@ -7,15 +7,29 @@ from __future__ import annotations
 import re
 
 from plates.readers.common.cells import parse_number
-from plates.wells import format_well
-
-from plates.readers.tecan.blocks import Block, Grid, kinetic_cycles, read_grid, read_list, title_before, values_of
+from plates.readers.tecan.blocks import (
+    Block,
+    Grid,
+    kinetic_cycles,
+    read_grid,
+    read_list,
+    title_before,
+    values_of,
+)
 from plates.readers.tecan.common import Sheet, shape_from_definition
+from plates.wells import format_well
 
 __all__ = ["parse_sheet"]
 
-_HEADER_KEYS = {"date:": "date", "time:": "time", "plate": "plate_type", "firmware:": "firmware",
-                "plate-id (stacker)": "barcode", "barcode": "barcode", "plate name": "plate_name"}
+_HEADER_KEYS = {
+    "date:": "date",
+    "time:": "time",
+    "plate": "plate_type",
+    "firmware:": "firmware",
+    "plate-id (stacker)": "barcode",
+    "barcode": "barcode",
+    "plate name": "plate_name",
+}
 
 
 def _header(meta: dict[str, str], cells: list[str]) -> None:
@@ -39,8 +53,16 @@ def _header(meta: dict[str, str], cells: list[str]) -> None:
         meta.setdefault(_HEADER_KEYS[first.lower()], value)
 
 
-_ROLE_PREFIXES = (("NC", "control"), ("PC", "control"), ("CTRL", "control"), ("QC", "control"),
-                  ("STD", "standard"), ("BLK", "blank"), ("BLANK", "blank"), ("B", "blank"))
+_ROLE_PREFIXES = (
+    ("NC", "control"),
+    ("PC", "control"),
+    ("CTRL", "control"),
+    ("QC", "control"),
+    ("STD", "standard"),
+    ("BLK", "blank"),
+    ("BLANK", "blank"),
+    ("B", "blank"),
+)
 
 
 def _layout(raw: list[list[str]]) -> dict[str, dict[str, object]]:
@@ -99,8 +121,12 @@ def parse_sheet(sheet: Sheet) -> tuple[dict[str, str], list[Block], dict | None]
         if first == "Cycle Nr.":
             start, title = i, title_before(sheet, i)
             cycles, i = kinetic_cycles(sheet, i)
-            if (block is None or block.grids or block.cycles
-                    or (title and block.name and title != block.name)):
+            if (
+                block is None
+                or block.grids
+                or block.cycles
+                or (title and block.name and title != block.name)
+            ):
                 block = Block(start, name=title)
                 blocks.append(block)
             block.cycles = cycles

@@ -41,8 +41,13 @@ def other_files(folder: str, suffixes: Sequence[str]) -> list[Path]:
     suffixes, and the project's plain plate grids: what a reader's sniffer must not claim."""
     if not SHARED.is_dir():
         pytest.skip("../shared/formats is absent")
-    others = [p for p in sorted(SHARED.rglob("*")) if p.is_file()
-              and p.parent.name not in (folder, "LICENSES") and p.suffix.lower() in suffixes]
+    others = [
+        p
+        for p in sorted(SHARED.rglob("*"))
+        if p.is_file()
+        and p.parent.name not in (folder, "LICENSES")
+        and p.suffix.lower() in suffixes
+    ]
     return others + sorted(PLATES.glob("*.csv"))
 
 
@@ -71,11 +76,11 @@ def mutate(data: bytes, kind: str, rng: random.Random, junk: Sequence[bytes] = (
     if not data:
         return data
     if kind == "truncate":
-        return data[:rng.randrange(len(data) + 1)]
+        return data[: rng.randrange(len(data) + 1)]
     if kind in ("delete_line", "duplicate_line"):
         lines = data.split(b"\n")
         k = rng.randrange(len(lines))
-        lines[k:k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
+        lines[k : k + 1] = [] if kind == "delete_line" else [lines[k], lines[k]]
         return b"\n".join(lines)
     if kind == "flip":
         out = bytearray(data)
@@ -106,8 +111,13 @@ def read_bytes_all_ways(data: bytes, suffix: str, fmt: str) -> None:
         read_all_ways(path, fmt)
 
 
-def mutate_rows(rows: Sequence[Sequence], kind: str, rng: random.Random,
-                values: Sequence = (None,), width: int | None = None) -> list[list]:
+def mutate_rows(
+    rows: Sequence[Sequence],
+    kind: str,
+    rng: random.Random,
+    values: Sequence = (None,),
+    width: int | None = None,
+) -> list[list]:
     """A copy of a sheet's rows with one change: ``delete_row``, ``cut`` (the rows from one
     on), ``insert_row`` (an empty one), ``duplicate_row``, ``cut_row`` (the cells from one on)
     or ``set_cell`` (one of ``values`` in a cell of the row or up to two cells after it; within
@@ -125,7 +135,7 @@ def mutate_rows(rows: Sequence[Sequence], kind: str, rng: random.Random,
     elif kind == "duplicate_row":
         out.insert(k, list(out[k]))
     elif kind == "cut_row":
-        out[k] = out[k][:rng.randrange(len(out[k]) + 1)]
+        out[k] = out[k][: rng.randrange(len(out[k]) + 1)]
     else:
         c = rng.randrange(width if width else max(len(out[k]), 1) + 2)
         out[k] += [None] * (c + 1 - len(out[k]))

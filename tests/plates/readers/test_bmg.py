@@ -17,9 +17,19 @@ from plates.layout.loader import carried_layout
 from plates.readers import read_export, sniff_format
 from plates.readers.bmg import reader as bmg
 from plates.readers.common.workbook import Workbook, load_workbook
-from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, mutate_rows,
-                                            other_files, read_bytes_all_ways, read_row,
-                                            read_workbook_only, shared)
+from tests.plates.readers.mutations import (
+    KINDS,
+    PLATES,
+    REPO,
+    SHARED,
+    mutate,
+    mutate_rows,
+    other_files,
+    read_bytes_all_ways,
+    read_row,
+    read_workbook_only,
+    shared,
+)
 
 FOLDER = "bmg_labtech"
 FIXTURES = REPO / "fixtures" / "exports" / "bmg"
@@ -64,6 +74,7 @@ def write(tmp_path: Path, data: str | bytes, name: str = "export.csv") -> Path:
 
 # ---------------------------------------------------------------- the table
 
+
 @pytest.mark.parametrize("row", EXPECTED, ids=[r[0].split("/")[-1] for r in EXPECTED])
 def test_expected_table(row):
     export = read_row(row)
@@ -87,68 +98,69 @@ def test_sniffing_leaves_other_formats_alone():
 
 # ---------------------------------------------------------------- values read by eye
 
+
 def test_pherastar_values_and_metadata():
     (plate,) = read_export(shared(PHERASTAR)).plates
-    assert well(plate, "A1", 450) == 1.691     # A,1.691,1.557,...
-    assert well(plate, "C4", 450) == 0.07      # C,0.561,0.503,0.503,0.07,...
-    assert well(plate, "G12", 450) == 1.4      # G,...,0.094,1.4
-    assert well(plate, "H12", 450) == 0.884    # H,...,0.088,0.884
-    assert well(plate, "B9", 450) == 0.1       # B,...,0.094,0.1,0.087,...
+    assert well(plate, "A1", 450) == 1.691  # A,1.691,1.557,...
+    assert well(plate, "C4", 450) == 0.07  # C,0.561,0.503,0.503,0.07,...
+    assert well(plate, "G12", 450) == 1.4  # G,...,0.094,1.4
+    assert well(plate, "H12", 450) == 0.884  # H,...,0.088,0.884
+    assert well(plate, "B9", 450) == 0.1  # B,...,0.094,0.1,0.087,...
     assert not plate.saturated.any() and np.isfinite(plate.od).all()
     meta = plate.metadata
     # ID1: 20260618 dsRNA _PLATE_01_18Jun26,
     assert plate.name == "20260618 dsRNA _PLATE_01_18Jun26"
-    assert meta["instrument"] == "PHERAstar"       # Path: C:\...\BMG\PHERAstar\User\Data
-    assert meta["protocol"] == "dsRNA ELISA"                   # Test name: dsRNA ELISA
-    assert meta["read_time"] == "2026-06-18T15:56:48"          # Date: 6/18/2026,Time: 3:56:48 PM
-    assert meta["read_mode"] == "absorbance"                   # Absorbance
-    assert meta["test_run"] == "65"                            # Test run no.: 65
+    assert meta["instrument"] == "PHERAstar"  # Path: C:\...\BMG\PHERAstar\User\Data
+    assert meta["protocol"] == "dsRNA ELISA"  # Test name: dsRNA ELISA
+    assert meta["read_time"] == "2026-06-18T15:56:48"  # Date: 6/18/2026,Time: 3:56:48 PM
+    assert meta["read_mode"] == "absorbance"  # Absorbance
+    assert meta["test_run"] == "65"  # Test run no.: 65
     assert not plate.layout and not plate.derived
 
 
 def test_384_values():
     (plate,) = read_export(shared(QC384)).plates
     assert (plate.n_rows, plate.n_cols) == (16, 24)
-    assert well(plate, "A1", 484) == 0.031     # A,0.031,0.032,...
-    assert well(plate, "C1", 484) == 2.368     # C,2.368,2.496,...
-    assert well(plate, "A18", 484) == 0.032    # A,...,,,0.032,0.032,0.033,... (after 10 empties)
-    assert well(plate, "P24", 484) == 0.032    # P,...,0.033,0.032,0.031,0.032
-    assert well(plate, "I7", 484) == 0.07      # I,0.069,0.071,0.07,0.071,0.071,0.071,0.07,,,
+    assert well(plate, "A1", 484) == 0.031  # A,0.031,0.032,...
+    assert well(plate, "C1", 484) == 2.368  # C,2.368,2.496,...
+    assert well(plate, "A18", 484) == 0.032  # A,...,,,0.032,0.032,0.033,... (after 10 empties)
+    assert well(plate, "P24", 484) == 0.032  # P,...,0.033,0.032,0.031,0.032
+    assert well(plate, "I7", 484) == 0.07  # I,0.069,0.071,0.07,0.071,0.071,0.071,0.07,,,
     assert math.isnan(well(plate, "J1", 484))  # J,,,,,... (row J empty)
     assert math.isnan(well(plate, "C7", 484))  # C,...,2.412,,,
-    assert np.isfinite(plate.od).sum() == 4 * 14 + 6 * 6 + 7   # rows A,B,O,P: 7+7; C-H: 6; I: 7
-    assert plate.metadata["read_time"] == "2016-03-03T16:54:03"   # 03/03/2016, 16:54:03
+    assert np.isfinite(plate.od).sum() == 4 * 14 + 6 * 6 + 7  # rows A,B,O,P: 7+7; C-H: 6; I: 7
+    assert plate.metadata["read_time"] == "2016-03-03T16:54:03"  # 03/03/2016, 16:54:03
     assert plate.name == "472-0016"
 
 
 def test_smart_control_fluorescence():
     (plate,) = read_export(shared(SMART)).plates
     meta = plate.metadata
-    assert meta["read_mode"] == "fluorescence"        # Fluorescence (FI)
-    assert meta["software"] == "SMART Control"        # Path: ...\BMG\SMART Control\user\Data
-    assert meta["test_id"] == "11"                    # Test ID: 11
+    assert meta["read_mode"] == "fluorescence"  # Fluorescence (FI)
+    assert meta["software"] == "SMART Control"  # Path: ...\BMG\SMART Control\user\Data
+    assert meta["test_id"] == "11"  # Test ID: 11
     assert meta["protocol"] == "96 PicoGreen, Quant-iT"
     assert meta["read_time"] == "2024-11-12T13:06:28"  # Date: 11/12/2024, Time: 1:06:28 PM
-    assert meta["microplate"] == "NUNC 96"            # Plate: NUNC 96
+    assert meta["microplate"] == "NUNC 96"  # Plate: NUNC 96
     assert meta["excitation"] == "480-14" and meta["emission"] == "520-30"
-    assert meta["conc_unit"] == "ng/mL"               # 2. Standard Concentrations in ng/mL
+    assert meta["conc_unit"] == "ng/mL"  # 2. Standard Concentrations in ng/mL
     assert plate.name == "PicoGreen NB-user-5097655-0069"
-    assert well(plate, "A1") == 8168026               # B51: 8168026
-    assert well(plate, "C5") == 48245                 # F53: 48245
-    assert well(plate, "H12") == 15882                # M58: 15882
+    assert well(plate, "A1") == 8168026  # B51: 8168026
+    assert well(plate, "C5") == 48245  # F53: 48245
+    assert well(plate, "H12") == 15882  # M58: 15882
     # the blank-corrected grid is vendor-derived: kept, never the read
     (key,) = plate.derived
     assert key == "Blank corrected based on Raw Data (480-14/520-30)"
     grid = plate.derived[key]
-    assert grid[7, 0] == -80 and grid[0, 0] == 8152571   # B69: -80, B62: 8152571
-    assert math.isnan(grid[7, 11])                        # M69 empty (blank wells)
+    assert grid[7, 0] == -80 and grid[0, 0] == 8152571  # B69: -80, B62: 8152571
+    assert math.isnan(grid[7, 11])  # M69 empty (blank wells)
     lay = plate.layout
-    assert lay["A1"] == {"role": "standard", "conc": 1000.0}     # S1, 1000
-    assert lay["H3"] == {"role": "standard", "conc": 0.06}       # S8, 0.06
-    assert lay["A4"] == {"role": "sample", "sample": "X1", "dilution": 500.0}   # X1, 500
+    assert lay["A1"] == {"role": "standard", "conc": 1000.0}  # S1, 1000
+    assert lay["H3"] == {"role": "standard", "conc": 0.06}  # S8, 0.06
+    assert lay["A4"] == {"role": "sample", "sample": "X1", "dilution": 500.0}  # X1, 500
     assert lay["B7"] == {"role": "sample", "sample": "X10", "dilution": 1000.0}  # X10, 1000
-    assert lay["G12"] == {"role": "sample", "sample": "X23", "dilution": 1.0}    # X23, 1
-    assert lay["H10"] == {"role": "blank"}                        # B
+    assert lay["G12"] == {"role": "sample", "sample": "X23", "dilution": 1.0}  # X23, 1
+    assert lay["H10"] == {"role": "blank"}  # B
     assert len(lay) == 96
     # the carried layout is a valid DESIGN 3.2 layout
     checked = carried_layout(plate.layout, "smart.xlsx", plate.n_rows, plate.n_cols)
@@ -157,6 +169,7 @@ def test_smart_control_fluorescence():
 
 def test_fluorescence_is_refused_by_the_pipeline():
     import elisa
+
     with pytest.raises(AssayError, match="fluorescence"):
         elisa.process(shared(SMART), analyte="FKN", layout_from_export=True)
 
@@ -172,9 +185,11 @@ def test_kinetic_refusal_names_the_format_and_why():
 
 # ---------------------------------------------------------------- synthetic exports
 
-HEAD = ("User: USER,Path: C:\\Program Files (x86)\\BMG\\CLARIOstar\\User\\Data,Test run no.: 7\r\n"
-        "Test name: ELISA,Date: 29/02/2016,Time: 14:34:46\r\n\r\nID1: P-001,ID2: 20 ul\r\n"
-        "Absorbance\r\n\r\n")
+HEAD = (
+    "User: USER,Path: C:\\Program Files (x86)\\BMG\\CLARIOstar\\User\\Data,Test run no.: 7\r\n"
+    "Test name: ELISA,Date: 29/02/2016,Time: 14:34:46\r\n\r\nID1: P-001,ID2: 20 ul\r\n"
+    "Absorbance\r\n\r\n"
+)
 
 
 def grid(label: str, values, n_cols: int = 12, trailing: str = "") -> str:
@@ -201,7 +216,7 @@ def test_saturated_markers_become_saturated_wells(tmp_path):
         assert is_saturated(plate, name) and math.isnan(well(plate, name))
     assert not is_saturated(plate, "E5") and math.isnan(well(plate, "E5"))
     assert plate.saturated.sum() == 4
-    assert plate.metadata["read_time"] == "2016-02-29T14:34:46"   # 29/02/2016: day first
+    assert plate.metadata["read_time"] == "2016-02-29T14:34:46"  # 29/02/2016: day first
 
 
 def test_fixture_overflow_is_saturated():
@@ -214,9 +229,13 @@ def test_fixture_overflow_is_saturated():
 
 
 def test_two_wavelengths_derived_and_short_rows(tmp_path):
-    short = [row[:9] for row in plain("0.25")]     # MARS 3.40 drops empty trailing cells
-    text = (HEAD + grid("Raw Data (450 1)", plain("1.5")) + grid("Raw Data (620 2)", short)
-            + grid("Blank corrected based on Raw Data (450 1)", plain("1.4")))
+    short = [row[:9] for row in plain("0.25")]  # MARS 3.40 drops empty trailing cells
+    text = (
+        HEAD
+        + grid("Raw Data (450 1)", plain("1.5"))
+        + grid("Raw Data (620 2)", short)
+        + grid("Blank corrected based on Raw Data (450 1)", plain("1.4"))
+    )
     (plate,) = read_export(write(tmp_path, text)).plates
     assert plate.wavelengths == (450, 620)
     assert well(plate, "H12", 450) == 1.5 and well(plate, "A9", 620) == 0.25
@@ -226,8 +245,12 @@ def test_two_wavelengths_derived_and_short_rows(tmp_path):
 
 
 def test_several_plates_in_one_csv(tmp_path):
-    text = HEAD + grid("Raw Data (450)", plain("0.1")) + HEAD.replace("P-001", "P-002") \
+    text = (
+        HEAD
+        + grid("Raw Data (450)", plain("0.1"))
+        + HEAD.replace("P-001", "P-002")
         + grid("Raw Data (450)", plain("0.2"))
+    )
     plates = read_export(write(tmp_path, text)).plates
     assert [p.name for p in plates] == ["P-001", "P-002"]
     assert well(plates[1], "B2") == 0.2
@@ -254,23 +277,48 @@ def test_wells_as_rows_table(tmp_path):
     assert plate.layout["C3"] == {"role": "sample", "sample": "X1"}
 
 
-@pytest.mark.parametrize("mangle, match, where", [
-    (lambda t: t[: t.index("E,0.5")], "row E of 'Raw Data \\(450\\)' is missing", "line"),
-    (lambda t: t.replace("C,0.5,", "C,0.5,", 1).replace("D,0.5", "X,0.5"),
-     "expected the row label D", "line 13"),
-    (lambda t: "\r\n".join(l for l in t.split("\r\n") if not l.startswith("D,")),
-     "row D of 'Raw Data \\(450\\)' is missing: found row E", "line 13"),
-    (lambda t: t.replace("B,0.5,0.5", "B,0.5,x0.5"), "expected an OD value", "line 11, well B2"),
-    (lambda t: t.replace("\r\nF," + ",".join(["0.5"] * 12),
-                         "\r\nF," + ",".join(["0.5"] * 12) + ",,0.7"),
-     "beyond the plate's 12 columns", "line 15"),
-    (lambda t: t.replace("\r\nH," + ",".join(["0.5"] * 12),
-                         "\r\nH," + ",".join(["0.5"] * 12) + "\r\nI,0.1,0.2"),
-     "row I is beyond", "line 18"),
-    (lambda t: t.replace(",1,2,3", ",1,2,3,4,5,6,7,8,9,10,11,12,13", 1),
-     "1..12 or 1..24", "line 9"),
-    (lambda t: t.replace("Raw Data (450)", ""), "without a data label", "line 9"),
-])
+@pytest.mark.parametrize(
+    "mangle, match, where",
+    [
+        (lambda t: t[: t.index("E,0.5")], "row E of 'Raw Data \\(450\\)' is missing", "line"),
+        (
+            lambda t: t.replace("C,0.5,", "C,0.5,", 1).replace("D,0.5", "X,0.5"),
+            "expected the row label D",
+            "line 13",
+        ),
+        (
+            lambda t: "\r\n".join(l for l in t.split("\r\n") if not l.startswith("D,")),
+            "row D of 'Raw Data \\(450\\)' is missing: found row E",
+            "line 13",
+        ),
+        (
+            lambda t: t.replace("B,0.5,0.5", "B,0.5,x0.5"),
+            "expected an OD value",
+            "line 11, well B2",
+        ),
+        (
+            lambda t: t.replace(
+                "\r\nF," + ",".join(["0.5"] * 12), "\r\nF," + ",".join(["0.5"] * 12) + ",,0.7"
+            ),
+            "beyond the plate's 12 columns",
+            "line 15",
+        ),
+        (
+            lambda t: t.replace(
+                "\r\nH," + ",".join(["0.5"] * 12),
+                "\r\nH," + ",".join(["0.5"] * 12) + "\r\nI,0.1,0.2",
+            ),
+            "row I is beyond",
+            "line 18",
+        ),
+        (
+            lambda t: t.replace(",1,2,3", ",1,2,3,4,5,6,7,8,9,10,11,12,13", 1),
+            "1..12 or 1..24",
+            "line 9",
+        ),
+        (lambda t: t.replace("Raw Data (450)", ""), "without a data label", "line 9"),
+    ],
+)
 def test_mangled_csv(tmp_path, mangle, match, where):
     text = mangle(HEAD + grid("Raw Data (450)", plain()))
     path = write(tmp_path, text)
@@ -285,16 +333,16 @@ def test_xlsx_cell_beyond_the_plate(tmp_path):
         pytest.skip("no bmg xlsx fixture")
     book = load_workbook(path.read_bytes(), path)
     sheets = {name: [list(r) for r in rows] for name, rows in book.sheets.items()}
-    row = sheets["Microplate End point"][19]            # row 20 = plate row C
+    row = sheets["Microplate End point"][19]  # row 20 = plate row C
     row += [None] * (14 - len(row))
-    row[13] = 0.123                                      # column N, right after column 12
+    row[13] = 0.123  # column N, right after column 12
     mangled = Workbook({n: tuple(tuple(r) for r in rows) for n, rows in sheets.items()})
     with pytest.raises(PlateError, match="beyond the plate's 12 columns") as info:
         bmg.read_workbook(mangled, path)
     assert "sheet 'Microplate End point', cell N20" in str(info.value)
     sheets = {name: [list(r) for r in rows] for name, rows in book.sheets.items()}
-    row = sheets["Microplate End point"][20]            # row 21 = plate row D
-    row[4] = "n/a"                                       # column E = plate column 4
+    row = sheets["Microplate End point"][20]  # row 21 = plate row D
+    row[4] = "n/a"  # column E = plate column 4
     mangled = Workbook({n: tuple(tuple(r) for r in rows) for n, rows in sheets.items()})
     with pytest.raises(PlateError, match="expected an OD value") as info:
         bmg.read_workbook(mangled, path)
@@ -303,10 +351,15 @@ def test_xlsx_cell_beyond_the_plate(tmp_path):
 
 # ---------------------------------------------------------------- export fixtures
 
+
 def test_fixtures_exist_and_sniff():
     files = fixture_files()
-    assert {p.name for p in files} == {"fkn_clean.csv", "fkn_clean.xlsx",
-                                       "tracp5b_saturated.csv", "tracp5b_saturated.xlsx"}
+    assert {p.name for p in files} == {
+        "fkn_clean.csv",
+        "fkn_clean.xlsx",
+        "tracp5b_saturated.csv",
+        "tracp5b_saturated.xlsx",
+    }
     for path in files:
         assert sniff_format(path.read_bytes(), path) == "bmg"
         (plate,) = read_export(path).plates
@@ -318,6 +371,7 @@ def test_fixtures_exist_and_sniff():
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
 def test_fixture_concentrations_match_grid(path):
     import elisa
+
     layout = PLATES / f"{path.stem}.toml"
     ref = elisa.process(PLATES / f"{path.stem}.csv", layout=layout)
     got = elisa.process(path, layout=layout)
@@ -330,6 +384,7 @@ def test_fixture_concentrations_match_grid(path):
 
 
 # ---------------------------------------------------------------- property tests
+
 
 def _real_files() -> list[Path]:
     files = [SHARED / r[0] for r in EXPECTED if (SHARED / r[0]).is_file()]
@@ -345,8 +400,18 @@ def _check(data: bytes, suffix: str) -> None:
 
 
 _MUTATION = st.sampled_from([*KINDS, "duplicate_line"])
-_JUNK = [b",", b",,,x", b"Raw Data (450)\r\n", b"\r\n", b"User: X,Test ID: 1\r\n",
-         b",1,2,3,4,5,6,7,8,9,10,11,12", b"\xff\xfe", b"Overflow", b"\"", b"Well,A01\r\n"]
+_JUNK = [
+    b",",
+    b",,,x",
+    b"Raw Data (450)\r\n",
+    b"\r\n",
+    b"User: X,Test ID: 1\r\n",
+    b",1,2,3,4,5,6,7,8,9,10,11,12",
+    b"\xff\xfe",
+    b"Overflow",
+    b'"',
+    b"Well,A01\r\n",
+]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -373,9 +438,15 @@ def test_mutated_workbooks_raise_only_assay_errors(data):
     rng = random.Random(data.draw(st.integers(0, 2**32 - 1)))
     for _ in range(data.draw(st.integers(1, 4))):
         kind = data.draw(st.sampled_from(["delete_row", "set_cell", "cut"]))
-        value = data.draw(st.one_of(st.none(), st.text(max_size=12), st.floats(allow_nan=True),
-                                    st.integers(), st.sampled_from(["Overflow", "Raw Data (450)",
-                                                                    "Well", "A01", "Time [s]"])))
+        value = data.draw(
+            st.one_of(
+                st.none(),
+                st.text(max_size=12),
+                st.floats(allow_nan=True),
+                st.integers(),
+                st.sampled_from(["Overflow", "Raw Data (450)", "Well", "A01", "Time [s]"]),
+            )
+        )
         rows = mutate_rows(rows, kind, rng, [value])
     sheets[name] = rows
     mangled = Workbook({n: tuple(tuple(r) for r in rs) for n, rs in sheets.items()})
@@ -390,8 +461,11 @@ def test_random_bytes_raise_only_assay_errors(raw, header):
 
 
 @settings(max_examples=60, deadline=None)
-@given(text=st.text(alphabet=st.sampled_from(list("AB,;.0123456789 \r\n\tOverflw:()RawDt-/")),
-                    max_size=600))
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("AB,;.0123456789 \r\n\tOverflw:()RawDt-/")), max_size=600
+    )
+)
 def test_random_text_after_a_header_raises_only_assay_errors(text):
     _check((HEAD + "Raw Data (450)\r\n\r\n,1,2,3,4,5,6,7,8,9,10,11,12\r\n" + text).encode(), ".csv")
 

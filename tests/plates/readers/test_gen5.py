@@ -13,10 +13,20 @@ from hypothesis import strategies as st
 
 from plates.errors import PlateError
 from plates.readers import read_export, sniff_format
-from plates.readers.gen5 import reader as gen5
 from plates.readers.common.workbook import Workbook, load_workbook
-from tests.plates.readers.mutations import (KINDS, PLATES, REPO, SHARED, mutate, mutate_rows,
-                                            read_all_ways, read_workbook_only, shared, with_rows)
+from plates.readers.gen5 import reader as gen5
+from tests.plates.readers.mutations import (
+    KINDS,
+    PLATES,
+    REPO,
+    SHARED,
+    mutate,
+    mutate_rows,
+    read_all_ways,
+    read_workbook_only,
+    shared,
+    with_rows,
+)
 
 FOLDER = "agilent_biotek_gen5"
 EXPORTS = REPO / "fixtures" / "exports" / "gen5"
@@ -24,12 +34,30 @@ EXPORTS = REPO / "fixtures" / "exports" / "gen5"
 # (relative path under ../shared/formats, format, plates, wells per plate, wavelengths,
 #  refused: a substring of the PlateError, else None)
 EXPECTED = [
-    (f"{FOLDER}/MTPHandler__20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx", "gen5", 0, 96,
-     (340,), "kinetic read with 246 reads"),
-    (f"{FOLDER}/allotropy__240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
-     "gen5", 1, 96, (450,), None),
-    (f"{FOLDER}/allotropy__endpoint_pathlength_correct_singleplate.txt", "gen5", 1, 96,
-     (260, 280, 230), None),
+    (
+        f"{FOLDER}/MTPHandler__20240719_biotek_FDH.V9_0.02enzyme_kinetics.xlsx",
+        "gen5",
+        0,
+        96,
+        (340,),
+        "kinetic read with 246 reads",
+    ),
+    (
+        f"{FOLDER}/allotropy__240411_172731_BNCH2345883_abs450_96well_non_numeric_values.txt",
+        "gen5",
+        1,
+        96,
+        (450,),
+        None,
+    ),
+    (
+        f"{FOLDER}/allotropy__endpoint_pathlength_correct_singleplate.txt",
+        "gen5",
+        1,
+        96,
+        (260, 280, 230),
+        None,
+    ),
     (f"{FOLDER}/allotropy__endpoint_stdcurve_singleplate_2.txt", "gen5", 1, 96, (450,), None),
     (f"{FOLDER}/allotropy__multiple_read_modes.txt", "gen5", 1, 96, (600,), None),
     (f"{FOLDER}/flopr__231031_pr_calibration_lid.xlsx", "gen5", 1, 96, (600, 700), None),
@@ -53,6 +81,7 @@ def derived(plate, label: str, name: str) -> float:
 
 # ---------------------------------------------------------------- the table of real files
 
+
 def test_expected_lists_every_file_of_the_folder():
     folder = SHARED / FOLDER
     if not folder.is_dir():
@@ -61,8 +90,11 @@ def test_expected_lists_every_file_of_the_folder():
     assert sorted(row[0] for row in EXPECTED) == on_disk
 
 
-@pytest.mark.parametrize("relative, fmt, n_plates, wells, waves, refused", EXPECTED,
-                         ids=[row[0].split("/")[-1] for row in EXPECTED])
+@pytest.mark.parametrize(
+    "relative, fmt, n_plates, wells, waves, refused",
+    EXPECTED,
+    ids=[row[0].split("/")[-1] for row in EXPECTED],
+)
 def test_real_file(relative, fmt, n_plates, wells, waves, refused):
     path = shared(relative)
     assert sniff_format(path.read_bytes(), path) == fmt
@@ -84,11 +116,12 @@ def test_real_file(relative, fmt, n_plates, wells, waves, refused):
 
 # ---------------------------------------------------------------- values read by eye
 
+
 def test_non_numeric_values_file():
     plate = one_plate(EXPECTED[1][0])
-    assert well(plate, "A1") == 2.100        # "A\t2.100\t..."
-    assert well(plate, "H12") == 2.500       # "...\t2.500\tabs450:450" (row H)
-    assert well(plate, "C5") == 2.250        # row C, 5th value "2.250"
+    assert well(plate, "A1") == 2.100  # "A\t2.100\t..."
+    assert well(plate, "H12") == 2.500  # "...\t2.500\tabs450:450" (row H)
+    assert well(plate, "C5") == 2.250  # row C, 5th value "2.250"
     # "A\t...\t2.270\tOVRFLW\t2.320": A8 is saturated, never a number
     assert plate.saturated[0, 0, 7] and math.isnan(well(plate, "A8"))
     # the OVRFLW diagonal A8, B7, ..., H1
@@ -101,21 +134,21 @@ def test_non_numeric_values_file():
     meta = plate.metadata
     assert meta["instrument"] == "Synergy H1"
     assert meta["software_version"] == "3.12.08"
-    assert meta["read_time"] == "2024-04-11T17:27:15"   # "4/11/2024", "5:27:15 PM"
+    assert meta["read_time"] == "2024-04-11T17:27:15"  # "4/11/2024", "5:27:15 PM"
     assert meta["reading_type"] == "Simulation"
     assert meta["protocol"] == "20240411_abs450_96well.prt"
-    assert "instrument_serial" not in meta               # "Unknown"
+    assert "instrument_serial" not in meta  # "Unknown"
 
 
 def test_pathlength_file_reads_by_label_not_position():
     plate = one_plate(EXPECTED[2][0])
     assert plate.wavelengths == (260, 280, 230)
-    assert well(plate, "A1", 0) == 0.626     # "\t0.626\t0.560\t...\t260:260" (row A)
-    assert well(plate, "A1", 1) == 0.345     # "\t0.345\t0.310\t...\t260:280"
-    assert well(plate, "A1", 2) == 0.331     # "\t0.331\t0.309\t...\t260:230"
-    assert well(plate, "B1", 0) == 0.628     # "\t0.628\t0.538\t...\t260:260" (row B)
+    assert well(plate, "A1", 0) == 0.626  # "\t0.626\t0.560\t...\t260:260" (row A)
+    assert well(plate, "A1", 1) == 0.345  # "\t0.345\t0.310\t...\t260:280"
+    assert well(plate, "A1", 2) == 0.331  # "\t0.331\t0.309\t...\t260:230"
+    assert well(plate, "B1", 0) == 0.628  # "\t0.628\t0.538\t...\t260:260" (row B)
     # the pathlength reads and every calculation are derived, never OD
-    assert derived(plate, "260:977 [Test]", "A1") == 0.056   # "A\t0.056\t..."
+    assert derived(plate, "260:977 [Test]", "A1") == 0.056  # "A\t0.056\t..."
     assert derived(plate, "260:Pathlength", "A1") == 0.114
     assert derived(plate, "DNA concentration ng/uL", "A1") == 249.278
     assert {"Blank 260:260", "Ratio 260/280", "Corrected [Blank 260:230]"} <= set(plate.derived)
@@ -128,28 +161,28 @@ def test_pathlength_file_reads_by_label_not_position():
 
 def test_stdcurve_file_and_its_layout():
     plate = one_plate(EXPECTED[3][0])
-    assert well(plate, "A1") == 3.411        # "A\t3.411\t3.329\t..."
-    assert well(plate, "E4") == 2.894        # "E\t0.042\t0.041\t0.041\t2.894"
-    assert well(plate, "H3") == 0.000        # "H\t0.001\t0.001\t0.000"
+    assert well(plate, "A1") == 3.411  # "A\t3.411\t3.329\t..."
+    assert well(plate, "E4") == 2.894  # "E\t0.042\t0.041\t0.041\t2.894"
+    assert well(plate, "H3") == 0.000  # "H\t0.001\t0.001\t0.000"
     assert derived(plate, "[Concentration]", "A1") == 1014.822
-    assert derived(plate, "Blank 450nm:450", "H3") == 0.0     # "-0.000"
+    assert derived(plate, "Blank 450nm:450", "H3") == 0.0  # "-0.000"
     assert plate.metadata["read_time"] == "2022-08-26T10:14:27"
-    assert "instrument" not in plate.metadata                  # "Reader Type:\tn/a"
+    assert "instrument" not in plate.metadata  # "Reader Type:\tn/a"
     lay = plate.layout
-    assert lay["A1"] == {"role": "standard", "conc": 1000.0}   # STD1 / 1000
-    assert lay["G3"] == {"role": "standard", "conc": 1.3717}   # STD7 / 1.3717
-    assert lay["H1"] == {"role": "blank"}                      # BLK, empty Conc/Dil
-    assert lay["A4"] == {"role": "sample", "sample": "SPL1", "dilution": 1.0}    # SPL1:1 / 1
-    assert lay["B4"] == {"role": "sample", "sample": "SPL1", "dilution": 0.5}    # SPL1:2 / 0.5
+    assert lay["A1"] == {"role": "standard", "conc": 1000.0}  # STD1 / 1000
+    assert lay["G3"] == {"role": "standard", "conc": 1.3717}  # STD7 / 1.3717
+    assert lay["H1"] == {"role": "blank"}  # BLK, empty Conc/Dil
+    assert lay["A4"] == {"role": "sample", "sample": "SPL1", "dilution": 1.0}  # SPL1:1 / 1
+    assert lay["B4"] == {"role": "sample", "sample": "SPL1", "dilution": 0.5}  # SPL1:2 / 0.5
     assert lay["H12"] == {"role": "sample", "sample": "SPL6", "dilution": 0.125}
     assert len(lay) == 96
 
 
 def test_multiple_read_modes_keeps_the_absorbance_read():
     plate = one_plate(EXPECTED[4][0])
-    assert well(plate, "A1") == 0.052        # "A\t0.052\t0.046\t...\tod:600"
-    assert well(plate, "B1") == 0.124        # "B\t0.124\t0.047\t..."
-    assert well(plate, "H12") == 0.049       # "H\t...\t0.047\t0.049\tod:600"
+    assert well(plate, "A1") == 0.052  # "A\t0.052\t0.046\t...\tod:600"
+    assert well(plate, "B1") == 0.124  # "B\t0.124\t0.047\t..."
+    assert well(plate, "H12") == 0.049  # "H\t...\t0.047\t0.049\tod:600"
     # fluorescence reads are kept aside, never as OD
     assert derived(plate, "fluor:479,520", "H10") == 852.0
     assert "fluor:579,616" in plate.metadata["other_reads"]
@@ -158,9 +191,9 @@ def test_multiple_read_modes_keeps_the_absorbance_read():
 def test_flopr_xlsx_well_table():
     plate = one_plate(EXPECTED[5][0])
     assert plate.wavelengths == (600, 700)
-    assert well(plate, "E1", 0) == 1.47      # OD600:600 row, column AY (E1): 1.47
-    assert well(plate, "F1", 0) == 1.497     # OD600:600 row, F1: 1.497
-    assert well(plate, "E1", 1) == 1.238     # OD700:700 row, E1: 1.238
+    assert well(plate, "E1", 0) == 1.47  # OD600:600 row, column AY (E1): 1.47
+    assert well(plate, "F1", 0) == 1.497  # OD600:600 row, F1: 1.497
+    assert well(plate, "E1", 1) == 1.238  # OD700:700 row, E1: 1.238
     assert math.isnan(well(plate, "A1", 0))  # A1..D12 not read at 600 nm: empty cell
     assert not plate.saturated.any()
     assert "GFP 60:485,530" in plate.derived  # OVRFLW there, in a fluorescence read
@@ -170,6 +203,7 @@ def test_flopr_xlsx_well_table():
 
 
 # ---------------------------------------------------------------- mangled files
+
 
 def _text(relative: str) -> str:
     return shared(relative).read_bytes().decode("utf-8-sig")
@@ -183,7 +217,7 @@ def _write(tmp_path: Path, text: str, name: str = "mangled.txt") -> Path:
 
 def test_truncated_file_names_the_missing_row(tmp_path):
     text = _text(EXPECTED[1][0])
-    cut = text[:text.index("E\t2.170")]
+    cut = text[: text.index("E\t2.170")]
     with pytest.raises(PlateError, match=r"line \d+.*row E is missing"):
         read_export(_write(tmp_path, cut))
 
@@ -197,7 +231,7 @@ def test_missing_row(tmp_path):
 
 def test_cut_inside_a_line(tmp_path):
     text = _text(EXPECTED[1][0])
-    cut = text[:text.index("\t2.460\tabs450:450")]
+    cut = text[: text.index("\t2.460\tabs450:450")]
     with pytest.raises(PlateError, match=r"line 35, column 14.*data-set label"):
         read_export(_write(tmp_path, cut))
 
@@ -217,14 +251,14 @@ def test_text_where_an_od_must_be(tmp_path):
 def test_no_results_block(tmp_path):
     text = _text(EXPECTED[1][0])
     with pytest.raises(PlateError, match="no Results grid"):
-        read_export(_write(tmp_path, text[:text.index("Results")]))
+        read_export(_write(tmp_path, text[: text.index("Results")]))
 
 
 def test_xlsx_error_names_sheet_and_cell(tmp_path):
     from openpyxl import load_workbook as open_xlsx
 
     book = open_xlsx(shared(EXPECTED[5][0]))
-    book.active["AY300"] = "n/a?"            # E1 of the OD600:600 row
+    book.active["AY300"] = "n/a?"  # E1 of the OD600:600 row
     path = tmp_path / "mangled.xlsx"
     book.save(path)
     with pytest.raises(PlateError, match=r"sheet 'Sheet1', cell AY300, well E1.*OD value"):
@@ -233,21 +267,31 @@ def test_xlsx_error_names_sheet_and_cell(tmp_path):
 
 def test_kinetic_text_is_refused(tmp_path):
     rows = "\n".join(f"{t}\t30.0\t" + "\t".join(["0.100"] * 96) for t in ("0:00:00", "0:01:00"))
-    text = ("\n\nSoftware Version\t3.12.08\n\nPlate Number\tPlate 1\n\nProcedure Details\n\n"
-            "Start Kinetic\tRuntime 0:01:00 (HH:MM:SS), Interval 0:01:00, 2 Reads\n"
-            "    Read\tOD\n\tAbsorbance Endpoint\n\tFull Plate\n\tWavelengths:  450\n"
-            "End Kinetic\t\n\nOD:450\n\nTime\tT\u00b0 OD:450\t"
-            + "\t".join(f"{r}{c}" for r in "ABCDEFGH" for c in range(1, 13)) + "\n" + rows + "\n")
+    text = (
+        "\n\nSoftware Version\t3.12.08\n\nPlate Number\tPlate 1\n\nProcedure Details\n\n"
+        "Start Kinetic\tRuntime 0:01:00 (HH:MM:SS), Interval 0:01:00, 2 Reads\n"
+        "    Read\tOD\n\tAbsorbance Endpoint\n\tFull Plate\n\tWavelengths:  450\n"
+        "End Kinetic\t\n\nOD:450\n\nTime\tT\u00b0 OD:450\t"
+        + "\t".join(f"{r}{c}" for r in "ABCDEFGH" for c in range(1, 13))
+        + "\n"
+        + rows
+        + "\n"
+    )
     with pytest.raises(PlateError, match="kinetic read with 2 reads.*endpoint ELISA"):
         read_export(_write(tmp_path, text))
 
 
 def test_fluorescence_only_export_is_read_as_fluorescence(tmp_path):
     grid = "\n".join(f"{r}\t" + "\t".join(["1234"] * 12) + "\tGFP:485,528" for r in "ABCDEFGH")
-    text = ("Software Version\t3.12.08\nPlate Number\tPlate 1\n\nProcedure Details\n\n"
-            "Read\tGFP\n\tFluorescence Endpoint\n\tFull Plate\n\tFilter Set 1\n"
-            "\t    Excitation: 485/20,  Emission: 528/20\n\nResults\n\t"
-            + "\t".join(str(c) for c in range(1, 13)) + "\n" + grid + "\n")
+    text = (
+        "Software Version\t3.12.08\nPlate Number\tPlate 1\n\nProcedure Details\n\n"
+        "Read\tGFP\n\tFluorescence Endpoint\n\tFull Plate\n\tFilter Set 1\n"
+        "\t    Excitation: 485/20,  Emission: 528/20\n\nResults\n\t"
+        + "\t".join(str(c) for c in range(1, 13))
+        + "\n"
+        + grid
+        + "\n"
+    )
     (plate,) = read_export(_write(tmp_path, text)).plates
     assert plate.metadata["read_mode"] == "fluorescence"
     assert plate.wavelengths == (528,)
@@ -257,10 +301,16 @@ def test_fluorescence_only_export_is_read_as_fluorescence(tmp_path):
 def test_384_well_and_multi_plate_text(tmp_path):
     def block(n: int, value: str) -> str:
         grid = "\n".join(f"{r}\t" + "\t".join([value] * 24) + "\t450" for r in "ABCDEFGHIJKLMNOP")
-        return (f"\n\nSoftware Version\t3.12.08\n\nPlate Number\tPlate {n}\nDate\t3/4/2024\n"
-                "Time\t9:01:02\n\nProcedure Details\n\nPlate Type\t384 WELL PLATE\n"
-                "Read\tAbsorbance Endpoint\n\tFull Plate\n\tWavelengths:  450\n\nResults\n\t"
-                + "\t".join(str(c) for c in range(1, 25)) + "\n" + grid + "\n")
+        return (
+            f"\n\nSoftware Version\t3.12.08\n\nPlate Number\tPlate {n}\nDate\t3/4/2024\n"
+            "Time\t9:01:02\n\nProcedure Details\n\nPlate Type\t384 WELL PLATE\n"
+            "Read\tAbsorbance Endpoint\n\tFull Plate\n\tWavelengths:  450\n\nResults\n\t"
+            + "\t".join(str(c) for c in range(1, 25))
+            + "\n"
+            + grid
+            + "\n"
+        )
+
     export = read_export(_write(tmp_path, block(1, "0.5") + block(2, "OVRFLW")))
     assert len(export.plates) == 2
     first, second = export.plates
@@ -272,6 +322,7 @@ def test_384_well_and_multi_plate_text(tmp_path):
 
 # ---------------------------------------------------------------- property tests
 
+
 def _real_texts() -> list[Path]:
     if not (SHARED / FOLDER).is_dir():
         return []
@@ -282,12 +333,14 @@ def _check_only_assay_errors(path: Path) -> None:
     read_all_ways(path, "gen5")
 
 
-_mutation = st.tuples(st.sampled_from(KINDS),
-                      st.integers(0, 2**31 - 1), st.binary(min_size=1, max_size=12))
+_mutation = st.tuples(
+    st.sampled_from(KINDS), st.integers(0, 2**31 - 1), st.binary(min_size=1, max_size=12)
+)
 
 
-@settings(max_examples=80, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.integers(0, 10), _mutation)
 def test_mutated_real_files_raise_only_assay_errors(tmp_path, which, mutation):
     files = _real_texts()
@@ -300,11 +353,12 @@ def test_mutated_real_files_raise_only_assay_errors(tmp_path, which, mutation):
     _check_only_assay_errors(path)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=600), st.booleans())
 def test_random_bytes_raise_only_assay_errors(tmp_path, data, with_header):
-    if with_header:   # make the gen5 sniffer accept it, so that the reader itself is fed junk
+    if with_header:  # make the gen5 sniffer accept it, so that the reader itself is fed junk
         data = b"Software Version\t3.12.08\nPlate Number\tPlate 1\n" + data
     path = tmp_path / "random.txt"
     path.write_bytes(data)
@@ -322,9 +376,12 @@ def _book(relative: str) -> Workbook:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from([EXPECTED[0][0], EXPECTED[5][0]]),
-       st.sampled_from(["truncate", "delete_row", "junk_cell"]), st.integers(0, 2**31 - 1),
-       st.one_of(st.text(max_size=8), st.floats(allow_nan=True), st.integers()))
+@given(
+    st.sampled_from([EXPECTED[0][0], EXPECTED[5][0]]),
+    st.sampled_from(["truncate", "delete_row", "junk_cell"]),
+    st.integers(0, 2**31 - 1),
+    st.one_of(st.text(max_size=8), st.floats(allow_nan=True), st.integers()),
+)
 def test_mutated_workbooks_raise_only_plate_errors(relative, kind, seed, junk):
     book = _book(relative)
     name, rows = next(iter(book.sheets.items()))
@@ -336,14 +393,19 @@ def test_mutated_workbooks_raise_only_plate_errors(relative, kind, seed, junk):
 
 # ---------------------------------------------------------------- the project's own exports
 
+
 def _exports() -> list[Path]:
     return sorted(p for p in EXPORTS.glob("*") if p.suffix in (".txt", ".xlsx"))
 
 
 def test_generated_exports_exist():
     names = {p.name for p in _exports()}
-    assert {"fkn_clean.txt", "fkn_clean.xlsx", "tracp5b_saturated.txt",
-            "tracp5b_saturated.xlsx"} <= names
+    assert {
+        "fkn_clean.txt",
+        "fkn_clean.xlsx",
+        "tracp5b_saturated.txt",
+        "tracp5b_saturated.xlsx",
+    } <= names
 
 
 @pytest.mark.parametrize("export", _exports(), ids=lambda p: p.name)
@@ -366,8 +428,11 @@ def test_generated_export_gives_the_grid_concentrations(export):
     ours = elisa.process(str(export), layout=str(layout))
     ref = elisa.process(str(PLATES / f"{export.stem}.csv"), layout=str(layout))
     assert list(ours.samples["sample_id"]) == list(ref.samples["sample_id"])
-    np.testing.assert_allclose(ours.samples["conc"].to_numpy(dtype=float),
-                               ref.samples["conc"].to_numpy(dtype=float), rtol=1e-9)
+    np.testing.assert_allclose(
+        ours.samples["conc"].to_numpy(dtype=float),
+        ref.samples["conc"].to_numpy(dtype=float),
+        rtol=1e-9,
+    )
     assert list(ours.runs["verdict"]) == list(ref.runs["verdict"])
 
 
@@ -381,6 +446,7 @@ def test_saturated_fixture_wells():
 
 # ---------------------------------------------------------------- the carried layout in the CLI
 
+
 def test_inspect_writes_the_carried_layout_and_run_uses_it(run_cli, tmp_path):
     path = shared(EXPECTED[3][0])
     result = run_cli(["inspect", str(path), "--layout-toml", str(tmp_path / "out.toml")])
@@ -389,10 +455,33 @@ def test_inspect_writes_the_carried_layout_and_run_uses_it(run_cli, tmp_path):
     assert "21 standard" in result.out and "3 blank" in result.out
     text = (tmp_path / "out.toml").read_text(encoding="utf-8")
     assert "[well.A1]" in text and "conc = 1000.0" in text
-    run = run_cli(["run", str(path), "--layout-from-export", "--analyte", "FKN", "--no-db",
-                   "--out", str(tmp_path / "results")], cwd=tmp_path)
-    assert run.code in (0, 1), run.err       # whether the linear mock curve passes is not ours
+    run = run_cli(
+        [
+            "run",
+            str(path),
+            "--layout-from-export",
+            "--analyte",
+            "FKN",
+            "--no-db",
+            "--out",
+            str(tmp_path / "results"),
+        ],
+        cwd=tmp_path,
+    )
+    assert run.code in (0, 1), run.err  # whether the linear mock curve passes is not ours
     assert "Traceback" not in run.err
-    edited = run_cli(["run", str(path), "--layout", str(tmp_path / "out.toml"), "--analyte",
-                      "FKN", "--no-db", "--out", str(tmp_path / "results2")], cwd=tmp_path)
+    edited = run_cli(
+        [
+            "run",
+            str(path),
+            "--layout",
+            str(tmp_path / "out.toml"),
+            "--analyte",
+            "FKN",
+            "--no-db",
+            "--out",
+            str(tmp_path / "results2"),
+        ],
+        cwd=tmp_path,
+    )
     assert edited.code in (0, 1), edited.err

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
+from plates.readers.common.workbook import Workbook, load_workbook
 from plates.readers.grid import reader as grid_module
 from plates.readers.grid.workbook_reader import read_workbook, sniff_workbook
-from plates.readers.common.workbook import Workbook, load_workbook
 from tests.plates.helpers import plate_values
 from tests.plates.readers.mutations import mutate_rows
 
@@ -29,13 +29,15 @@ def grid_rows(values, label=None, numeric_header=True):
     header = [label] + [c if numeric_header else str(c) for c in range(1, n_cols + 1)]
     rows = [header]
     for r in range(n_rows):
-        rows.append(["ABCDEFGHIJKLMNOP"[r]] + [v if isinstance(v, str) else float(v)
-                                                for v in values[r]])
+        rows.append(
+            ["ABCDEFGHIJKLMNOP"[r]] + [v if isinstance(v, str) else float(v) for v in values[r]]
+        )
     return rows
 
 
 def book_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
     import openpyxl
+
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -93,20 +95,20 @@ def test_markers_and_padding():
 
 def test_missing_row_names_the_cell():
     rows = grid_rows(plate_values())
-    del rows[3]                                   # row C
+    del rows[3]  # row C
     with pytest.raises(PlateError, match=r"sheet 'S', cell A4: row C is missing: found row D"):
         read_workbook(book({"S": rows}), PATH)
 
 
 def test_truncated_grid():
-    rows = grid_rows(plate_values())[:6]          # header + A..E
+    rows = grid_rows(plate_values())[:6]  # header + A..E
     with pytest.raises(PlateError, match=r"row F is missing: the sheet ends after rows A-E"):
         read_workbook(book({"S": rows}), PATH)
 
 
 def test_value_beyond_the_plate():
     rows = grid_rows(plate_values())
-    rows[2] = rows[2] + [9.9]                     # B row, column N
+    rows[2] = rows[2] + [9.9]  # B row, column N
     with pytest.raises(PlateError, match=r"cell N3: a value beyond the plate's 12 columns"):
         read_workbook(book({"S": rows}), PATH)
 
@@ -151,6 +153,7 @@ def test_read_export_when_wired(tmp_path):
     if not hasattr(grid_module, "read_workbook"):
         pytest.skip("grid.py does not import grid_workbook yet")
     from plates.readers import read_export
+
     path = tmp_path / "plate.xlsx"
     values = plate_values()
     path.write_bytes(book_bytes({"S": grid_rows(values, "450")}))
@@ -180,8 +183,9 @@ def test_mutated_grids_raise_only_plate_errors(seed, kind):
     rnd = random.Random(seed)
     rows = grid_rows(plate_values(seed=seed % 7)) + [[]] + grid_rows(plate_values(), "570")
     action = {"delete": "delete_row", "dup": "duplicate_row", "set": "set_cell"}.get(kind, kind)
-    rows = mutate_rows(rows, action, rnd, ["OVER", "x", "", None, 1e308, 13, 1, "A", "Z", "450",
-                                           "1e999"], width=16)
+    rows = mutate_rows(
+        rows, action, rnd, ["OVER", "x", "", None, 1e308, 13, 1, "A", "Z", "450", "1e999"], width=16
+    )
     wb = Workbook({"S": tuple(tuple(r) for r in rows)})
     try:
         sniff_workbook(wb)

@@ -17,10 +17,22 @@ FORMATS = REPO.parent / "shared" / "formats"
 READER_TESTS = ("bmg", "envision", "gen5", "skanit", "softmax", "tecan")
 # The plain-grid examples: the plater convention holds text (drug names, labels), not ODs.
 GRID_EXPECTED = [
-    ("generic_grid/plater__example-1.csv", "grid", None, None, None,
-     "expected an OD value or a marker"),
-    ("generic_grid/plater__384_validPlate.csv", "grid", None, None, None,
-     "expected an OD value or a marker"),
+    (
+        "generic_grid/plater__example-1.csv",
+        "grid",
+        None,
+        None,
+        None,
+        "expected an OD value or a marker",
+    ),
+    (
+        "generic_grid/plater__384_validPlate.csv",
+        "grid",
+        None,
+        None,
+        None,
+        "expected an OD value or a marker",
+    ),
 ]
 NOT_EXPORTS = {"README.md", "MANIFEST.tsv"}
 
@@ -46,8 +58,11 @@ def expected_rows() -> dict[str, tuple]:
 def shared_files() -> list[str]:
     if not FORMATS.is_dir():
         return []
-    return sorted(str(p.relative_to(FORMATS)) for p in FORMATS.glob("*/*")
-                  if p.is_file() and p.parent.name != "LICENSES" and p.name not in NOT_EXPORTS)
+    return sorted(
+        str(p.relative_to(FORMATS))
+        for p in FORMATS.glob("*/*")
+        if p.is_file() and p.parent.name != "LICENSES" and p.name not in NOT_EXPORTS
+    )
 
 
 needs_shared = pytest.mark.skipif(not FORMATS.is_dir(), reason="../shared/formats is absent")
@@ -87,9 +102,11 @@ def test_no_shared_file_crashes_the_command_line(relative, tmp_path, capsys):
 
 
 def fixture_exports() -> list[tuple[str, Path]]:
-    files = [("grid", p) for p in sorted((REPO / "fixtures" / "plates").glob("*.csv"))
-             if not p.name.endswith(".truth.csv") and p.name not in ("curves.csv",
-                                                                      "expected.csv")]
+    files = [
+        ("grid", p)
+        for p in sorted((REPO / "fixtures" / "plates").glob("*.csv"))
+        if not p.name.endswith(".truth.csv") and p.name not in ("curves.csv", "expected.csv")
+    ]
     for folder in sorted((REPO / "fixtures" / "exports").glob("*")):
         files += [(folder.name, p) for p in sorted(folder.iterdir()) if p.is_file()]
     return files
@@ -119,8 +136,9 @@ def test_only_the_project_error_escapes_for_random_mutations_of_fixtures(tmp_pat
     """A fixed sample of byte-level damage to every fixture export (the per-reader tests add
     hypothesis-driven mutations of the real files)."""
     import random
+
     rng = random.Random(11)
-    for fmt, path in fixture_exports():
+    for _fmt, path in fixture_exports():
         data = path.read_bytes()
         for k in range(6):
             damaged = bytearray(data)
@@ -128,7 +146,7 @@ def test_only_the_project_error_escapes_for_random_mutations_of_fixtures(tmp_pat
             if k % 3 == 0:
                 damaged = damaged[:cut]
             elif k % 3 == 1:
-                damaged[cut:cut + 8] = bytes(rng.randrange(256) for _ in range(8))
+                damaged[cut : cut + 8] = bytes(rng.randrange(256) for _ in range(8))
             else:
                 damaged = damaged[:cut] + b"\n\x00junk;;\t,\n" + damaged[cut:]
             target = tmp_path / f"m{k}{path.suffix}"

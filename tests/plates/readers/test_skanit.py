@@ -16,12 +16,21 @@ from hypothesis import strategies as st
 import elisa
 from plates.errors import PlateError
 from plates.readers import read_export, sniff_format
+from plates.readers.common.workbook import Workbook, load_workbook
 from plates.readers.skanit import reader as skanit
 from plates.readers.skanit.common import iso_time
-from plates.readers.common.workbook import Workbook, load_workbook
-from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate, mutate_rows,
-                                            other_files, read_bytes_all_ways,
-                                            read_workbook_only, shared)
+from tests.plates.readers.mutations import (
+    MUTATIONS,
+    PLATES,
+    REPO,
+    SHARED,
+    mutate,
+    mutate_rows,
+    other_files,
+    read_bytes_all_ways,
+    read_workbook_only,
+    shared,
+)
 
 FOLDER = "thermo_fisher_skanit"
 EXPORTS = REPO / "fixtures" / "exports" / "skanit"
@@ -29,10 +38,22 @@ EXPORTS = REPO / "fixtures" / "exports" / "skanit"
 # (path under ../shared/formats, format, plates, wells per plate, wavelengths, refused because)
 EXPECTED = [
     ("thermo_fisher_skanit/allotropy__skanit_data.xlsx", "skanit", 1, 96, (450,), None),
-    ("thermo_fisher_skanit/MTPHandler__Multiskan_Sky.xlsx", "skanit", None, None, None,
-     "kinetic read with 101 readings"),
-    ("thermo_fisher_skanit/MTPHandler__multiskan_spectrum_1500.txt", "skanit", None, None, None,
-     "kinetic read with 31 iterations"),
+    (
+        "thermo_fisher_skanit/MTPHandler__Multiskan_Sky.xlsx",
+        "skanit",
+        None,
+        None,
+        None,
+        "kinetic read with 101 readings",
+    ),
+    (
+        "thermo_fisher_skanit/MTPHandler__multiskan_spectrum_1500.txt",
+        "skanit",
+        None,
+        None,
+        None,
+        "kinetic read with 31 iterations",
+    ),
 ]
 
 SKANIT_DATA = f"{FOLDER}/allotropy__skanit_data.xlsx"
@@ -45,6 +66,7 @@ def rows_of(expected):
 
 
 # ----------------------------------------------------------------- the table of real files
+
 
 def test_table_lists_every_file_of_the_folder():
     if not (SHARED / FOLDER).is_dir():
@@ -81,8 +103,11 @@ def test_sniffing_picks_skanit(row):
 
 def test_sniffing_claims_no_other_file():
     others = other_files(FOLDER, (".txt", ".csv", ".xlsx"))
-    others += [p for p in (REPO / "fixtures" / "exports").rglob("*")
-               if p.is_file() and p.parent.name != "skanit"]
+    others += [
+        p
+        for p in (REPO / "fixtures" / "exports").rglob("*")
+        if p.is_file() and p.parent.name != "skanit"
+    ]
     assert others
     claimed = [p.name for p in others if sniff_format(p.read_bytes(), p) == "skanit"]
     assert claimed == []
@@ -90,22 +115,23 @@ def test_sniffing_claims_no_other_file():
 
 # ----------------------------------------------------------------- values read by eye
 
+
 def test_skanit_report_wells_metadata_and_layout():
     plate = read_export(shared(SKANIT_DATA)).plates[0]
     od = plate.od[0]
-    assert od[0, 0] == 1.7455      # 'Absorbance 1_01' B11: 1.7455 (A1, Std0001)
-    assert od[3, 2] == 0.9125      # D14: 0.9125 (D3)
-    assert od[7, 11] == 0.1032     # M18: 0.1032 (H12)
-    assert od[7, 0] == 0.0905      # B18: 0.0905 (H1, Blank1)
+    assert od[0, 0] == 1.7455  # 'Absorbance 1_01' B11: 1.7455 (A1, Std0001)
+    assert od[3, 2] == 0.9125  # D14: 0.9125 (D3)
+    assert od[7, 11] == 0.1032  # M18: 0.1032 (H12)
+    assert od[7, 0] == 0.0905  # B18: 0.0905 (H1, Blank1)
     assert not plate.saturated.any()
-    assert plate.name is None      # the default plate name 'Plate 1' ...
-    meta = plate.metadata          # ... is kept in metadata
+    assert plate.name is None  # the default plate name 'Plate 1' ...
+    meta = plate.metadata  # ... is kept in metadata
     assert meta["plate_name"] == "Plate 1"
     assert meta["instrument"] == "Varioskan LUX"
     assert meta["instrument_serial"] == "3020-81776"
     assert meta["software"] == "SkanIt Software 7.0 RE for Microplate Readers RE"
     assert meta["software_version"] == "7.0.0.50"
-    assert meta["read_time"] == "2023-06-05T18:09:56"    # '6/5/2023 6:09:56 PM'
+    assert meta["read_time"] == "2023-06-05T18:09:56"  # '6/5/2023 6:09:56 PM'
     assert meta["protocol"] == "5. APOE potency MOA_EB_20230522_003 (1)"
     assert meta["read_mode"] == "absorbance"
     # the vendor's fit, 'Standard Curve 1_03' A36-A45
@@ -116,21 +142,21 @@ def test_skanit_report_wells_metadata_and_layout():
     assert float(meta["vendor_fit_d"]) == 2.89758
     assert meta["vendor_fit_r_squared"] == "0.998"
     assert meta["vendor_conc_unit"] == "microg/ml"
-    assert meta["conc_unit"] == "µg/mL"          # the carried layout's unit (B7 '1 microg/ml')
+    assert meta["conc_unit"] == "µg/mL"  # the carried layout's unit (B7 '1 microg/ml')
     # derived grids, never raw data
     derived = plate.derived
-    assert derived["Blank Subtraction 1: Blank subtracted"][0, 0] == 1.655   # B14: 1.655
+    assert derived["Blank Subtraction 1: Blank subtracted"][0, 0] == 1.655  # B14: 1.655
     conc = derived["Standard Curve 1: Conc. [microg/ml]"]
-    assert math.isnan(conc[0, 0])              # B84: ' > Max'
-    assert conc[0, 1] == 0.9022                # C84: 0.9022
-    assert math.isnan(conc[0, 2])              # D84: ' < Min'
-    assert derived["Dilution Factor 1: Value"][1, 2] == 1.585                   # D15: 1.585
-    assert derived["Dilution Factor 1: Dilution factor"][5, 2] == 1000.0        # D29: 1000
+    assert math.isnan(conc[0, 0])  # B84: ' > Max'
+    assert conc[0, 1] == 0.9022  # C84: 0.9022
+    assert math.isnan(conc[0, 2])  # D84: ' < Min'
+    assert derived["Dilution Factor 1: Value"][1, 2] == 1.585  # D15: 1.585
+    assert derived["Dilution Factor 1: Dilution factor"][5, 2] == 1000.0  # D29: 1000
     # the carried layout, 'Layout definitions'
     layout = plate.layout
-    assert dict(layout["A1"]) == {"role": "standard", "conc": 1.0}           # 'Std0001', '1 microg/ml'
-    assert dict(layout["G2"]) == {"role": "standard", "conc": 0.016}         # '0.016 microg/ml'
-    assert dict(layout["H1"]) == {"role": "blank"}                           # 'Blank1'
+    assert dict(layout["A1"]) == {"role": "standard", "conc": 1.0}  # 'Std0001', '1 microg/ml'
+    assert dict(layout["G2"]) == {"role": "standard", "conc": 0.016}  # '0.016 microg/ml'
+    assert dict(layout["H1"]) == {"role": "blank"}  # 'Blank1'
     assert dict(layout["A3"]) == {"role": "sample", "sample": "Un0001", "dilution": 2.0}  # '1:2'
     assert dict(layout["F4"]) == {"role": "sample", "sample": "Un0035", "dilution": 1000.0}
     assert len(layout) == 96
@@ -145,7 +171,7 @@ def test_skanit_layout_from_sample_grid_without_layout_definitions(tmp_path):
     layout = read_export(tmp_path / "no_layout_sheet.xlsx").plates[0].layout
     # 'Sample' grid B21 'Std0001' + standard-curve table C49 1; 'Dilution factor' grid D24 2
     assert dict(layout["A1"]) == {"role": "standard", "conc": 1.0}
-    assert dict(layout["G1"]) == {"role": "standard", "conc": 0.016}    # C67: 0.016
+    assert dict(layout["G1"]) == {"role": "standard", "conc": 0.016}  # C67: 0.016
     assert dict(layout["A3"]) == {"role": "sample", "sample": "Un0001", "dilution": 2.0}
     assert dict(layout["H12"]) == {"role": "sample", "sample": "Un0040", "dilution": 1000.0}
     assert dict(layout["H1"]) == {"role": "blank"}
@@ -167,9 +193,9 @@ def test_multiskan_text_first_iterations_read_by_eye(tmp_path):
     assert plate.wavelengths == (340, 420)
     assert plate.metadata["read_mode"] == "absorbance"
     assert plate.metadata["step"] == "Photometric1"
-    assert plate.od[0, 0, 0] == 0.0440802853056135    # line 6, field 2: 0.0440802853056135
-    assert plate.od[0, 5, 9] == 3.20105597773776      # line 11, last value: 3.20105597773776
-    assert plate.od[1, 0, 0] == 0.041389454601394     # line 318, field 2: 0.041389454601394
+    assert plate.od[0, 0, 0] == 0.0440802853056135  # line 6, field 2: 0.0440802853056135
+    assert plate.od[0, 5, 9] == 3.20105597773776  # line 11, last value: 3.20105597773776
+    assert plate.od[1, 0, 0] == 0.041389454601394  # line 318, field 2: 0.041389454601394
     assert np.isnan(plate.od[0, 6]).all() and np.isnan(plate.od[:, :, 10:]).all()
 
 
@@ -177,8 +203,11 @@ def _sky_endpoint(path: Path, out: Path) -> Path:
     """The real Multiskan Sky file cut to its first reading (an endpoint read)."""
     book = openpyxl.load_workbook(path)
     sheet = book["Raw data 340 nm"]
-    keep = [r for r in range(6, sheet.max_row + 1)
-            if sheet.cell(r, 1).value != sheet.cell(r - 1, 1).value]   # first reading per well
+    keep = [
+        r
+        for r in range(6, sheet.max_row + 1)
+        if sheet.cell(r, 1).value != sheet.cell(r - 1, 1).value
+    ]  # first reading per well
     for r in range(sheet.max_row, 5, -1):
         if r not in keep:
             sheet.delete_rows(r)
@@ -191,9 +220,9 @@ def test_multiskan_sky_endpoint_read_by_eye(tmp_path):
     path = _sky_endpoint(shared(SKY), tmp_path / "sky_endpoint.xlsx")
     (plate,) = read_export(path).plates
     assert plate.wavelengths == (340,)
-    assert plate.od[0, 0, 1] == 1.1296     # 'Raw data 340 nm' C6: 1.1296 ('A 2', time 0)
-    assert plate.od[0, 1, 1] == 1.1318     # C107: 1.1318 ('B 2', time 0.42)
-    assert plate.od[0, 6, 1] == 0.1092     # G2's first reading ('Absorbance results' H7: 0.1092)
+    assert plate.od[0, 0, 1] == 1.1296  # 'Raw data 340 nm' C6: 1.1296 ('A 2', time 0)
+    assert plate.od[0, 1, 1] == 1.1318  # C107: 1.1318 ('B 2', time 0.42)
+    assert plate.od[0, 6, 1] == 0.1092  # G2's first reading ('Absorbance results' H7: 0.1092)
     assert np.isnan(plate.od[0, :, 0]).all()
     meta = plate.metadata
     assert meta["instrument"] == "Multiskan Sky"
@@ -204,11 +233,12 @@ def test_multiskan_sky_endpoint_read_by_eye(tmp_path):
 
 # ----------------------------------------------------------------- saturation
 
+
 def test_saturated_markers_become_saturated_wells(tmp_path):
     book = openpyxl.load_workbook(shared(SKANIT_DATA))
-    book["Absorbance 1_01"]["B11"] = " > Max"     # SkanIt's over-range marker
+    book["Absorbance 1_01"]["B11"] = " > Max"  # SkanIt's over-range marker
     book["Absorbance 1_01"]["C11"] = "OVER"
-    book["Absorbance 1_01"]["D11"] = " < Min"     # below range: missing, not saturated
+    book["Absorbance 1_01"]["D11"] = " < Min"  # below range: missing, not saturated
     book.save(tmp_path / "sat.xlsx")
     plate = read_export(tmp_path / "sat.xlsx").plates[0]
     assert plate.saturated[0, 0, 0] and plate.saturated[0, 0, 1]
@@ -220,11 +250,12 @@ def test_saturated_markers_become_saturated_wells(tmp_path):
 @pytest.mark.parametrize("ext", ["xlsx", "txt"])
 def test_generated_saturated_fixture(ext):
     plate = read_export(EXPORTS / f"tracp5b_saturated.{ext}").plates[0]
-    assert plate.saturated[0, 0, 0] and plate.saturated[0, 0, 1]   # OVRFLW in the grid CSV
+    assert plate.saturated[0, 0, 0] and plate.saturated[0, 0, 1]  # OVRFLW in the grid CSV
     assert plate.saturated.sum() == 2
 
 
 # ----------------------------------------------------------------- the project's own exports
+
 
 @pytest.mark.parametrize("name", ["fkn_clean", "tracp5b_saturated"])
 @pytest.mark.parametrize("ext", ["xlsx", "txt"])
@@ -251,10 +282,11 @@ def test_generated_xlsx_metadata():
 
 # ----------------------------------------------------------------- text variants and errors
 
-def _text(values=None, n_rows=8, n_cols=12, step="Photometric1", blocks=((1, 450),),
-          iterations=1) -> str:
-    values = np.arange(n_rows * n_cols).reshape(n_rows, n_cols) / 100 if values is None \
-        else values
+
+def _text(
+    values=None, n_rows=8, n_cols=12, step="Photometric1", blocks=((1, 450),), iterations=1
+) -> str:
+    values = np.arange(n_rows * n_cols).reshape(n_rows, n_cols) / 100 if values is None else values
     lines = [f"Results of {step}", ""]
     for plate, wave in blocks:
         lines += [f"\tPlate:{plate} - Wavelength:{wave}", ""]
@@ -290,18 +322,32 @@ def test_text_kinetic_is_refused(tmp_path):
         read_export(_write(tmp_path, _text(iterations=3)))
 
 
-@pytest.mark.parametrize("mangle, message", [
-    # lines: 1 'Results of', 3 'Plate:1', 5 'Iteration: 1', 6-13 rows A-H (A1 0.0 … H12 0.95)
-    (lambda t: t[: t.index("\t0.65")], "line 11: .*5 TAB-separated fields.*cut short"),
-    (lambda t: t[: t.index("\t0.6\t")], "line 10: .*found 5 grid lines from line 6, expected 8"),
-    (lambda t: t.replace("\t0.84\t", "\tabc\t"), r"line 13, well H1: .*expected an OD value"),
-    (lambda t: t.replace("\t0.71\r\n", "\t0.71\t9.9\r\n"),
-     "line 11, field 14: .*beyond the plate's 12 columns"),
-    (lambda t: "\r\n".join(line for line in t.split("\r\n") if not line.startswith("\t0.36")),
-     "line 12: .*found 7 grid lines from line 6, expected 8"),
-    (lambda t: t.replace("\tPlate:1 - Wavelength:450", "\tPlate:1 - Wavelength:45"),
-     "wavelength 45 nm"),
-])
+@pytest.mark.parametrize(
+    "mangle, message",
+    [
+        # lines: 1 'Results of', 3 'Plate:1', 5 'Iteration: 1', 6-13 rows A-H (A1 0.0 … H12 0.95)
+        (lambda t: t[: t.index("\t0.65")], "line 11: .*5 TAB-separated fields.*cut short"),
+        (
+            lambda t: t[: t.index("\t0.6\t")],
+            "line 10: .*found 5 grid lines from line 6, expected 8",
+        ),
+        (lambda t: t.replace("\t0.84\t", "\tabc\t"), r"line 13, well H1: .*expected an OD value"),
+        (
+            lambda t: t.replace("\t0.71\r\n", "\t0.71\t9.9\r\n"),
+            "line 11, field 14: .*beyond the plate's 12 columns",
+        ),
+        (
+            lambda t: "\r\n".join(
+                line for line in t.split("\r\n") if not line.startswith("\t0.36")
+            ),
+            "line 12: .*found 7 grid lines from line 6, expected 8",
+        ),
+        (
+            lambda t: t.replace("\tPlate:1 - Wavelength:450", "\tPlate:1 - Wavelength:45"),
+            "wavelength 45 nm",
+        ),
+    ],
+)
 def test_text_mangled_gives_the_line(tmp_path, mangle, message):
     path = _write(tmp_path, mangle(_text()))
     with pytest.raises(PlateError, match=message) as info:
@@ -311,13 +357,20 @@ def test_text_mangled_gives_the_line(tmp_path, mangle, message):
 
 # ----------------------------------------------------------------- xlsx errors
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda s: s.__setitem__("D14", "abc"), r"cell D14: expected an OD value .*'abc' \(well D3\)"),
-    (lambda s: s.__setitem__("N12", 0.5), r"cell N12: a value beyond the plate's 12 columns"),
-    (lambda s: s.delete_rows(15), r"cell A15: row E is missing .*found 'F'"),
-    (lambda s: s.delete_rows(18), r"cell A18: row H is missing .*found an empty cell"),
-    (lambda s: s.__setitem__("A13", "X"), r"cell A13: row C is missing .*'X'"),
-])
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda s: s.__setitem__("D14", "abc"),
+            r"cell D14: expected an OD value .*'abc' \(well D3\)",
+        ),
+        (lambda s: s.__setitem__("N12", 0.5), r"cell N12: a value beyond the plate's 12 columns"),
+        (lambda s: s.delete_rows(15), r"cell A15: row E is missing .*found 'F'"),
+        (lambda s: s.delete_rows(18), r"cell A18: row H is missing .*found an empty cell"),
+        (lambda s: s.__setitem__("A13", "X"), r"cell A13: row C is missing .*'X'"),
+    ],
+)
 def test_xlsx_mangled_gives_sheet_and_cell(tmp_path, edit, message):
     book = openpyxl.load_workbook(shared(SKANIT_DATA))
     edit(book["Absorbance 1_01"])
@@ -341,23 +394,33 @@ def test_read_time_formats():
     assert iso_time("6/5/2023 12:09:56 AM") == "2023-06-05T00:09:56"
     assert iso_time("25.10.2023 10:16:37") == "2023-10-25T10:16:37"
     assert iso_time("25/10/2023 10:16") == "2023-10-25T10:16:00"
-    assert iso_time("6/5/2023 10:16:37") is None          # June 5 or May 6: not guessed
+    assert iso_time("6/5/2023 10:16:37") is None  # June 5 or May 6: not guessed
     assert iso_time("13/13/2023 10:16:37") is None
 
 
 # ----------------------------------------------------------------- property tests
 
+
 def _real_files() -> list[Path]:
-    return [SHARED / row[0] for row in EXPECTED if (SHARED / row[0]).is_file()] + \
-        sorted(EXPORTS.glob("*"))
+    return [SHARED / row[0] for row in EXPECTED if (SHARED / row[0]).is_file()] + sorted(
+        EXPORTS.glob("*")
+    )
 
 
 def _check_only_assay_errors(data: bytes, suffix: str) -> None:
     read_bytes_all_ways(data, suffix, "skanit")
 
 
-_JUNK = [b"\t", b"\tabc", b" > Max", b"\r\n", b"Iteration: 9\r\n",
-         b"\tPlate:2 - Wavelength:450\r\n", b"\x00\xff", b"1.0"]
+_JUNK = [
+    b"\t",
+    b"\tabc",
+    b" > Max",
+    b"\r\n",
+    b"Iteration: 9\r\n",
+    b"\tPlate:2 - Wavelength:450\r\n",
+    b"\x00\xff",
+    b"1.0",
+]
 
 
 @st.composite
@@ -406,12 +469,32 @@ def test_mutated_xlsx_cells_raise_only_assay_errors(data):
     rng = random.Random(data.draw(st.integers(0, 2**32 - 1)))
     for _ in range(data.draw(st.integers(1, 6))):
         kind = data.draw(st.sampled_from(["set_cell", "delete_row", "insert_row", "cut_row"]))
-        value = data.draw(st.one_of(
-            st.none(), st.text(max_size=12), st.integers(-5, 30),
-            st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-            st.sampled_from([" > Max", " < Min", "NaN", "Abs", "Sample", "A", "Plate 2",
-                             "Wavelength: 620 nm", "1:0", "Std0009", "0 microg/ml",
-                             "Measurement results", "a ="])))
+        value = data.draw(
+            st.one_of(
+                st.none(),
+                st.text(max_size=12),
+                st.integers(-5, 30),
+                st.floats(allow_nan=True, allow_infinity=True),
+                st.booleans(),
+                st.sampled_from(
+                    [
+                        " > Max",
+                        " < Min",
+                        "NaN",
+                        "Abs",
+                        "Sample",
+                        "A",
+                        "Plate 2",
+                        "Wavelength: 620 nm",
+                        "1:0",
+                        "Std0009",
+                        "0 microg/ml",
+                        "Measurement results",
+                        "a =",
+                    ]
+                ),
+            )
+        )
         rows = mutate_rows(rows, kind, rng, [value], width=16)
     sheets[title] = rows
     mutant = Workbook({t: tuple(tuple(r) for r in rs) for t, rs in sheets.items()})

@@ -16,8 +16,17 @@ from plates.errors import PlateError
 from plates.layout.loader import carried_layout
 from plates.readers import read_export, sniff_format
 from plates.textio import decode_text
-from tests.plates.readers.mutations import (MUTATIONS, PLATES, REPO, SHARED, mutate,
-                                            other_files, read_bytes_all_ways, read_row, shared)
+from tests.plates.readers.mutations import (
+    MUTATIONS,
+    PLATES,
+    REPO,
+    SHARED,
+    mutate,
+    other_files,
+    read_bytes_all_ways,
+    read_row,
+    shared,
+)
 
 FOLDER = "molecular_devices_softmax_pro"
 FIXTURES = REPO / "fixtures" / "exports" / "softmax"
@@ -25,11 +34,23 @@ FIXTURES = REPO / "fixtures" / "exports" / "softmax"
 #: (file under ../shared/formats, format, plates, wells per plate, wavelengths, refused because)
 EXPECTED = [
     (f"{FOLDER}/ELISAtools__Assay_2.txt", "softmax", 1, 96, (450, 620), None),
-    (f"{FOLDER}/allotropy__MD_SMP_absorbance_endpoint_example01.txt", "softmax", 2, 96, (450,),
-     None),
+    (
+        f"{FOLDER}/allotropy__MD_SMP_absorbance_endpoint_example01.txt",
+        "softmax",
+        2,
+        96,
+        (450,),
+        None,
+    ),
     (f"{FOLDER}/allotropy__group_with_partial_rows.txt", "softmax", 1, 96, (450, 650), None),
-    (f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt", "softmax", 1,
-     96, (450, 650), None),
+    (
+        f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt",
+        "softmax",
+        1,
+        96,
+        (450, 650),
+        None,
+    ),
 ]
 
 
@@ -48,6 +69,7 @@ def derived(plate, key: str, name: str) -> float:
 
 
 # ---------------------------------------------------------------- the table
+
 
 @pytest.mark.parametrize("row", EXPECTED, ids=[r[0].split("/")[-1] for r in EXPECTED])
 def test_expected_table(row):
@@ -69,6 +91,7 @@ def test_sniffing_picks_softmax(row):
 
 def test_sniffing_claims_no_other_folder():
     from plates.readers.softmax import reader as softmax
+
     others = other_files(FOLDER, (".txt", ".csv", ".tsv", ".asc"))
     assert others
     for path in others:
@@ -80,6 +103,7 @@ def test_sniffing_claims_no_other_folder():
 
 
 # ---------------------------------------------------------------- values read by eye
+
 
 def test_elisatools_assay_2_values_and_metadata():
     plate = read_export(shared(f"{FOLDER}/ELISAtools__Assay_2.txt")).plates[0]
@@ -118,8 +142,12 @@ def test_elisatools_assay_2_groups():
     assert dict(lay["H3"]) == {"role": "standard", "conc": 0.0}
     # Unk_Dilution: "P1\tB4\t0.046\t\t21.479\t...\t10\t195.78"; " \tB6\tMasked\tR\tMasked"
     assert dict(lay["B4"]) == {"role": "sample", "sample": "P1", "dilution": 10.0}
-    assert dict(lay["B6"]) == {"role": "sample", "sample": "P1", "dilution": 10.0,
-                               "mask": "masked in SoftMax Pro"}
+    assert dict(lay["B6"]) == {
+        "role": "sample",
+        "sample": "P1",
+        "dilution": 10.0,
+        "mask": "masked in SoftMax Pro",
+    }
     # "P12\tC11\t..." then " \tD10" " \tD11": a set need not be contiguous on the plate
     assert lay["D11"]["sample"] == "P12"
     # Control group, sample "1" in F11, G10, G11
@@ -128,8 +156,8 @@ def test_elisatools_assay_2_groups():
     # vendor results are derived grids, never raw data
     assert derived(plate, "Standards: BackCalcConc", "A1") == 2595.358
     assert derived(plate, "Standards: BackCalcConc", "A2") == 3474.07
-    assert math.isnan(derived(plate, "Standards: BackCalcConc", "C1"))      # Masked
-    assert math.isnan(derived(plate, "Standards: BackCalcConc", "H3"))      # Range?
+    assert math.isnan(derived(plate, "Standards: BackCalcConc", "C1"))  # Masked
+    assert math.isnan(derived(plate, "Standards: BackCalcConc", "H3"))  # Range?
     assert derived(plate, "Unk_Dilution: Result", "B5") == 17.677
     assert derived(plate, "Control: Results", "G11") == 814.846
     # the layout is a valid DESIGN 3.2 layout
@@ -190,8 +218,9 @@ def test_partial_rows_timeformat_with_note():
 
 
 def test_missing_calc_column_plateformat_side_by_side():
-    plate = read_export(shared(
-        f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt")).plates[0]
+    plate = read_export(
+        shared(f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt")
+    ).plates[0]
     # line 4: "\t21.8\t0.4011\t0.3884...\t0.1141\t\t0.0394\t0.0413..."
     assert well(plate, "A1", 450) == 0.4011
     assert well(plate, "A12", 450) == 0.1141
@@ -213,6 +242,7 @@ def test_missing_calc_column_plateformat_side_by_side():
 
 
 # ---------------------------------------------------------------- refusals and variants
+
 
 def _elisatools_text() -> str:
     return decode_text(shared(f"{FOLDER}/ELISAtools__Assay_2.txt").read_bytes()).text
@@ -238,8 +268,11 @@ def test_kinetic_read_is_refused(tmp_path):
     text = _elisatools_text()
     f = _header_fields(text)
     f[4], f[8] = "Kinetic", "31"
-    with pytest.raises(PlateError, match=r"kinetic read with 31 reads.*endpoint ELISA needs one"
-                       r" read per wavelength") as err:
+    with pytest.raises(
+        PlateError,
+        match=r"kinetic read with 31 reads.*endpoint ELISA needs one"
+        r" read per wavelength",
+    ) as err:
         read_export(_write(tmp_path, _with_header(text, f)))
     assert "line 2" in str(err.value) and "SoftMax Pro" in str(err.value)
 
@@ -273,8 +306,10 @@ def test_fluorescence_endpoint_reads_with_read_mode(tmp_path):
 
 def test_utf8_and_utf16_give_the_same_plate(tmp_path):
     text = _elisatools_text()
-    plates = [read_export(_write(tmp_path, text, enc, f"{i}.txt")).plates[0]
-              for i, enc in enumerate(("cp1252", "utf-8", "utf-16"))]
+    plates = [
+        read_export(_write(tmp_path, text, enc, f"{i}.txt")).plates[0]
+        for i, enc in enumerate(("cp1252", "utf-8", "utf-16"))
+    ]
     for plate in plates[1:]:
         assert np.array_equal(plate.od, plates[0].od)
         assert dict(plate.layout) == dict(plates[0].layout)
@@ -292,11 +327,37 @@ def test_saturated_markers_become_saturated_wells(tmp_path, marker):
 def test_384_well_plateformat(tmp_path):
     rng = np.random.default_rng(3)
     values = np.round(rng.uniform(0.05, 3.0, (16, 24)), 4)
-    lines = ["##BLOCKS= 1",
-             "\t".join(["Plate:", "P384", "1.3", "PlateFormat", "Endpoint", "Absorbance", "Raw",
-                        "FALSE", "1", "", "", "", "", "", "1", "450 ", "1", "24", "384", "1",
-                        "16", "", ""]),
-             "\t".join(["", "Temperature(\u00a1C)", *[str(c) for c in range(1, 25)], "", ""])]
+    lines = [
+        "##BLOCKS= 1",
+        "\t".join(
+            [
+                "Plate:",
+                "P384",
+                "1.3",
+                "PlateFormat",
+                "Endpoint",
+                "Absorbance",
+                "Raw",
+                "FALSE",
+                "1",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "1",
+                "450 ",
+                "1",
+                "24",
+                "384",
+                "1",
+                "16",
+                "",
+                "",
+            ]
+        ),
+        "\t".join(["", "Temperature(\u00a1C)", *[str(c) for c in range(1, 25)], "", ""]),
+    ]
     for r in range(16):
         lines.append("\t".join(["", "23.1" if r == 0 else "", *map(str, values[r]), "", ""]))
     lines += ["", "~End", "Original Filename: p384; Date Last Saved: 1/2/2024 9:00:00 AM"]
@@ -307,11 +368,15 @@ def test_384_well_plateformat(tmp_path):
 
 # ---------------------------------------------------------------- mangled files
 
+
 def test_truncated_file(tmp_path):
     text = _elisatools_text()
-    cut = text[:text.index("Group: Unk_Dilution") + 200]
-    with pytest.raises(PlateError, match=r"line \d+: the file ends inside block 3 of 4.*"
-                       "truncated"):
+    cut = text[: text.index("Group: Unk_Dilution") + 200]
+    with pytest.raises(
+        PlateError,
+        match=r"line \d+: the file ends inside block 3 of 4.*"
+        "truncated",
+    ):
         read_export(_write(tmp_path, cut))
 
 
@@ -327,8 +392,11 @@ def test_missing_row_in_plateformat(tmp_path):
     path = shared(f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt")
     lines = decode_text(path.read_bytes()).text.split("\n")
     del lines[7]  # the row of plate row E
-    with pytest.raises(PlateError, match=r"line 11: plate 'Plate01': the grid ends after 7 rows,"
-                       " expected 8"):
+    with pytest.raises(
+        PlateError,
+        match=r"line 11: plate 'Plate01': the grid ends after 7 rows,"
+        " expected 8",
+    ):
         read_export(_write(tmp_path, "\n".join(lines), "utf-8"))
 
 
@@ -336,8 +404,11 @@ def test_value_beyond_the_plate_width(tmp_path):
     path = shared(f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt")
     lines = decode_text(path.read_bytes()).text.split("\n")
     lines[5] = lines[5].rstrip("\t") + "\t\t0.123"
-    with pytest.raises(PlateError, match=r"line 6: a value beyond the plate's 12 columns, found"
-                       " '0.123'"):
+    with pytest.raises(
+        PlateError,
+        match=r"line 6: a value beyond the plate's 12 columns, found"
+        " '0.123'",
+    ):
         read_export(_write(tmp_path, "\n".join(lines), "utf-8"))
 
 
@@ -359,12 +430,16 @@ def test_missing_end_line(tmp_path):
     lines = _elisatools_text().split("\n")
     assert lines[7].startswith("~End")
     del lines[7]
-    with pytest.raises(PlateError, match=r"line 8: a new block starts inside block 1 \(Plate,"
-                       r" from line 2\): expected a line '~End' before it"):
+    with pytest.raises(
+        PlateError,
+        match=r"line 8: a new block starts inside block 1 \(Plate,"
+        r" from line 2\): expected a line '~End' before it",
+    ):
         read_export(_write(tmp_path, "\n".join(lines)))
 
 
 # ---------------------------------------------------------------- property tests
+
 
 def _real_files() -> list[bytes]:
     if not SHARED.is_dir():
@@ -376,8 +451,16 @@ def _check(data: bytes) -> None:
     read_bytes_all_ways(data, ".txt", "softmax")
 
 
-_JUNK = [b"junk", b"\t\t1\t2", b"~End\r\n", b"\x00\x01", b"Masked", b"\r\nPlate:\tx\r\n",
-         b"#SAT", b"\xff\xfe"]
+_JUNK = [
+    b"junk",
+    b"\t\t1\t2",
+    b"~End\r\n",
+    b"\x00\x01",
+    b"Masked",
+    b"\r\nPlate:\tx\r\n",
+    b"#SAT",
+    b"\xff\xfe",
+]
 
 
 @st.composite
@@ -404,10 +487,14 @@ def test_random_bytes_raise_only_assay_errors(data):
 
 # ---------------------------------------------------------------- the project's export fixtures
 
+
 def test_fixtures_exist_and_sniff():
     files = fixture_files()
-    assert {p.name for p in files} == {f"{n}_{v}.txt" for n in ("fkn_clean", "tracp5b_saturated")
-                                       for v in ("plateformat", "timeformat")}
+    assert {p.name for p in files} == {
+        f"{n}_{v}.txt"
+        for n in ("fkn_clean", "tracp5b_saturated")
+        for v in ("plateformat", "timeformat")
+    }
     for path in files:
         assert sniff_format(path.read_bytes(), path) == "softmax"
 
@@ -425,6 +512,7 @@ def test_fixture_reads_as_the_grid_plate(path):
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
 def test_fixture_gives_the_grid_concentrations(path):
     from elisa import process
+
     plate_name = path.stem.rsplit("_", 1)[0]
     layout = PLATES / f"{plate_name}.toml"
     ours = process(path, layout=layout)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import math
 import random
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +16,16 @@ from hypothesis import strategies as st
 
 from plates.errors import AssayError, PlateError
 from plates.readers import read_export, sniff_format
-from plates.readers.tecan import reader as tecan
 from plates.readers.common.workbook import Workbook, load_workbook
-from tests.plates.readers.mutations import (KINDS, SHARED, mutate, mutate_rows, read_all_ways,
-                                            with_rows)
+from plates.readers.tecan import reader as tecan
+from tests.plates.readers.mutations import (
+    KINDS,
+    SHARED,
+    mutate,
+    mutate_rows,
+    read_all_ways,
+    with_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "fixtures"
@@ -33,8 +39,14 @@ EXPORTS = FIXTURES / "exports" / "tecan"
 # plate_reader_python: the endpoint Abs600_Copy1 grid is read; its kinetic Abs600 block (632
 # cycles) is skipped and named in the metadata.
 EXPECTED = [
-    ("tecan/QurvE__parse_Tecan.csv", "tecan", 0, None, (),
-     "kinetic read 'Label1_Copy1' with 518 cycles"),
+    (
+        "tecan/QurvE__parse_Tecan.csv",
+        "tecan",
+        0,
+        None,
+        (),
+        "kinetic read 'Label1_Copy1' with 518 cycles",
+    ),
     ("tecan/allotropy__SLA01P01_ELISA.xlsx", "tecan", 1, 384, (485, 560), None),
     ("tecan/flopr__spark_191219_calibration_membrane.csv", "tecan", 10, 96, (600, 700), None),
     ("tecan/plate_reader_python__sample_ODs.xlsx", "tecan", 1, 96, (600,), None),
@@ -55,6 +67,7 @@ def fixture_exports() -> list[Path]:
 
 
 # ------------------------------------------------------------------------ the table of files
+
 
 def test_table_lists_every_tecan_file():
     folder = shared("tecan")
@@ -85,22 +98,23 @@ def test_expected_table(row):
 
 # ------------------------------------------------------------- wells read by eye from the files
 
+
 def test_spark_450_570_elisa():
     (plate,) = read_export(shared("tecan/wetlabtools__spark_absorbance_2.xlsx")).plates
     od = dict(zip(plate.wavelengths, plate.od))
-    assert od[450][0, 0] == 0.261        # A450 grid, row 46: A | 0.261 (A1)
-    assert od[450][4, 0] == 1.6889       # row 50: E | 1.6889 (E1)
-    assert od[450][7, 11] == 1.5826      # row 53: H ... | 1.5826 (H12)
-    assert od[570][0, 0] == 0.0427       # Reference grid, row 58: A | 0.0427 (A1)
-    assert od[570][7, 11] == 0.0486      # row 65: ... | 0.0486 (H12)
+    assert od[450][0, 0] == 0.261  # A450 grid, row 46: A | 0.261 (A1)
+    assert od[450][4, 0] == 1.6889  # row 50: E | 1.6889 (E1)
+    assert od[450][7, 11] == 1.5826  # row 53: H ... | 1.5826 (H12)
+    assert od[570][0, 0] == 0.0427  # Reference grid, row 58: A | 0.0427 (A1)
+    assert od[570][7, 11] == 0.0486  # row 65: ... | 0.0486 (H12)
     # Difference (A450 - A570) is vendor-derived: kept, never a read
     assert list(plate.derived) == ["Difference"]
-    assert plate.derived["Difference"][0, 0] == 0.2183     # row 70: A | 0.2183
+    assert plate.derived["Difference"][0, 0] == 0.2183  # row 70: A | 0.2183
     assert not plate.saturated.any() and not np.isnan(plate.od).any()
     meta = plate.metadata
     assert meta["instrument"] == "Spark" and meta["software"] == "SparkControl"
     assert meta["software_version"] == "3.2" and meta["protocol"] == "NG_ELISA (Modified)"
-    assert meta["read_time"] == "2024-08-28T13:31:51"    # Start Time | 2024-08-28 13:31:51
+    assert meta["read_time"] == "2024-08-28T13:31:51"  # Start Time | 2024-08-28 13:31:51
     assert meta["read_mode"] == "absorbance" and meta["instrument_serial"] == "XXX"
     # the Plate layout grid: A11 'NC1_1' ... H12 'PC1_8', the others 'None'
     assert dict(plate.layout["A11"]) == {"role": "control", "sample": "NC1"}
@@ -111,8 +125,8 @@ def test_spark_450_570_elisa():
 def test_magellan_384_two_labels():
     (plate,) = read_export(shared("tecan/allotropy__SLA01P01_ELISA.xlsx")).plates
     assert plate.od.shape == (2, 16, 24) and plate.wavelengths == (485, 560)
-    assert plate.od[0, 0, 0] == 0.0557 and plate.od[1, 0, 0] == 0.0509   # A1 | 0.0557 | 0.0509
-    assert plate.od[0, 0, 12] == 0.3557                                 # A13 | 0.3557 | 0.0503
+    assert plate.od[0, 0, 0] == 0.0557 and plate.od[1, 0, 0] == 0.0509  # A1 | 0.0557 | 0.0509
+    assert plate.od[0, 0, 12] == 0.3557  # A13 | 0.3557 | 0.0503
     assert plate.od[0, 15, 23] == 0.0356 and plate.od[1, 15, 23] == 0.05  # P24 | 0.0356 | 0.05
     meta = plate.metadata
     assert meta["software"] == "Magellan" and meta["instrument"] == "ULTRA"
@@ -124,13 +138,13 @@ def test_magellan_384_two_labels():
 def test_icontrol_endpoint_with_kinetic_block():
     (plate,) = read_export(shared("tecan/plate_reader_python__sample_ODs.xlsx")).plates
     assert plate.wavelengths == (600,)
-    assert plate.od[0, 0, 0] == 0.25619998574256897     # row 29: A | 0.25619998574256897
-    assert plate.od[0, 3, 9] == 0.12359999865293503     # row 32: D ... | 0.12359999865293503
-    assert plate.od[0, 7, 11] == 0.0860000029206276     # row 36: H ... | 0.0860000029206276
+    assert plate.od[0, 0, 0] == 0.25619998574256897  # row 29: A | 0.25619998574256897
+    assert plate.od[0, 3, 9] == 0.12359999865293503  # row 32: D ... | 0.12359999865293503
+    assert plate.od[0, 7, 11] == 0.0860000029206276  # row 36: H ... | 0.0860000029206276
     meta = plate.metadata
     assert meta["software"] == "Tecan i-control" and meta["software_version"] == "2.0.10.0"
     assert meta["instrument"] == "infinite 200Pro"
-    assert meta["read_time"] == "2024-02-20T18:19:42"    # Start Time: | 20.02.2024 18:19:42
+    assert meta["read_time"] == "2024-02-20T18:19:42"  # Start Time: | 20.02.2024 18:19:42
     assert meta["kinetic_reads_skipped"] == "Abs600 (632 cycles)"
 
 
@@ -138,17 +152,17 @@ def test_flopr_plates():
     plates = read_export(shared("tecan/flopr__spark_191219_calibration_membrane.csv")).plates
     absorbance, *fluorescence = plates
     assert absorbance.wavelengths == (600, 700)
-    assert absorbance.od[0, 0, 0] == 0.0921     # line 44: A1,0.0921,0
-    assert absorbance.od[0, 2, 0] == 0.1468     # line 68: C1,0.1468,4918
-    assert absorbance.od[0, 7, 11] == 0.1005    # line 139: H12,0.1005,17215
-    assert absorbance.od[1, 0, 0] == 0.0831     # line 155: A1,0.0831,0 (OD700)
-    assert absorbance.metadata["read_time"] == "2019-12-19T15:07:00"   # 19/12/2019 15:07
+    assert absorbance.od[0, 0, 0] == 0.0921  # line 44: A1,0.0921,0
+    assert absorbance.od[0, 2, 0] == 0.1468  # line 68: C1,0.1468,4918
+    assert absorbance.od[0, 7, 11] == 0.1005  # line 139: H12,0.1005,17215
+    assert absorbance.od[1, 0, 0] == 0.0831  # line 155: A1,0.0831,0 (OD700)
+    assert absorbance.metadata["read_time"] == "2019-12-19T15:07:00"  # 19/12/2019 15:07
     assert absorbance.metadata["software_version"] == "2.3"
     assert [p.metadata["gain"] for p in fluorescence] == [f"{g} Manual" for g in range(40, 130, 10)]
     for plate in fluorescence:
         assert plate.metadata["read_mode"] == "fluorescence" and plate.wavelengths == (530,)
     gfp70 = fluorescence[3]
-    assert gfp70.saturated[0, 0, 0] and np.isnan(gfp70.od[0, 0, 0])   # line 643: A1,OVER,0
+    assert gfp70.saturated[0, 0, 0] and np.isnan(gfp70.od[0, 0, 0])  # line 643: A1,OVER,0
 
 
 def test_kinetic_refused_message():
@@ -160,6 +174,7 @@ def test_kinetic_refused_message():
 
 
 # ----------------------------------------------------------------- sniffing: ours and not others
+
 
 def test_sniff_claims_no_other_folder():
     folder = shared("tecan").parent
@@ -180,6 +195,7 @@ def test_sniff_by_content_not_name(tmp_path):
 
 # ------------------------------------------------------------------------- the export fixtures
 
+
 @pytest.mark.parametrize("path", fixture_exports(), ids=lambda p: p.name)
 def test_fixture_reads_like_the_grid(path):
     plate_name = next(n for n in ("fkn_clean", "tracp5b_saturated") if path.name.startswith(n))
@@ -195,6 +211,7 @@ def test_fixture_reads_like_the_grid(path):
 @pytest.mark.parametrize("path", fixture_exports(), ids=lambda p: p.name)
 def test_fixture_gives_the_grid_concentrations(path):
     import elisa
+
     plate_name = next(n for n in ("fkn_clean", "tracp5b_saturated") if path.name.startswith(n))
     layout = FIXTURES / "plates" / f"{plate_name}.toml"
     ours = elisa.process(path, layout=layout)
@@ -215,8 +232,10 @@ def test_fixture_files_exist():
 
 # -------------------------------------------------------------------------- saturated markers
 
-@pytest.mark.parametrize("variant", ["spark.xlsx", "spark_list.csv", "icontrol.csv",
-                                     "magellan.xlsx"])
+
+@pytest.mark.parametrize(
+    "variant", ["spark.xlsx", "spark_list.csv", "icontrol.csv", "magellan.xlsx"]
+)
 def test_over_is_saturated(variant):
     # tracp5b_saturated.csv has OVRFLW in A1 and A2; the writer renders them as OVER
     (plate,) = read_export(EXPORTS / f"tracp5b_saturated_{variant}").plates
@@ -225,6 +244,7 @@ def test_over_is_saturated(variant):
 
 
 # --------------------------------------------------------------------------- mangled text files
+
 
 def _icontrol_lines() -> list[str]:
     return (EXPORTS / "fkn_clean_icontrol.csv").read_bytes().decode("cp1252").split("\r\n")
@@ -252,7 +272,7 @@ def test_truncated_grid(tmp_path):
 def test_missing_row(tmp_path):
     lines = _icontrol_lines()
     k = _grid_line(lines, "C")
-    path = _write(tmp_path, lines[:k] + lines[k + 1:])
+    path = _write(tmp_path, lines[:k] + lines[k + 1 :])
     with pytest.raises(PlateError, match=rf"line {k + 1}: row C is missing"):
         read_export(path)
 
@@ -280,17 +300,18 @@ def test_text_where_an_od_must_be(tmp_path):
 def test_truncated_well_list(tmp_path):
     text = (EXPORTS / "fkn_clean_spark_list.csv").read_text(encoding="utf-8-sig")
     path = tmp_path / "list.csv"
-    path.write_text(text[:text.index("\nD5,")], encoding="utf-8-sig")
+    path.write_text(text[: text.index("\nD5,")], encoding="utf-8-sig")
     with pytest.raises(PlateError, match="ends inside the well list"):
         read_export(path)
     lines = text.split("\n")
     k = next(i for i, line in enumerate(lines) if line.startswith("F7,"))
-    path.write_text("\n".join(lines[:k] + lines[k + 1:]), encoding="utf-8-sig")
+    path.write_text("\n".join(lines[:k] + lines[k + 1 :]), encoding="utf-8-sig")
     with pytest.raises(PlateError, match="missing from the well list.*F7"):
         read_export(path)
 
 
 # ---------------------------------------------------------------------------- mangled xlsx files
+
 
 def _book(path: Path) -> Workbook:
     return load_workbook(path.read_bytes(), path)
@@ -308,7 +329,7 @@ def test_xlsx_errors_name_sheet_and_cell():
     path = EXPORTS / "fkn_clean_spark.xlsx"
     book = _book(path)
     header = next(i for i, r in enumerate(book.sheets["Result sheet"]) if r and r[0] == "<>")
-    bad = _set(book, "Result sheet", header + 3, 5, "high")          # C5
+    bad = _set(book, "Result sheet", header + 3, 5, "high")  # C5
     with pytest.raises(PlateError, match=rf"sheet 'Result sheet', cell F{header + 4}, well C5"):
         tecan.read_workbook(bad, path)
     wide = _set(book, "Result sheet", header + 1, 14, 1.5)
@@ -317,6 +338,7 @@ def test_xlsx_errors_name_sheet_and_cell():
 
 
 # --------------------------------------------------------------- property tests: only AssayError
+
 
 def _real_files() -> list[Path]:
     if not SHARED.is_dir():
@@ -327,15 +349,30 @@ def _real_files() -> list[Path]:
 FILES = _real_files() + fixture_exports()
 
 
-_JUNK = [b"OVER", b"<>,1,2,3", b"A;x;y", b"Cycle Nr.;1;2", b"Well positions", b"\xff\xfe",
-         b";;;;", b"Mode,Absorbance", b"n/a"]
+_JUNK = [
+    b"OVER",
+    b"<>,1,2,3",
+    b"A;x;y",
+    b"Cycle Nr.;1;2",
+    b"Well positions",
+    b"\xff\xfe",
+    b";;;;",
+    b"Mode,Absorbance",
+    b"n/a",
+]
 
 
 @needs_shared
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
-@given(index=st.integers(0, max(len(FILES) - 1, 0)),
-       kind=st.sampled_from(KINDS), seed=st.integers(0, 2**32 - 1))
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    index=st.integers(0, max(len(FILES) - 1, 0)),
+    kind=st.sampled_from(KINDS),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_mutated_files_raise_only_assay_errors(tmp_path, index, kind, seed):
     source = FILES[index]
     data = mutate(source.read_bytes(), kind, random.Random(seed), _JUNK)
@@ -344,23 +381,43 @@ def test_mutated_files_raise_only_assay_errors(tmp_path, index, kind, seed):
     read_all_ways(path, "tecan")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_book(path: Path) -> Workbook:
     return _book(path)
 
 
 @needs_shared
 @settings(max_examples=60, deadline=None)
-@given(index=st.integers(0, 100), seed=st.integers(0, 2**32 - 1),
-       kind=st.sampled_from(["delete_row", "set_cell", "cut"]))
+@given(
+    index=st.integers(0, 100),
+    seed=st.integers(0, 2**32 - 1),
+    kind=st.sampled_from(["delete_row", "set_cell", "cut"]),
+)
 def test_mutated_workbooks_raise_only_assay_errors(index, seed, kind):
     books = [p for p in FILES if p.suffix == ".xlsx"]
     path = books[index % len(books)]
     book = _cached_book(path)
     name = next(iter(book.sheets))
-    rows = mutate_rows(book.sheets[name][:400], kind, random.Random(seed),
-                       ["OVER", "junk", "", None, 1e308, -1.0, math.nan, "<>", "A", "Cycle Nr.", 3,
-                        "Well positions", "Z99"])
+    rows = mutate_rows(
+        book.sheets[name][:400],
+        kind,
+        random.Random(seed),
+        [
+            "OVER",
+            "junk",
+            "",
+            None,
+            1e308,
+            -1.0,
+            math.nan,
+            "<>",
+            "A",
+            "Cycle Nr.",
+            3,
+            "Well positions",
+            "Z99",
+        ],
+    )
     mutated = with_rows(book, name, rows)
     try:
         tecan.read_workbook(mutated, path)
@@ -368,10 +425,21 @@ def test_mutated_workbooks_raise_only_assay_errors(index, seed, kind):
         pass
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=2000), prefix=st.sampled_from(
-    [b"", b"Application: Tecan i-control,,,,2.0\n<>,1,2,3,4,5,6,7,8,9,10,11,12\n",
-     b"Well positions;Label1\n", b"<>,Value,Time [ms]\nA1,", b"PK\x03\x04"]))
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=2000),
+    prefix=st.sampled_from(
+        [
+            b"",
+            b"Application: Tecan i-control,,,,2.0\n<>,1,2,3,4,5,6,7,8,9,10,11,12\n",
+            b"Well positions;Label1\n",
+            b"<>,Value,Time [ms]\nA1,",
+            b"PK\x03\x04",
+        ]
+    ),
+)
 def test_random_bytes_raise_only_assay_errors(tmp_path, data, prefix):
     path = tmp_path / "random.csv"
     path.write_bytes(prefix + data)
