@@ -69,7 +69,9 @@ def test_table1_every_number(study, raw):
         else:
             assert row["mean"] == row["sd"] == row["median"] == "", row
         if row["variable"] in raw.analytes:
-            status = [r[f"{row['variable']}_status"] for r in raw.rows if r["group"] == row["group"]]
+            status = [
+                r[f"{row['variable']}_status"] for r in raw.rows if r["group"] == row["group"]
+            ]
             assert int(row["n_below_lloq"]) == status.count("below"), row
         else:
             assert row["n_below_lloq"] == ""
@@ -105,7 +107,12 @@ def test_comparisons_every_number(study, raw):
         assert close(row["df1"], df1) and close(row["df2"], df2), row
     three = [v for v in ("age", "bmi", "bmd_femoral_neck", "FKN", "NTX")]
     for v in three:
-        for key in (("anova", "levene"), ("anova", "bartlett"), ("welch_anova", ""), ("kruskal", "")):
+        for key in (
+            ("anova", "levene"),
+            ("anova", "bartlett"),
+            ("welch_anova", ""),
+            ("kruskal", ""),
+        ):
             assert (v, *key) in seen
     assert ("age_at_menopause", "welch_t", "") in seen  # no values in PRE: two groups
     assert ("age_at_menopause", "mann_whitney", "") in seen
@@ -194,7 +201,9 @@ def test_correlations_every_number(study, raw):
     for x, y in pairs:
         variants = {(r["method"], r["adjusted_for"]) for r in rows if (r["x"], r["y"]) == (x, y)}
         partial = y not in ("age", "bmi")
-        assert variants == {(m, a) for m in ("pearson", "spearman") for a in ["", "age,bmi"][: 1 + partial]}
+        assert variants == {
+            (m, a) for m in ("pearson", "spearman") for a in ["", "age,bmi"][: 1 + partial]
+        }
 
 
 def test_sensitivity_every_number(study, raw):
