@@ -10,8 +10,8 @@ from itertools import combinations
 
 import pytest
 
-from tests.elisa.stats.conftest import COHORT, STATS_ARGS
 from tests.conftest import read_rows, run_elisa
+from tests.elisa.stats.conftest import COHORT, STATS_ARGS
 
 GROUPS = ("PMOP", "PMNOP", "PRE")
 # Generating (published) group means of the clinical variables, fixtures/generate_cohort.py
