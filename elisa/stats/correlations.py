@@ -81,7 +81,7 @@ def correlation_rows(
     """Every pair by both methods, unadjusted and (when ``adjust_for``) partial, p_adj over all."""
     rows, warnings = [], []
     for x, y in pairs:
-        variants = [()]
+        variants: list[tuple[str, ...]] = [()]
         if adjust_for and x not in adjust_for and y not in adjust_for:
             variants.append(tuple(adjust_for))
         usable = []

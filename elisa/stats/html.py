@@ -28,7 +28,7 @@ table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .figs{display:flex;flex-wrap:wrap;gap:.6em} .figs figure{margin:0}
-.muted{color:#666} .warn{background:#fff4dc;padding:.4em .8em} pre{font-size:.8em;
+.wide{overflow-x:auto} .wide table{font-size:.74em} .muted{color:#666} .warn{background:#fff4dc;padding:.4em .8em} pre{font-size:.8em;
  background:#f7f7f7;padding:.8em;overflow-x:auto}
 """
 
@@ -54,9 +54,12 @@ def p_relation(value: Any) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
-def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int) -> str:
-    """A table of already formatted cells; columns from ``numeric_from`` on are right-aligned."""
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+def html_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int, above: str = ""
+) -> str:
+    """A table of already formatted cells; columns from ``numeric_from`` on are right-aligned;
+    ``above`` is an optional first header row (HTML)."""
+    head = above + "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
@@ -66,15 +69,17 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_fro
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><thead>{'<tr>' if not above else ''}{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def table1_html(result: StatsResult) -> str:
     groups = result.design.groups
-    header = ["variable"]
-    for g in groups:
-        header += [f"{g} n", f"{g} mean ± SD", f"{g} median [IQR]"]
-    header.append("below LLOQ (" + ", ".join(groups) + ")")
+    above = (
+        '<tr><th rowspan="2">variable</th>'
+        + "".join(f'<th colspan="3">{escape(g)}</th>' for g in groups)
+        + f'<th rowspan="2">&lt; LLOQ<br>({escape(", ".join(groups))})</th></tr><tr>'
+    )
+    header = ["n", "mean ± SD", "median [IQR]"] * len(groups)
     rows = []
     for variable, part in result.table1.groupby("variable", sort=False):
         cells = [variable]
@@ -89,7 +94,7 @@ def table1_html(result: StatsResult) -> str:
             below.append("" if r["n_below_lloq"] is None else str(r["n_below_lloq"]))
         cells.append(", ".join(below) if any(below) else "")
         rows.append(cells)
-    return html_table(header, rows, 1)
+    return '<div class="wide">' + html_table(header, rows, 1, above) + "</div>"
 
 
 def frame_html(frame: pd.DataFrame, p_columns: Sequence[str], numeric_from: int) -> str:
