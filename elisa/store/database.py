@@ -16,13 +16,12 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import elisa
 from elisa.errors import ElisaError
+from elisa.store.records import Review, StoredVersion
 from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = "elisa.sqlite"
@@ -31,59 +30,6 @@ BUSY_TIMEOUT_S = 60.0
 
 class StoreError(ElisaError):
     """The store cannot be opened or does not hold what was asked for."""
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    """One stored version of a plate (a row of `plate_versions`); JSON columns kept as text,
-    decoded on demand by `tables` and `provenance`."""
-
-    id: int
-    plate_id: str
-    analyte: str
-    version: int
-    fingerprint: str
-    created_utc: str
-    run_date: str | None
-    lot: str | None
-    source_file: str
-    source_sha256: str
-    layout_file: str | None
-    layout_sha256: str | None
-    config_sha256: str | None
-    options_json: str
-    masks_json: str
-    verdict: str
-    reasons: str
-    warnings: str
-    intra_cv_pct: float | None
-    software_version: str
-    tables_json: str
-    provenance_json: str
-    first_processed_utc: str | None = None  # when it is read as a current version
-
-    @cached_property
-    def tables(self) -> dict[str, list[dict[str, Any]]]:
-        """The plate's rows of every result table (samples, wells, curves, ...)."""
-        return json.loads(self.tables_json)
-
-    @cached_property
-    def provenance(self) -> dict[str, Any]:
-        """The provenance of the processing that made this version (one plate)."""
-        return json.loads(self.provenance_json)
-
-
-@dataclass(frozen=True)
-class Review:
-    """A reviewer's decision on one plate version."""
-
-    plate_id: str
-    analyte: str
-    version_id: int
-    decision: str  # "accept" or "reject"
-    reason: str
-    user: str
-    time_utc: str
 
 
 def _version(row: sqlite3.Row) -> StoredVersion:
