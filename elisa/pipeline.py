@@ -25,7 +25,7 @@ from elisa.reduction.tables import (
     well_rows,
 )
 from elisa.reduction.wavelengths import choose_reads
-from elisa.results import TABLE_COLUMNS, Results
+from elisa.results import TABLE_COLUMNS, Results, typed_table
 from elisa.units import conversion_factor
 from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
@@ -221,12 +221,15 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
         requested if requested is not None else in_layout,
         source=None if requested is not None else str(lay.source),
     )
-    if requested is not None and in_layout is not None:
-        if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
-            raise ElisaError(
-                f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
-                file=lay.source,
-            )
+    if (
+        requested is not None
+        and in_layout is not None
+        and registry.resolve(in_layout, source=str(lay.source)).name != chosen.name
+    ):
+        raise ElisaError(
+            f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
+            file=lay.source,
+        )
     if not chosen.fitted:
         raise ElisaError(
             f"{chosen.name} comes from an analyser, not a plate: import it with "
@@ -309,7 +312,4 @@ def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str,
         rows["wells"] += well_rows(r)
         rows["runs"].append(run_row(r, info))
         rows["reassay"] += group_reassay_rows(r)
-    return {
-        name: pd.DataFrame(rows[name], columns=list(columns), dtype=object)
-        for name, columns in TABLE_COLUMNS.items()
-    }
+    return {name: typed_table(name, rows[name]) for name in TABLE_COLUMNS}

@@ -17,6 +17,7 @@ from elisa.analytes import Analyte
 from elisa.config import Config
 from elisa.results import Results
 from elisa.store.database import Store
+from qc.codes import WESTGARD_REJECT, WESTGARD_WARNING
 from qc.levey_jennings import LJLimits, lj_westgard
 from qc.plate_verdict import plate_verdict
 from qc.westgard import RuleHit, rule_label
@@ -179,9 +180,9 @@ def with_westgard(results: Results, store: Store, config: Config) -> Results:
             out_of_spec = outcome.out_of_spec(i)
             runs.at[row, "out_of_spec"] = out_of_spec
             runs.at[row, "rules"] = rules_text(hits)
-            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec else [])
+            fails = _codes(runs.at[row, "reasons"]) + ([WESTGARD_REJECT] if out_of_spec else [])
             warnings = _codes(runs.at[row, "warnings"]) + (
-                ["westgard_warning"] if any(not h.reject for h in hits) else []
+                [WESTGARD_WARNING] if any(not h.reject for h in hits) else []
             )
             verdict, reasons, warning_text = plate_verdict(fails, warnings)
             runs.at[row, "verdict"] = verdict

@@ -47,20 +47,20 @@ def run_command(args: argparse.Namespace) -> int:
         with open_store(db, user=args.user) as store:
             record_results(store, results, read_inputs(results, config), options, masks)
             results = with_westgard(results, store, config)
-            fired = [run for run in results.runs.itertuples(index=False) if run.rules]
+            fired = [run for run in results.runs.to_dict("records") if run["rules"]]
             with store.transaction():
                 for run in fired:  # the Westgard outcome at processing time, kept
                     store.audit(
                         "westgard",
-                        {"rules": run.rules, "out_of_spec": run.out_of_spec},
-                        plate_id=run.plate_id,
-                        analyte=run.analyte,
+                        {"rules": run["rules"], "out_of_spec": run["out_of_spec"]},
+                        plate_id=run["plate_id"],
+                        analyte=run["analyte"],
                     )
     paths = write_outputs(results, args.out)
-    for run in results.runs.itertuples(index=False):
-        detail = f" ({run.reasons})" if run.reasons else ""
-        spec = f"; OUT OF SPEC: {run.rules}" if run.out_of_spec is True else ""
-        print(f"{run.plate_id} [{run.analyte}]: {run.verdict}{detail}{spec}")
+    for run in results.runs.to_dict("records"):  # plain Python values, None when missing
+        detail = f" ({run['reasons']})" if run["reasons"] else ""
+        spec = f"; OUT OF SPEC: {run['rules']}" if run["out_of_spec"] is True else ""
+        print(f"{run['plate_id']} [{run['analyte']}]: {run['verdict']}{detail}{spec}")
     if len(results.reassay):
         print(
             f"{len(results.reassay)} sample(s) to re-assay: see {paths[0].parent / 'reassay.csv'}"

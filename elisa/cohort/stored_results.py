@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from elisa.across_runs.series import evaluate_analyte
 from elisa.config import Config
+from elisa.missing import as_float
 from elisa.store.database import Store
+from qc.codes import HIGH_CV
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,6 @@ class SampleResult:
     reason: str  # why not eligible ('' when eligible)
 
 
-def _number(value) -> float:
-    return float(value) if value is not None and value != "" else math.nan
-
-
 def plate_results(store: Store, config: Config) -> list[SampleResult]:
     """Results of the samples on every current plate version (controls are not samples)."""
     out = []
@@ -48,7 +46,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
             decision = review["decision"] if review else None
             tables = json.loads(version["tables_json"])
             curve = tables["curves"][0] if tables["curves"] else {}
-            lloq, uloq = _number(curve.get("lloq")), _number(curve.get("uloq"))
+            lloq, uloq = as_float(curve.get("lloq")), as_float(curve.get("uloq"))
             plate_problem = ""
             if decision == "reject":
                 plate_problem = "plate rejected in review"
@@ -61,8 +59,8 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
                     continue
                 flags = (row["flags"] or "").split(";")
                 reason = plate_problem
-                if not reason and "high_cv" in flags:
-                    reason = "high_cv"
+                if not reason and HIGH_CV in flags:
+                    reason = HIGH_CV
                 if not reason and (row["n_wells"] or 0) < 2:
                     reason = "fewer than 2 wells"
                 dilution = float(row["dilution"])
@@ -72,7 +70,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
                         str(row["sample_id"]),
                         plate_id,
                         dilution,
-                        _number(row["conc"]),
+                        as_float(row["conc"]),
                         row["range"] or "",
                         lloq * dilution,
                         uloq * dilution,
