@@ -34,7 +34,7 @@ from plates.readers import read_export
 PathLike = str | Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanPlate:
     """One plate with everything decided before any computation."""
 
@@ -166,7 +166,16 @@ def _plan(
             chosen = _analyte(analyte, lay, cfg)
             lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
             run_date = str(lay.expt.get("date") or read.metadata.get("read_time") or fallback_date)
-            plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
+            plan.append(
+                PlanPlate(
+                    export=export,
+                    read=read,
+                    layout=lay,
+                    plate_id=plate_id,
+                    analyte=chosen,
+                    run_date=run_date,
+                )
+            )
     return plan
 
 
@@ -297,7 +306,14 @@ def _plate_input(
         od_ref = plate["od_raw"].sel(wavelength=r_nm).values.ravel()
         saturated = saturated | plate["saturated"].sel(wavelength=r_nm).values.ravel()
     return (
-        PlateInput(item.plate_id, item.analyte, item.layout.wells, od, od_ref, saturated),
+        PlateInput(
+            plate_id=item.plate_id,
+            analyte=item.analyte,
+            wells=item.layout.wells,
+            od_raw=od,
+            od_reference=od_ref,
+            saturated=saturated,
+        ),
         {"wavelength_nm": m_nm, "reference_nm": r_nm},
     )
 

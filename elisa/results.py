@@ -174,7 +174,7 @@ def typed_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(dtypes), dtype=object).astype(dtypes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Results:
     """Everything one `elisa.process` call produced.
 

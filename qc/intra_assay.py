@@ -17,7 +17,7 @@ from qc.codes import INTRA_CV_ABOVE_LIMIT, INTRA_CV_FAIL, INTRA_CV_NOT_ASSESSABL
 from qc.errors import QCError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IntraAssayOutcome:
     """Pooled intra-assay CV of a plate and the codes it raises."""
 

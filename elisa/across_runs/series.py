@@ -23,7 +23,7 @@ from qc.plate_verdict import plate_verdict
 from qc.westgard import RuleHit, rule_label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StoredRun:
     """One current plate version with what QC across runs needs."""
 
@@ -98,15 +98,15 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
         review = store.latest_review(row["id"])
         runs.append(
             StoredRun(
-                row["plate_id"],
-                row["analyte"],
-                row["run_date"],
-                row["lot"],
-                row["verdict"],
-                row["intra_cv_pct"],
-                review["decision"] if review else None,
-                controls,
-                expected,
+                plate_id=row["plate_id"],
+                analyte=row["analyte"],
+                run_date=row["run_date"],
+                lot=row["lot"],
+                verdict=row["verdict"],
+                intra_cv_pct=row["intra_cv_pct"],
+                review=review["decision"] if review else None,
+                control_wells=controls,
+                expected=expected,
             )
         )
     return runs

@@ -21,7 +21,7 @@ from elisa.units import conversion_factor
 REQUIRED = ("sample_id", "result", "unit", "run_date")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnalyserResult:
     """One analyser result (value in the analyte's unit; censor '', '<' or '>')."""
 
@@ -76,7 +76,13 @@ def _result(record: dict[str, str], line: int, path: Path, analyte: Analyte) -> 
             f"{where}: run_date {record['run_date']!r} is not an ISO 8601 date", file=path
         ) from None
     return AnalyserResult(
-        line, record["sample_id"], value, censor, unit, record["run_date"], record.get("flags", "")
+        line=line,
+        sample_id=record["sample_id"],
+        value=value,
+        censor=censor,
+        unit=unit,
+        run_date=record["run_date"],
+        flags=record.get("flags", ""),
     )
 
 

@@ -18,7 +18,7 @@ from elisa.store.database import Store
 from qc.codes import HIGH_CV
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SampleResult:
     """One result of one sample: value after dilution, range, and its eligibility."""
 
@@ -66,16 +66,16 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
                 dilution = float(row["dilution"])
                 out.append(
                     SampleResult(
-                        analyte_name,
-                        str(row["sample_id"]),
-                        plate_id,
-                        dilution,
-                        as_float(row["conc"]),
-                        row["range"] or "",
-                        lloq * dilution,
-                        uloq * dilution,
-                        not reason,
-                        reason,
+                        analyte=analyte_name,
+                        sample_id=str(row["sample_id"]),
+                        source=plate_id,
+                        dilution=dilution,
+                        value=as_float(row["conc"]),
+                        range=row["range"] or "",
+                        lloq=lloq * dilution,
+                        uloq=uloq * dilution,
+                        eligible=not reason,
+                        reason=reason,
                     )
                 )
     return out
@@ -90,46 +90,46 @@ def analyser_results(store: Store) -> list[SampleResult]:
         if censor == "<":
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
-                    source,
-                    1.0,
-                    math.nan,
-                    "below",
-                    value,
-                    math.nan,
-                    True,
-                    "",
+                    analyte=row["analyte"],
+                    sample_id=row["sample_id"],
+                    source=source,
+                    dilution=1.0,
+                    value=math.nan,
+                    range="below",
+                    lloq=value,
+                    uloq=math.nan,
+                    eligible=True,
+                    reason="",
                 )
             )
         elif censor == ">":
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
-                    source,
-                    1.0,
-                    math.nan,
-                    "above",
-                    math.nan,
-                    value,
-                    True,
-                    "",
+                    analyte=row["analyte"],
+                    sample_id=row["sample_id"],
+                    source=source,
+                    dilution=1.0,
+                    value=math.nan,
+                    range="above",
+                    lloq=math.nan,
+                    uloq=value,
+                    eligible=True,
+                    reason="",
                 )
             )
         else:
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
-                    source,
-                    1.0,
-                    value,
-                    "in",
-                    math.nan,
-                    math.nan,
-                    True,
-                    "",
+                    analyte=row["analyte"],
+                    sample_id=row["sample_id"],
+                    source=source,
+                    dilution=1.0,
+                    value=value,
+                    range="in",
+                    lloq=math.nan,
+                    uloq=math.nan,
+                    eligible=True,
+                    reason="",
                 )
             )
     return out

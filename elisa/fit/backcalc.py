@@ -23,7 +23,7 @@ from qc.codes import (
 from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupResult:
     """A sample or control group's numbers; concentrations after dilution unless said in-well."""
 
@@ -180,19 +180,19 @@ def back_calculate(
         if is_high_cv(conc_cv, threshold, any_without_solution):
             flags.add(HIGH_CV)
     return GroupResult(
-        group,
-        len(usable),
-        od_mean,
-        od_cv,
-        x_w,
-        conc,
-        conc_sd,
-        conc_cv,
-        se,
-        float(low[0]),
-        float(high[0]),
-        range_,
-        frozenset(flags),
+        group=group,
+        n_wells=len(usable),
+        od_mean=od_mean,
+        od_cv_pct=od_cv,
+        x_w=x_w,
+        conc=conc,
+        conc_sd=conc_sd,
+        conc_cv_pct=conc_cv,
+        conc_se=se,
+        ci_low=float(low[0]),
+        ci_high=float(high[0]),
+        range=range_,
+        flags=frozenset(flags),
     )
 
 

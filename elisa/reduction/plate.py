@@ -32,7 +32,7 @@ from qc.plate_verdict import fit_fail_codes, plate_verdict
 from qc.standards import StandardsOutcome, judge_standards
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlateInput:
     """One plate ready to reduce: layout wells (row-major, conc in the analyte's unit) and reads."""
 
@@ -44,7 +44,7 @@ class PlateInput:
     saturated: np.ndarray  # per well, either read saturated
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlateReduction:
     """Everything computed for one plate, before it is laid out as tables."""
 
