@@ -24,10 +24,10 @@ def run_command(args: argparse.Namespace) -> int:
         layout_from_export=args.layout_from_export,
     )
     results = outcome.results
-    for run in results.runs.itertuples(index=False):
-        detail = f" ({run.reasons})" if run.reasons else ""
-        spec = f"; OUT OF SPEC: {run.rules}" if run.out_of_spec is True else ""
-        print(f"{run.plate_id} [{run.analyte}]: {run.verdict}{detail}{spec}")
+    for run in results.runs.to_dict("records"):  # plain Python values, None when missing
+        detail = f" ({run['reasons']})" if run["reasons"] else ""
+        spec = f"; OUT OF SPEC: {run['rules']}" if run["out_of_spec"] is True else ""
+        print(f"{run['plate_id']} [{run['analyte']}]: {run['verdict']}{detail}{spec}")
     if len(results.reassay):
         print(
             f"{len(results.reassay)} sample(s) to re-assay: see {outcome.out_dir / 'reassay.csv'}"

@@ -84,7 +84,13 @@ def _result(record: dict[str, str], line: int, path: Path, analyte: Analyte) -> 
             f"{where}: run_date {record['run_date']!r} is not an ISO 8601 date", file=path
         ) from None
     return AnalyserResult(
-        line, record["sample_id"], value, censor, unit, record["run_date"], record.get("flags", "")
+        line=line,
+        sample_id=record["sample_id"],
+        value=value,
+        censor=censor,
+        unit=unit,
+        run_date=record["run_date"],
+        flags=record.get("flags", ""),
     )
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from elisa.across_runs.series import evaluate_analyte
 from elisa.config import Config
 from elisa.store.analyser import stored_analyser_results
+from elisa.missing import as_float
 from elisa.store.database import Store
+from qc.codes import HIGH_CV
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SampleResult:
     """One result of one sample: value after dilution, range, and its eligibility."""
 
@@ -32,10 +34,6 @@ class SampleResult:
     reason: str  # why not eligible ('' when eligible)
 
 
-def _number(value) -> float:
-    return float(value) if value is not None and value != "" else math.nan
-
-
 def plate_results(store: Store, config: Config) -> list[SampleResult]:
     """Results of the samples on every current plate version (controls are not samples)."""
     out = []
@@ -48,7 +46,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
             decision = review.decision if review else None
             tables = version.tables
             curve = tables["curves"][0] if tables["curves"] else {}
-            lloq, uloq = _number(curve.get("lloq")), _number(curve.get("uloq"))
+            lloq, uloq = as_float(curve.get("lloq")), as_float(curve.get("uloq"))
             plate_problem = ""
             if decision == "reject":
                 plate_problem = "plate rejected in review"
@@ -61,23 +59,23 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
                     continue
                 flags = (row["flags"] or "").split(";")
                 reason = plate_problem
-                if not reason and "high_cv" in flags:
-                    reason = "high_cv"
+                if not reason and HIGH_CV in flags:
+                    reason = HIGH_CV
                 if not reason and (row["n_wells"] or 0) < 2:
                     reason = "fewer than 2 wells"
                 dilution = float(row["dilution"])
                 out.append(
                     SampleResult(
-                        analyte_name,
-                        str(row["sample_id"]),
-                        plate_id,
-                        dilution,
-                        _number(row["conc"]),
-                        row["range"] or "",
-                        lloq * dilution,
-                        uloq * dilution,
-                        not reason,
-                        reason,
+                        analyte=analyte_name,
+                        sample_id=str(row["sample_id"]),
+                        source=plate_id,
+                        dilution=dilution,
+                        value=as_float(row["conc"]),
+                        range=row["range"] or "",
+                        lloq=lloq * dilution,
+                        uloq=uloq * dilution,
+                        eligible=not reason,
+                        reason=reason,
                     )
                 )
     return out
@@ -92,46 +90,46 @@ def analyser_results(store: Store) -> list[SampleResult]:
         if censor == "<":
             out.append(
                 SampleResult(
-                    row.analyte,
-                    row.sample_id,
-                    source,
-                    1.0,
-                    math.nan,
-                    "below",
-                    value,
-                    math.nan,
-                    True,
-                    "",
+                    analyte=row.analyte,
+                    sample_id=row.sample_id,
+                    source=source,
+                    dilution=1.0,
+                    value=math.nan,
+                    range="below",
+                    lloq=value,
+                    uloq=math.nan,
+                    eligible=True,
+                    reason="",
                 )
             )
         elif censor == ">":
             out.append(
                 SampleResult(
-                    row.analyte,
-                    row.sample_id,
-                    source,
-                    1.0,
-                    math.nan,
-                    "above",
-                    math.nan,
-                    value,
-                    True,
-                    "",
+                    analyte=row.analyte,
+                    sample_id=row.sample_id,
+                    source=source,
+                    dilution=1.0,
+                    value=math.nan,
+                    range="above",
+                    lloq=math.nan,
+                    uloq=value,
+                    eligible=True,
+                    reason="",
                 )
             )
         else:
             out.append(
                 SampleResult(
-                    row.analyte,
-                    row.sample_id,
-                    source,
-                    1.0,
-                    value,
-                    "in",
-                    math.nan,
-                    math.nan,
-                    True,
-                    "",
+                    analyte=row.analyte,
+                    sample_id=row.sample_id,
+                    source=source,
+                    dilution=1.0,
+                    value=value,
+                    range="in",
+                    lloq=math.nan,
+                    uloq=math.nan,
+                    eligible=True,
+                    reason="",
                 )
             )
     return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from elisa.store.database import Store, utc_now
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnalyserResult:
     """One analyser result (value in the analyte's unit; censor '', '<' or '>')."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 
 import elisa
 from elisa.config import Config, config_from_bytes
+from elisa.missing import json_scalar
 from elisa.pipeline import process
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
@@ -54,19 +54,9 @@ class RunInputs:
     config_name: str | None = None
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA:
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
-    return value
-
-
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A result table as JSON-safe records (NaN → null)."""
-    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: json_scalar(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def plate_tables(results: Results, plate_id: str, analyte: str) -> dict[str, list[dict]]:
@@ -228,7 +218,7 @@ def _record_plate(
             fp,
             now,
             plate["run_date"],
-            _json_value(run["lot"]),
+            json_scalar(run["lot"]),
             plate["source_file"],
             plate["source_sha256"],
             plate["layout"],
@@ -239,7 +229,7 @@ def _record_plate(
             run["verdict"],
             run["reasons"],
             run["warnings"],
-            _json_value(run["intra_cv_pct"]),
+            json_scalar(run["intra_cv_pct"]),
             elisa.__version__,
             json.dumps(plate_tables(results, plate_id, analyte)),
             json.dumps({**results.provenance, "plates": [plate]}, default=str),
