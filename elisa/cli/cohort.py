@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from elisa.cli.echo import echo
 from elisa.cohort.build import BELOW_POLICIES
 
 
@@ -62,12 +63,12 @@ def _build(args: argparse.Namespace) -> int:
         config=args.config,
     )
     for warning in built.warnings:
-        print(f"elisa: warning: {warning}", file=sys.stderr)
+        echo(f"elisa: warning: {warning}", file=sys.stderr)
     table = built.cohort.table
     summary = ", ".join(
         f"{a}: {int((table[f'{a}_status'] == 'ok').sum())} ok" for a, _ in built.analytes
     )
-    print(
+    echo(
         f"{len(table)} subjects written to {built.path} ({summary}); "
         f"{len(built.cohort.reassay)} re-assay item(s) in {built.path.name}.reassay.csv"
     )
@@ -81,7 +82,7 @@ def _import(args: argparse.Namespace) -> int:
         args.results, args.analyte, db=args.db, config=args.config, user=args.user
     )
     state = "imported" if done.added else "already imported (same SHA-256): nothing added"
-    print(f"{done.file}: {done.n_results} {done.analyte} result(s) {state}")
+    echo(f"{done.file}: {done.n_results} {done.analyte} result(s) {state}")
     return 0
 
 
@@ -92,8 +93,8 @@ def _status(args: argparse.Namespace) -> int:
         args.clinical, manifest=args.manifest, visit=args.visit, db=args.db, config=args.config
     )
     names = list(status.columns[1:-1])
-    print("subject_id  " + "  ".join(f"{a:>9}" for a in names) + "  re-assay")
+    echo("subject_id  " + "  ".join(f"{a:>9}" for a in names) + "  re-assay")
     for row in status.to_dict("records"):
         cells = "  ".join(f"{row[a]:>9}" for a in names)
-        print(f"{row['subject_id']:<10}  {cells}  {row['reassay']}")
+        echo(f"{row['subject_id']:<10}  {cells}  {row['reassay']}")
     return 0

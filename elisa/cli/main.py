@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from elisa.cli.echo import echo
 from elisa.errors import ElisaError
 from plates.errors import AssayError
 
@@ -163,14 +164,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a pager or head that closed early
         return EXIT_PASS
     except AssayError as exc:
-        print(f"elisa: error: {exc}", file=sys.stderr)
+        echo(f"elisa: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        echo(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("elisa: interrupted", file=sys.stderr)
+        echo("elisa: interrupted", file=sys.stderr)
         return 130
 
 
