@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from elisa.errors import ElisaError
-from plates.layout.loader import layout_toml
+from plates.layout.written import carried_layout_text
 from plates.readers import read_export
 from plates.wells import row_labels
 
@@ -63,15 +63,10 @@ def inspect_command(args: argparse.Namespace) -> int:
         print(
             f"\nlayout carried by the export for {plate.name or '(unnamed)'}: "
             f"{len(plate.layout)} wells ({summary})"
+            + (f", concentrations in {unit}" if (unit := plate.metadata.get("conc_unit")) else "")
         )
     if args.layout_toml:
-        if len(carried) > 1:
-            text = "\n".join(
-                _plate_section(p.name or f"p{i}", layout_toml(p.layout))
-                for i, p in enumerate(carried, start=1)
-            )
-        else:
-            text = layout_toml(carried[0].layout)
+        text = carried_layout_text(export.plates)
         target = Path(args.layout_toml)
         staged = target.with_name(f".{target.name}.partial")
         staged.write_text(
@@ -83,8 +78,3 @@ def inspect_command(args: argparse.Namespace) -> int:
         print(f"layout written to {target}")
     return 0
 
-
-def _plate_section(name: str, text: str) -> str:
-    """A one-plate layout's [well.X] tables nested under [plate.NAME] (wellmap's syntax)."""
-    key = name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
-    return f"[plate.{key}]\n" + text.replace("[well.", f"[plate.{key}.well.")

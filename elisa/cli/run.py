@@ -11,6 +11,7 @@ from elisa.files.staging import prepare_output_folder, write_outputs
 from elisa.pipeline import process
 from elisa.store.database import DEFAULT_DB, open_store
 from elisa.store.versions import RunOptions, all_recorded_masks, read_inputs, record_results
+from elisa.units import conversion_lines
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -57,6 +58,8 @@ def run_command(args: argparse.Namespace) -> int:
                         analyte=run.analyte,
                     )
     paths = write_outputs(results, args.out)
+    for line in conversion_lines(results.provenance):
+        print(f"unit: {line}")
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""
         spec = f"; OUT OF SPEC: {run.rules}" if run.out_of_spec is True else ""
