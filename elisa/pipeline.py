@@ -89,7 +89,6 @@ def process(
     )
     sources = sources or {}
     files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
-    _refuse_duplicate_exports(files)
     plan = _plan(
         files,
         layouts,
@@ -137,19 +136,6 @@ def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | N
     return paths
 
 
-def _refuse_duplicate_exports(files: list[ExportFile]) -> None:
-    """Byte-identical exports in one call are one plate read twice: an error naming both."""
-    seen: dict[str, Path] = {}
-    for export in files:
-        first = seen.setdefault(export.sha256, export.path)
-        if first is not export.path:
-            raise ElisaError(
-                f"has the same bytes (SHA-256 {export.sha256[:12]}…) as {first}: the same "
-                "export given twice; give each plate's export once",
-                file=export.path,
-            )
-
-
 def _plan(
     files: list[ExportFile],
     layouts: list[Path | None],
@@ -162,6 +148,7 @@ def _plan(
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
+    by_bytes: dict[str, tuple[Path, str]] = {}
     for export, layout_path in zip(files, layouts):
         for index, read in _absorbance_plates(export):
             if layout_path is None:
@@ -181,12 +168,27 @@ def _plan(
                     file=export.path,
                 )
             seen[plate_id] = str(export.path)
+            _refuse_duplicate_export(export, plate_id, by_bytes)
             chosen = _analyte(analyte, lay, cfg)
             lay, conversion = _convert_units(lay, chosen, plate_id)
             lay = _apply_masks(lay, masks.get(plate_id, {}))
             run_date = choose_run_date(lay.expt, read.metadata, *fallback_dates)
             plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date, conversion))
     return plan
+
+
+def _refuse_duplicate_export(
+    export: ExportFile, plate_id: str, by_bytes: dict[str, tuple[Path, str]]
+) -> None:
+    """Byte-identical exports under two names in one call are one plate read twice: an error
+    naming both files and plates."""
+    first_path, first_id = by_bytes.setdefault(export.sha256, (export.path, plate_id))
+    if first_path != export.path:
+        raise ElisaError(
+            f"has the same bytes (SHA-256 {export.sha256[:12]}) as {first_path} (plate "
+            f"{first_id!r}): one export given twice under two names; give each plate once",
+            file=export.path,
+        )
 
 
 def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:

@@ -77,4 +77,3 @@ def inspect_command(args: argparse.Namespace) -> int:
         staged.replace(target)
         print(f"layout written to {target}")
     return 0
-

@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
     run.add_argument("--user", help="user name for the audit log (default: login name)")
+    run.add_argument(
+        "--replace",
+        metavar="REASON",
+        help="replace stored plates of the same id whose data differ (the reason is audited)",
+    )
 
     inspect = sub.add_parser(
         "inspect",

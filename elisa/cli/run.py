@@ -10,6 +10,7 @@ from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, write_outputs
 from elisa.pipeline import process
 from elisa.store.database import DEFAULT_DB, open_store
+from elisa.store.replacement import pending_replacements, refuse_unintended
 from elisa.store.versions import RunOptions, all_recorded_masks, read_inputs, record_results
 from elisa.units import conversion_lines
 
@@ -41,12 +42,22 @@ def run_command(args: argparse.Namespace) -> int:
         layout_from_export=args.layout_from_export,
         masks=masks,
     )
+    if db is not None and db.is_file():  # a different plate under a stored id: refused early
+        with open_store(db, user=args.user) as store:
+            refuse_unintended(pending_replacements(store, results), args.replace)
     prepare_output_folder(args.out)  # an unusable --out fails before the store is touched
     if db is not None:  # only now: bad input never creates or touches a store
         from elisa.across_runs.series import with_westgard
 
         with open_store(db, user=args.user) as store:
-            record_results(store, results, read_inputs(results, config), options, masks)
+            record_results(
+                store,
+                results,
+                read_inputs(results, config),
+                options,
+                masks,
+                replace=args.replace,
+            )
             results = with_westgard(results, store, config)
             fired = [run for run in results.runs.itertuples(index=False) if run.rules]
             with store.transaction():

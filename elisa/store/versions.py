@@ -22,6 +22,7 @@ from elisa.config import Config, config_from_bytes
 from elisa.pipeline import process
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
+from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,18 @@ def record_results(
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
     nested: bool = False,
+    replace: str | None = None,
 ) -> list[Recorded]:
     """Store every plate of ``results`` in one transaction (or inside the caller's, ``nested``);
-    returns what happened per plate."""
+    returns what happened per plate. A plate whose reads differ from the stored plate of the same
+    (plate_id, analyte) is refused unless ``replace`` gives the reason (audited)."""
     masks = masks or {}
     outcomes = []
     with nullcontext() if nested else store.transaction():
+        replacements = pending_replacements(store, results)
+        refuse_unintended(replacements, replace)
+        if replace:
+            audit_replacements(store, replacements, replace)
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
