@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Sources of a run date, in the order they are tried.
-FROM_LAYOUT = "layout [expt] date"
-FROM_READ_TIME = "read time in the export"
-FROM_SAVE_TIME = "time the export was last saved (it states no read time)"
-FROM_STORED = "run date of the stored plate"
-FROM_PROCESSING = "processing time (UTC): neither the layout nor the export gives a date"
+FROM_LAYOUT = "layout's [expt] date"
+FROM_READ_TIME = "export's read time"
+FROM_SAVE_TIME = "export's save time: it states no read time"
+FROM_STORED = "stored plate's run date"
+FROM_PROCESSING = "processing time, UTC: neither the layout nor the export gives a date"
 
 
 @dataclass(frozen=True)

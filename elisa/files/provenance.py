@@ -84,6 +84,7 @@ def provenance_record(
                 "blank_wells": list(r.blank_wells),
                 "masked_wells": dict(zip(masked["well"], masked["mask"])),
                 "control_targets": _control_targets(r.wells),
+                "failed_control_wells": list(r.failed_control_wells),
                 "fit": {
                     "model": r.fit.model,
                     "weighting": r.fit.weighting,

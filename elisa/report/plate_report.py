@@ -26,6 +26,7 @@ from elisa.report.figures import (
     plate_map_svg,
     truthy,
 )
+from elisa.report.marks import well_marks
 from elisa.report.tables import (
     FLAGS,
     REASSAY,
@@ -57,6 +58,9 @@ REASONS = {
 WARNINGS = {
     "intra_cv_above_limit": "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
+    # the same code when the plate also failed intra_cv_fail: never contradict the verdict
+    "intra_cv_above_limit+fail": "The intra-assay CV is above the analyte's limit, "
+    "significantly so: the plate failed for it (intra_cv_fail).",
     "controls_not_judged": "No control has an expected value or range: controls were not judged.",
     "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
     "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
@@ -145,11 +149,17 @@ def _sel(df: pd.DataFrame, run: dict) -> pd.DataFrame:
     return df[mask]
 
 
-def _code_list(codes: list[str], words: dict[str, str]) -> str:
-    items = "".join(
-        f"<li><code>{escape(c)}</code>: {escape(words.get(c, 'no description'))}</li>"
-        for c in codes
-    )
+def _code_list(codes: list[str], words: dict[str, str], reasons: list[str] = ()) -> str:
+    """Codes with their words; a warning's words take the plate's fail codes into account."""
+
+    def text(code: str) -> str:
+        if code == "intra_cv_above_limit" and "intra_cv_fail" in reasons:
+            code_key = code + "+fail"
+        else:
+            code_key = code
+        return words.get(code_key, "no description")
+
+    items = "".join(f"<li><code>{escape(c)}</code>: {escape(text(c))}</li>" for c in codes)
     return f'<ul class="codes">{items}</ul>'
 
 
@@ -167,7 +177,8 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     reassay = results.reassay[results.reassay["plate_id"].astype(str) == str(run.get("plate_id"))]
     curve = curves.iloc[0].to_dict() if len(curves) else None
     units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
-    unit = units[0] if units else ""
+    plate_prov = _plate_provenance(results.provenance or {}, run)
+    unit = units[0] if units else str(plate_prov.get("unit") or "")
     out = [
         f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
         f"{cell_text(run.get('analyte'))}</h2>",
@@ -177,7 +188,7 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     if reasons:
         out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
     if warnings:
-        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS))
+        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS, reasons))
     rules = ", ".join(split_codes(run.get("rules")))
     if rules:
         out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
@@ -189,7 +200,8 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
         ("Intra-assay CV", escape(cv_txt)),
         ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
         ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
-        ("Run date", cell_text(run.get("run_date"))),
+        ("Run date", _run_date(run, plate_prov)),
+        ("Unit of results", _unit(unit, plate_prov)),
         ("Kit lot", cell_text(run.get("lot"))),
         ("Source file", cell_text(run.get("source_file"))),
         ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>"),
@@ -208,13 +220,45 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     if curve is not None:
         out.append(curve_table(curve))
     out.append("<h3>Plate map</h3>")
-    out.append('<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map") + "</div>")
+    marks = well_marks(wells, samples, standards, plate_prov.get("failed_control_wells") or ())
+    out.append(
+        '<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map", marks=marks) + "</div>"
+    )
     out.append(_map_legend())
-    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit))
+    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit, curve))
     out.append("<h3>Standards</h3>" + standards_table(standards))
     out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _plate_provenance(prov: dict, run: dict) -> dict:
+    """The provenance entry of the plate of ``run`` (empty when there is none)."""
+    for plate in prov.get("plates", []):
+        if plate.get("plate_id") == run.get("plate_id") and plate.get("analyte") == run.get(
+            "analyte"
+        ):
+            return plate
+    return {}
+
+
+def _run_date(run: dict, plate_prov: dict) -> str:
+    source = plate_prov.get("run_date_source")
+    date = cell_text(run.get("run_date"))
+    return f'{date} <span class="muted">(from the {escape(source)})</span>' if source else date
+
+
+def _unit(unit: str, plate_prov: dict) -> str:
+    """The results' unit, and the conversion of the layout's concentrations if there was one."""
+    conversion = plate_prov.get("unit_conversion")
+    text = escape(unit) if unit else "not stated"
+    if conversion:
+        text += (
+            f' <strong class="unit-conversion">(the layout\'s concentrations were in '
+            f"{escape(str(conversion['from_unit']))}, converted ×{conversion['factor']:g} to "
+            f"{escape(str(conversion['to_unit']))})</strong>"
+        )
+    return text
 
 
 def _map_legend() -> str:
@@ -229,7 +273,9 @@ def _map_legend() -> str:
     )
     return (
         f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
-        "Red outline and OVER: saturated. Crossed out: masked. Orange corner: high CV. "
+        "Red outline and OVER: saturated. Crossed out: masked. Orange corner and CV: "
+        "replicate group with a high CV. Red corner and FAIL: failed standard level or failed "
+        "control result. "
         f"{marks}. Hover a well for its details.</p>"
     )
 

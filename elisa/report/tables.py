@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from elisa.report.figures import fmt, num, truthy
+from elisa.report.values import concentration_cell, interval_cell, percent
 
 __all__ = [
     "FLAGS",
@@ -43,6 +44,7 @@ REASSAY = {
     "no_solution": "OD beyond the curve: no concentration",
     "high_cv": "replicates disagree (high CV)",
     "above": "above the ULOQ: dilute further",
+    "plate_failed": "the plate failed: run the sample again",
 }
 
 
@@ -96,7 +98,9 @@ def flag_spans(value: Any) -> str:
     )
 
 
-def samples_table(samples: pd.DataFrame, unit: str) -> str:
+def samples_table(samples: pd.DataFrame, unit: str, curve: dict | None = None) -> str:
+    """Samples and controls; outside the range as < LLOQ / > ULOQ with the number in small
+    print; interval ends the curve cannot resolve as unbounded (:mod:`elisa.report.values`)."""
     if not len(samples):
         return '<p class="muted">No samples or controls on this plate.</p>'
     u = f" ({escape(unit)})" if unit else ""
@@ -116,8 +120,6 @@ def samples_table(samples: pd.DataFrame, unit: str) -> str:
     ]
     rows = []
     for r in samples.to_dict("records"):
-        lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
-        ci = f"{lo} – {hi}" if lo and hi else ""
         cls = "" if truthy(r.get("reportable")) else "warn"
         rows.append(
             (
@@ -128,10 +130,10 @@ def samples_table(samples: pd.DataFrame, unit: str) -> str:
                     short_number(r.get("dilution")),
                     short_number(r.get("n_wells")),
                     fmt(r.get("od_mean")),
-                    fmt(r.get("od_cv_pct"), 3),
-                    fmt(r.get("conc")),
-                    fmt(r.get("conc_cv_pct"), 3),
-                    ci,
+                    percent(r.get("od_cv_pct")),
+                    concentration_cell(r),
+                    percent(r.get("conc_cv_pct")),
+                    interval_cell(r, curve),
                     cell_text(r.get("range")),
                     yes_no(r.get("reportable")),
                     flag_spans(r.get("flags")),
@@ -169,9 +171,9 @@ def standards_table(standards: pd.DataFrame) -> str:
                     fmt(r.get("nominal")),
                     short_number(r.get("n_wells")),
                     fmt(r.get("od_mean")),
-                    fmt(r.get("od_cv_pct"), 3),
+                    percent(r.get("od_cv_pct")),
                     fmt(r.get("backfit")),
-                    fmt(r.get("recovery_pct")),
+                    percent(r.get("recovery_pct")),
                     yes_no(r.get("anchor")),
                     "not judged" if anchor else yes_no(passed),
                     flag_spans(r.get("flags")),
