@@ -161,6 +161,7 @@ def _plan(
                     )
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
+            _refuse_duplicate_export(export, plate_id, by_bytes)
             if plate_id in seen:
                 raise ElisaError(
                     f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
@@ -168,7 +169,6 @@ def _plan(
                     file=export.path,
                 )
             seen[plate_id] = str(export.path)
-            _refuse_duplicate_export(export, plate_id, by_bytes)
             chosen = _analyte(analyte, lay, cfg)
             lay, conversion = _convert_units(lay, chosen, plate_id)
             lay = _apply_masks(lay, masks.get(plate_id, {}))
