@@ -41,8 +41,12 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
-def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+def _sheet(
+    workbook: Workbook, title: str, frame: pd.DataFrame, columns: tuple[str, ...]
+) -> dict[str, str]:
+    """Add a sheet; returns cell → exact text of the floats openpyxl would write short."""
     sheet = workbook.create_sheet(title)
+    exact: dict[str, str] = {}
     sheet.append(list(columns))
     for row_number, row in enumerate(frame[list(columns)].itertuples(index=False), start=2):
         for col_number, value in enumerate(row, start=1):
@@ -53,26 +57,34 @@ def _sheet(workbook: Workbook, title: str, frame: pd.DataFrame, columns: tuple[s
             cell.value = converted
             if isinstance(converted, str):
                 cell.data_type = "s"  # text stays text (openpyxl would run "=..." as a formula)
+            elif isinstance(converted, float) and float(f"{converted:.16g}") != converted:
+                exact[cell.coordinate] = repr(converted)
     sheet.freeze_panes = "A2"
+    return exact
 
 
 def results_xlsx(results: Results) -> bytes:
     """The bytes of results.xlsx for ``results``."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, columns in TABLE_COLUMNS.items():
-        _sheet(workbook, name, getattr(results, name), columns)
+    exact = {}
+    for number, (name, columns) in enumerate(TABLE_COLUMNS.items(), start=1):
+        exact[f"xl/worksheets/sheet{number}.xml"] = _sheet(
+            workbook, name, getattr(results, name), columns
+        )
     notes = pd.DataFrame(
         column_rows(results.samples), columns=["sheet", "column", "unit", "description"]
     )
     _sheet(workbook, "columns", notes, ("sheet", "column", "unit", "description"))
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _without_timestamps(buffer.getvalue())
+    return _finished(buffer.getvalue(), exact)
 
 
-def _without_timestamps(data: bytes) -> bytes:
-    """The same workbook with fixed dates in docProps/core.xml and fixed zip entry times."""
+def _finished(data: bytes, exact: dict[str, dict[str, str]]) -> bytes:
+    """The same workbook with fixed dates in docProps/core.xml, fixed zip entry times, and
+    every float written in full: openpyxl writes 16 significant digits, which can lose the
+    last bit; the CSV's shortest round-trip text (``repr``) is put back in those cells."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
@@ -82,7 +94,22 @@ def _without_timestamps(data: bytes) -> bytes:
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = _CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", content)
+            elif exact.get(info.filename):
+                content = _exact_numbers(content, exact[info.filename])
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(entry, content)
     return out.getvalue()
+
+
+_NUMBER_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*><v>)([^<]*)(</v>)')
+
+
+def _exact_numbers(xml: bytes, exact: dict[str, str]) -> bytes:
+    def put(match: re.Match[bytes]) -> bytes:
+        text = exact.get(match.group(2).decode())
+        if text is None:
+            return match.group(0)
+        return match.group(1) + text.encode() + match.group(4)
+
+    return _NUMBER_CELL.sub(put, xml)
