@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Process plate exports: fit each standard curve, "
         "back-calculate samples and controls, judge the plate, and write "
         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
-        "reassay.csv, report.html and provenance.json.",
+        "reassay.csv, results.xlsx, report.html and provenance.json.",
     )
     run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
     run.add_argument(
