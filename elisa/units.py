@@ -36,6 +36,13 @@ def conversion_factor(from_unit: str, to_unit: str) -> float | None:
     return None
 
 
+def factor_text(factor: float) -> str:
+    """A conversion factor for people: 1,000,000 rather than 1e+06; 0.001 as it is."""
+    if factor >= 1 and float(factor).is_integer():
+        return f"{int(factor):,}"
+    return f"{factor:g}"
+
+
 @dataclass(frozen=True)
 class UnitConversion:
     """The layout's concentrations (standards' and controls' `conc`, `conc_low`, `conc_high`)
@@ -53,7 +60,7 @@ class UnitConversion:
         """One line for the console and the report."""
         return (
             f"{self.plate_id} [{self.analyte}]: layout concentrations in {self.from_unit} "
-            f"converted to {self.to_unit} (×{self.factor:g}); results are in {self.to_unit}"
+            f"converted to {self.to_unit} (×{factor_text(self.factor)}); results are in {self.to_unit}"
         )
 
 

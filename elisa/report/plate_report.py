@@ -40,6 +40,7 @@ from elisa.report.tables import (
     standards_table,
 )
 from elisa.results import Results
+from elisa.units import factor_text
 
 __all__ = ["CSS", "FLAGS", "REASONS", "REASSAY", "WARNINGS", "render_report"]
 
@@ -255,7 +256,7 @@ def _unit(unit: str, plate_prov: dict) -> str:
     if conversion:
         text += (
             f' <strong class="unit-conversion">(the layout\'s concentrations were in '
-            f"{escape(str(conversion['from_unit']))}, converted ×{conversion['factor']:g} to "
+            f"{escape(str(conversion['from_unit']))}, converted ×{factor_text(conversion['factor'])} to "
             f"{escape(str(conversion['to_unit']))})</strong>"
         )
     return text

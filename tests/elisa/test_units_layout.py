@@ -103,7 +103,7 @@ def test_md_example_in_ng_per_ml_is_converted_and_said_everywhere(tmp_path):
     assert rows[("Plate01", "01")]["unit"] == "pg/mL"
     lines = [ln for ln in result.out.splitlines() if ln.startswith("unit:")]
     assert lines == [
-        f"unit: {p} [FKN]: layout concentrations in ng/mL converted to pg/mL (×1000); "
+        f"unit: {p} [FKN]: layout concentrations in ng/mL converted to pg/mL (×1,000); "
         "results are in pg/mL"
         for p in ("Plate01", "Plate02")
     ]
@@ -114,7 +114,7 @@ def test_md_example_in_ng_per_ml_is_converted_and_said_everywhere(tmp_path):
         assert plate["unit_conversion"]["from_unit"] == "ng/mL"
     html = (tmp_path / "results/report.html").read_text(encoding="utf-8")
     assert html.count('class="unit-conversion"') == 2
-    assert "were in ng/mL, converted ×1000 to pg/mL" in html
+    assert "were in ng/mL, converted ×1,000 to pg/mL" in html
 
 
 def test_no_conversion_is_recorded_when_units_agree(fixture_plate, tmp_path):
