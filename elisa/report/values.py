@@ -20,15 +20,14 @@ ASYMPTOTE_FRACTION = 0.01
 
 
 def percent(value: Any) -> str:
-    """A CV or recovery in %: 0 when it rounds to zero, else 2 decimals below 10, 1 below 100,
-    none above (floating-point noise such as 6.13e-14 % is shown as 0)."""
+    """A CV or recovery in %: 0 when it is below 0.005 % (floating-point noise such as
+    6.13e-14 % from two equal ODs), else 3 significant digits without an exponent."""
     v = num(value)
     if not math.isfinite(v):
         return ""
     if abs(v) < 0.005:
         return "0"
-    decimals = 2 if abs(v) < 10 else 1 if abs(v) < 100 else 0
-    return f"{v:.{decimals}f}"
+    return fmt(v, 3)
 
 
 def supported_range(curve: Mapping[str, Any] | None) -> tuple[float, float]:

@@ -110,9 +110,10 @@ def test_no_absurd_interval_or_cv_on_a_real_plate(shared_assay_2):
 
 
 def test_percent_format():
-    assert [percent(v) for v in (6.13e-14, 0.004, 1.234, 12.34, 123.4, math.nan)] == [
+    assert [percent(v) for v in (6.13e-14, 0.004, 0.0449, 1.234, 12.34, 123.4, math.nan)] == [
         "0",
         "0",
+        "0.0449",
         "1.23",
         "12.3",
         "123",
