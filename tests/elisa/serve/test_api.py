@@ -94,7 +94,11 @@ def test_review_records_the_decision_and_the_named_user(client, db):
         "rejected version 1 as qa-ann"
     )
     entry = audit_log(db, "fkn_bad_curve")[-1]
-    assert (entry.action, entry.user, entry.details) == ("review: reject", "qa-ann", {"reason": "curve"})
+    assert (entry.action, entry.user, entry.details) == (
+        "review: reject",
+        "qa-ann",
+        {"reason": "curve"},
+    )
     runs = {r["plate_id"]: r for r in client.get("/api/runs").json()}
     assert runs["fkn_bad_curve"]["review"] == "reject"
     bad = client.post(url, json={"decision": "maybe", "reason": "x"})
@@ -123,8 +127,8 @@ def test_cross_origin_post_is_refused_and_writes_nothing(client, db):
 def test_a_plate_id_with_a_slash_is_one_encoded_segment(tmp_path):
     from starlette.testclient import TestClient
 
-    from elisa.serve.app import create_app
     from elisa.run import run_exports
+    from elisa.serve.app import create_app
     from tests.conftest import plate_paths
 
     export, layout = plate_paths("fkn_clean")
@@ -133,7 +137,9 @@ def test_a_plate_id_with_a_slash_is_one_encoded_segment(tmp_path):
     run_exports(export, tmp_path / "l.toml", out=tmp_path / "o", db=tmp_path / "s.sqlite")
     with TestClient(create_app(tmp_path / "s.sqlite"), base_url=BASE) as client:
         assert client.get("/api/plates/run%207%2FA/FKN").json()["plate_id"] == "run 7/A"
-        masked = client.post("/api/plates/run%207%2FA/FKN/mask", json={"wells": ["A3"], "reason": "r"})
+        masked = client.post(
+            "/api/plates/run%207%2FA/FKN/mask", json={"wells": ["A3"], "reason": "r"}
+        )
         assert masked.json()["version"] == 2
         page = client.get("/plates/run%207%2FA/FKN")
         assert page.status_code == 200 and "Plate run 7/A · FKN" in page.text
