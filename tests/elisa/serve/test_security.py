@@ -4,6 +4,8 @@ host without a token."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -54,7 +56,9 @@ def test_without_a_token_only_loopback_host_names_are_answered(db):
 
 def test_a_non_local_host_needs_a_token(monkeypatch, run_cli):
     monkeypatch.delenv("ELISA_SERVE_TOKEN", raising=False)
-    with pytest.raises(ElisaError, match="--host 0.0.0.0 is reachable from other machines"):
+    with pytest.raises(
+        ElisaError, match=re.escape("--host 0.0.0.0 is reachable from other machines")
+    ):
         resolve_token("0.0.0.0", None)
     assert resolve_token("127.0.0.1", None) is None
     monkeypatch.setenv("ELISA_SERVE_TOKEN", "from-env")
