@@ -77,3 +77,29 @@ def test_mask_undo_and_accept_in_a_browser(db):
         ("unmask: earlier version made current", "tech-dana", 1),
         ("review: accept", "qa-erin", 1),
     ]
+
+
+def test_layout_editor_template_gives_a_layout_that_loads(db, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from elisa.serve.app import create_app
+    from plates.layout.loader import load_layout
+
+    with served(create_app(db)) as base, chromium() as driver:
+        driver.get(f"{base}/layout")
+        driver.find_element(By.ID, "template").click()
+        driver.find_element(By.ID, "expt-analyte").send_keys("FKN")
+        driver.find_element(By.ID, "expt-plate_id").send_keys("new-plate")
+        driver.find_element(By.ID, "make").click()
+        WebDriverWait(driver, 30).until(
+            lambda d: d.find_element(By.ID, "toml").get_property("value")
+        )
+        text = driver.find_element(By.ID, "toml").get_property("value")
+    (tmp_path / "l.toml").write_text(text)
+    layout = load_layout(tmp_path / "l.toml")[None]
+    rows = layout.wells.set_index("well")
+    assert rows.loc["A1", "conc"] == 1000.0 and rows.loc["G2", "conc"] == 15.625  # 1000 / 2**6
+    assert rows.loc["H1", "role"] == "blank" and rows.loc["A3", "sample"] == "QC-low"
+    assert rows.loc["C3", "sample"] == rows.loc["C4", "sample"] == "S01"
+    assert layout.expt["plate_id"] == "new-plate"
