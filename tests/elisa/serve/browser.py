@@ -98,4 +98,5 @@ def screenshot(driver, path: Path, height: int | None = None) -> None:
     """A PNG of the page, as tall as its content (or ``height``)."""
     full = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(driver.get_window_size()["width"], height or full)
+    driver.execute_script("window.scrollTo(0, 0)")
     driver.save_screenshot(str(path))
