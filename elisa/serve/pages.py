@@ -59,7 +59,8 @@ def page_routes(settings: ServeSettings) -> list[Route]:
 
     async def runs(request: Request) -> Response:
         query = {k: v for k, v in request.query_params.items() if k != "token"}
-        error, listed = None, []
+        error: str | None = None
+        listed: list[dict[str, Any]] = []
         try:
             filters = RunFilters.from_query(query)
             listed, analytes = await run_in_threadpool(
