@@ -1,4 +1,4 @@
-"""`elisa inspect`: what an export contains, before processing it."""
+"""`elisa inspect`: what an export contains, before processing it (`elisa.inspect`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elisa.errors import ElisaError
-from plates.layout.written import carried_layout_text
-from plates.readers import read_export
+from elisa.inspect import inspect_export
 from plates.wells import row_labels
 
 
@@ -22,11 +20,7 @@ def _cell(value: float, saturated: bool) -> str:
 
 def inspect_command(args: argparse.Namespace) -> int:
     """Print format, plates, wavelengths and a grid preview of each read."""
-    export = read_export(args.export, args.fmt)
-    if args.layout_toml and not any(p.layout for p in export.plates):
-        raise ElisaError(
-            f"this {export.format} export carries no layout to write", file=export.path
-        )
+    export = inspect_export(args.export, args.fmt, layout_toml=args.layout_toml)
     print(f"file: {export.path}")
     print(f"sha256: {export.sha256}")
     print(f"format: {export.format}")
@@ -52,10 +46,6 @@ def inspect_command(args: argparse.Namespace) -> int:
     carried = [p for p in export.plates if p.layout]
     if not carried:
         print("\nlayout carried by the export: none")
-        if args.layout_toml:
-            raise ElisaError(
-                f"this {export.format} export carries no layout to write", file=export.path
-            )
         return 0
     for plate in carried:
         roles = Counter(str(f.get("role", "")) for f in plate.layout.values())
@@ -66,14 +56,5 @@ def inspect_command(args: argparse.Namespace) -> int:
             + (f", concentrations in {unit}" if (unit := plate.metadata.get("conc_unit")) else "")
         )
     if args.layout_toml:
-        text = carried_layout_text(export.plates)
-        target = Path(args.layout_toml)
-        staged = target.with_name(f".{target.name}.partial")
-        staged.write_text(
-            f"# layout carried by {export.path.name} "
-            f"(sha256 {export.sha256[:12]}); edit, then use with --layout\n" + text,
-            encoding="utf-8",
-        )
-        staged.replace(target)
-        print(f"layout written to {target}")
+        print(f"layout written to {Path(args.layout_toml)}")
     return 0

@@ -15,10 +15,12 @@ import re
 import zipfile
 from numbers import Integral, Real
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
 from elisa.files.column_notes import column_rows
+from elisa.missing import is_missing
 from elisa.results import TABLE_COLUMNS, Results
 
 #: Workbook creation and modification date, and every zip entry's time: fixed, not the clock.
@@ -29,9 +31,11 @@ _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms
 def cell_value(value: object) -> object:
     """One table value as an Excel cell value: None (an empty cell) for missing or empty text,
     else bool, int, float or str."""
-    if value is None or value is pd.NA or value is pd.NaT or value == "":
+    if isinstance(value, str):
+        return value or None
+    if is_missing(value):
         return None
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, Integral):
         return int(value)

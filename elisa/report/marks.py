@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from elisa.report.figures import num, truthy
+from elisa.missing import as_bool, as_float
 from elisa.report.tables import split_codes
 
 
@@ -21,20 +21,20 @@ def well_marks(
     """Well → marks (``high_cv``, ``failed_standard``, ``failed_control``) for one plate."""
     marks: dict[str, set[str]] = {}
     high_cv = {
-        (str(r["kind"]), str(r["sample_id"]), num(r["dilution"]))
+        (str(r["kind"]), str(r["sample_id"]), as_float(r["dilution"]))
         for r in samples.to_dict("records")
         if "high_cv" in split_codes(r.get("flags"))
     }
     failed_levels = {
-        num(r["nominal"])
+        as_float(r["nominal"])
         for r in standards.to_dict("records")
-        if truthy(r.get("anchor")) is not True and truthy(r.get("passed")) is False
+        if as_bool(r.get("anchor")) is not True and as_bool(r.get("passed")) is False
     }
     for w in wells.to_dict("records"):
         role, well = str(w.get("role")), str(w.get("well"))
-        if (role, str(w.get("sample_id")), num(w.get("dilution"))) in high_cv:
+        if (role, str(w.get("sample_id")), as_float(w.get("dilution"))) in high_cv:
             marks.setdefault(well, set()).add("high_cv")
-        if role == "standard" and num(w.get("conc_nominal")) in failed_levels:
+        if role == "standard" and as_float(w.get("conc_nominal")) in failed_levels:
             marks.setdefault(well, set()).add("failed_standard")
     for well in failed_control_wells:
         marks.setdefault(str(well), set()).add("failed_control")

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from elisa.report.figures import fmt, num
+from elisa.missing import as_float
+from elisa.report.figures import fmt
 
 #: A concentration whose response lies within this fraction of the response span from an
 #: asymptote cannot be told from the asymptote by the curve: OD noise on an ELISA plate is
@@ -22,7 +23,7 @@ ASYMPTOTE_FRACTION = 0.01
 def percent(value: Any) -> str:
     """A CV or recovery in %: 0 when it is below 0.005 % (floating-point noise such as
     6.13e-14 % from two equal ODs), else 3 significant digits without an exponent."""
-    v = num(value)
+    v = as_float(value)
     if not math.isfinite(v):
         return ""
     if abs(v) < 0.005:
@@ -38,7 +39,7 @@ def supported_range(curve: Mapping[str, Any] | None) -> tuple[float, float]:
     u = (x/c)^b with 1 − (1 + u)^−g = p, so x = c · ((1 − p)^(−1/g) − 1)^(1/b)."""
     if curve is None:
         return 0.0, math.inf
-    b, c, g = (num(curve.get(k)) for k in ("b", "c", "g"))
+    b, c, g = (as_float(curve.get(k)) for k in ("b", "c", "g"))
     g = g if math.isfinite(g) and g > 0 else 1.0
     if not (math.isfinite(b) and math.isfinite(c) and b > 0 and c > 0):
         return 0.0, math.inf
@@ -64,10 +65,10 @@ def concentration_cell(row: Mapping[str, Any]) -> str:
 def interval_cell(row: Mapping[str, Any], curve: Mapping[str, Any] | None) -> str:
     """The 95 % interval; an end beyond what the curve can resolve (see supported_range, times
     the dilution) is shown as 0 or ∞, both as "unbounded"; small print outside the range."""
-    low, high = num(row.get("conc_ci_low")), num(row.get("conc_ci_high"))
+    low, high = as_float(row.get("conc_ci_low")), as_float(row.get("conc_ci_high"))
     if not (math.isfinite(low) and math.isfinite(high)):
         return ""
-    dilution = num(row.get("dilution"))
+    dilution = as_float(row.get("dilution"))
     dilution = dilution if math.isfinite(dilution) and dilution > 0 else 1.0
     lo_ok, hi_ok = supported_range(curve)
     open_low, open_high = low < lo_ok * dilution, high > hi_ok * dilution

@@ -10,7 +10,6 @@ same reads is the same plate.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -46,26 +45,22 @@ def pending_replacements(store: Store, results: Results) -> list[Replacement]:
     found = []
     for plate in results.provenance["plates"]:
         plate_id, analyte = plate["plate_id"], plate["analyte"]
-        current = store.conn.execute(
-            "SELECT v.version, v.source_file, v.source_sha256, v.tables_json "
-            "FROM current_versions c JOIN plate_versions v ON v.id = c.version_id "
-            "WHERE c.plate_id = ? AND c.analyte = ?",
-            (plate_id, analyte),
-        ).fetchone()
-        if current is None or current["source_sha256"] == plate["source_sha256"]:
+        try:
+            current = store.current_version(plate_id, analyte)
+        except StoreError:  # not stored yet
+            continue
+        if current.source_sha256 == plate["source_sha256"]:
             continue
         wells = results.wells[results.wells["plate_id"] == plate_id]
-        new = _reads(wells.to_dict("records"))
-        stored = _reads(json.loads(current["tables_json"])["wells"])
-        if new == stored:
+        if _reads(wells.to_dict("records")) == _reads(current.tables["wells"]):
             continue
         found.append(
             Replacement(
                 plate_id,
                 analyte,
-                current["source_file"],
-                current["source_sha256"],
-                current["version"],
+                current.source_file,
+                current.source_sha256,
+                current.version,
                 plate["source_file"],
                 plate["source_sha256"],
             )
