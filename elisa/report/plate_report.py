@@ -61,6 +61,8 @@ WARNINGS = {
     "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
     "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
+    "top_not_reached": "The highest standard lies below the curve's half-response: the upper "
+    "plateau is extrapolated (see uloq_profile for the precision at the top).",
 }
 
 CSS = """
