@@ -179,12 +179,22 @@ def fit_standard_curve(
         best5 = _best_of_starts(five, x, y, ones, bounds, starts)
         if best5 is not None:
             weighted = _iterate_weights(five, best5, x, y, weighting, theta_value, blank)
-            log_g = weighted.result.params["log_g"].value
-            if "g" not in bounds.at_bound({"log_g": log_g}, ("log_g",)):
+            values = weighted.result.params.valuesdict()
+            at_bound = bounds.at_bound(values, PARAMETER_ORDER)
+            if not at_bound:
                 return _summarise(weighted, "5PL", x, y, blank, bounds, notes)
+            # the 5PL optimum needs a parameter at a bound (g, or d when no upper plateau is
+            # reached): the standards do not identify the asymmetry (methods §1.6)
+            natural = {
+                "a": values["a"],
+                "b": values["b"],
+                "c": np.exp(values["log_c"]),
+                "d": values["d"],
+                "g": np.exp(values["log_g"]),
+            }
+            hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
             notes.append(
-                f"5PL: g reached its bound ({np.exp(log_g):.3g}), the standards do not identify "
-                "the asymmetry: fitted 4PL instead"
+                f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
             )
         else:
             notes.append("5PL did not converge from any g start: fitted 4PL instead")
