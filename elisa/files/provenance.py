@@ -14,11 +14,7 @@ import scipy
 
 import elisa
 from elisa.config import Config
-
-CURVE_BOUNDS_NOTE = (
-    "a, d within one response span of the standards; b in [0.1, 10]; "
-    "c in [min x/100, 100 max x]; g in [0.05, 20]"
-)
+from elisa.fit.bounds import CURVE_BOUNDS_NOTE
 
 
 def _settings(analyte) -> dict[str, Any]:
