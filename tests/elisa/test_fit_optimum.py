@@ -225,3 +225,23 @@ def test_plate_without_its_top_standard_still_passes(full, variant):
     # the high-plateau plate's highest remaining standard is below the half-response
     expected = "top_not_reached" if "high_plateau" in variant else ""
     assert ("top_not_reached" in str(run["warnings"] or "")) == bool(expected)
+
+
+def test_each_g_start_keeps_the_4pl_half_response_concentration():
+    from elisa.fit.fitter import G_STARTS
+    from elisa.fit.logistic import logistic5
+    from elisa.fit.start import asymmetry_starts
+
+    four = {"a": 0.05, "b": 1.3, "log_c": math.log(120.0), "d": 2.8, "log_g": 0.0}
+    starts = asymmetry_starts(four, G_STARTS)
+    assert [math.exp(s["log_g"]) for s in starts] == pytest.approx(list(G_STARTS))
+    for s in starts:
+        assert (s["a"], s["b"], s["d"]) == (0.05, 1.3, 2.8)
+        half = logistic5(120.0, s["a"], s["b"], math.exp(s["log_c"]), s["d"], math.exp(s["log_g"]))
+        assert half == pytest.approx((0.05 + 2.8) / 2, rel=1e-12)
+
+
+def test_provenance_records_the_bounds_rule():
+    results = elisa.process(PLATES / "il6_clean.csv", layout=PLATES / "il6_clean.toml")
+    note = results.provenance["settings"]["curve_bounds"]
+    assert note.startswith("a, d within 10 response spans") and "b in [0.05, 20]" in note
