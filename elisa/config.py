@@ -23,7 +23,7 @@ from elisa.errors import ConfigError
 DEFAULT_CONFIG_NAME = "elisa.toml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rules:
     """The numbers of DESIGN section 4 (all overridable under [rules])."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import platform
 from typing import Any
 
@@ -15,6 +14,7 @@ import scipy
 import elisa
 from elisa.config import Config
 from elisa.fit.bounds import CURVE_BOUNDS_NOTE
+from elisa.missing import json_scalar
 
 
 def _settings(analyte) -> dict[str, Any]:
@@ -119,8 +119,4 @@ def json_safe(value: Any) -> Any:
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return json_scalar(value)

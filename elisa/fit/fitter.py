@@ -6,14 +6,17 @@ Non-convergence is a result (``converged=False`` with a ``message``), never an e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import lmfit
 import numpy as np
 
 from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER, LogisticModel
 from elisa.fit.start import asymmetry_starts, starting_points
+
+if TYPE_CHECKING:
+    import lmfit
 
 WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
 MAX_WEIGHT_CYCLES = 50
@@ -25,7 +28,7 @@ G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 TOP_REACHED_FRACTION = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CurveFit:
     """A fitted (or failed) standard curve; parameters on the natural scale."""
 
@@ -104,18 +107,18 @@ def _failed(
 ) -> CurveFit:
     nan = float("nan")
     return CurveFit(
-        model,
-        weighting,
-        theta,
-        dict.fromkeys("abcdg", nan),
-        dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
-        np.full((p, p), nan),
-        nan,
-        nan,
-        n,
-        p,
-        False,
-        message,
+        model=model,
+        weighting=weighting,
+        theta=theta,
+        params=dict.fromkeys("abcdg", nan),
+        se=dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
+        covariance=np.full((p, p), nan),
+        sigma=nan,
+        r_squared=nan,
+        n_points=n,
+        n_params=p,
+        converged=False,
+        message=message,
         blank=blank,
     )
 
@@ -203,7 +206,7 @@ def fit_standard_curve(
     return _summarise(weighted, model, x, y, blank, bounds, notes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Weighted:
     """The fit after the weights settled: the lmfit result and the weights it used."""
 
@@ -229,7 +232,9 @@ def _iterate_weights(
     theta_now = 0.0 if estimate_theta else float(theta_value)
     w, scale = np.ones_like(y), 1.0
     if weighting == "none":
-        return _Weighted(best, weighting, theta_now, w, scale, "")
+        return _Weighted(
+            result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
+        )
     for _cycle in range(MAX_WEIGHT_CYCLES):
         mu = best.eval(x=x)
         if estimate_theta:
@@ -241,9 +246,13 @@ def _iterate_weights(
         best = curve_model.fit_weighted(x, y, w, best.params)
         now = np.array(list(best.params.valuesdict().values()))
         if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
-            return _Weighted(best, weighting, theta_now, w, scale, "")
+            return _Weighted(
+                result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
+            )
     note = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
-    return _Weighted(best, weighting, theta_now, w, scale, note)
+    return _Weighted(
+        result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=note
+    )
 
 
 def _best_of_starts(
@@ -327,22 +336,22 @@ def _summarise(
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
-        model,
-        weighted.weighting,
-        weighted.theta,
-        params,
-        {k: float(s) for k, s in se.items()},
-        cov,
-        sigma,
-        r_squared,
-        n,
-        p,
-        converged,
-        "; ".join(notes),
-        at_bound,
-        blank,
-        weighted.scale,
-        x,
-        y,
-        w,
+        model=model,
+        weighting=weighted.weighting,
+        theta=weighted.theta,
+        params=params,
+        se={k: float(s) for k, s in se.items()},
+        covariance=cov,
+        sigma=sigma,
+        r_squared=r_squared,
+        n_points=n,
+        n_params=p,
+        converged=converged,
+        message="; ".join(notes),
+        at_bound=at_bound,
+        blank=blank,
+        weight_scale=weighted.scale,
+        x=x,
+        y=y,
+        weights=w,
     )
