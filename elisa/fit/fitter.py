@@ -6,7 +6,6 @@ Non-convergence is a result (``converged=False`` with a ``message``), never an e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,12 +13,8 @@ from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER, LogisticModel
 from elisa.fit.start import asymmetry_starts, starting_points
+from elisa.fit.weights import Weighted, iterate_weights, raw_weights
 
-if TYPE_CHECKING:
-    import lmfit
-
-WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
-MAX_WEIGHT_CYCLES = 50
 #: 5PL starting values of the asymmetry g (each from the fitted 4PL, best objective kept): the
 #: 5PL objective has local optima in g, so a single start at g = 1 can stop in one of them.
 G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -82,24 +77,7 @@ class CurveFit:
 
     def weight_at(self, x: np.ndarray | float) -> np.ndarray:
         """The normalised weight the fit would give a response at concentration x."""
-        return _raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
-
-
-def _raw_weights(mu: np.ndarray, blank: float, theta: float) -> np.ndarray:
-    if theta == 0:
-        return np.ones_like(np.asarray(mu, dtype=float))
-    return np.maximum(np.asarray(mu, dtype=float) + blank, WEIGHT_FLOOR_OD) ** (-2.0 * theta)
-
-
-def _estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
-    """Power-of-the-mean exponent: slope of ln|residual| on ln μ, clipped to [0, 2]."""
-    r = np.abs(y - mu)
-    raw = np.maximum(mu + blank, WEIGHT_FLOOR_OD)
-    ok = r > 0
-    if ok.sum() < 3:
-        return 0.0
-    slope = np.polyfit(np.log(raw[ok]), np.log(r[ok]), 1)[0]
-    return float(np.clip(slope, 0.0, 2.0))
+        return raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
 
 
 def _failed(
@@ -181,7 +159,7 @@ def fit_standard_curve(
         starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
         best5 = _best_of_starts(five, x, y, ones, bounds, starts)
         if best5 is not None:
-            weighted = _iterate_weights(five, best5, x, y, weighting, theta_value, blank)
+            weighted = iterate_weights(five, best5, x, y, weighting, theta_value, blank)
             values = weighted.result.params.valuesdict()
             at_bound = bounds.at_bound(values, PARAMETER_ORDER)
             if not at_bound:
@@ -202,57 +180,8 @@ def fit_standard_curve(
         else:
             notes.append("5PL did not converge from any g start: fitted 4PL instead")
         model = "4PL"
-    weighted = _iterate_weights(four, best, x, y, weighting, theta_value, blank)
+    weighted = iterate_weights(four, best, x, y, weighting, theta_value, blank)
     return _summarise(weighted, model, x, y, blank, bounds, notes)
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Weighted:
-    """The fit after the weights settled: the lmfit result and the weights it used."""
-
-    result: lmfit.model.ModelResult
-    weighting: str
-    theta: float
-    weights: np.ndarray
-    scale: float  # raw weights were divided by this to have mean 1
-    note: str  # "" or why the weights did not settle
-
-
-def _iterate_weights(
-    curve_model: LogisticModel,
-    best: lmfit.model.ModelResult,
-    x: np.ndarray,
-    y: np.ndarray,
-    weighting: str,
-    theta_value: float | str,
-    blank: float,
-) -> _Weighted:
-    """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
-    estimate_theta = theta_value == "estimate"
-    theta_now = 0.0 if estimate_theta else float(theta_value)
-    w, scale = np.ones_like(y), 1.0
-    if weighting == "none":
-        return _Weighted(
-            result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
-        )
-    for _cycle in range(MAX_WEIGHT_CYCLES):
-        mu = best.eval(x=x)
-        if estimate_theta:
-            theta_now = _estimate_theta(y, mu, blank)
-        raw = _raw_weights(mu, blank, theta_now)
-        scale = float(raw.mean())
-        w = raw / scale
-        previous = np.array(list(best.params.valuesdict().values()))
-        best = curve_model.fit_weighted(x, y, w, best.params)
-        now = np.array(list(best.params.valuesdict().values()))
-        if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
-            return _Weighted(
-                result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
-            )
-    note = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
-    return _Weighted(
-        result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=note
-    )
 
 
 def _best_of_starts(
@@ -273,7 +202,7 @@ def _best_of_starts(
 
 
 def _summarise(
-    weighted: _Weighted,
+    weighted: Weighted,
     model: str,
     x: np.ndarray,
     y: np.ndarray,
