@@ -60,8 +60,8 @@ def iterate_weights(
     blank: float,
 ) -> Weighted:
     """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
-    estimate_theta = theta_value == "estimate"
-    theta_now = 0.0 if estimate_theta else float(theta_value)
+    estimating = theta_value == "estimate"
+    theta_now = 0.0 if estimating else float(theta_value)
     w, scale = np.ones_like(y), 1.0
     if weighting == "none":
         return Weighted(
@@ -69,7 +69,7 @@ def iterate_weights(
         )
     for _cycle in range(MAX_WEIGHT_CYCLES):
         mu = best.eval(x=x)
-        if estimate_theta:
+        if estimating:
             theta_now = estimate_theta(y, mu, blank)
         raw = raw_weights(mu, blank, theta_now)
         scale = float(raw.mean())
