@@ -1,11 +1,35 @@
 """ELISA data reduction: fit standard curves, back-calculate samples, judge and report.
 
 The library API is `process`; the `elisa` command is a thin layer over it.
+
+`process` and `Results` are loaded on first use (PEP 562), so that `import elisa` and the
+command's `--help` stay fast: the pipeline brings in lmfit, pandas, xarray and matplotlib.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from elisa.pipeline import process  # noqa: E402
-from elisa.results import Results  # noqa: E402
+from typing import TYPE_CHECKING, Any
+
+from elisa._version import __version__
+
+if TYPE_CHECKING:
+    from elisa.pipeline import process
+    from elisa.results import Results
 
 __all__ = ["Results", "__version__", "process"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "process":
+        from elisa.pipeline import process
+
+        return process
+    if name == "Results":
+        from elisa.results import Results
+
+        return Results
+    raise AttributeError(f"module 'elisa' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "Results", "process"])

@@ -7,12 +7,13 @@ import hashlib
 import sys
 from pathlib import Path
 
-import elisa
+from elisa._version import __version__
 from elisa.cli.store_commands import existing_store
 from elisa.cohort.analyser_import import import_analyser, parse_analyser_file
-from elisa.cohort.build import BELOW_POLICIES, MAX_RESULTS_CV_PCT, Cohort, build_cohort
+from elisa.cohort.build import Cohort, build_cohort
 from elisa.cohort.inputs import load_clinical, load_manifest
 from elisa.cohort.output import output_format, render_cohort, write_cohort
+from elisa.cohort.policies import MAX_RESULTS_CV_PCT
 from elisa.cohort.stored_results import analyser_results, plate_results
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
@@ -30,41 +31,6 @@ RULES = {
     "excluded": "results both below and above, only ineligible results, or CV above the limit",
     "missing": "no result at all",
 }
-
-
-def add_cohort_parser(sub: argparse._SubParsersAction, store_options) -> None:
-    """The `cohort` command and its three subcommands."""
-    cohort = sub.add_parser("cohort", help="the study's analysis table from accepted results")
-    actions = cohort.add_subparsers(dest="cohort_command", required=True, parser_class=type(cohort))
-    build = actions.add_parser("build", help="join the clinical table with accepted values")
-    build.add_argument("--clinical", required=True, metavar="CSV")
-    build.add_argument("--manifest", metavar="CSV", help="sample_id, subject_id[, visit]")
-    build.add_argument("--visit", metavar="V", help="the visit to take (manifest with visits)")
-    build.add_argument(
-        "--below",
-        choices=sorted(BELOW_POLICIES),
-        metavar="POLICY",
-        help="fill values below the LLOQ: lloq/2, lloq/sqrt2 or lloq (default: leave them empty)",
-    )
-    build.add_argument(
-        "--out",
-        default="cohort.csv",
-        metavar="FILE",
-        help="cohort.csv (default), .parquet, .xlsx or .sav",
-    )
-    build.add_argument("--config", metavar="FILE")
-    store_options(build)
-    imp = actions.add_parser("import-analyser", help="import an automated analyser's results")
-    imp.add_argument("results", metavar="RESULTS.csv")
-    imp.add_argument("--analyte", required=True, metavar="NAME")
-    imp.add_argument("--config", metavar="FILE")
-    store_options(imp)
-    status = actions.add_parser("status", help="per subject: ok, censored, excluded, missing")
-    status.add_argument("--clinical", required=True, metavar="CSV")
-    status.add_argument("--manifest", metavar="CSV")
-    status.add_argument("--visit", metavar="V")
-    status.add_argument("--config", metavar="FILE")
-    store_options(status)
 
 
 def cohort_command(args: argparse.Namespace) -> int:
@@ -114,7 +80,7 @@ def _build(args: argparse.Namespace) -> int:
             )
         ]
     provenance = {
-        "software": {"name": "elisa-toolkit", "version": elisa.__version__},
+        "software": {"name": "elisa-toolkit", "version": __version__},
         "created_utc": utc_now(),
         "store": str(Path(args.db or DEFAULT_DB)),
         "inputs": {

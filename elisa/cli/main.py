@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from elisa._version import __version__
 from elisa.errors import ElisaError
 from plates.errors import AssayError
 
@@ -28,9 +29,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="elisa", description="Serum immunoassay (ELISA) data reduction.")
-    parser.add_argument(
-        "--version", action="version", version=f"elisa {__import__('elisa').__version__}"
-    )
+    parser.add_argument("--version", action="version", version=f"elisa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser(
@@ -118,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     qc.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
     _store_options(qc)
 
-    from elisa.cli.cohort import add_cohort_parser
+    from elisa.cli.cohort_parser import add_cohort_parser
 
     add_cohort_parser(sub, _store_options)
 

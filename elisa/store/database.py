@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import elisa
+from elisa._version import __version__
 from elisa.errors import ElisaError
 from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -131,7 +131,7 @@ class Store:
                 plate_id,
                 analyte,
                 version,
-                elisa.__version__,
+                __version__,
                 json.dumps(details, sort_keys=True, default=str),
             ),
         )
