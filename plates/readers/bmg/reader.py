@@ -37,6 +37,7 @@ from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
 from plates.readers.bmg.layout import carried_wells
 
 FORMAT = "bmg"
+SNIFF_ORDER = 50
 
 _TEST = re.compile(
     r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",

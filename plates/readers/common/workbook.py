@@ -70,6 +70,7 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
     """Every sheet's values; a PlateError naming the file for a damaged or non-Excel zip."""
     try:
         import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
     except ImportError:  # pragma: no cover - openpyxl is a runtime dependency
         raise PlateError("reading .xlsx needs the openpyxl package", file=path) from None
     try:
@@ -89,12 +90,10 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
         TypeError,
         IndexError,
         EOFError,
+        SyntaxError,  # xml.etree.ElementTree.ParseError: a damaged XML part
+        InvalidFileException,
     ) as exc:
         raise PlateError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=path
-        ) from None
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise PlateError(
-            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path
         ) from None
     return Workbook(sheets)

@@ -40,6 +40,7 @@ from plates.readers.gen5.meta import metadata as metadata_of
 from plates.wells import format_well
 
 FORMAT = "gen5"
+SNIFF_ORDER = 50
 
 
 # ---------------------------------------------------------------- sniffing

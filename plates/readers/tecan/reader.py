@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.errors import AssayError, PlateError
+from plates.errors import PlateError
 from plates.model import PlateRead
 from plates.readers.common.cells import parse_number
 from plates.readers.tecan import magellan as tecan_magellan
@@ -39,6 +39,7 @@ from plates.readers.tecan.common import (
 from plates.readers.tecan.sheet import parse_sheet
 
 FORMAT = "tecan"
+SNIFF_ORDER = 50
 
 _APP = re.compile(r"tecan|spark|i-control|magellan", re.IGNORECASE)
 _KINETIC_WHY = "an endpoint ELISA needs one read per wavelength"
@@ -197,33 +198,19 @@ def _read_sheet(sheet: Sheet) -> list[PlateRead]:
     return _plates(sheet, meta, blocks, layout)
 
 
-def _guarded(path: Path, func, *args) -> tuple[PlateRead, ...]:
-    try:
-        return tuple(func(*args))
-    except AssayError:
-        raise
-    except Exception as exc:  # a reader bug must still be one line naming the file
-        raise PlateError(
-            f"cannot be read as tecan: {exc.__class__.__name__}: {exc}", file=path
-        ) from None
-
-
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
-    return _guarded(path, lambda: _read_sheet(text_sheet(text, path)))
+    return tuple(_read_sheet(text_sheet(text, path)))
 
 
 def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
-    def run() -> list[PlateRead]:
-        plates: list[PlateRead] = []
-        for sheet in workbook_sheets(book, path):
-            if _claims(sheet):
-                plates.extend(_read_sheet(sheet))
-        if not plates:
-            raise PlateError(
-                "no Tecan sheet found in this workbook (expected 'Application: "
-                "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
-                file=path,
-            )
-        return plates
-
-    return _guarded(path, run)
+    plates: list[PlateRead] = []
+    for sheet in workbook_sheets(book, path):
+        if _claims(sheet):
+            plates.extend(_read_sheet(sheet))
+    if not plates:
+        raise PlateError(
+            "no Tecan sheet found in this workbook (expected 'Application: "
+            "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
+            file=path,
+        )
+    return tuple(plates)
