@@ -221,12 +221,15 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
         requested if requested is not None else in_layout,
         source=None if requested is not None else str(lay.source),
     )
-    if requested is not None and in_layout is not None:
-        if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
-            raise ElisaError(
-                f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
-                file=lay.source,
-            )
+    if (
+        requested is not None
+        and in_layout is not None
+        and registry.resolve(in_layout, source=str(lay.source)).name != chosen.name
+    ):
+        raise ElisaError(
+            f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
+            file=lay.source,
+        )
     if not chosen.fitted:
         raise ElisaError(
             f"{chosen.name} comes from an analyser, not a plate: import it with "

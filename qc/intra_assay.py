@@ -76,7 +76,7 @@ def assess_intra_assay(
 
     pooled = has_cv & ~flagged
     dof = n[pooled] - 1.0
-    k = int(round(float(dof.sum())))
+    k = round(float(dof.sum()))
     if k > 0:
         intra = float(np.sqrt(np.sum(dof * cv[pooled] ** 2) / dof.sum()))
     else:

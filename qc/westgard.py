@@ -152,7 +152,7 @@ def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
             # (methods §6); only the 1s and x rules run across runs and levels together
             sequences = series if rule in SAME_LEVEL_RULES else (*series, pooled)
             for sequence in sequences:
-                for j, (r, c, value) in enumerate(sequence):
+                for j, (r, _c, value) in enumerate(sequence):
                     if not side * value > limit:
                         continue
                     window = sequence[max(0, j - k + 1) : j + 1]

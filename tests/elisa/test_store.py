@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,7 @@ def _checkpoints(export: Path, layout: Path, db: Path, tmp_path: Path, monkeypat
     return seen
 
 
-def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
+def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch, capsys):
     first_export, first_layout = plate_paths("fkn_clean")
     export, layout = plate_paths("il6_clean")
     probe = tmp_path / "probe.sqlite"
@@ -215,19 +216,23 @@ def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
         before = counts(db)
         calls = {"n": 0}
 
-        def fail_at_k(self, step, k=k):
+        def fail_at_k(self, step, k=k, calls=calls):
             if calls["n"] == k:
                 raise RuntimeError(f"injected fault at {step}")
             calls["n"] += 1
 
         monkeypatch.setattr(Store, "checkpoint", fail_at_k)
-        with pytest.raises(RuntimeError, match="injected fault"):
-            run(
-                ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
-                tmp_path,
-                monkeypatch,
-            )
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the traceback goes
+        capsys.readouterr()
+        code = run(
+            ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
+            tmp_path,
+            monkeypatch,
+        )
         monkeypatch.undo()
+        # an unexpected exception is an internal error (exit 3), not bad input
+        assert code == 3
+        assert "internal error" in capsys.readouterr().err
         assert counts(db) == before, f"fault at step {k} ({steps[k]}) changed the store"
         assert current(db, "fkn_clean")[0] == 1
         assert current(db, "il6_clean") is None
@@ -247,7 +252,7 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
                 "run",
                 str(e),
                 "--layout",
-                str(l),
+                str(lay),
                 "--db",
                 str(db),
                 "--out",
@@ -258,7 +263,7 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i, (e, l) in enumerate(plates)
+        for i, (e, lay) in enumerate(plates)
     ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results

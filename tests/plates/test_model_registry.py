@@ -163,7 +163,7 @@ def test_read_export_file_problems(tmp_path, content, match):
 def test_forced_unknown_format(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text(grid_text(plate_values()))
-    with pytest.raises(PlateError, match="unknown format 'magellan'.*grid") as info:
+    with pytest.raises(PlateError, match=r"unknown format 'magellan'.*grid") as info:
         read_export(path, fmt="magellan")
     assert "x.csv" in str(info.value)
 

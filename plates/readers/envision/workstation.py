@@ -162,7 +162,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         plate = plates.setdefault(number, {"reads": [], "derived": {}, "blocks": [], "repeats": {}})
         plate["blocks"].append(block)
         if block.calculated:
-            name = re.split(r"\s=\s", block.info.get("Formula", "") or "calculated", 1)[0]
+            name = re.split(r"\s=\s", block.info.get("Formula", "") or "calculated", maxsplit=1)[0]
             for grid in block.grids:
                 values = grid.floats()
                 if values is not None:
@@ -202,7 +202,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
 
     out = []
     for number, plate in plates.items():
-        for (label, channel), stamps in plate["repeats"].items():
+        for (label, _channel), stamps in plate["repeats"].items():
             if len(stamps) > 1:
                 raise kinetic(path, len(stamps), "repeats", f"plate {number}, label {label}")
         if not plate["reads"]:
