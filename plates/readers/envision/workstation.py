@@ -193,9 +193,9 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
                 sat = sat | flags
             mode = _mode(block, grid.title, footer)
             channel = (re.findall(r"channel\s*(\d+)", grid.title) or ["1"])[0]
-            key = (block.label, channel)
+            label_channel = (block.label, channel)
             stamp = (block.info.get("Repeat", "1"), block.info.get("Kinetics", "0"))
-            plate["repeats"].setdefault(key, set()).add(stamp)
+            plate["repeats"].setdefault(label_channel, set()).add(stamp)
             plate["reads"].append(
                 (_wavelength(block, grid.title, mode, groups), od, sat, mode, block, grid)
             )

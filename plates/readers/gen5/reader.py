@@ -86,7 +86,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         lambda i, j: f"line {i + 1}" + (f", column {j + 1}" if j is not None else ""),
         path,
     )
-    return _read_rows(rows, path)
+    return tuple(_read_rows(rows, path))
 
 
 def _cell_text(value: Any) -> str:
@@ -171,8 +171,7 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
         elif step.mode in ("fluorescence", "alpha"):
             mode = "fluorescence" if step.mode == "fluorescence" else "luminescence"
             for ex, em in step.filters:
-                nm = _nm(em)
-                labels[f"{prefix}{ex},{em}"] = (mode, nm)
+                labels[f"{prefix}{ex},{em}"] = (mode, _nm(em))
                 labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, nm)
             if not step.filters:
                 labels[f"{prefix}Alpha" if step.mode == "alpha" else prefix.rstrip(":")] = (
@@ -181,8 +180,7 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
                 )
         elif step.mode == "luminescence":
             for em in step.emissions or ["Lum"]:
-                nm = _nm(em)
-                labels[f"{prefix}{em}"] = ("luminescence", nm)
+                labels[f"{prefix}{em}"] = ("luminescence", _nm(em))
                 labels[f"{prefix}{em.split('/')[0]}"] = ("luminescence", nm)
             labels[f"{prefix}Lum"] = ("luminescence", None)
     return labels

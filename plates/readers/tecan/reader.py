@@ -93,7 +93,8 @@ def _block_reads(sheet: Sheet, block: Block) -> tuple[list[_Read], dict[str, np.
     if wave is None and block.name and mode == "absorbance":
         wave = wavelength_from_name(block.name)
     reference = as_wavelength(block.param("Reference wavelength"))
-    reads, derived = [], {}
+    reads: list[_Read] = []
+    derived: dict[str, np.ndarray] = {}
     for grid in block.grids:
         title = grid.title
         if title is None or title == block.name or (block.name is None and not reads):
@@ -165,7 +166,7 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
             metadata["kinetic_reads_skipped"] = ", ".join(
                 f"{b.name or 'unnamed'} ({b.cycles} cycles)" for b in kinetic
             )
-        name = meta.get("plate_name") or meta.get("barcode")
+        plate_name = meta.get("plate_name") or meta.get("barcode")
         shape = reads[0].grid.od.shape
         plate_layout = (
             layout
@@ -179,7 +180,7 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
         )
         plates.append(
             PlateRead(
-                name,
+                plate_name,
                 tuple(r.wavelength for r in reads),
                 np.stack([r.grid.od for r in reads]),
                 np.stack([r.grid.saturated for r in reads]),
