@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
         IndexError,
         EOFError,
         SyntaxError,  # xml.etree.ElementTree.ParseError: a damaged XML part
+        zlib.error,  # a damaged compressed part
         InvalidFileException,
     ) as exc:
         raise PlateError(

@@ -171,8 +171,9 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
         elif step.mode in ("fluorescence", "alpha"):
             mode = "fluorescence" if step.mode == "fluorescence" else "luminescence"
             for ex, em in step.filters:
-                labels[f"{prefix}{ex},{em}"] = (mode, _nm(em))
-                labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, nm)
+                em_nm = _nm(em)
+                labels[f"{prefix}{ex},{em}"] = (mode, em_nm)
+                labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, em_nm)
             if not step.filters:
                 labels[f"{prefix}Alpha" if step.mode == "alpha" else prefix.rstrip(":")] = (
                     mode,
@@ -180,8 +181,9 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
                 )
         elif step.mode == "luminescence":
             for em in step.emissions or ["Lum"]:
-                labels[f"{prefix}{em}"] = ("luminescence", _nm(em))
-                labels[f"{prefix}{em.split('/')[0]}"] = ("luminescence", nm)
+                em_nm = _nm(em)
+                labels[f"{prefix}{em}"] = ("luminescence", em_nm)
+                labels[f"{prefix}{em.split('/')[0]}"] = ("luminescence", em_nm)
             labels[f"{prefix}Lum"] = ("luminescence", None)
     return labels
 
