@@ -7,7 +7,6 @@ are left out of every series; an accepted run counts as in spec.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,7 +74,7 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     """Current versions of one analyte's plates, in run order."""
     runs = []
     for row in store.current_versions(analyte):
-        tables = json.loads(row["tables_json"])
+        tables = row.tables
         wells = pd.DataFrame(tables["wells"])
         controls = pd.DataFrame(columns=["control", "value"])
         expected: dict[str, float] = {}
@@ -91,19 +90,19 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
                     "value": pd.to_numeric(picked["conc_well"]),
                 }
             )
-        targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
+        targets = row.provenance["plates"][0].get("control_targets", {})
         for name, target in targets.items():
             expected[name] = _expected(target)
-        review = store.latest_review(row["id"])
+        review = store.latest_review(row.id)
         runs.append(
             StoredRun(
-                row["plate_id"],
-                row["analyte"],
-                row["run_date"],
-                row["lot"],
-                row["verdict"],
-                row["intra_cv_pct"],
-                review["decision"] if review else None,
+                row.plate_id,
+                row.analyte,
+                row.run_date,
+                row.lot,
+                row.verdict,
+                row.intra_cv_pct,
+                review.decision if review else None,
                 controls,
                 expected,
             )

@@ -7,12 +7,12 @@ least 2 wells. Analyser results are eligible as imported.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
 from elisa.across_runs.series import evaluate_analyte
 from elisa.config import Config
+from elisa.store.analyser import stored_analyser_results
 from elisa.store.database import Store
 
 
@@ -39,21 +39,21 @@ def _number(value) -> float:
 def plate_results(store: Store, config: Config) -> list[SampleResult]:
     """Results of the samples on every current plate version (controls are not samples)."""
     out = []
-    for analyte_name in sorted({row["analyte"] for row in store.current_versions()}):
+    for analyte_name in store.analytes():
         qc = evaluate_analyte(store, config.registry.resolve(analyte_name))
         out_of_spec = {r.plate_id: qc.out_of_spec(i) for i, r in enumerate(qc.runs)}
         for version in store.current_versions(analyte_name):
-            plate_id = version["plate_id"]
-            review = store.latest_review(version["id"])
-            decision = review["decision"] if review else None
-            tables = json.loads(version["tables_json"])
+            plate_id = version.plate_id
+            review = store.latest_review(version.id)
+            decision = review.decision if review else None
+            tables = version.tables
             curve = tables["curves"][0] if tables["curves"] else {}
             lloq, uloq = _number(curve.get("lloq")), _number(curve.get("uloq"))
             plate_problem = ""
             if decision == "reject":
                 plate_problem = "plate rejected in review"
-            elif version["verdict"] != "pass":  # a review's acceptance does not lift this
-                plate_problem = f"plate failed ({version['reasons']})"
+            elif version.verdict != "pass":  # a review's acceptance does not lift this
+                plate_problem = f"plate failed ({version.reasons})"
             elif out_of_spec.get(plate_id):  # already False when accepted in review
                 plate_problem = "plate out of spec (Westgard)"
             for row in tables["samples"]:
@@ -86,14 +86,14 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
 def analyser_results(store: Store) -> list[SampleResult]:
     """Imported analyser results: `<x` below x, `>x` above x, else in range."""
     out = []
-    for row in store.conn.execute("SELECT * FROM analyser_results ORDER BY id"):
-        censor, value = row["censor"], row["value"]
-        source = f"analyser:{row['import_sha256'][:12]}"
+    for row in stored_analyser_results(store):
+        censor, value = row.censor, row.value
+        source = f"analyser:{row.import_sha256[:12]}"
         if censor == "<":
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
+                    row.analyte,
+                    row.sample_id,
                     source,
                     1.0,
                     math.nan,
@@ -107,8 +107,8 @@ def analyser_results(store: Store) -> list[SampleResult]:
         elif censor == ">":
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
+                    row.analyte,
+                    row.sample_id,
                     source,
                     1.0,
                     math.nan,
@@ -122,8 +122,8 @@ def analyser_results(store: Store) -> list[SampleResult]:
         else:
             out.append(
                 SampleResult(
-                    row["analyte"],
-                    row["sample_id"],
+                    row.analyte,
+                    row.sample_id,
                     source,
                     1.0,
                     value,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,13 +126,12 @@ def record_results(
     options: RunOptions,
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
-    nested: bool = False,
 ) -> list[Recorded]:
-    """Store every plate of ``results`` in one transaction (or inside the caller's, ``nested``);
-    returns what happened per plate."""
+    """Store every plate of ``results`` together (one transaction, or a savepoint inside the
+    caller's); returns what happened per plate."""
     masks = masks or {}
     outcomes = []
-    with nullcontext() if nested else store.transaction():
+    with store.atomic():
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
@@ -289,19 +287,19 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
     from elisa.pipeline import process  # deferred: the store opens without the fitting stack
 
     version = store.current_version(plate_id, analyte)
-    options = RunOptions(**json.loads(version["options_json"]))
-    files = {version["source_file"]: store.blob(version["source_sha256"])}
+    options = RunOptions(**json.loads(version.options_json))
+    files = {version.source_file: store.blob(version.source_sha256)}
     layout = None
     if not options.layout_from_export:
-        layout = version["layout_file"]
-        files[layout] = store.blob(version["layout_sha256"])
+        layout = version.layout_file
+        files[layout] = store.blob(version.layout_sha256)
     config, config_bytes, config_name = Config(), None, None
-    if version["config_sha256"]:
-        config_bytes = store.blob(version["config_sha256"])
-        config_name = store.blob_name(version["config_sha256"])
+    if version.config_sha256:
+        config_bytes = store.blob(version.config_sha256)
+        config_name = store.blob_name(version.config_sha256)
         config = config_from_bytes(config_bytes, Path(config_name))
     results = process(
-        [version["source_file"]],
+        [version.source_file],
         layout,
         analyte=options.analyte,
         config=config,
@@ -311,6 +309,6 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
         layout_from_export=options.layout_from_export,
         masks=all_recorded_masks(store),
         sources=files,
-        default_run_date=version["run_date"],
+        default_run_date=version.run_date,
     )
     return results, RunInputs(files, config_bytes, config_name), options
