@@ -555,8 +555,8 @@ def fit_curve(
     names = ["a", "b", "c", "d", "g"][:p]
     at_bound = [
         nm
-        for nm, qi, l, u in zip(names, q, lb, ub)
-        if qi - l <= 1e-6 * (u - l) or u - qi <= 1e-6 * (u - l)
+        for nm, qi, lo, u in zip(names, q, lb, ub)
+        if qi - lo <= 1e-6 * (u - lo) or u - qi <= 1e-6 * (u - lo)
     ]
     r2 = 1.0 - float(np.sum(r**2)) / float(np.sum((y - y.mean()) ** 2))
     converged = bool(res.status > 0)

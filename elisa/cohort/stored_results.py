@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from elisa.across_runs.series import evaluate_analyte
 from elisa.config import Config
-from elisa.store.analyser import stored_analyser_results
 from elisa.missing import as_float
+from elisa.store.analyser import stored_analyser_results
 from elisa.store.database import Store
 from qc.codes import HIGH_CV
 

@@ -7,11 +7,9 @@ import datetime as dt
 import platform
 from typing import Any
 
-import lmfit
 import numpy as np
-import scipy
 
-import elisa
+from elisa._version import __version__
 from elisa.config import Config
 from elisa.missing import json_scalar
 
@@ -38,6 +36,14 @@ def _control_targets(wells) -> dict[str, dict[str, float | None]]:
             for k in ("conc", "conc_low", "conc_high")
         }
     return targets
+
+
+def _library_versions() -> dict[str, str]:
+    """The versions of the fitting libraries (imported here, by the caller that needs them)."""
+    import lmfit
+    import scipy
+
+    return {"scipy": scipy.__version__, "lmfit": lmfit.__version__}
 
 
 def provenance_record(
@@ -96,11 +102,10 @@ def provenance_record(
         {
             "software": {
                 "name": "elisa-toolkit",
-                "version": elisa.__version__,
+                "version": __version__,
                 "python": platform.python_version(),
                 "numpy": np.__version__,
-                "scipy": scipy.__version__,
-                "lmfit": lmfit.__version__,
+                **_library_versions(),
             },
             "created_utc": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "inputs": {"exports": exports, "layouts": layouts},

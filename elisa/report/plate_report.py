@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from elisa import __version__
+from elisa._version import __version__
 from elisa.missing import as_bool, as_float
 from elisa.report.figures import (
     FLAG_MARKS,

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from elisa import __version__
+from elisa._version import __version__
 from elisa.across_runs.series import AnalyteQC, ControlChart
 from elisa.across_runs.tables import QCReport, Scope
 from elisa.missing import is_missing

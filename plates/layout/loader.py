@@ -67,7 +67,7 @@ def _build(
     check_unknown(table, err)
     last = ROW_LETTERS[n_rows - 1]
     names = well_names(n_rows, n_cols)
-    rows = {name: None for name in names}
+    rows: dict[str, dict | None] = {name: None for name in names}
     for rec in table.to_dict("records"):
         well = str(rec["well"])
         r, c = int(rec["row_i"]), int(rec["col_j"])

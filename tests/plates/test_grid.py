@@ -195,7 +195,7 @@ def test_bad_header(tmp_path):
     good = grid_lines(plate_values())
     header = ",".join(["Plate", "1", "2", "3", "5"] + [str(i) for i in range(6, 14)])
     path = write(tmp_path, "\n".join([good[0]] + good[1:] + ["", header] + good[1:]))
-    with pytest.raises(PlateError, match="expected the column numbers 1..12") as info:
+    with pytest.raises(PlateError, match=r"expected the column numbers 1\.\.12") as info:
         read_export(path, fmt="grid")
     assert "plate.csv: line 11" in str(info.value)
 

@@ -37,6 +37,7 @@ from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
 from plates.readers.bmg.layout import carried_wells
 
 FORMAT = "bmg"
+SNIFF_ORDER = 50
 
 _TEST = re.compile(
     r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
@@ -152,8 +153,8 @@ def _plate(
         str(first.start + 1) if first.section.sheet is None else first.section.sheet
     )
     layout = carried_wells(blocks, meta)
-    name = meta.get("barcode") or meta.get("plate_name")
-    return PlateRead(name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
+    plate_name = meta.get("barcode") or meta.get("plate_name")
+    return PlateRead(plate_name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
 
 
 def _unique_names(plates: list[PlateRead]) -> tuple[PlateRead, ...]:

@@ -151,6 +151,7 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
             name = grid.values[names][r][c] if names else ""
             match = _CODE.match(code)
             kind = match.group(1).upper() if match else ""
+            number = match.group(2) if match else ""
             if kind == "STD":
                 fields: dict[str, Any] = {"role": "standard"}
                 if value is not None:
@@ -158,13 +159,13 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
             elif kind == "BLK":
                 fields = {"role": "blank"}
             elif kind == "SPL":
-                fields = {"role": "sample", "sample": name or f"SPL{match.group(2)}"}
+                fields = {"role": "sample", "sample": name or f"SPL{number}"}
                 if value is not None and value > 0:
                     fields["dilution"] = value
             else:
                 fields = {
                     "role": "control",
-                    "sample": name or (f"CTL{match.group(2)}" if kind else code),
+                    "sample": name or (f"CTL{number}" if kind else code),
                 }
                 if value is not None:
                     fields["conc"] = value

@@ -75,7 +75,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
                     file=path,
                     where=f"line {g.line}",
                 )
-        seen: dict[int, int] = {}
+        seen: dict[int | None, int] = {}
         for g, w in zip(grids, waves):
             if w in seen:
                 raise PlateError(

@@ -185,7 +185,7 @@ def _plates(plates: dict[str, _Plate], step: str | None, path: Path) -> tuple[Pl
             raise PlateError(
                 f"plate {plate.number}: its wavelengths have grids of different sizes", file=path
             )
-        waves = tuple(plate.reads)
+        wavelengths = tuple(plate.reads)
         metadata = {
             "read_mode": mode,
             "plate_number": plate.number,
@@ -196,7 +196,7 @@ def _plates(plates: dict[str, _Plate], step: str | None, path: Path) -> tuple[Pl
         out.append(
             PlateRead(
                 None,
-                waves,
+                wavelengths,
                 np.stack([r[0][1] for r in plate.reads.values()]),
                 np.stack([r[0][2] for r in plate.reads.values()]),
                 metadata,

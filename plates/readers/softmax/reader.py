@@ -56,7 +56,7 @@ def sniff(text: str) -> bool:
 def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     match = _BLOCKS.match(lines[first].strip()) if first is not None else None
-    if match is None:
+    if match is None or first is None:  # (no first line means no match)
         found = lines[first].strip()[:40] if first is not None else "nothing"
         raise error(
             path,

@@ -151,7 +151,7 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
     by_wave: dict[tuple[str, int | None], list] = {}
     for read in reads:
         by_wave.setdefault((read[1], read[2]), []).append(read)
-    for (mode, wave), same in by_wave.items():
+    for (_mode, wave), same in by_wave.items():
         if len(same) > 1 and len({r[5] for r in same}) > 1:
             at = f" at {wave} nm" if wave else ""
             raise PlateError(
