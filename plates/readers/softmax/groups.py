@@ -50,6 +50,12 @@ class Group:
     rows: list[Row]
     unit: str | None = None
     columns: dict[str, int | None] = field(default_factory=dict)
+    #: index of the plate section this group follows in the file (None before any)
+    after: int | None = None
+    #: set when plate names are not unique: the name of the section it follows in the file,
+    #: and the positional name (``NAME_p<N>``) of the plate it belongs to
+    after_name: str | None = None
+    owner: str | None = None
 
 
 def _role(name: str) -> str:
@@ -70,6 +76,10 @@ def _cells(text: str) -> list[str]:
     return cells
 
 
+def _is_column_table(line: str) -> bool:
+    return line.split("\t", 1)[0].strip() == "Group Column"
+
+
 def parse_group(lines: list[str], start: int, path: Path) -> Group:
     """The group block ``lines`` (without ``~End``), its first line at 0-based index ``start``."""
     name = lines[0].split(":", 1)[1].strip()
@@ -82,7 +92,9 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
     headers = _cells(lines[1])
     rows: list[Row] = []
     k = 2
-    while k < len(lines) and lines[k].strip():
+    # the rows end at a blank line, or at the Group Column table when the blank line is missing
+    # (SoftMax writes none after a last sample that has no wells)
+    while k < len(lines) and lines[k].strip() and not _is_column_table(lines[k]):
         cells = [c.strip() for c in lines[k].split("\t")]
         rows.append(Row(start + k + 1, cells + [""] * (len(headers) - len(cells))))
         k += 1
@@ -207,15 +219,17 @@ def group_results(
         if group.role == "standard" and cols["conc"] is None:
             notes.append(f"group {group.name!r} has no concentration column")
             continue
-        if cols["plate"] is None and len(plates) > 1:
+        if cols["plate"] is None and len(plates) > 1 and group.owner is None:
             notes.append(
                 f"group {group.name!r} has no WellPlateName column: applied to every plate"
             )
         per_well = _per_well_columns(group)
         current: dict[str, str] = {}
+        without_wells: dict[str, bool] = {}  # sample name -> no well seen yet
         for row in group.rows:
             cells = row.cells
             if cols["names"] is not None and cells[cols["names"]]:
+                without_wells.setdefault(cells[cols["names"]], True)
                 current = {
                     key: cells[i]
                     for key in ("names", "sample", "conc", "dilution")
@@ -230,7 +244,17 @@ def group_results(
             well_text = cells[cols["well"]]
             if not well_text:
                 continue
-            if cols["plate"] is not None:
+            without_wells[current.get("names", "")] = False
+            if group.owner is not None:
+                if cols["plate"] is not None and cells[cols["plate"]] != group.after_name:
+                    raise PlateError(
+                        f"group {group.name!r}: WellPlateName {cells[cols['plate']]!r} is not"
+                        f" the plate section the group follows ({group.after_name!r})",
+                        file=path,
+                        where=f"line {row.line}",
+                    )
+                targets = [group.owner]
+            elif cols["plate"] is not None:
                 target = cells[cols["plate"]]
                 if target not in shapes:
                     known = ", ".join(repr(p) for p in plates)
@@ -268,6 +292,10 @@ def group_results(
                     key = f"{group.name}: {group.headers[i]}"
                     grid = derived[plate].setdefault(key, np.full((n_rows, n_cols), np.nan))
                     grid[r, c] = _value(cells[i])
+        empty = [name for name, none in without_wells.items() if none]
+        if empty:
+            listed = ", ".join(repr(n) for n in empty)
+            notes.append(f"group {group.name!r}: sample {listed} has no wells (left out)")
     return layouts, derived, notes
 
 
