@@ -84,7 +84,7 @@ def process(
         [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths, layout)
     )
     sources = sources or {}
-    files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
+    files = [read_export(p, fmt, data=sources.get(str(p)), limits=cfg.limits) for p in export_paths]
     plan = _plan(
         files,
         layouts,
@@ -152,7 +152,11 @@ def _plan(
                 key = (layout_path, read.n_rows, read.n_cols)
                 if key not in loaded:
                     loaded[key] = load_layout(
-                        layout_path, read.n_rows, read.n_cols, data=sources.get(str(layout_path))
+                        layout_path,
+                        read.n_rows,
+                        read.n_cols,
+                        data=sources.get(str(layout_path)),
+                        limits=cfg.limits,
                     )
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
@@ -221,12 +225,15 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
         requested if requested is not None else in_layout,
         source=None if requested is not None else str(lay.source),
     )
-    if requested is not None and in_layout is not None:
-        if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
-            raise ElisaError(
-                f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
-                file=lay.source,
-            )
+    if (
+        requested is not None
+        and in_layout is not None
+        and registry.resolve(in_layout, source=str(lay.source)).name != chosen.name
+    ):
+        raise ElisaError(
+            f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
+            file=lay.source,
+        )
     if not chosen.fitted:
         raise ElisaError(
             f"{chosen.name} comes from an analyser, not a plate: import it with "

@@ -13,7 +13,9 @@ MISSING_MARKERS = ("MISSED", "?????", "NaN", "< Min", "")
 
 _SATURATED = {m.lower().replace(" ", "") for m in SATURATED_MARKERS}
 _MISSING = {m.lower().replace(" ", "") for m in MISSING_MARKERS}
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# ASCII digits only: Python's float() also takes Unicode digits ("𝟏.𝟐", "١.٢"), which no reader
+# writes; such text is damage, never an OD
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 EXPECTED = "expected an OD value or a marker (OVRFLW, MISSED, ...)"
 
@@ -41,7 +43,8 @@ def parse_number(text: str) -> float | None:
         s = s.replace(",", ".")
     if not _NUMBER.match(s):
         return None
-    return float(s)
+    value = float(s)
+    return value if math.isfinite(value) else None  # 1e999 overflows to inf: not a number
 
 
 def parse_whole(text: str) -> int | None:
