@@ -16,7 +16,7 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.readers.grid.rows import Grid, Place, find_grids, has_grid, wavelength
+from plates.readers.grid.rows import Grid, Place, TextRow, find_grids, has_grid, wavelength
 
 FORMAT = "grid"
 SNIFF_ORDER = 90  # generic: vendor formats that contain grids are tried first
@@ -25,13 +25,14 @@ _DELIMITERS = ("\t", ";", ",")
 
 
 def _split(text: str, delimiter: str) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
     for line in text.split("\n"):
         cells = next(csv.reader([line], delimiter=delimiter), [])
-        cells = [c.strip() for c in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        rows.append(cells)
+        row = TextRow(c.strip() for c in cells)
+        row.n_fields = len(row)  # with trailing empty cells, to tell a cut row (rows.py)
+        while row and not row[-1]:
+            row.pop()
+        rows.append(row)
     return rows
 
 

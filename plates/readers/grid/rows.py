@@ -25,6 +25,7 @@ from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 __all__ = [
     "Grid",
     "Place",
+    "TextRow",
     "find_grids",
     "has_grid",
     "header_start",
@@ -39,6 +40,13 @@ _WAVELENGTH = re.compile(
     r"^(?:OD|A|Abs\.?|Absorbance|Wavelength|WL|λ)?\s*[:=_-]?\s*(\d{3,4})(?:[.,]0+)?\s*(?:nm)?$",
     re.IGNORECASE,
 )
+
+
+class TextRow(list):
+    """The stripped cells of a text line, trailing empty cells dropped; ``n_fields`` counts
+    every field the line had (a sheet's rows are plain lists and have no such count)."""
+
+    n_fields: int = 0
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,16 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
     for r in range(n_rows):
         _check_label(rows, i, r, n_rows, place)
         k = i + 1 + r
+        fields = getattr(rows[k], "n_fields", None)
+        if fields is not None and fields - 1 < n_cols:
+            # a text row keeps its empty cells as separators: fewer fields means lost cells
+            # (the rest would shift left) or a row cut short
+            raise place.error(
+                f"row {ROW_LETTERS[r]} has {fields - 1} cells after its label, expected"
+                f" {n_cols} (one per column 1..{n_cols}, empty or not): a cell is missing or"
+                " the row is cut",
+                k,
+            )
         for c, text in enumerate(rows[k][1:]):
             if c >= n_cols:
                 if text:
