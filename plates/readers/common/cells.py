@@ -30,6 +30,25 @@ class Cell:
         return math.isnan(self.value) and not self.saturated
 
 
+class TextRow(list):
+    """The stripped cells of one line of a text export, trailing empty cells dropped;
+    ``n_fields`` counts every field the line had. Exports write every line of a grid with the
+    same number of fields (empty wells as empty fields), so a line with fewer or more fields
+    than its header lost or gained a cell (the rest of the row would shift) or was cut. A
+    sheet's rows are plain lists: a spreadsheet has no field count."""
+
+    n_fields: int = 0
+
+
+def text_row(cells: list[str]) -> TextRow:
+    """A :class:`TextRow` of ``cells`` as split from a line."""
+    row = TextRow(c.strip() for c in cells)
+    row.n_fields = len(row)
+    while row and not row[-1]:
+        row.pop()
+    return row
+
+
 MISSING = Cell(math.nan, False)
 SATURATED = Cell(math.nan, True)
 

@@ -16,7 +16,8 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
-from plates.readers.grid.rows import Grid, Place, TextRow, find_grids, has_grid, wavelength
+from plates.readers.common.cells import text_row
+from plates.readers.grid.rows import Grid, Place, find_grids, has_grid, wavelength
 
 FORMAT = "grid"
 SNIFF_ORDER = 90  # generic: vendor formats that contain grids are tried first
@@ -27,12 +28,7 @@ _DELIMITERS = ("\t", ";", ",")
 def _split(text: str, delimiter: str) -> list[list[str]]:
     rows: list[list[str]] = []
     for line in text.split("\n"):
-        cells = next(csv.reader([line], delimiter=delimiter), [])
-        row = TextRow(c.strip() for c in cells)
-        row.n_fields = len(row)  # with trailing empty cells, to tell a cut row (rows.py)
-        while row and not row[-1]:
-            row.pop()
-        rows.append(row)
+        rows.append(text_row(next(csv.reader([line], delimiter=delimiter), [])))
     return rows
 
 

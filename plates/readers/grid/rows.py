@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from plates.errors import PlateError
-from plates.readers.common.cells import parse_cell, parse_whole
+from plates.readers.common.cells import TextRow, parse_cell, parse_whole
 from plates.readers.common.workbook import cell_name
 from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 
@@ -40,13 +40,6 @@ _WAVELENGTH = re.compile(
     r"^(?:OD|A|Abs\.?|Absorbance|Wavelength|WL|λ)?\s*[:=_-]?\s*(\d{3,4})(?:[.,]0+)?\s*(?:nm)?$",
     re.IGNORECASE,
 )
-
-
-class TextRow(list):
-    """The stripped cells of a text line, trailing empty cells dropped; ``n_fields`` counts
-    every field the line had (a sheet's rows are plain lists and have no such count)."""
-
-    n_fields: int = 0
 
 
 @dataclass(frozen=True)

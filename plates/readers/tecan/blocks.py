@@ -104,6 +104,14 @@ def read_grid(
                 "values",
                 k,
             )
+        fields, header_fields = getattr(cells, "n_fields", None), getattr(header, "n_fields", 0)
+        if fields is not None and fields != header_fields:
+            raise sheet.error(
+                f"row {ROW_LETTERS[r]} has {fields} fields but the grid header"
+                f" ({sheet.where(i)}) has {header_fields}: a cell was lost or added, or the"
+                " line is cut",
+                k,
+            )
         raw.append(cells[1 : 1 + width])
         for c, value in enumerate(cells[1:]):
             if c >= width:

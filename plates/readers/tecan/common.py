@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plates.errors import PlateError
+from plates.readers.common.cells import text_row
 from plates.readers.common.workbook import cell_name, cell_text, column_letter  # noqa: F401  (kept importable)
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
 
@@ -97,7 +98,9 @@ def text_sheet(text: str, path: Path) -> Sheet:
             cells = next(csv.reader([line], delimiter=delimiter), [])
         except csv.Error:
             cells = line.split(delimiter)
-        rows.append(_trim(cells))
+        row = text_row(cells[:_MAX_COLUMNS])
+        row.n_fields = len(cells)
+        rows.append(row)
     while rows and not rows[-1]:
         rows.pop()
     return Sheet(rows, path)

@@ -39,7 +39,6 @@ HOSTILE = (
     "1e200",
     "-1e250",
     "1e308",
-    "nan",
     "inf",
     "-inf",
     "\U0001d7cf.\U0001d7d0",  # mathematical bold digits 1.2
@@ -49,8 +48,9 @@ HOSTILE = (
     "--1",
     "1.2.3",
 )
-#: bytes that are never part of a number, a separator or a line end
-_FLIP = [b for b in range(256) if chr(b) not in "0123456789.,+-eE \t\r\n;"]
+#: bytes that are never part of a number, a separator, a line end or white space (a space in
+#: place of a last digit, "1.256 ", is a shorter valid number, not detectable damage)
+_FLIP = [b for b in range(256) if chr(b) not in "0123456789.,+-eE;" and not chr(b).isspace()]
 _NUMBER = re.compile(rb"(?<![\w.])-?\d+\.\d+(?:[eE][+-]?\d+)?(?![\w.])")
 
 TEXT_KINDS = (
