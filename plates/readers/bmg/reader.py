@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from plates.errors import PlateError
+from plates.readers.common.cells import text_row
 from plates.model import PlateRead
 from plates.readers.bmg.blocks import FORMAT_NAME, Block, Section, find_blocks
 from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
@@ -201,10 +202,7 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
                 file=path,
                 where=f"line {number}",
             ) from None
-        cells = [c.strip() for c in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        rows.append(cells)
+        rows.append(text_row(cells))
     return rows
 
 
