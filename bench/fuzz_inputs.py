@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.plates.readers.fuzzing import Case, cases, run_case  # noqa: E402
+from tests.plates.readers.fuzzing import Case, cases, run_case
 
 TIMEOUT_S = 30
 

@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 
 from plates.errors import PlateError
-from plates.readers.common.cells import text_row
 from plates.model import PlateRead
 from plates.readers.bmg.blocks import FORMAT_NAME, Block, Section, find_blocks
 from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
 from plates.readers.bmg.layout import carried_wells
+from plates.readers.common.cells import text_row
 
 FORMAT = "bmg"
 

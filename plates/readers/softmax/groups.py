@@ -23,6 +23,7 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.readers.common.cells import parse_cell, parse_number
+from plates.readers.softmax.group_sets import check_replicate_sets
 from plates.wells import format_well, parse_well
 
 MASK_REASON = "masked in SoftMax Pro"
@@ -50,6 +51,8 @@ class Group:
     rows: list[Row]
     unit: str | None = None
     columns: dict[str, int | None] = field(default_factory=dict)
+    #: decimal places of each column (from the Group Column table), None when not stated
+    decimals: list[int | None] = field(default_factory=list)
     #: index of the plate section this group follows in the file (None before any)
     after: int | None = None
     #: set when plate names are not unique: the name of the section it follows in the file,
@@ -99,8 +102,18 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
         rows.append(Row(start + k + 1, cells + [""] * (len(headers) - len(cells))))
         k += 1
     formulas: list[str | None] = [None] * len(headers)
+    decimals: list[int | None] = [None] * len(headers)
     while k < len(lines) and not lines[k].strip():
         k += 1
+    if k < len(lines) and not _is_column_table(lines[k]) and rows:
+        # SoftMax writes the rows, one blank line, then the Group Column table: rows after a
+        # blank line inside the table would be lost (their wells left empty)
+        raise PlateError(
+            f"group {name!r}: a blank line inside its table (expected the 'Group Column'"
+            f" table after the rows), found {lines[k].strip()[:40]!r}",
+            file=path,
+            where=f"line {start + k + 1}",
+        )
     if k < len(lines) and lines[k].split("\t", 1)[0].strip() == "Group Column":
         k += 1
         while k < len(lines) and lines[k].strip():
@@ -112,7 +125,9 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
             i = int(index) - 1
             if 0 <= i < len(headers) and headers[i].startswith(cells[1]):
                 formulas[i] = cells[2].strip('"')
-    group = Group(name, start + 1, _role(name), headers, formulas, rows)
+                places = re.match(r"^(\d+) decimal places?$", cells[3]) if len(cells) > 3 else None
+                decimals[i] = int(places.group(1)) if places else None
+    group = Group(name, start + 1, _role(name), headers, formulas, rows, decimals=decimals)
     group.columns = _columns(group)
     conc = group.columns["conc"]
     if conc is not None:
@@ -223,6 +238,7 @@ def group_results(
             notes.append(
                 f"group {group.name!r} has no WellPlateName column: applied to every plate"
             )
+        check_replicate_sets(group, path)
         per_well = _per_well_columns(group)
         current: dict[str, str] = {}
         without_wells: dict[str, bool] = {}  # sample name -> no well seen yet

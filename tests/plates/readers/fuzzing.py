@@ -225,7 +225,9 @@ def mutate_layout(text: str, kind: str, rng: random.Random) -> str:
         key = lines[i].split("=", 1)[0].strip()
         lines[i] = lines[i].replace(key, rng.choice(("well", "row", "col")), 1)
     elif kind == "hostile_value":
-        numeric = [i for i in keys if re.match(r"^(conc|dilution|conc_low|conc_high)\s*=", lines[i])]
+        numeric = [
+            i for i in keys if re.match(r"^(conc|dilution|conc_low|conc_high)\s*=", lines[i])
+        ]
         i = rng.choice(numeric or keys)
         key = lines[i].split("=", 1)[0].strip()
         value = rng.choice(("-1", "0", "nan", "inf", "-inf", '"abc"', "1e308", "1e300", "true"))
@@ -305,8 +307,10 @@ def verdict(case: Case, outcome: Outcome, before: Outcome) -> str:
     if outcome.code not in (0, 1) or outcome.wells is None:
         return "bad-exit"
     columns = VALUE_COLUMNS
-    if case.kind.startswith("layout:") and case.kind not in ("layout:delete_line",
-                                                             "layout:duplicate_line"):
+    if case.kind.startswith("layout:") and case.kind not in (
+        "layout:delete_line",
+        "layout:duplicate_line",
+    ):
         columns = VALUE_COLUMNS + LAYOUT_COLUMNS
     now = {(w["plate_id"], w["well"]): w for w in outcome.wells}
     then = {(w["plate_id"], w["well"]): w for w in before.wells or []}
