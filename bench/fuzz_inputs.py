@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.plates.readers.fuzzing import Case, cases, run_case
+from tests.plates.readers.fuzzing import FIXTURES, Case, cases, run_case
 
 TIMEOUT_S = 30
 
@@ -82,7 +82,8 @@ def main() -> int:
         other = sum(c.values()) - c["refused"] - c["accepted-correct"]
         print(f"  {kind:28s} {c['refused']:5d} {c['accepted-correct']:5d} {other:5d}")
     for case, result, detail in problems[:40]:
-        print(f"\n{result}: {case.export.name} + {case.layout.name} {case.kind} seed {case.seed}")
+        export = case.export.relative_to(FIXTURES)
+        print(f"\n{result}: {export} + {case.layout.name} {case.kind} seed {case.seed}")
         if detail:
             print(detail.rstrip())
     return 0 if not problems else 1
