@@ -17,9 +17,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 ROLE_COLOURS = {
     "standard": "#9ecae1",
@@ -38,6 +38,12 @@ FLAG_MARKS = {
     "extrapolated": "EXT",
     "single_well": "1W",
 }
+
+
+def plain_text(text: Any) -> str:
+    """``text`` as matplotlib must show it: a ``$`` would start mathtext, and a unit such as
+    ``$\\frac{`` would crash the figure, so every ``$`` is escaped."""
+    return str(text).replace("$", r"\$")
 
 
 def truthy(value: Any) -> bool | None:
@@ -233,7 +239,7 @@ def curve_svg(
 
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
-    unit_txt = str(unit).replace("$", r"\$") if unit else ""
+    unit_txt = plain_text(unit) if unit else ""
     ax.set_xlabel(f"concentration in well ({unit_txt})" if unit_txt else "concentration in well")
     ax.set_ylabel("corrected OD")
     ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
