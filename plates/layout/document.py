@@ -13,6 +13,7 @@ pattern against the largest plate, the nesting depth against the limit, and ever
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Callable
@@ -120,12 +121,20 @@ def _check_field_name(key: str, where: str, err: Error) -> None:
         raise err(f"{where}: unknown field {key!r}: did you mean {close[0]!r}?")
 
 
+def _check_finite(key: str, value: Any, where: str, err: Error) -> None:
+    """TOML's nan and inf are never a layout value; pandas would take nan as "not given" (a
+    dilution of nan would silently become 1)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise err(f"{where}: {key} = {value} is not a number a layout may hold")
+
+
 def _check_fields(where: str, fields: Any, err: Error) -> None:
     if not isinstance(fields, dict):
         raise err(f"[{where}] must be a table of fields (role, sample, ...), found {fields!r}")
     for key, value in fields.items():
         if isinstance(value, dict):
             raise err(f"unknown table [{where}.{key}]: a well's fields cannot hold a table")
+        _check_finite(key, value, f"[{where}]", err)
         _check_field_name(key, f"[{where}]", err)
 
 
@@ -147,6 +156,7 @@ def _check_tables(
             raise _unknown(f"table [{prefix}{_table_path(key, value)}]", key, allowed, err)
         else:  # a field for every well (of the file or of the plate)
             _check_field_name(key, f"[{where}]" if where else "the layout", err)
+            _check_finite(key, value, f"[{where}]" if where else "the layout", err)
 
 
 def _check_blocks(prefix: str, blocks: dict, limits: InputLimits, err: Error) -> None:

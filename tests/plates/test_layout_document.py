@@ -124,3 +124,18 @@ def test_an_included_file_is_checked_too(tmp_path):
     path = write(tmp_path, '[meta]\ninclude = "common/base.toml"\n' + STANDARD)
     with pytest.raises(LayoutError, match=r"common/base.toml: unknown table \[blok.1x1.A2\]"):
         load_layout(path)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize("key", ["dilution", "conc"])
+def test_non_finite_values_are_refused(tmp_path, key, value):
+    # on main `dilution = nan` counted as not given: the well silently got dilution 1
+    text = STANDARD + f'[well.B2]\nrole = "sample"\nsample = "S1"\n{key} = {value}\n'
+    with pytest.raises(LayoutError, match=rf"\[well.B2\]: {key} = -?(nan|inf) is not a number"):
+        load_layout(write(tmp_path, text))
+
+
+def test_an_implausible_dilution_is_refused(tmp_path):
+    text = STANDARD + '[well.B2]\nrole = "sample"\nsample = "S1"\ndilution = 1e308\n'
+    with pytest.raises(LayoutError, match=r"well B2: dilution = 1e\+308 is not a plausible"):
+        load_layout(write(tmp_path, text))

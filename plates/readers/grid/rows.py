@@ -193,6 +193,14 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
         _check_label(rows, i, r, n_rows, place)
         k = i + 1 + r
         fields = getattr(rows[k], "n_fields", None)
+        first = getattr(rows[i + 1], "n_fields", None)
+        beyond = len(rows[k]) > 1 + n_cols  # a value beyond the plate: named below
+        if fields is not None and fields != first and fields - 1 >= n_cols and not beyond:
+            raise place.error(
+                f"row {ROW_LETTERS[r]} has {fields} fields but row A has {first}: a cell was"
+                " lost or added (the rest of the row would shift)",
+                k,
+            )
         if fields is not None and fields - 1 < n_cols:
             # a text row keeps its empty cells as separators: fewer fields means lost cells
             # (the rest would shift left) or a row cut short

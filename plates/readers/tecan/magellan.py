@@ -135,6 +135,17 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
             )
         wells[well] = k
         k += 1
+    for j in range(k, len(sheet.rows)):
+        cells = sheet.rows[j]
+        if cells and parse_well(cells[0]) is not None:
+            # a well after the end of the list: the list was interrupted (an empty or a
+            # damaged row), and the wells after it would be lost
+            raise sheet.error(
+                f"the well list is interrupted at {sheet.where(k)} (found"
+                f" {sheet.get(k, 0)!r}, expected a well such as A1) and goes on at"
+                f" {sheet.where(j)}",
+                k,
+            )
     footer = [cells[0] for cells in sheet.rows[k:] if cells and cells[0]]
     if not footer:
         # Magellan writes the measurement definition after the list: without it the list may

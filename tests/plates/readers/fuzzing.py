@@ -232,8 +232,8 @@ def mutate_layout(text: str, kind: str, rng: random.Random) -> str:
         i = rng.choice(numeric or keys)
         key = lines[i].split("=", 1)[0].strip()
         value = rng.choice(("-1", "0", "nan", "inf", "-inf", '"abc"', "1e308", "1e300", "true"))
-        if key in ("dilution", "conc_low", "conc_high") and value == "0":
-            value = "-1"  # conc = 0 is a blank standard: legal; dilution 0 is not
+        if value == "0" and key not in ("dilution", "conc_low", "conc_high"):
+            value = "-1"  # conc = 0 is a blank standard, role = 0 ... : only refused elsewhere
         lines[i] = f"{key} = {value}"
     elif kind == "huge_block":
         i = rng.choice(headers)
@@ -308,10 +308,11 @@ def verdict(case: Case, outcome: Outcome, before: Outcome) -> str:
     if outcome.code not in (0, 1) or outcome.wells is None:
         return "bad-exit"
     columns = VALUE_COLUMNS
-    if case.kind.startswith("layout:") and case.kind not in (
-        "layout:delete_line",
-        "layout:duplicate_line",
-    ):
+    if case.kind in ("layout:delete_line", "layout:duplicate_line"):
+        # a lost or repeated layout line may be a legal other layout (a blank well fewer
+        # changes every corrected od): the raw reads must still be the export's
+        columns = ("od_raw", "saturated")
+    elif case.kind.startswith("layout:"):
         columns = VALUE_COLUMNS + LAYOUT_COLUMNS
     now = {(w["plate_id"], w["well"]): w for w in outcome.wells}
     then = {(w["plate_id"], w["well"]): w for w in before.wells or []}

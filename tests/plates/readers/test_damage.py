@@ -231,3 +231,21 @@ def test_softmax_group_values_are_validated_like_a_layout(tmp_path):
     plate = read_export(path).plates[0]
     with pytest.raises(AssayError, match=r"well B4: dilution = 1e\+308 is not a plausible"):
         carried_layout(plate.layout, path, plate.n_rows, plate.n_cols)
+
+
+@pytest.mark.parametrize("damage", ["empty row", "damaged well name"])
+def test_an_interrupted_magellan_list_is_refused(tmp_path, damage):
+    # on main the list ended at the damaged row: the wells after it became unread wells
+    import openpyxl
+
+    book = openpyxl.load_workbook(FIXTURES / "exports" / "tecan" / "fkn_clean_magellan.xlsx")
+    sheet = book.worksheets[0]
+    assert sheet.cell(20, 1).value == "B5"
+    if damage == "empty row":
+        sheet.insert_rows(20)
+    else:
+        sheet.cell(20, 1).value = "B?"
+    path = tmp_path / "magellan.xlsx"
+    book.save(path)
+    with pytest.raises(PlateError, match=r"cell A20: the well list is interrupted"):
+        read_export(path)
