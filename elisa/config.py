@@ -24,7 +24,7 @@ from plates.limits import InputLimits, toml_depth
 DEFAULT_CONFIG_NAME = "elisa.toml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rules:
     """The numbers of DESIGN section 4 (all overridable under [rules])."""
 

@@ -1,4 +1,5 @@
-"""The plate's fail codes, warning codes and per-result flags (DESIGN 4.5), as string constants.
+"""The plate's fail codes, warning codes and per-result flags (DESIGN 4.5), and the Westgard rule
+labels (DESIGN 4.6), as string constants: no other module spells them out.
 
 Fail codes go into ``runs.csv`` ``reasons``, warning codes into ``warnings``, flags into the
 ``flags`` column of samples, standards and wells (``;``-joined, alphabetical: see `join_flags`).
@@ -64,6 +65,30 @@ FLAGS: tuple[str, ...] = (
 )
 
 FLAG_SEPARATOR = ";"
+
+# Westgard rule labels (DESIGN 4.6, methods 6): the ``rule`` of a hit and the part before ``:``
+# in runs.csv ``rules``. 1-2s is the warning rule; every other rule rejects.
+RULE_1_2S = "1-2s"
+RULE_1_3S = "1-3s"
+RULE_2_2S = "2-2s"
+RULE_2OF3_2S = "2of3-2s"
+RULE_R_4S = "R-4s"
+RULE_3_1S = "3-1s"
+RULE_4_1S = "4-1s"
+RULE_6X = "6-x"
+RULE_10X = "10-x"
+
+WESTGARD_RULES: tuple[str, ...] = (
+    RULE_1_2S,
+    RULE_1_3S,
+    RULE_2_2S,
+    RULE_2OF3_2S,
+    RULE_R_4S,
+    RULE_3_1S,
+    RULE_4_1S,
+    RULE_6X,
+    RULE_10X,
+)
 
 
 def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:

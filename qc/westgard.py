@@ -53,20 +53,31 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from qc.codes import (
+    RULE_1_2S,
+    RULE_1_3S,
+    RULE_2_2S,
+    RULE_2OF3_2S,
+    RULE_3_1S,
+    RULE_4_1S,
+    RULE_6X,
+    RULE_10X,
+    RULE_R_4S,
+)
 from qc.errors import QCError
 
-WARNING_RULE = "1-2s"
+WARNING_RULE = RULE_1_2S
 #: Reject rules per rule set, in reporting order.
-RULES_2_4 = ("1-3s", "2-2s", "R-4s", "4-1s", "10-x")
-RULES_3 = ("1-3s", "2of3-2s", "R-4s", "3-1s", "6-x")
+RULES_2_4 = (RULE_1_3S, RULE_2_2S, RULE_R_4S, RULE_4_1S, RULE_10X)
+RULES_3 = (RULE_1_3S, RULE_2OF3_2S, RULE_R_4S, RULE_3_1S, RULE_6X)
 #: rule -> (m results beyond the limit, of k consecutive, limit in SD)
 WINDOW_RULES = {
-    "2-2s": (2, 2, 2.0),
-    "4-1s": (4, 4, 1.0),
-    "10-x": (10, 10, 0.0),
-    "2of3-2s": (2, 3, 2.0),
-    "3-1s": (3, 3, 1.0),
-    "6-x": (6, 6, 0.0),
+    RULE_2_2S: (2, 2, 2.0),
+    RULE_4_1S: (4, 4, 1.0),
+    RULE_10X: (10, 10, 0.0),
+    RULE_2OF3_2S: (2, 3, 2.0),
+    RULE_3_1S: (3, 3, 1.0),
+    RULE_6X: (6, 6, 0.0),
 }
 
 
@@ -75,13 +86,13 @@ class RuleHit:
     """One rule violation, reported at the run that completes its pattern."""
 
     run: int  # index into the runs (in run order)
-    rule: str  # "1-2s", "1-3s", "2-2s", "R-4s", "4-1s", "10-x", "2of3-2s", "3-1s", "6-x"
+    rule: str  # one of qc.codes.WESTGARD_RULES
     controls: tuple[str, ...]  # the control(s) whose results complete the pattern, sorted
     reject: bool  # False only for 1-2s (a warning that gates nothing)
 
 
 #: Multi-result rules judged along one control's series (and within a run), never pooled.
-SAME_LEVEL_RULES = frozenset({"2-2s", "2of3-2s"})
+SAME_LEVEL_RULES = frozenset({RULE_2_2S, RULE_2OF3_2S})
 
 
 def rule_set(n_controls: int) -> tuple[str, ...]:
@@ -130,8 +141,8 @@ def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
 
     # single-result rules
     for r, c, value in pooled:
-        if abs(value) > 3.0 and "1-3s" in rules:
-            add(r, "1-3s", [c])
+        if abs(value) > 3.0 and RULE_1_3S in rules:
+            add(r, RULE_1_3S, [c])
         if abs(value) > 2.0:
             add(r, WARNING_RULE, [c])
 
@@ -140,7 +151,7 @@ def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
         high = [c for _, c, v in items if v > 2.0]
         low = [c for _, c, v in items if v < -2.0]
         if high and low:
-            add(r, "R-4s", high + low)
+            add(r, RULE_R_4S, high + low)
 
     # window rules
     for rule in rules:
@@ -152,7 +163,7 @@ def westgard(z: ArrayLike, controls: Sequence[str]) -> list[RuleHit]:
             # (methods §6); only the 1s and x rules run across runs and levels together
             sequences = series if rule in SAME_LEVEL_RULES else (*series, pooled)
             for sequence in sequences:
-                for j, (r, c, value) in enumerate(sequence):
+                for j, (r, _c, value) in enumerate(sequence):
                     if not side * value > limit:
                         continue
                     window = sequence[max(0, j - k + 1) : j + 1]

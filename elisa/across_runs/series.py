@@ -7,7 +7,6 @@ are left out of every series; an accepted run counts as in spec.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +16,13 @@ from elisa.analytes import Analyte
 from elisa.config import Config
 from elisa.results import Results
 from elisa.store.database import Store
+from qc.codes import WESTGARD_REJECT, WESTGARD_WARNING
 from qc.levey_jennings import LJLimits, lj_westgard
 from qc.plate_verdict import plate_verdict
 from qc.westgard import RuleHit, rule_label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StoredRun:
     """One current plate version with what QC across runs needs."""
 
@@ -75,7 +75,7 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     """Current versions of one analyte's plates, in run order."""
     runs = []
     for row in store.current_versions(analyte):
-        tables = json.loads(row["tables_json"])
+        tables = row.tables
         wells = pd.DataFrame(tables["wells"])
         controls = pd.DataFrame(columns=["control", "value"])
         expected: dict[str, float] = {}
@@ -91,21 +91,21 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
                     "value": pd.to_numeric(picked["conc_well"]),
                 }
             )
-        targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
+        targets = row.provenance["plates"][0].get("control_targets", {})
         for name, target in targets.items():
             expected[name] = _expected(target)
-        review = store.latest_review(row["id"])
+        review = store.latest_review(row.id)
         runs.append(
             StoredRun(
-                row["plate_id"],
-                row["analyte"],
-                row["run_date"],
-                row["lot"],
-                row["verdict"],
-                row["intra_cv_pct"],
-                review["decision"] if review else None,
-                controls,
-                expected,
+                plate_id=row.plate_id,
+                analyte=row.analyte,
+                run_date=row.run_date,
+                lot=row.lot,
+                verdict=row.verdict,
+                intra_cv_pct=row.intra_cv_pct,
+                review=review.decision if review else None,
+                control_wells=controls,
+                expected=expected,
             )
         )
     return runs
@@ -179,9 +179,9 @@ def with_westgard(results: Results, store: Store, config: Config) -> Results:
             out_of_spec = outcome.out_of_spec(i)
             runs.at[row, "out_of_spec"] = out_of_spec
             runs.at[row, "rules"] = rules_text(hits)
-            fails = _codes(runs.at[row, "reasons"]) + (["westgard_reject"] if out_of_spec else [])
+            fails = _codes(runs.at[row, "reasons"]) + ([WESTGARD_REJECT] if out_of_spec else [])
             warnings = _codes(runs.at[row, "warnings"]) + (
-                ["westgard_warning"] if any(not h.reject for h in hits) else []
+                [WESTGARD_WARNING] if any(not h.reject for h in hits) else []
             )
             verdict, reasons, warning_text = plate_verdict(fails, warnings)
             runs.at[row, "verdict"] = verdict

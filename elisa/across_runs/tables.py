@@ -77,14 +77,13 @@ class QCReport:
     @property
     def failed(self) -> bool:
         """A run in scope out of spec and not accepted, or an inter-assay CV not passed."""
-        return bool(
-            self.runs["out_of_spec"].astype(bool).any() or (self.controls["passed"] == False).any()
-        )  # noqa: E712
+        not_passed = (self.controls["passed"] == False).any()  # noqa: E712 (None: no verdict)
+        return bool(self.runs["out_of_spec"].astype(bool).any() or not_passed)
 
 
 def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
     """Evaluate every analyte in the store (or the one asked for) over the scope."""
-    names = sorted({row["analyte"] for row in store.current_versions()})
+    names = store.analytes()
     if scope.analyte is not None:
         wanted = config.registry.resolve(scope.analyte).name
         names = [n for n in names if n == wanted]

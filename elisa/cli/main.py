@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cohort_parser(sub, _store_options)
 
+    from elisa.cli.stats import add_stats_parser
+
+    add_stats_parser(sub)
+
     audit = sub.add_parser("audit", help="print the audit log")
     audit.add_argument("--plate", metavar="PLATE_ID")
     _store_options(audit)
@@ -149,6 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from elisa.cli.cohort import cohort_command
 
             return cohort_command(args)
+        if args.command == "stats":
+            from elisa.cli.stats import stats_command
+
+            return stats_command(args)
         from elisa.cli import store_commands as cli_store
 
         return getattr(cli_store, f"{args.command}_command")(args)

@@ -4,6 +4,7 @@ run with its reasons and review (issue 4). Self-contained: inline SVG and CSS, n
 from __future__ import annotations
 
 import datetime as dt
+import math
 from html import escape
 from typing import Any
 
@@ -13,6 +14,7 @@ from matplotlib.figure import Figure
 from elisa import __version__
 from elisa.across_runs.series import AnalyteQC, ControlChart
 from elisa.across_runs.tables import QCReport, Scope
+from elisa.missing import is_missing
 from elisa.report.figures import figure_svg, fmt, plain_text
 from elisa.report.plate_report import CSS
 
@@ -89,7 +91,7 @@ def lj_chart_svg(outcome: AnalyteQC, chart: ControlChart, prefix: str) -> str:
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+    if is_missing(value) or (isinstance(value, float) and math.isinf(value)):
         return ""
     return escape(fmt(value) if isinstance(value, float) else str(value))
 
