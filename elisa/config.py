@@ -19,6 +19,7 @@ from elisa.analytes import (
     name_key,
 )
 from elisa.errors import ConfigError
+from plates.limits import InputLimits, toml_depth
 
 DEFAULT_CONFIG_NAME = "elisa.toml"
 
@@ -48,6 +49,8 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     source: Path | None = None
     sha256: str | None = None
+    #: input limits (file size, plates per file, plausible OD range) from [limits]
+    limits: InputLimits = field(default_factory=InputLimits)
 
 
 _ANALYTE_KEYS = {
@@ -86,6 +89,11 @@ def config_from_bytes(data: bytes, path: Path) -> Config:
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not a valid TOML configuration file: {exc}", file=path) from None
+    except RecursionError:
+        doc = None
+    deepest = InputLimits().max_toml_depth
+    if doc is None or toml_depth(doc) > deepest:
+        raise ConfigError(f"tables or arrays nested more than {deepest} deep", file=path)
     return parse_config(doc, source=path, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -93,10 +101,10 @@ def parse_config(
     doc: Mapping[str, Any], *, source: Path | None = None, sha256: str | None = None
 ) -> Config:
     """Build a Config from a parsed TOML document, checking every key and value."""
-    unknown = set(doc) - {"analytes", "rules"}
+    unknown = set(doc) - {"analytes", "rules", "limits"}
     if unknown:
         raise ConfigError(
-            f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME] and [rules]",
+            f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME], [rules] and [limits]",
             file=source,
         )
     registry = builtin_registry()
@@ -105,7 +113,32 @@ def parse_config(
             _parse_analyte(name, _table(table, f"analytes.{name}", source), registry, source)
         )
     rules = _parse_rules(_table(doc.get("rules", {}), "rules", source), source)
-    return Config(registry, rules, source, sha256)
+    limits = _parse_limits(_table(doc.get("limits", {}), "limits", source), source)
+    return Config(registry, rules, source, sha256, limits)
+
+
+_LIMIT_KEYS = ("od_min", "od_max", "max_file_mb", "max_plates_per_file")
+
+
+def _parse_limits(table: Mapping[str, Any], source: Path | None) -> InputLimits:
+    unknown = set(table) - set(_LIMIT_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"[limits]: unknown key(s) {sorted(unknown)}; allowed: {list(_LIMIT_KEYS)}",
+            file=source,
+        )
+    for key, value in table.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"[limits] {key} must be a number, not {value!r}", file=source)
+    changes = dict(table)
+    if "max_plates_per_file" in changes:
+        changes["max_plates_per_file"] = int(changes["max_plates_per_file"])
+    limits = replace(InputLimits(), **changes)
+    try:
+        limits.check()
+    except ValueError as exc:
+        raise ConfigError(f"[limits]: {exc}", file=source) from None
+    return limits
 
 
 def _table(value: Any, where: str, source: Path | None) -> Mapping[str, Any]:

@@ -51,6 +51,12 @@ FLAG_MARKS = {
 }
 
 
+def plain_text(text: Any) -> str:
+    """``text`` as matplotlib must show it: a ``$`` would start mathtext, and a unit such as
+    ``$\\frac{`` would crash the figure, so every ``$`` is escaped."""
+    return str(text).replace("$", r"\$")
+
+
 def fmt(value: Any, sig: int = 4) -> str:
     """A number for people: `sig` significant digits, no exponent for everyday magnitudes."""
     v = as_float(value)
@@ -220,7 +226,7 @@ def curve_svg(
 
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
-    unit_txt = str(unit).replace("$", r"\$") if unit else ""
+    unit_txt = plain_text(unit) if unit else ""
     ax.set_xlabel(f"concentration in well ({unit_txt})" if unit_txt else "concentration in well")
     ax.set_ylabel("corrected OD")
     ax.grid(True, which="major", color="#e5e5e5", lw=0.6)

@@ -15,7 +15,7 @@ from elisa._version import __version__
 from elisa.across_runs.series import AnalyteQC, ControlChart
 from elisa.across_runs.tables import QCReport, Scope
 from elisa.missing import is_missing
-from elisa.report.figures import figure_svg, fmt
+from elisa.report.figures import figure_svg, fmt, plain_text
 from elisa.report.plate_report import CSS
 
 SD_LINES = (
@@ -80,7 +80,7 @@ def lj_chart_svg(outcome: AnalyteQC, chart: ControlChart, prefix: str) -> str:
                 fontsize=7,
                 color=colour,
             )
-    ax.set_ylabel(f"conc ({outcome.analyte.unit})")
+    ax.set_ylabel(plain_text(f"conc ({outcome.analyte.unit})"))
     ax.set_xlabel("run date" if use_dates else "run")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if use_dates:

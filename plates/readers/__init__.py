@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from plates.errors import PlateError, reading_input
+from plates.limits import DEFAULT_LIMITS, InputLimits, check_file_size
 from plates.model import ExportFile
 from plates.readers.base import Reader, TextReader, WorkbookReader
 from plates.readers.bmg import reader as bmg
+from plates.readers.common.od_range import check_od_range
 from plates.readers.common.workbook import Workbook, is_workbook, load_workbook
 from plates.readers.envision import reader as envision
 from plates.readers.gen5 import reader as gen5
@@ -95,12 +97,13 @@ def sniff_format(data: bytes, path: Path) -> str | None:
     return _first_accepting(_text_sniffers(), text)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limits: InputLimits) -> bytes:
     if not path.exists():
         raise PlateError("file not found", file=path)
     if path.is_dir():
         raise PlateError("is a directory, expected a plate export file", file=path)
     try:
+        check_file_size(path.stat().st_size, limits, PlateError, path)
         data = path.read_bytes()
     except OSError as exc:
         raise PlateError(f"cannot be read ({exc.strerror or exc})", file=path) from None
@@ -133,20 +136,27 @@ def _chosen_format(
 
 
 def read_export(
-    path: str | Path, fmt: str | None = None, *, data: bytes | None = None
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    data: bytes | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> ExportFile:
     """Read one export file; the format is sniffed from content unless ``fmt`` forces one.
 
     ``data``: the file's bytes when they come from elsewhere (the store keeps every export's
-    original bytes); ``path`` then only names it.
+    original bytes); ``path`` then only names it. ``limits``: file size and plates per file,
+    checked before and right after reading, and the plausible OD range of absorbance reads.
     """
     path = Path(path)
     formats = ", ".join(SUPPORTED_FORMATS)
     if fmt is not None and fmt not in READERS:
         raise PlateError(f"unknown format {fmt!r}: supported formats are {formats}", file=path)
     if data is None:
-        data = _read_bytes(path)
-    elif not data.strip():
+        data = _read_bytes(path, limits)
+    else:
+        check_file_size(len(data), limits, PlateError, path)
+    if not data.strip():
         raise PlateError("the file is empty", file=path)
     metadata: dict[str, str] = {}
     # Readers raise PlateError for bad input; anything else is a bug and propagates as such,
@@ -166,14 +176,26 @@ def read_export(
             raise PlateError("the file is empty", file=path)
         metadata["encoding"] = decoded.encoding
         fmt = _chosen_format(fmt, _text_sniffers(), decoded.text, path, "a text file")
-        with reading_input(path):
-            plates = TEXT_READERS[fmt].read(decoded.text, path)
+        try:
+            with reading_input(path):
+                plates = TEXT_READERS[fmt].read(decoded.text, path)
+        except RecursionError:
+            raise PlateError(f"cannot be read as {fmt}: nested too deeply", file=path) from None
     if not plates:
         raise PlateError(f"no plate found in this {fmt} file", file=path)
-    return ExportFile(
+    if len(plates) > limits.max_plates_per_file:
+        raise PlateError(
+            f"{len(plates)} plates in one file, above the limit of"
+            f" {limits.max_plates_per_file} ([limits] max_plates_per_file in elisa.toml):"
+            " split the export",
+            file=path,
+        )
+    export = ExportFile(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
         format=fmt,
         plates=tuple(plates),
         metadata=metadata,
     )
+    check_od_range(export, limits)
+    return export

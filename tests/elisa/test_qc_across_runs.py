@@ -173,3 +173,15 @@ def test_qc_report_is_self_contained_and_charts_every_control(shuffled_store):
         assert label in page
     for n in [22] + list(range(27, 41)):
         assert f"FKN-R{n}" in page
+
+
+def test_a_dollar_sign_in_the_unit_does_not_break_the_charts(tmp_path, monkeypatch):
+    # on main matplotlib parsed "$\frac{...$" as mathtext and `elisa qc` crashed
+    (tmp_path / "elisa.toml").write_text(
+        '[analytes.FKN]\nunit = "$\\\\frac{pg$/mL"\n', encoding="utf-8"
+    )
+    db = tmp_path / "s.sqlite"
+    load_series(db, tmp_path, monkeypatch, [1, 2, 3])
+    assert main(["qc", "--db", str(db), "--out", str(tmp_path / "qc")]) == 0
+    page = (tmp_path / "qc" / "qc_report.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "frac" in page

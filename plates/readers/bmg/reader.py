@@ -35,6 +35,7 @@ from plates.model import PlateRead
 from plates.readers.bmg.blocks import FORMAT_NAME, Block, Section, find_blocks
 from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
 from plates.readers.bmg.layout import carried_wells
+from plates.readers.common.cells import text_row
 
 FORMAT = "bmg"
 SNIFF_ORDER = 50
@@ -192,7 +193,7 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
         ):
             delimiter = d
             break
-    rows = []
+    rows: list[list[str]] = []
     for number, line in enumerate(lines, start=1):
         try:
             cells = next(csv.reader([line], delimiter=delimiter), [])
@@ -202,10 +203,7 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
                 file=path,
                 where=f"line {number}",
             ) from None
-        cells = [c.strip() for c in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        rows.append(cells)
+        rows.append(text_row(cells))
     return rows
 
 

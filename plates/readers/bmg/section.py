@@ -103,6 +103,18 @@ class Block:
                 od[r, c], sat[r, c] = cell.value, cell.saturated
         return od, sat
 
+    def carried(self) -> list[list[float | str | None]]:
+        """Layout values (concentrations, dilutions) as carried: None for an empty cell, the
+        number, else the text itself, so that the layout check refuses it naming the well."""
+        out: list[list[float | str | None]] = []
+        for row in self.text:
+            values: list[float | str | None] = []
+            for text in row:
+                value = parse_number(text) if text else None
+                values.append(value if value is not None else (text or None))
+            out.append(values)
+        return out
+
     def numbers(self) -> np.ndarray:
         """Lenient numbers for derived grids and layout values: anything else is NaN."""
         out = np.full(self.shape, np.nan)

@@ -65,9 +65,20 @@ def _grid(lines: list[str], start: int, path: Path, what: str) -> tuple[np.ndarr
     n_cols = _SHAPES[n_rows]
     od = np.full((n_rows, n_cols), np.nan)
     sat = np.zeros((n_rows, n_cols), dtype=bool)
+    first = len(lines[0].split("\t")) if lines else 0
     for r, line in enumerate(lines):
         number = start + r
         fields = line.split("\t")
+        beyond = any(f.strip() for f in fields[1 + n_cols :])  # named more precisely below
+        if len(fields) != first and len(fields) - 1 >= n_cols and not beyond:
+            # every line of a grid has the first line's fields (empty wells as empty
+            # fields): one more or less is a cell added or lost, the rest of the row shifted
+            raise _err(
+                path,
+                number,
+                f"{what}: row {ROW_LETTERS[r]} has {len(fields)} TAB-separated fields but"
+                f" row A has {first}: a cell was lost or added",
+            )
         label = fields[0].strip()
         if label and label.upper() != ROW_LETTERS[r]:
             raise _err(
