@@ -84,3 +84,23 @@ def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
 def join_flags(flags: Iterable[str]) -> str:
     """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
     return join_known(flags, tuple(sorted(FLAGS)), "flag")
+
+# Westgard rule names (DESIGN 4.6, methods §6) and where a rule looks (qc.rule_sets).
+RULE_1_2S = "1-2s"
+RULE_1_3S = "1-3s"
+RULE_2_2S = "2-2s"
+RULE_R_4S = "R-4s"
+RULE_4_1S = "4-1s"
+RULE_10_X = "10-x"
+RULE_2OF3_2S = "2of3-2s"
+RULE_3_1S = "3-1s"
+RULE_6_X = "6-x"
+RULE_8_X = "8-x"
+#: Within one run, across its controls.
+SCOPE_RUN = "run"
+#: Along one control's series, across consecutive runs.
+SCOPE_CONTROL = "control"
+#: Along the pooled sequence (runs in order, controls low to high within a run): across runs
+#: and controls together.
+SCOPE_POOLED = "pooled"
+SCOPES: tuple[str, ...] = (SCOPE_RUN, SCOPE_CONTROL, SCOPE_POOLED)
