@@ -42,20 +42,13 @@ def run_command(args: argparse.Namespace) -> int:
     )
     prepare_output_folder(args.out)  # an unusable --out fails before the store is touched
     if db is not None:  # only now: bad input never creates or touches a store
-        from elisa.across_runs.series import with_westgard
+        from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
         with open_store(db, user=args.user) as store:
             record_results(store, results, read_inputs(results, config), options, masks)
-            results = with_westgard(results, store, config)
-            fired = [run for run in results.runs.itertuples(index=False) if run.rules]
-            with store.transaction():
-                for run in fired:  # the Westgard outcome at processing time, kept
-                    store.audit(
-                        "westgard",
-                        {"rules": run.rules, "out_of_spec": run.out_of_spec},
-                        plate_id=run.plate_id,
-                        analyte=run.analyte,
-                    )
+            # the series re-judged (earlier runs may change: audited), kept, carried into runs.csv
+            judged = refresh_statuses(store, config, set(results.runs["analyte"]), CAUSE_RUN)
+            results = with_statuses(results, judged)
     paths = write_outputs(results, args.out)
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""

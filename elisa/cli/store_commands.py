@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from elisa.across_runs.status import CAUSE_MASK, CAUSE_REVIEW, refresh_statuses
 from elisa.across_runs.tables import Scope, build_qc_report
 from elisa.config import load_config
 from elisa.errors import ElisaError
@@ -27,9 +28,11 @@ def existing_store(args: argparse.Namespace):
 
 
 def mask_command(args: argparse.Namespace) -> int:
-    """Mask (or unmask) wells and re-process the plate as a new version."""
+    """Mask (or unmask) wells and re-process the plate as a new version; re-judge the series."""
+    config = load_config(getattr(args, "config", None))
     with existing_store(args) as store:
         outcomes = mask_wells(store, args.plate_id, args.wells, args.reason, args.undo)
+        refresh_statuses(store, config, {o.analyte for o in outcomes}, CAUSE_MASK)
     for o in outcomes:
         state = f"version {o.version} added" if o.added else f"version {o.version} is current"
         print(
@@ -40,10 +43,14 @@ def mask_command(args: argparse.Namespace) -> int:
 
 
 def review_command(args: argparse.Namespace) -> int:
-    """Record a reviewer's decision on a plate's current version."""
+    """Record a reviewer's decision on a plate's current version; re-judge the series (a review
+    can change other runs' status too: an accepted run may complete a baseline)."""
     decision = "accept" if args.accept else "reject"
+    config = load_config(getattr(args, "config", None))
     with existing_store(args) as store:
         versions = review_plate(store, args.plate_id, decision, args.reason)
+        analytes = {analyte for _, analyte in store.plate_keys(args.plate_id)}
+        refresh_statuses(store, config, analytes, CAUSE_REVIEW)
     print(f"{args.plate_id}: {decision}ed (version {', '.join(map(str, versions))})")
     return 0
 
@@ -62,7 +69,8 @@ def audit_command(args: argparse.Namespace) -> int:
 
 
 def qc_command(args: argparse.Namespace) -> int:
-    """Write qc_runs.csv, qc_controls.csv and qc_report.html; exit 1 when something fails."""
+    """Write qc_runs.csv, qc_controls.csv, qc_rules.csv, qc_sigma.csv and qc_report.html (after
+    storing the re-judged run statuses); exit 1 when something fails."""
     config = load_config(args.config)
     for option, value in (("--since", args.since), ("--until", args.until)):
         if value is not None:
@@ -78,6 +86,8 @@ def qc_command(args: argparse.Namespace) -> int:
     files = {
         "qc_runs.csv": table_csv(report.runs).encode(),
         "qc_controls.csv": table_csv(report.controls).encode(),
+        "qc_rules.csv": table_csv(report.rules).encode(),
+        "qc_sigma.csv": table_csv(report.sigma).encode(),
         "qc_report.html": render_qc_report(report, scope).encode(),
     }
     write_files(files, args.out)
