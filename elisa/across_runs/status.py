@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from contextlib import nullcontext
 
 from elisa.across_runs.series import AnalyteQC, StoredRun, evaluate_analyte, load_runs, rules_text
 from elisa.config import Config
@@ -67,12 +68,13 @@ def judge_analyte(store: Store, config: Config, analyte: str) -> tuple[AnalyteQC
 
 
 def refresh_statuses(
-    store: Store, config: Config, analytes: Iterable[str], cause: str
+    store: Store, config: Config, analytes: Iterable[str], cause: str, *, nested: bool = False
 ) -> dict[str, tuple[AnalyteQC, list[RunStatus]]]:
     """Re-judge ``analytes`` and store every status that changed, with audit entries, in one
-    transaction; returns the outcome and statuses per analyte (what the store now holds)."""
+    transaction (or inside the caller's, ``nested``); returns the outcome and statuses per
+    analyte (what the store now holds)."""
     judged = {}
-    with store.transaction():
+    with nullcontext() if nested else store.transaction():
         for analyte in sorted(set(analytes)):
             outcome, statuses = judge_analyte(store, config, analyte)
             before = stored_statuses(store, analyte)

@@ -44,11 +44,13 @@ def run_command(args: argparse.Namespace) -> int:
     if db is not None:  # only now: bad input never creates or touches a store
         from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
-        with open_store(db, user=args.user) as store:
-            record_results(store, results, read_inputs(results, config), options, masks)
+        inputs = read_inputs(results, config)
+        analytes = set(results.runs["analyte"])
+        with open_store(db, user=args.user) as store, store.transaction():
+            record_results(store, results, inputs, options, masks, nested=True)
             # the series re-judged (earlier runs may change: audited), kept, carried into runs.csv
-            judged = refresh_statuses(store, config, set(results.runs["analyte"]), CAUSE_RUN)
-            results = with_statuses(results, judged)
+            judged = refresh_statuses(store, config, analytes, CAUSE_RUN, nested=True)
+        results = with_statuses(results, judged)
     paths = write_outputs(results, args.out)
     for run in results.runs.itertuples(index=False):
         detail = f" ({run.reasons})" if run.reasons else ""
