@@ -52,13 +52,15 @@ REASONS = {
     "(needs 2/3 of all results and half of each control's results).",
     "intra_cv_fail": "The intra-assay CV is significantly above the analyte's limit.",
     "too_many_high_cv": "More than 10 % of the controls and samples have a high replicate CV.",
-    "westgard_reject": "A Westgard reject rule fired on this run's controls.",
+    "westgard_reject": "Out of spec across runs: a Westgard reject rule fired on this run's "
+    "controls and no reviewer accepted the run, or a reviewer rejected it.",
 }
 WARNINGS = {
     "intra_cv_above_limit": "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
     "controls_not_judged": "No control has an expected value or range: controls were not judged.",
-    "westgard_warning": "Westgard 1-2s warning on this run's controls (gates nothing).",
+    "westgard_warning": "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
+    "(gates nothing).",
     "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
 }
