@@ -173,7 +173,7 @@ def test_qc_report_is_self_contained_and_charts_every_control(shuffled_store):
     page = (work / "qc" / "qc_report.html").read_text(encoding="utf-8")
     assert not re.search(r"(src|href)\s*=\s*[\"']?https?:|url\(\s*https?:|@import", page)
     assert "<script" not in page
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 4  # three LJ charts and the power curves
     for label in ("mean", "±1 SD", "±2 SD", "±3 SD"):
         assert label in page
     for n in [22] + list(range(27, 41)):
