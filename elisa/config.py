@@ -250,9 +250,7 @@ def _parse_westgard(table: Mapping[str, Any], source: Path | None) -> Westgard:
             continue
         number = key.removeprefix("controls_")
         if not (key.startswith("controls_") and number.isdigit() and int(number) >= 1):
-            raise ConfigError(
-                f"[westgard]: unknown key {key!r}; allowed: {allowed}", file=source
-            )
+            raise ConfigError(f"[westgard]: unknown key {key!r}; allowed: {allowed}", file=source)
         where = f"[westgard.{key}]"
         spec = _table(value, f"westgard.{key}", source)
         unknown = set(spec) - _RULE_SET_KEYS

@@ -85,6 +85,7 @@ def join_flags(flags: Iterable[str]) -> str:
     """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
     return join_known(flags, tuple(sorted(FLAGS)), "flag")
 
+
 # Westgard rule names (DESIGN 4.6, methods §6) and where a rule looks (qc.rule_sets).
 RULE_1_2S = "1-2s"
 RULE_1_3S = "1-3s"

@@ -129,8 +129,7 @@ def westgard(
             _window_hits(rule, series, pooled, by_run, add)
 
     hits = [
-        RuleHit(run=r, rule=rule, controls=cols, reject=rejects[rule])
-        for r, rule, cols in found
+        RuleHit(run=r, rule=rule, controls=cols, reject=rejects[rule]) for r, rule, cols in found
     ]
     hits.sort(key=lambda h: (h.run, order[h.rule], h.controls))
     return hits

@@ -6,7 +6,6 @@ are left out of every series; an accepted run counts as in spec.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 
@@ -122,9 +121,7 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     return runs
 
 
-def evaluate_analyte(
-    store: Store, analyte: Analyte, westgard: Westgard | None = None
-) -> AnalyteQC:
+def evaluate_analyte(store: Store, analyte: Analyte, westgard: Westgard | None = None) -> AnalyteQC:
     """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte, with
     the rule set ``westgard`` gives for its number of controls (default: the built-in sets)."""
     settings = westgard or Westgard()

@@ -110,7 +110,9 @@ def _baseline_now(old: RunStatus, new: RunStatus) -> bool:
     return "=baseline" in new.limits and "=baseline" not in old.limits
 
 
-def with_statuses(results: Results, judged: dict[str, tuple[AnalyteQC, list[RunStatus]]]) -> Results:
+def with_statuses(
+    results: Results, judged: dict[str, tuple[AnalyteQC, list[RunStatus]]]
+) -> Results:
     """``results`` with verdict, reasons, warnings, out_of_spec and rules of runs.csv taken from
     the stored statuses (so runs.csv says what the store holds)."""
     runs = results.runs.copy()

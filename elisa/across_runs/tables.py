@@ -90,8 +90,8 @@ class QCReport:
     def failed(self) -> bool:
         """A run in scope out of spec and not accepted, or an inter-assay CV not passed."""
         return bool(
-            self.runs["out_of_spec"].astype(bool).any() or (self.controls["passed"] == False).any()
-        )  # noqa: E712
+            self.runs["out_of_spec"].astype(bool).any() or self.controls["passed"].eq(False).any()
+        )
 
 
 def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:

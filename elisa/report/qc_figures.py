@@ -74,9 +74,7 @@ def lj_chart_svg(outcome: AnalyteQC, chart: ControlChart, prefix: str) -> str:
                 linewidth=1,
                 label=label if sign == 1 else None,
             )
-    ax.plot(
-        x, chart.run_means, "o-", color="#1565c0", markersize=4, linewidth=0.8, label=MEAN_MARK
-    )
+    ax.plot(x, chart.run_means, "o-", color="#1565c0", markersize=4, linewidth=0.8, label=MEAN_MARK)
     for index, (text, rejects) in run_labels(outcome, chart.control).items():
         colour = REJECT_COLOUR if rejects else WARNING_COLOUR
         ax.plot(

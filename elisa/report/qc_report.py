@@ -16,6 +16,7 @@ from elisa.report.figures import fmt
 from elisa.report.plate_report import CSS
 from elisa.report.qc_figures import lj_chart_svg, power_curves_svg
 
+
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -105,8 +106,7 @@ def _rules_section(report: QCReport, outcome: AnalyteQC, prefix: str) -> str:
         return text
     rows = report.rules[report.rules["analyte"] == outcome.analyte.name]
     return (
-        text
-        + "<p>Power of these rules by simulation (probability that a run is rejected; Pfr "
+        text + "<p>Power of these rules by simulation (probability that a run is rejected; Pfr "
         "without error, Ped with a shift or a larger SD in that run): "
         f"Pfr {power.pfr:.1%}, Ped for a 2 SD shift {power.ped_se[1]:.1%}, for a 3 SD shift "
         f"{power.ped_se[2]:.1%}.</p>"

@@ -11,10 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from elisa.across_runs.status import CAUSE_RUN, refresh_statuses
+from elisa.across_runs.status import (
+    AUDIT_IN,
+    AUDIT_OUT,
+    CAUSE_BASELINE,
+    CAUSE_REVIEW,
+    CAUSE_RUN,
+    refresh_statuses,
+)
 from elisa.config import Config
 from elisa.pipeline import process
-from elisa.across_runs.status import AUDIT_IN, AUDIT_OUT, CAUSE_BASELINE, CAUSE_REVIEW
 from elisa.store.annotations import review_plate
 from elisa.store.database import open_store
 from elisa.store.versions import RunOptions, read_inputs, record_results
@@ -91,7 +97,9 @@ def test_a_3_sd_shift_is_flagged_in_at_least_8_of_10_runs(judged):
     shifted = statuses[N_IN_CONTROL:]
     assert len(shifted) == 10
     assert sum(s.out_of_spec for s in shifted) >= 8
-    assert all(s.verdict == "fail" and "westgard_reject" in s.reasons for s in shifted if s.out_of_spec)
+    assert all(
+        s.verdict == "fail" and "westgard_reject" in s.reasons for s in shifted if s.out_of_spec
+    )
 
 
 def _drift(run: int, control: str) -> float:

@@ -45,9 +45,7 @@ def test_a_rule_listed_twice_is_refused():
 
 
 def test_defaults_name_where_each_rule_looks_and_warn_with_1_2s():
-    assert default_rule_set(3).label == (
-        "1-3s;2of3-2s@run+control;R-4s@run;3-1s@run;4-1s@control"
-    )
+    assert default_rule_set(3).label == ("1-3s;2of3-2s@run+control;R-4s@run;3-1s@run;4-1s@control")
     assert default_rule_set(2).label == "1-3s;2-2s@run+control;R-4s@run;4-1s@control"
     assert default_rule_set(7) == default_rule_set(4)
     for n in (1, 2, 3, 4):

@@ -25,6 +25,7 @@ def westgard(z, controls):
 def rule_set(n_controls):
     return tuple(r.name for r in classic_rule_set(n_controls).reject_rules)
 
+
 NAN = np.nan
 TWO = ["QC-low", "QC-high"]
 THREE = ["QC-low", "QC-mid", "QC-high"]
