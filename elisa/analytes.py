@@ -19,7 +19,7 @@ class ControlTarget:
     sd: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Analyte:
     """One measured quantity and how it is fitted and judged."""
 
@@ -45,11 +45,38 @@ class Analyte:
 
 
 BUILTIN_ANALYTES: tuple[Analyte, ...] = (
-    Analyte("FKN", "pg/mL", ("CX3CL1", "fractalkine"), 4.3, 6.0),
-    Analyte("TRACP-5b", "U/L", ("TRAP5b", "TRACP5b"), 3.9, 6.0),
-    Analyte("IL-1b", "pg/mL", ("IL-1β", "IL1B", "IL-1beta"), 4.6, 6.0),
-    Analyte("IL-6", "pg/mL", ("IL6",), 3.5, 6.0),
-    Analyte("NTX", "nmol BCE/L", ("NTx",), 4.2, 5.6, fitted=False),
+    Analyte(
+        name="FKN",
+        unit="pg/mL",
+        aliases=("CX3CL1", "fractalkine"),
+        intra_cv_limit_pct=4.3,
+        inter_cv_limit_pct=6.0,
+    ),
+    Analyte(
+        name="TRACP-5b",
+        unit="U/L",
+        aliases=("TRAP5b", "TRACP5b"),
+        intra_cv_limit_pct=3.9,
+        inter_cv_limit_pct=6.0,
+    ),
+    Analyte(
+        name="IL-1b",
+        unit="pg/mL",
+        aliases=("IL-1β", "IL1B", "IL-1beta"),
+        intra_cv_limit_pct=4.6,
+        inter_cv_limit_pct=6.0,
+    ),
+    Analyte(
+        name="IL-6", unit="pg/mL", aliases=("IL6",), intra_cv_limit_pct=3.5, inter_cv_limit_pct=6.0
+    ),
+    Analyte(
+        name="NTX",
+        unit="nmol BCE/L",
+        aliases=("NTx",),
+        intra_cv_limit_pct=4.2,
+        inter_cv_limit_pct=5.6,
+        fitted=False,
+    ),
 )
 
 

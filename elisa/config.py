@@ -26,7 +26,7 @@ from qc.rule_sets import RuleSet, default_rule_set, rule_set_from
 DEFAULT_CONFIG_NAME = "elisa.toml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rules:
     """The numbers of DESIGN section 4 (all overridable under [rules])."""
 

@@ -25,7 +25,7 @@ from elisa.reduction.tables import (
     well_rows,
 )
 from elisa.reduction.wavelengths import choose_reads
-from elisa.results import TABLE_COLUMNS, Results
+from elisa.results import TABLE_COLUMNS, Results, typed_table
 from elisa.units import conversion_factor
 from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
@@ -34,7 +34,7 @@ from plates.readers import read_export
 PathLike = str | Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlanPlate:
     """One plate with everything decided before any computation."""
 
@@ -166,7 +166,16 @@ def _plan(
             chosen = _analyte(analyte, lay, cfg)
             lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
             run_date = str(lay.expt.get("date") or read.metadata.get("read_time") or fallback_date)
-            plan.append(PlanPlate(export, read, lay, plate_id, chosen, run_date))
+            plan.append(
+                PlanPlate(
+                    export=export,
+                    read=read,
+                    layout=lay,
+                    plate_id=plate_id,
+                    analyte=chosen,
+                    run_date=run_date,
+                )
+            )
     return plan
 
 
@@ -221,12 +230,15 @@ def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
         requested if requested is not None else in_layout,
         source=None if requested is not None else str(lay.source),
     )
-    if requested is not None and in_layout is not None:
-        if registry.resolve(in_layout, source=str(lay.source)).name != chosen.name:
-            raise ElisaError(
-                f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
-                file=lay.source,
-            )
+    if (
+        requested is not None
+        and in_layout is not None
+        and registry.resolve(in_layout, source=str(lay.source)).name != chosen.name
+    ):
+        raise ElisaError(
+            f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
+            file=lay.source,
+        )
     if not chosen.fitted:
         raise ElisaError(
             f"{chosen.name} comes from an analyser, not a plate: import it with "
@@ -294,7 +306,14 @@ def _plate_input(
         od_ref = plate["od_raw"].sel(wavelength=r_nm).values.ravel()
         saturated = saturated | plate["saturated"].sel(wavelength=r_nm).values.ravel()
     return (
-        PlateInput(item.plate_id, item.analyte, item.layout.wells, od, od_ref, saturated),
+        PlateInput(
+            plate_id=item.plate_id,
+            analyte=item.analyte,
+            wells=item.layout.wells,
+            od_raw=od,
+            od_reference=od_ref,
+            saturated=saturated,
+        ),
         {"wavelength_nm": m_nm, "reference_nm": r_nm},
     )
 
@@ -309,7 +328,4 @@ def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str,
         rows["wells"] += well_rows(r)
         rows["runs"].append(run_row(r, info))
         rows["reassay"] += group_reassay_rows(r)
-    return {
-        name: pd.DataFrame(rows[name], columns=list(columns), dtype=object)
-        for name, columns in TABLE_COLUMNS.items()
-    }
+    return {name: typed_table(name, rows[name]) for name in TABLE_COLUMNS}

@@ -112,7 +112,69 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+#: The dtype of every column of every table. Numbers are float64 (NaN when missing), counts and
+#: levels nullable Int64 (written without ".0"), booleans nullable "boolean", text "string"
+#: (missing is pd.NA). ``run_date`` stays text: it is written exactly as the layout or the export
+#: gave it (a date, or a date and time with or without an offset), which a timestamp would not
+#: round-trip byte for byte.
+_TEXT, _NUMBER, _COUNT, _FLAG = "string", "float64", "Int64", "boolean"
+_COLUMN_DTYPES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "plate_id",
+            "analyte",
+            "unit",
+            "kind",
+            "sample_id",
+            "range",
+            "flags",
+            "model",
+            "weighting",
+            "message",
+            "well",
+            "role",
+            "run_date",
+            "lot",
+            "source_file",
+            "source_sha256",
+            "verdict",
+            "reasons",
+            "warnings",
+            "rules",
+            "reason",
+        ),
+        _TEXT,
+    ),
+    **dict.fromkeys(
+        (
+            "n_wells",
+            "level",
+            "standards_passed",
+            "standards_total",
+            "controls_passed",
+            "controls_total",
+        ),
+        _COUNT,
+    ),
+    **dict.fromkeys(
+        ("reportable", "anchor", "passed", "converged", "saturated", "masked", "out_of_spec"),
+        _FLAG,
+    ),
+}
+TABLE_DTYPES: dict[str, dict[str, str]] = {
+    name: {column: _COLUMN_DTYPES.get(column, _NUMBER) for column in columns}
+    for name, columns in TABLE_COLUMNS.items()
+}
+
+
+def typed_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The table ``name`` from its rows (dicts by column, None for missing), with the columns
+    and dtypes of TABLE_DTYPES."""
+    dtypes = TABLE_DTYPES[name]
+    return pd.DataFrame(rows, columns=list(dtypes), dtype=object).astype(dtypes)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Results:
     """Everything one `elisa.process` call produced.
 

@@ -1,4 +1,5 @@
-"""The plate's fail codes, warning codes and per-result flags (DESIGN 4.5), as string constants.
+"""The plate's fail codes, warning codes and per-result flags (DESIGN 4.5), and the Westgard rule
+labels (DESIGN 4.6), as string constants: no other module spells them out.
 
 Fail codes go into ``runs.csv`` ``reasons``, warning codes into ``warnings``, flags into the
 ``flags`` column of samples, standards and wells (``;``-joined, alphabetical: see `join_flags`).
@@ -65,6 +66,43 @@ FLAGS: tuple[str, ...] = (
 
 FLAG_SEPARATOR = ";"
 
+# Westgard rule labels (DESIGN 4.6, methods 6): the ``rule`` of a hit and the part before ``:``
+# in runs.csv ``rules``. Which rules reject and which only warn is the rule set's choice
+# (qc.rule_sets); by default 1-2s and 10-x warn.
+RULE_1_2S = "1-2s"
+RULE_1_3S = "1-3s"
+RULE_2_2S = "2-2s"
+RULE_2OF3_2S = "2of3-2s"
+RULE_R_4S = "R-4s"
+RULE_3_1S = "3-1s"
+RULE_4_1S = "4-1s"
+RULE_6X = "6-x"
+RULE_10X = "10-x"
+RULE_8X = "8-x"
+
+WESTGARD_RULES: tuple[str, ...] = (
+    RULE_1_2S,
+    RULE_1_3S,
+    RULE_2_2S,
+    RULE_2OF3_2S,
+    RULE_R_4S,
+    RULE_3_1S,
+    RULE_4_1S,
+    RULE_6X,
+    RULE_10X,
+    RULE_8X,
+)
+
+# Where a multi-result Westgard rule looks (qc.rule_sets), written after ``@`` in a rule.
+#: Within one run, across its controls.
+SCOPE_RUN = "run"
+#: Along one control's series, across consecutive runs.
+SCOPE_CONTROL = "control"
+#: Along the pooled sequence (runs in order, controls low to high within a run): across runs
+#: and controls together.
+SCOPE_POOLED = "pooled"
+SCOPES: tuple[str, ...] = (SCOPE_RUN, SCOPE_CONTROL, SCOPE_POOLED)
+
 
 def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
     """Deduplicate ``codes`` and ``;``-join them in the order of ``known`` (``""`` when none).
@@ -84,24 +122,3 @@ def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
 def join_flags(flags: Iterable[str]) -> str:
     """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
     return join_known(flags, tuple(sorted(FLAGS)), "flag")
-
-
-# Westgard rule names (DESIGN 4.6, methods §6) and where a rule looks (qc.rule_sets).
-RULE_1_2S = "1-2s"
-RULE_1_3S = "1-3s"
-RULE_2_2S = "2-2s"
-RULE_R_4S = "R-4s"
-RULE_4_1S = "4-1s"
-RULE_10_X = "10-x"
-RULE_2OF3_2S = "2of3-2s"
-RULE_3_1S = "3-1s"
-RULE_6_X = "6-x"
-RULE_8_X = "8-x"
-#: Within one run, across its controls.
-SCOPE_RUN = "run"
-#: Along one control's series, across consecutive runs.
-SCOPE_CONTROL = "control"
-#: Along the pooled sequence (runs in order, controls low to high within a run): across runs
-#: and controls together.
-SCOPE_POOLED = "pooled"
-SCOPES: tuple[str, ...] = (SCOPE_RUN, SCOPE_CONTROL, SCOPE_POOLED)

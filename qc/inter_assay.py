@@ -49,7 +49,7 @@ from qc.errors import QCError
 NAN = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InterAssayOutcome:
     """Variance components and labelled CVs of one control across runs (CVs in %)."""
 
@@ -70,7 +70,7 @@ class InterAssayOutcome:
     passed: bool | None  # total CV <= limit; None below min_runs runs or without a total CV
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnovaTable:
     """One-way ANOVA of results by run (mean squares in squared result units)."""
 
@@ -89,7 +89,16 @@ def one_way_anova(run_ids: Sequence[str], values: ArrayLike) -> AnovaTable:
     ids, y = _clean(run_ids, values)
     n_results = int(y.size)
     if n_results == 0:
-        return AnovaTable(0, 0, NAN, NAN, NAN, 0, 0, NAN)
+        return AnovaTable(
+            n_runs=0,
+            n_results=0,
+            grand_mean=NAN,
+            ms_between=NAN,
+            ms_within=NAN,
+            df_between=0,
+            df_within=0,
+            n0=NAN,
+        )
     _, group = np.unique(ids, return_inverse=True)
     counts = np.bincount(group).astype(float)
     sums = np.bincount(group, weights=y)
@@ -103,7 +112,16 @@ def one_way_anova(run_ids: Sequence[str], values: ArrayLike) -> AnovaTable:
     ms_b = ss_b / df_b if df_b > 0 else NAN
     ms_w = ss_w / df_w if df_w > 0 else NAN
     n0 = (n_results - float(np.sum(counts**2)) / n_results) / df_b if df_b > 0 else NAN
-    return AnovaTable(p, n_results, grand, ms_b, ms_w, df_b, df_w, n0)
+    return AnovaTable(
+        n_runs=p,
+        n_results=n_results,
+        grand_mean=grand,
+        ms_between=ms_b,
+        ms_within=ms_w,
+        df_between=df_b,
+        df_within=df_w,
+        n0=n0,
+    )
 
 
 def inter_assay_cv(

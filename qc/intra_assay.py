@@ -17,7 +17,7 @@ from qc.codes import INTRA_CV_ABOVE_LIMIT, INTRA_CV_FAIL, INTRA_CV_NOT_ASSESSABL
 from qc.errors import QCError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IntraAssayOutcome:
     """Pooled intra-assay CV of a plate and the codes it raises."""
 
@@ -76,7 +76,7 @@ def assess_intra_assay(
 
     pooled = has_cv & ~flagged
     dof = n[pooled] - 1.0
-    k = int(round(float(dof.sum())))
+    k = round(float(dof.sum()))
     if k > 0:
         intra = float(np.sqrt(np.sum(dof * cv[pooled] ** 2) / dof.sum()))
     else:

@@ -32,8 +32,8 @@ from qc.codes import (
     RULE_2OF3_2S,
     RULE_3_1S,
     RULE_4_1S,
-    RULE_6_X,
-    RULE_10_X,
+    RULE_6X,
+    RULE_10X,
     RULE_R_4S,
     SCOPE_CONTROL,
     SCOPE_POOLED,
@@ -160,7 +160,7 @@ def rule_set_from(reject: Iterable[str], warn: Iterable[str] = ()) -> RuleSet:
 DEFAULT_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
     1: (
         (RULE_1_3S, f"{RULE_2_2S}@{SCOPE_CONTROL}", f"{RULE_4_1S}@{SCOPE_CONTROL}"),
-        (RULE_1_2S, f"{RULE_10_X}@{SCOPE_CONTROL}"),
+        (RULE_1_2S, f"{RULE_10X}@{SCOPE_CONTROL}"),
     ),
     2: (
         (
@@ -169,7 +169,7 @@ DEFAULT_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             f"{RULE_R_4S}@{SCOPE_RUN}",
             f"{RULE_4_1S}@{SCOPE_CONTROL}",
         ),
-        (RULE_1_2S, f"{RULE_10_X}@{SCOPE_CONTROL}"),
+        (RULE_1_2S, f"{RULE_10X}@{SCOPE_CONTROL}"),
     ),
     3: (
         (
@@ -179,7 +179,7 @@ DEFAULT_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             f"{RULE_3_1S}@{SCOPE_RUN}",
             f"{RULE_4_1S}@{SCOPE_CONTROL}",
         ),
-        (RULE_1_2S, f"{RULE_10_X}@{SCOPE_CONTROL}"),
+        (RULE_1_2S, f"{RULE_10X}@{SCOPE_CONTROL}"),
     ),
     4: (
         (
@@ -188,7 +188,7 @@ DEFAULT_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             f"{RULE_R_4S}@{SCOPE_RUN}",
             f"{RULE_4_1S}@{SCOPE_RUN}+{SCOPE_CONTROL}",
         ),
-        (RULE_1_2S, f"{RULE_10_X}@{SCOPE_CONTROL}"),
+        (RULE_1_2S, f"{RULE_10X}@{SCOPE_CONTROL}"),
     ),
 }
 
@@ -203,7 +203,7 @@ CLASSIC_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             f"{RULE_2_2S}@{_SAME_LEVEL}",
             RULE_R_4S,
             f"{RULE_4_1S}@{_ALL}",
-            f"{RULE_10_X}@{_ALL}",
+            f"{RULE_10X}@{_ALL}",
         ),
         (RULE_1_2S,),
     ),
@@ -213,7 +213,7 @@ CLASSIC_RULES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             f"{RULE_2OF3_2S}@{_SAME_LEVEL}",
             RULE_R_4S,
             f"{RULE_3_1S}@{_ALL}",
-            f"{RULE_6_X}@{_ALL}",
+            f"{RULE_6X}@{_ALL}",
         ),
         (RULE_1_2S,),
     ),

@@ -19,7 +19,7 @@ from qc.errors import QCError
 RECOVERY_SLACK_PCT = 1e-9
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class StandardsOutcome:
     """Judgement of a plate's standard levels; arrays are in the order the levels were given."""
 

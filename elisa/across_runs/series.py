@@ -6,7 +6,6 @@ are left out of every series; an accepted run counts as in spec.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +19,7 @@ from qc.rule_sets import RuleSet, default_rule_set
 from qc.westgard import RuleHit, rule_label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StoredRun:
     """One current plate version with what QC across runs needs."""
 
@@ -82,7 +81,7 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     """Current versions of one analyte's plates, in run order."""
     runs = []
     for row in store.current_versions(analyte):
-        tables = json.loads(row["tables_json"])
+        tables = row.tables
         wells = pd.DataFrame(tables["wells"])
         controls = pd.DataFrame(columns=["control", "value"])
         expected: dict[str, float] = {}
@@ -98,24 +97,24 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
                     "value": pd.to_numeric(picked["conc_well"]),
                 }
             )
-        targets = json.loads(row["provenance_json"])["plates"][0].get("control_targets", {})
+        targets = row.provenance["plates"][0].get("control_targets", {})
         for name, target in targets.items():
             expected[name] = _expected(target)
-        review = store.latest_review(row["id"])
+        review = store.latest_review(row.id)
         runs.append(
             StoredRun(
-                row["plate_id"],
-                row["analyte"],
-                row["id"],
-                row["run_date"],
-                row["lot"],
-                row["verdict"],
-                row["reasons"],
-                row["warnings"],
-                row["intra_cv_pct"],
-                review["decision"] if review else None,
-                controls,
-                expected,
+                plate_id=row.plate_id,
+                analyte=row.analyte,
+                version_id=row.id,
+                run_date=row.run_date,
+                lot=row.lot,
+                verdict=row.verdict,
+                reasons=row.reasons,
+                warnings=row.warnings,
+                intra_cv_pct=row.intra_cv_pct,
+                review=review.decision if review else None,
+                control_wells=controls,
+                expected=expected,
             )
         )
     return runs

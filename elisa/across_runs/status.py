@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from contextlib import nullcontext
+from pathlib import Path
 
 from elisa.across_runs.series import AnalyteQC, StoredRun, evaluate_analyte, load_runs, rules_text
-from elisa.config import Config
+from elisa.config import Config, load_config
 from elisa.results import Results
-from elisa.store.database import Store
+from elisa.store.annotations import mask_wells, review_plate
+from elisa.store.database import Store, using_store
 from elisa.store.qc_status import RunStatus, put_status, stored_statuses
+from elisa.store.versions import Recorded
 from qc.codes import WESTGARD_REJECT, WESTGARD_WARNING
 from qc.plate_verdict import plate_verdict
 
@@ -68,13 +70,13 @@ def judge_analyte(store: Store, config: Config, analyte: str) -> tuple[AnalyteQC
 
 
 def refresh_statuses(
-    store: Store, config: Config, analytes: Iterable[str], cause: str, *, nested: bool = False
+    store: Store, config: Config, analytes: Iterable[str], cause: str
 ) -> dict[str, tuple[AnalyteQC, list[RunStatus]]]:
     """Re-judge ``analytes`` and store every status that changed, with audit entries, in one
-    transaction (or inside the caller's, ``nested``); returns the outcome and statuses per
+    transaction (a step of the caller's, when inside one); returns the outcome and statuses per
     analyte (what the store now holds)."""
     judged = {}
-    with nullcontext() if nested else store.transaction():
+    with store.atomic():
         for analyte in sorted(set(analytes)):
             outcome, statuses = judge_analyte(store, config, analyte)
             before = stored_statuses(store, analyte)
@@ -108,6 +110,54 @@ def _audit_change(store: Store, old: RunStatus | None, new: RunStatus, cause: st
 
 def _baseline_now(old: RunStatus, new: RunStatus) -> bool:
     return "=baseline" in new.limits and "=baseline" not in old.limits
+
+
+def with_westgard(results: Results, store: Store, config: Config) -> Results:
+    """``results`` with its runs judged against the store's history as it is now, writing
+    nothing (for showing a stored plate; the commands that change the store use
+    `refresh_statuses`)."""
+    judged = {}
+    for analyte in sorted(set(results.runs["analyte"])):
+        judged[analyte] = judge_analyte(store, config, analyte)
+    return with_statuses(results, judged)
+
+
+def mask_and_rejudge(
+    db: Store | str | Path | None,
+    plate_id: str,
+    wells: list[str],
+    reason: str,
+    undo: bool = False,
+    *,
+    user: str | None = None,
+    config: Config | str | Path | None = None,
+) -> list[Recorded]:
+    """`mask_wells`, then the series re-judged with ``config``'s rules, in one transaction
+    (`elisa mask`)."""
+    config = config if isinstance(config, Config) else load_config(config)
+    with using_store(db, user=user) as store, store.atomic():
+        outcomes = mask_wells(store, plate_id, wells, reason, undo)
+        refresh_statuses(store, config, {o.analyte for o in outcomes}, CAUSE_MASK)
+    return outcomes
+
+
+def review_and_rejudge(
+    db: Store | str | Path | None,
+    plate_id: str,
+    decision: str,
+    reason: str,
+    *,
+    user: str | None = None,
+    config: Config | str | Path | None = None,
+) -> list[int]:
+    """`review_plate`, then the series re-judged with ``config``'s rules, in one transaction
+    (`elisa review`): a review can change this run's status and, through the baseline, others'."""
+    config = config if isinstance(config, Config) else load_config(config)
+    with using_store(db, user=user) as store, store.atomic():
+        versions = review_plate(store, plate_id, decision, reason)
+        analytes = {analyte for _, analyte in store.plate_keys(plate_id)}
+        refresh_statuses(store, config, analytes, CAUSE_REVIEW)
+    return versions
 
 
 def with_statuses(

@@ -74,7 +74,7 @@ class Scope:
         return keep[-self.last :] if self.last else keep
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QCReport:
     """Everything `elisa qc` writes."""
 
@@ -89,9 +89,8 @@ class QCReport:
     @property
     def failed(self) -> bool:
         """A run in scope out of spec and not accepted, or an inter-assay CV not passed."""
-        return bool(
-            self.runs["out_of_spec"].astype(bool).any() or self.controls["passed"].eq(False).any()
-        )
+        not_passed = (self.controls["passed"] == False).any()  # noqa: E712 (None: no verdict)
+        return bool(self.runs["out_of_spec"].astype(bool).any() or not_passed)
 
 
 def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
@@ -100,7 +99,7 @@ def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
     The series is re-judged and every changed run status is stored (and audited) first, so the
     verdicts written are those the store holds.
     """
-    names = sorted({row["analyte"] for row in store.current_versions()})
+    names = store.analytes()
     if scope.analyte is not None:
         wanted = config.registry.resolve(scope.analyte).name
         names = [n for n in names if n == wanted]
@@ -132,18 +131,26 @@ def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
                     "intra_cv_pct": run.intra_cv_pct,
                 }
             )
-        judged = [
+        passed = [
             every[i] for i in chosen if every[i].review != "reject" and every[i].verdict == "pass"
         ]
-        in_scope[name] = [r.plate_id for r in judged]
-        control_rows += _control_rows(name, judged, outcome.analyte.inter_cv_limit_pct)
+        in_scope[name] = [r.plate_id for r in passed]
+        control_rows += _control_rows(name, passed, outcome.analyte.inter_cv_limit_pct)
     runs = pd.DataFrame(run_rows, columns=list(QC_RUNS_COLUMNS), dtype=object)
     if len(runs):
         runs = runs.sort_values(["run_date", "analyte"], kind="stable").reset_index(drop=True)
     controls = pd.DataFrame(control_rows, columns=list(QC_CONTROLS_COLUMNS), dtype=object)
     rules = pd.DataFrame(rule_rows, columns=list(QC_RULES_COLUMNS), dtype=object)
     sigma = pd.DataFrame(sigma_table, columns=list(QC_SIGMA_COLUMNS), dtype=object)
-    return QCReport(runs, controls, outcomes, in_scope, rules, sigma, powers)
+    return QCReport(
+        runs=runs,
+        controls=controls,
+        analytes=outcomes,
+        in_scope=in_scope,
+        rules=rules,
+        sigma=sigma,
+        powers=powers,
+    )
 
 
 def _control_rows(analyte: str, runs: list, limit_pct: float) -> list[dict]:

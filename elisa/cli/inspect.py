@@ -1,4 +1,4 @@
-"""`elisa inspect`: what an export contains, before processing it."""
+"""`elisa inspect`: what an export contains, before processing it (`elisa.inspect`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from elisa.errors import ElisaError
-from plates.layout.loader import layout_toml
-from plates.readers import read_export
+from elisa.inspect import inspect_export
 from plates.wells import row_labels
 
 
@@ -22,11 +20,7 @@ def _cell(value: float, saturated: bool) -> str:
 
 def inspect_command(args: argparse.Namespace) -> int:
     """Print format, plates, wavelengths and a grid preview of each read."""
-    export = read_export(args.export, args.fmt)
-    if args.layout_toml and not any(p.layout for p in export.plates):
-        raise ElisaError(
-            f"this {export.format} export carries no layout to write", file=export.path
-        )
+    export = inspect_export(args.export, args.fmt, layout_toml=args.layout_toml)
     print(f"file: {export.path}")
     print(f"sha256: {export.sha256}")
     print(f"format: {export.format}")
@@ -52,10 +46,6 @@ def inspect_command(args: argparse.Namespace) -> int:
     carried = [p for p in export.plates if p.layout]
     if not carried:
         print("\nlayout carried by the export: none")
-        if args.layout_toml:
-            raise ElisaError(
-                f"this {export.format} export carries no layout to write", file=export.path
-            )
         return 0
     for plate in carried:
         roles = Counter(str(f.get("role", "")) for f in plate.layout.values())
@@ -65,26 +55,5 @@ def inspect_command(args: argparse.Namespace) -> int:
             f"{len(plate.layout)} wells ({summary})"
         )
     if args.layout_toml:
-        if len(carried) > 1:
-            text = "\n".join(
-                _plate_section(p.name or f"p{i}", layout_toml(p.layout))
-                for i, p in enumerate(carried, start=1)
-            )
-        else:
-            text = layout_toml(carried[0].layout)
-        target = Path(args.layout_toml)
-        staged = target.with_name(f".{target.name}.partial")
-        staged.write_text(
-            f"# layout carried by {export.path.name} "
-            f"(sha256 {export.sha256[:12]}); edit, then use with --layout\n" + text,
-            encoding="utf-8",
-        )
-        staged.replace(target)
-        print(f"layout written to {target}")
+        print(f"layout written to {Path(args.layout_toml)}")
     return 0
-
-
-def _plate_section(name: str, text: str) -> str:
-    """A one-plate layout's [well.X] tables nested under [plate.NAME] (wellmap's syntax)."""
-    key = name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
-    return f"[plate.{key}]\n" + text.replace("[well.", f"[plate.{key}.well.")

@@ -128,6 +128,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_cohort_parser(sub, _store_options)
 
+    from elisa.cli.stats import add_stats_parser
+
+    add_stats_parser(sub)
+
+    serve = sub.add_parser(
+        "serve",
+        help="local review web app over the store",
+        description="A local web app over the store: runs, plate pages (mask by clicking, "
+        "sign-off), QC charts, uploads, a layout editor. A non-local --host needs a token.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--token", metavar="T", help="require this token (default: $ELISA_SERVE_TOKEN)"
+    )
+    serve.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
+    _store_options(serve)
+
     audit = sub.add_parser("audit", help="print the audit log")
     audit.add_argument("--plate", metavar="PLATE_ID")
     _store_options(audit)
@@ -155,6 +173,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             from elisa.cli.cohort import cohort_command
 
             return cohort_command(args)
+        if args.command == "stats":
+            from elisa.cli.stats import stats_command
+
+            return stats_command(args)
+        if args.command == "serve":
+            from elisa.serve.app import serve
+
+            serve(
+                args.db,
+                host=args.host,
+                port=args.port,
+                token=args.token,
+                user=args.user,
+                config=args.config,
+            )
+            return EXIT_PASS
         from elisa.cli import store_commands as cli_store
 
         return getattr(cli_store, f"{args.command}_command")(args)

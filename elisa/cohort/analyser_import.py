@@ -13,25 +13,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from elisa.analytes import Analyte
+from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.csv_read import read_table
-from elisa.store.database import Store, utc_now
+from elisa.store.analyser import AnalyserResult, store_analyser_results
+from elisa.store.database import Store, open_store
 from elisa.units import conversion_factor
 
-REQUIRED = ("sample_id", "result", "unit", "run_date")
+__all__ = [
+    "AnalyserImported",
+    "AnalyserResult",
+    "import_analyser",
+    "import_analyser_results",
+    "parse_analyser_file",
+]
 
 
 @dataclass(frozen=True)
-class AnalyserResult:
-    """One analyser result (value in the analyte's unit; censor '', '<' or '>')."""
+class AnalyserImported:
+    """What importing an analyser file did."""
 
-    line: int
-    sample_id: str
-    value: float
-    censor: str
-    unit: str
-    run_date: str
-    flags: str
+    file: Path
+    analyte: str  # the registry's name for it
+    n_results: int
+    added: bool  # False: the same file (SHA-256) was imported before, nothing added
+
+
+REQUIRED = ("sample_id", "result", "unit", "run_date")
 
 
 def parse_analyser_file(data: bytes, path: Path, analyte: Analyte) -> list[AnalyserResult]:
@@ -76,7 +84,13 @@ def _result(record: dict[str, str], line: int, path: Path, analyte: Analyte) -> 
             f"{where}: run_date {record['run_date']!r} is not an ISO 8601 date", file=path
         ) from None
     return AnalyserResult(
-        line, record["sample_id"], value, censor, unit, record["run_date"], record.get("flags", "")
+        line=line,
+        sample_id=record["sample_id"],
+        value=value,
+        censor=censor,
+        unit=unit,
+        run_date=record["run_date"],
+        flags=record.get("flags", ""),
     )
 
 
@@ -87,45 +101,28 @@ def import_analyser(store: Store, path: str | Path, analyte: Analyte) -> tuple[i
         raise ElisaError("analyser results file not found", file=path)
     data = path.read_bytes()
     results = parse_analyser_file(data, path, analyte)
-    with store.transaction():
-        sha = store.put_blob(data, "analyser", str(path))
-        known = store.conn.execute(
-            "SELECT n_results FROM analyser_imports WHERE sha256 = ?", (sha,)
-        ).fetchone()
-        if known is not None:
-            store.audit(
-                "import-analyser: same file again, nothing added",
-                {"file": str(path), "sha256": sha},
-                analyte=analyte.name,
-            )
-            return known["n_results"], False
-        store.conn.execute(
-            "INSERT INTO analyser_imports (sha256, analyte, source_file, "
-            "n_results, user, time_utc) VALUES (?, ?, ?, ?, ?, ?)",
-            (sha, analyte.name, str(path), len(results), store.user, utc_now()),
-        )
-        store.conn.executemany(
-            "INSERT INTO analyser_results (import_sha256, line, analyte, sample_id, value, "
-            "censor, unit, run_date, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    sha,
-                    r.line,
-                    analyte.name,
-                    r.sample_id,
-                    r.value,
-                    r.censor,
-                    r.unit,
-                    r.run_date,
-                    r.flags,
-                )
-                for r in results
-            ],
-        )
-        store.checkpoint("analyser_results")
-        store.audit(
-            "import-analyser",
-            {"file": str(path), "sha256": sha, "results": len(results)},
-            analyte=analyte.name,
-        )
-    return len(results), True
+    return store_analyser_results(store, data, str(path), analyte.name, results)
+
+
+def import_analyser_results(
+    results_file: str | Path,
+    analyte: str,
+    *,
+    db: str | Path | None = None,
+    config: Config | str | Path | None = None,
+    user: str | None = None,
+) -> AnalyserImported:
+    """Import an automated analyser's results file into the store at ``db`` (default
+    ./elisa.sqlite, created on first use) for ``analyte`` (a name or alias of ``config``'s
+    registry) (`elisa cohort import-analyser`). The same file again adds nothing. A bad file is
+    an error before the store is touched.
+    """
+    config = config if isinstance(config, Config) else load_config(config)
+    resolved = config.registry.resolve(analyte)
+    path = Path(results_file)
+    if not path.is_file():
+        raise ElisaError("analyser results file not found", file=path)
+    parse_analyser_file(path.read_bytes(), path, resolved)  # bad input never creates a store
+    with open_store(db, user=user) as store:
+        n, added = import_analyser(store, path, resolved)
+    return AnalyserImported(path, resolved.name, n, added)

@@ -27,7 +27,7 @@ STATUSES = ("ok", "below", "above", "excluded", "missing")
 SUFFIXES = ("", "_status", "_limit", "_n", "_plates")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnalyteValue:
     """One subject's outcome for one analyte."""
 
@@ -60,7 +60,7 @@ def geometric_mean(values: Sequence[float]) -> float:
 def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> AnalyteValue:
     """The cohort value of one subject and analyte from all its results."""
     if not results:
-        return AnalyteValue("missing")
+        return AnalyteValue(status="missing")
     samples = tuple(sorted({r.sample_id for r in results}))
     eligible = [r for r in results if r.eligible]
     in_range = [r for r in eligible if r.range == "in" and r.value > 0]
@@ -71,7 +71,7 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
             cv = 100 * np.std(values, ddof=1) / np.mean(values)
             if cv > MAX_RESULTS_CV_PCT:
                 return AnalyteValue(
-                    "excluded",
+                    status="excluded",
                     n=len(values),
                     sources=sources,
                     samples=samples,
@@ -79,13 +79,17 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
                     f"{len(values)} results (dilution or hook effect?)",
                 )
         return AnalyteValue(
-            "ok", geometric_mean(values), n=len(values), sources=sources, samples=samples
+            status="ok",
+            value=geometric_mean(values),
+            n=len(values),
+            sources=sources,
+            samples=samples,
         )
     below = [r for r in eligible if r.range == "below"]
     above = [r for r in eligible if r.range == "above"]
     if below and above:
         return AnalyteValue(
-            "excluded",
+            status="excluded",
             samples=samples,
             sources=_sources(below + above),
             reason="results both below and above the range",
@@ -94,7 +98,14 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
         limit = min(r.lloq for r in below)
         factor = BELOW_POLICIES.get(below_policy or "")
         value = limit * factor if factor and math.isfinite(limit) else math.nan
-        return AnalyteValue("below", value, limit, len(below), _sources(below), samples=samples)
+        return AnalyteValue(
+            status="below",
+            value=value,
+            limit=limit,
+            n=len(below),
+            sources=_sources(below),
+            samples=samples,
+        )
     if above:
         limit = max(r.uloq for r in above)
         best = max(above, key=lambda r: r.dilution)
@@ -108,18 +119,18 @@ def decide(results: Sequence[SampleResult], below_policy: str | None = None) -> 
         else:
             suggestion = best.dilution * UNKNOWN_HIGH_STEP
         return AnalyteValue(
-            "above",
-            math.nan,
-            limit,
-            len(above),
-            _sources(above),
+            status="above",
+            value=math.nan,
+            limit=limit,
+            n=len(above),
+            sources=_sources(above),
             samples=samples,
             reason="above the range: dilute further",
             suggested_dilution=suggestion,
         )
     reasons = sorted({r.reason for r in results if r.reason}) or ["no usable result"]
     return AnalyteValue(
-        "excluded",
+        status="excluded",
         samples=samples,
         sources=_sources(results),
         reason="only ineligible results: " + "; ".join(reasons),

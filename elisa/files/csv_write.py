@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from numbers import Integral, Real
 
+import numpy as np
 import pandas as pd
+
+from elisa.missing import is_missing
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def format_cell(value: object) -> str:
     """One value as the text of its CSV cell."""
-    if value is None or value is pd.NA or value is pd.NaT:
+    if is_missing(value):
         return ""
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, Integral):
         return str(int(value))
     if isinstance(value, Real):
-        number = float(value)
-        return "" if math.isnan(number) else repr(number)
+        return repr(float(value))
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import platform
 from typing import Any
 
@@ -14,6 +13,7 @@ import scipy
 
 import elisa
 from elisa.config import Config
+from elisa.missing import json_scalar
 
 CURVE_BOUNDS_NOTE = (
     "a, d within one response span of the standards; b in [0.1, 10]; "
@@ -131,8 +131,4 @@ def json_safe(value: Any) -> Any:
         return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return json_scalar(value)

@@ -11,10 +11,19 @@ from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import side_beyond_asymptote
 from elisa.fit.uncertainty import inwell_se, log_interval, precision_profile
 from elisa.reduction.replicate_groups import ReplicateGroup
+from qc.codes import (
+    BELOW_BLANK,
+    EXTRAPOLATED,
+    HIGH_CV,
+    MASKED_WELL,
+    NO_SOLUTION,
+    SATURATED,
+    SINGLE_WELL,
+)
 from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupResult:
     """A sample or control group's numbers; concentrations after dilution unless said in-well."""
 
@@ -34,14 +43,14 @@ class GroupResult:
 
     @property
     def high_cv(self) -> bool:
-        return "high_cv" in self.flags
+        return HIGH_CV in self.flags
 
     @property
     def reportable(self) -> bool:
         return (
             self.range == "in"
-            and "high_cv" not in self.flags
-            and "saturated" not in self.flags
+            and HIGH_CV not in self.flags
+            and SATURATED not in self.flags
             and self.n_wells >= 2
             and np.isfinite(self.conc)
         )
@@ -74,13 +83,13 @@ def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float)
     n_usable = len(group.usable_rows(wells))
     flags = set()
     if wells["saturated"].to_numpy()[rows].any():
-        flags.add("saturated")
+        flags.add(SATURATED)
     if wells["masked"].to_numpy()[rows].any():
-        flags.add("masked_well")
+        flags.add(MASKED_WELL)
     if n_usable == 1:
-        flags.add("single_well")
+        flags.add(SINGLE_WELL)
     if n_usable and od_mean < 0:
-        flags.add("below_blank")
+        flags.add(BELOW_BLANK)
     return flags
 
 
@@ -100,21 +109,21 @@ def back_calculate(
     flags = well_state_flags(group, wells, od_mean)
     nan = float("nan")
     if not fit.converged or len(usable) == 0:
-        side = _saturated_side(fit) if fit.converged and "saturated" in flags else ""
+        side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
         return GroupResult(
-            group,
-            len(usable),
-            od_mean,
-            od_cv,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            side if np.isfinite(lloq) else "",
-            frozenset(flags),
+            group=group,
+            n_wells=len(usable),
+            od_mean=od_mean,
+            od_cv_pct=od_cv,
+            x_w=nan,
+            conc=nan,
+            conc_sd=nan,
+            conc_cv_pct=nan,
+            conc_se=nan,
+            ci_low=nan,
+            ci_high=nan,
+            range=side if np.isfinite(lloq) else "",
+            flags=frozenset(flags),
         )
     x_w = float(fit.inverse(od_mean))
     conc_wells = fit.inverse(od) * group.dilution
@@ -124,42 +133,42 @@ def back_calculate(
         float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
     )
     if np.isnan(x_w):
-        flags.add("no_solution")
+        flags.add(NO_SOLUTION)
         if group.kind == "control" and any_without_solution:
-            flags.add("high_cv")
+            flags.add(HIGH_CV)
         side = str(side_beyond_asymptote(od_mean, fit.params["a"], fit.params["d"]))
         return GroupResult(
-            group,
-            len(usable),
-            od_mean,
-            od_cv,
-            nan,
-            nan,
-            conc_sd,
-            conc_cv,
-            nan,
-            nan,
-            nan,
-            side if np.isfinite(lloq) else "",
-            frozenset(flags),
+            group=group,
+            n_wells=len(usable),
+            od_mean=od_mean,
+            od_cv_pct=od_cv,
+            x_w=nan,
+            conc=nan,
+            conc_sd=conc_sd,
+            conc_cv_pct=conc_cv,
+            conc_se=nan,
+            ci_low=nan,
+            ci_high=nan,
+            range=side if np.isfinite(lloq) else "",
+            flags=frozenset(flags),
         )
     if x_w < extent[0] or x_w > extent[1]:
-        flags.add("extrapolated")
+        flags.add(EXTRAPOLATED)
     if not np.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
         return GroupResult(
-            group,
-            len(usable),
-            od_mean,
-            od_cv,
-            x_w,
-            nan,
-            conc_sd,
-            conc_cv,
-            nan,
-            nan,
-            nan,
-            "",
-            frozenset(flags),
+            group=group,
+            n_wells=len(usable),
+            od_mean=od_mean,
+            od_cv_pct=od_cv,
+            x_w=x_w,
+            conc=nan,
+            conc_sd=conc_sd,
+            conc_cv_pct=conc_cv,
+            conc_se=nan,
+            ci_low=nan,
+            ci_high=nan,
+            range="",
+            flags=frozenset(flags),
         )
     se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
     conc = x_w * group.dilution
@@ -169,21 +178,21 @@ def back_calculate(
         expected = float(precision_profile(fit, np.array([x_w]), 1.0)[0])
         threshold = high_cv_threshold(intra_limit_pct, expected)
         if is_high_cv(conc_cv, threshold, any_without_solution):
-            flags.add("high_cv")
+            flags.add(HIGH_CV)
     return GroupResult(
-        group,
-        len(usable),
-        od_mean,
-        od_cv,
-        x_w,
-        conc,
-        conc_sd,
-        conc_cv,
-        se,
-        float(low[0]),
-        float(high[0]),
-        range_,
-        frozenset(flags),
+        group=group,
+        n_wells=len(usable),
+        od_mean=od_mean,
+        od_cv_pct=od_cv,
+        x_w=x_w,
+        conc=conc,
+        conc_sd=conc_sd,
+        conc_cv_pct=conc_cv,
+        conc_se=se,
+        ci_low=float(low[0]),
+        ci_high=float(high[0]),
+        range=range_,
+        flags=frozenset(flags),
     )
 
 

@@ -17,7 +17,7 @@ WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zer
 MAX_WEIGHT_CYCLES = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CurveFit:
     """A fitted (or failed) standard curve; parameters on the natural scale."""
 
@@ -84,18 +84,18 @@ def _failed(
 ) -> CurveFit:
     nan = float("nan")
     return CurveFit(
-        model,
-        weighting,
-        theta,
-        dict.fromkeys("abcdg", nan),
-        dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
-        np.full((p, p), nan),
-        nan,
-        nan,
-        n,
-        p,
-        False,
-        message,
+        model=model,
+        weighting=weighting,
+        theta=theta,
+        params=dict.fromkeys("abcdg", nan),
+        se=dict.fromkeys(("se_a", "se_b", "se_c", "se_d", "se_g"), nan),
+        covariance=np.full((p, p), nan),
+        sigma=nan,
+        r_squared=nan,
+        n_points=n,
+        n_params=p,
+        converged=False,
+        message=message,
         blank=blank,
     )
 
@@ -263,22 +263,22 @@ def _summarise(
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
-        model,
-        weighting,
-        theta,
-        params,
-        {k: float(s) for k, s in se.items()},
-        cov,
-        sigma,
-        r_squared,
-        n,
-        p,
-        converged,
-        "; ".join(notes),
-        at_bound,
-        blank,
-        scale,
-        x,
-        y,
-        w,
+        model=model,
+        weighting=weighting,
+        theta=theta,
+        params=params,
+        se={k: float(s) for k, s in se.items()},
+        covariance=cov,
+        sigma=sigma,
+        r_squared=r_squared,
+        n_points=n,
+        n_params=p,
+        converged=converged,
+        message="; ".join(notes),
+        at_bound=at_bound,
+        blank=blank,
+        weight_scale=scale,
+        x=x,
+        y=y,
+        weights=w,
     )

@@ -15,13 +15,24 @@ from elisa.fit.fitter import CurveFit, fit_standard_curve
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
 from elisa.reduction.wells import correct_wells
+from qc.codes import (
+    BELOW_BLANK,
+    CONTROLS_FAILED,
+    CONTROLS_NOT_JUDGED,
+    EXTRAPOLATED,
+    MASKED_WELL,
+    NO_SOLUTION,
+    RANGE_NOT_ESTABLISHED,
+    SATURATED,
+    STANDARDS_FAILED,
+)
 from qc.controls import ControlsOutcome, control_limits, judge_controls
 from qc.intra_assay import IntraAssayOutcome, assess_intra_assay
 from qc.plate_verdict import fit_fail_codes, plate_verdict
 from qc.standards import StandardsOutcome, judge_standards
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlateInput:
     """One plate ready to reduce: layout wells (row-major, conc in the analyte's unit) and reads."""
 
@@ -33,7 +44,7 @@ class PlateInput:
     saturated: np.ndarray  # per well, either read saturated
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PlateReduction:
     """Everything computed for one plate, before it is laid out as tables."""
 
@@ -90,32 +101,32 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     )
     fails = list(fit_fail_codes(fit.converged, fit.at_bound))
     if not np.isfinite(judged.lloq):
-        fails.append("range_not_established")
+        fails.append(RANGE_NOT_ESTABLISHED)
     if not judged.curve_passed:
-        fails.append("standards_failed")
+        fails.append(STANDARDS_FAILED)
     if controls.judged and not controls.passed:
-        fails.append("controls_failed")
+        fails.append(CONTROLS_FAILED)
     fails += intra.fail_codes
-    warnings = list(intra.warning_codes) + ([] if controls.judged else ["controls_not_judged"])
+    warnings = list(intra.warning_codes) + ([] if controls.judged else [CONTROLS_NOT_JUDGED])
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
     wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(
-        plate,
-        wells,
-        corrected.blank_mean,
-        corrected.blank_wells,
-        fit,
-        standards,
-        backfit,
-        judged,
-        lloq_p,
-        uloq_p,
-        groups,
-        controls,
-        intra,
-        verdict,
-        reasons,
-        warning_text,
+        plate=plate,
+        wells=wells,
+        blank_mean=corrected.blank_mean,
+        blank_wells=corrected.blank_wells,
+        fit=fit,
+        standard_groups=standards,
+        standard_backfit=backfit,
+        standards=judged,
+        lloq_profile=lloq_p,
+        uloq_profile=uloq_p,
+        groups=groups,
+        controls=controls,
+        intra=intra,
+        verdict=verdict,
+        reasons=reasons,
+        warnings=warning_text,
     )
 
 
@@ -240,12 +251,12 @@ def _well_flags(
         & converged
     )
     columns = {
-        "below_blank": usable & (wells["od"].to_numpy() < 0),
-        "extrapolated": is_result & ((in_well < extent[0]) | (in_well > extent[1])),
-        "masked_well": wells["masked"].to_numpy(),
-        "no_solution": is_result & np.isnan(in_well),
-        "saturated": wells["saturated"].to_numpy(),
-    }  # alphabetical, so each well's flags come out sorted
+        BELOW_BLANK: usable & (wells["od"].to_numpy() < 0),
+        EXTRAPOLATED: is_result & ((in_well < extent[0]) | (in_well > extent[1])),
+        MASKED_WELL: wells["masked"].to_numpy(),
+        NO_SOLUTION: is_result & np.isnan(in_well),
+        SATURATED: wells["saturated"].to_numpy(),
+    }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
     return [
         ";".join(name for name, column in columns.items() if column[i]) for i in range(len(wells))
     ]

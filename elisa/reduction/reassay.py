@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 from elisa.fit.backcalc import GroupResult
+from qc.codes import HIGH_CV, NO_SOLUTION, SATURATED
 
 #: Extra dilution factors offered for a sample above the range, smallest first.
 DILUTION_STEPS = (2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -31,7 +32,7 @@ def reassay_rows(
     saturated, no_solution, high_cv, above."""
     rows = []
     for g in groups:
-        reason = next((f for f in ("saturated", "no_solution", "high_cv") if f in g.flags), None)
+        reason = next((f for f in (SATURATED, NO_SOLUTION, HIGH_CV) if f in g.flags), None)
         if reason is None and g.range == "above":
             reason = "above"
         if reason is None:
@@ -39,7 +40,7 @@ def reassay_rows(
         suggestion = None
         if reason == "above":
             suggestion = suggested_dilution(g.x_w, g.group.dilution, lloq, uloq)
-        elif reason in ("saturated", "no_solution") and g.range == "above":
+        elif reason in (SATURATED, NO_SOLUTION) and g.range == "above":
             suggestion = g.group.dilution * UNKNOWN_HIGH_STEP
         rows.append(
             {

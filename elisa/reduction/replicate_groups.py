@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReplicateGroup:
     """One group's identity and its wells' row positions in the wells table (row-major order)."""
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from elisa.fit.backcalc import GroupResult, well_state_flags
+from elisa.missing import finite_or_none
 from elisa.reduction.plate import PlateReduction, standard_level_stats
 from elisa.reduction.reassay import reassay_rows
-from qc.codes import join_flags
+from qc.codes import NO_SOLUTION, join_flags
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,6 @@ class RunInfo:
     lot: str | None
     source_file: str
     source_sha256: str
-
-
-def _num(value: float) -> float | None:
-    return float(value) if value is not None and np.isfinite(value) else None
 
 
 def sample_rows(r: PlateReduction) -> list[dict]:
@@ -38,14 +35,14 @@ def sample_rows(r: PlateReduction) -> list[dict]:
             "sample_id": g.group.sample_id,
             "dilution": g.group.dilution,
             "n_wells": g.n_wells,
-            "od_mean": _num(g.od_mean),
-            "od_cv_pct": _num(g.od_cv_pct),
-            "conc": _num(g.conc),
-            "conc_sd": _num(g.conc_sd),
-            "conc_cv_pct": _num(g.conc_cv_pct),
-            "conc_se": _num(g.conc_se),
-            "conc_ci_low": _num(g.ci_low),
-            "conc_ci_high": _num(g.ci_high),
+            "od_mean": finite_or_none(g.od_mean),
+            "od_cv_pct": finite_or_none(g.od_cv_pct),
+            "conc": finite_or_none(g.conc),
+            "conc_sd": finite_or_none(g.conc_sd),
+            "conc_cv_pct": finite_or_none(g.conc_cv_pct),
+            "conc_se": finite_or_none(g.conc_se),
+            "conc_ci_low": finite_or_none(g.ci_low),
+            "conc_ci_high": finite_or_none(g.ci_high),
             "range": g.range or None,
             "reportable": bool(r.fit.converged and g.reportable),
             "flags": join_flags(g.flags),
@@ -61,7 +58,7 @@ def standard_rows(r: PlateReduction) -> list[dict]:
         n, mean, cv = standard_level_stats(r, group)
         flags = well_state_flags(group, r.wells, mean)
         if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
-            flags.add("no_solution")
+            flags.add(NO_SOLUTION)
         passed = r.standards.passed[level - 1]
         rows.append(
             {
@@ -70,10 +67,10 @@ def standard_rows(r: PlateReduction) -> list[dict]:
                 "level": level,
                 "nominal": group.nominal,
                 "n_wells": n,
-                "od_mean": _num(mean),
-                "od_cv_pct": _num(cv),
-                "backfit": _num(r.standard_backfit[level - 1]),
-                "recovery_pct": _num(r.standards.recovery_pct[level - 1]),
+                "od_mean": finite_or_none(mean),
+                "od_cv_pct": finite_or_none(cv),
+                "backfit": finite_or_none(r.standard_backfit[level - 1]),
+                "recovery_pct": finite_or_none(r.standards.recovery_pct[level - 1]),
                 "anchor": group.anchor,
                 "passed": None if passed is None else bool(passed),
                 "flags": join_flags(flags),
@@ -94,22 +91,22 @@ def curve_row(r: PlateReduction) -> dict:
         "model": fit.model,
         "weighting": fit.weighting,
         "theta": None if fit.weighting == "none" else fit.theta,
-        "a": _num(p["a"]),
-        "b": _num(p["b"]),
-        "c": _num(p["c"]),
-        "d": _num(p["d"]),
-        "g": _num(p["g"]) if five else (1.0 if converged else None),
-        "se_a": _num(fit.se["se_a"]),
-        "se_b": _num(fit.se["se_b"]),
-        "se_c": _num(fit.se["se_c"]),
-        "se_d": _num(fit.se["se_d"]),
-        "se_g": _num(fit.se["se_g"]) if five else None,
-        "r_squared": _num(fit.r_squared),
-        "rmse": _num(fit.sigma),
-        "lloq": _num(r.standards.lloq),
-        "uloq": _num(r.standards.uloq),
-        "lloq_profile": _num(r.lloq_profile),
-        "uloq_profile": _num(r.uloq_profile),
+        "a": finite_or_none(p["a"]),
+        "b": finite_or_none(p["b"]),
+        "c": finite_or_none(p["c"]),
+        "d": finite_or_none(p["d"]),
+        "g": finite_or_none(p["g"]) if five else (1.0 if converged else None),
+        "se_a": finite_or_none(fit.se["se_a"]),
+        "se_b": finite_or_none(fit.se["se_b"]),
+        "se_c": finite_or_none(fit.se["se_c"]),
+        "se_d": finite_or_none(fit.se["se_d"]),
+        "se_g": finite_or_none(fit.se["se_g"]) if five else None,
+        "r_squared": finite_or_none(fit.r_squared),
+        "rmse": finite_or_none(fit.sigma),
+        "lloq": finite_or_none(r.standards.lloq),
+        "uloq": finite_or_none(r.standards.uloq),
+        "lloq_profile": finite_or_none(r.lloq_profile),
+        "uloq_profile": finite_or_none(r.uloq_profile),
         "converged": converged,
         "message": fit.message or None,
     }
@@ -127,11 +124,11 @@ def well_rows(r: PlateReduction) -> list[dict]:
                 "well": w["well"],
                 "role": role,
                 "sample_id": w["sample"] if isinstance(w["sample"], str) else None,
-                "conc_nominal": _num(nominal) if nominal is not None else None,
+                "conc_nominal": finite_or_none(nominal) if nominal is not None else None,
                 "dilution": float(w["dilution"]) if role in ("sample", "control") else None,
-                "od_raw": _num(w["od_raw"]),
-                "od": _num(w["od"]),
-                "conc_well": _num(w["conc_well"]),
+                "od_raw": finite_or_none(w["od_raw"]),
+                "od": finite_or_none(w["od"]),
+                "conc_well": finite_or_none(w["conc_well"]),
                 "saturated": bool(w["saturated"]),
                 "masked": bool(w["masked"]),
                 "flags": w["flags"],
@@ -154,7 +151,7 @@ def run_row(r: PlateReduction, info: RunInfo) -> dict:
         "warnings": r.warnings,
         "out_of_spec": None,
         "rules": None,
-        "intra_cv_pct": _num(r.intra.intra_cv_pct),
+        "intra_cv_pct": finite_or_none(r.intra.intra_cv_pct),
         "intra_cv_limit_pct": r.plate.analyte.intra_cv_limit_pct,
         "standards_passed": r.standards.n_passed,
         "standards_total": r.standards.n_total,

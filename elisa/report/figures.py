@@ -17,9 +17,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from elisa.missing import as_bool, as_float
+from qc.codes import (
+    BELOW_BLANK,
+    EXTRAPOLATED,
+    HIGH_CV,
+    MASKED_WELL,
+    NO_SOLUTION,
+    SATURATED,
+    SINGLE_WELL,
+)
 
 ROLE_COLOURS = {
     "standard": "#9ecae1",
@@ -30,43 +41,19 @@ ROLE_COLOURS = {
 }
 # Short marks written in a well of the plate map, per flag (legend in the page).
 FLAG_MARKS = {
-    "saturated": "SAT",
-    "masked_well": "MASK",
-    "high_cv": "CV",
-    "no_solution": "NS",
-    "below_blank": "<BL",
-    "extrapolated": "EXT",
-    "single_well": "1W",
+    SATURATED: "SAT",
+    MASKED_WELL: "MASK",
+    HIGH_CV: "CV",
+    NO_SOLUTION: "NS",
+    BELOW_BLANK: "<BL",
+    EXTRAPOLATED: "EXT",
+    SINGLE_WELL: "1W",
 }
-
-
-def truthy(value: Any) -> bool | None:
-    """A table boolean (bool, numpy bool, "true"/"false", None/NaN) as True, False or None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        low = value.strip().lower()
-        return True if low == "true" else False if low == "false" else None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return bool(value)
-
-
-def num(value: Any) -> float:
-    """A table number as float, NaN when missing or not a number."""
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return out
 
 
 def fmt(value: Any, sig: int = 4) -> str:
     """A number for people: `sig` significant digits, no exponent for everyday magnitudes."""
-    v = num(value)
+    v = as_float(value)
     if not math.isfinite(v):
         return ""
     if v == 0:
@@ -120,12 +107,12 @@ def curve_svg(
     xs_all: list[float] = []
 
     st = standards.copy()
-    st_x = st["nominal"].map(num).to_numpy(float)
-    st_y = st["od_mean"].map(num).to_numpy(float)
-    st_sd = np.abs(st["od_cv_pct"].map(num).to_numpy(float) * st_y / 100.0)
+    st_x = st["nominal"].map(as_float).to_numpy(float)
+    st_y = st["od_mean"].map(as_float).to_numpy(float)
+    st_sd = np.abs(st["od_cv_pct"].map(as_float).to_numpy(float) * st_y / 100.0)
     st_sd = np.where(np.isfinite(st_sd), st_sd, 0.0)
-    anchor = st["anchor"].map(truthy).to_numpy(object)
-    passed = st["passed"].map(truthy).to_numpy(object)
+    anchor = st["anchor"].map(as_bool).to_numpy(object)
+    passed = st["passed"].map(as_bool).to_numpy(object)
     ok = np.isfinite(st_x) & (st_x > 0) & np.isfinite(st_y)
     groups = [
         (
@@ -161,10 +148,10 @@ def curve_svg(
             xs_all.extend(st_x[sel])
 
     if len(samples):
-        dil = samples["dilution"].map(num).to_numpy(float)
+        dil = samples["dilution"].map(as_float).to_numpy(float)
         dil = np.where(np.isfinite(dil) & (dil > 0), dil, 1.0)
-        sx = samples["conc"].map(num).to_numpy(float) / dil
-        sy = samples["od_mean"].map(num).to_numpy(float)
+        sx = samples["conc"].map(as_float).to_numpy(float) / dil
+        sy = samples["od_mean"].map(as_float).to_numpy(float)
         kind = samples["kind"].astype(str).to_numpy()
         for label, k, style in (
             ("samples", "sample", dict(marker="D", color="#2ca02c", s=22)),
@@ -184,8 +171,8 @@ def curve_svg(
         lo, hi = min(xs_all) / 2.0, max(xs_all) * 2.0
     else:
         lo, hi = 0.1, 1000.0
-    converged = bool(curve is not None and truthy(curve.get("converged")))
-    params = [num(curve.get(k)) for k in "abcdg"] if curve is not None else []
+    converged = bool(curve is not None and as_bool(curve.get("converged")))
+    params = [as_float(curve.get(k)) for k in "abcdg"] if curve is not None else []
     if params and not math.isfinite(params[4]):
         params[4] = 1.0
     if converged and all(math.isfinite(p) for p in params) and params[2] > 0:
@@ -215,7 +202,7 @@ def curve_svg(
             )
 
     for key, name in (("lloq", "LLOQ"), ("uloq", "ULOQ")):
-        v = num(curve.get(key)) if curve is not None else math.nan
+        v = as_float(curve.get(key)) if curve is not None else math.nan
         if math.isfinite(v) and v > 0:
             ax.axvline(v, color="#9467bd", ls="--", lw=1.2, zorder=1)
             ax.text(
@@ -287,10 +274,10 @@ def _well_svg(
 ) -> str:
     role = str(rec.get("role") or "empty")
     flags = [f for f in str(rec.get("flags") or "").split(";") if f and f != "nan"]
-    saturated = truthy(rec.get("saturated")) is True or "saturated" in flags
-    masked = truthy(rec.get("masked")) is True or "masked_well" in flags
-    od = num(rec.get("od"))
-    od_raw = num(rec.get("od_raw"))
+    saturated = as_bool(rec.get("saturated")) is True or SATURATED in flags
+    masked = as_bool(rec.get("masked")) is True or MASKED_WELL in flags
+    od = as_float(rec.get("od"))
+    od_raw = as_float(rec.get("od_raw"))
     if saturated:
         text = "OVER"
     elif math.isfinite(od):
@@ -299,20 +286,18 @@ def _well_svg(
         text = f"({od_raw:.3f})"
     else:
         text = "–"
-    marks = [
-        FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in ("saturated", "masked_well")
-    ]
+    marks = [FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in (SATURATED, MASKED_WELL)]
     sid = rec.get("sample_id")
     sid = "" if sid is None or (isinstance(sid, float) and math.isnan(sid)) else str(sid)
     tip = [str(rec.get("well")), role]
     if sid:
         tip.append(sid)
-    if math.isfinite(num(rec.get("conc_nominal"))):
+    if math.isfinite(as_float(rec.get("conc_nominal"))):
         tip.append(f"nominal {fmt(rec.get('conc_nominal'))}")
-    if math.isfinite(num(rec.get("dilution"))) and num(rec.get("dilution")) != 1:
+    if math.isfinite(as_float(rec.get("dilution"))) and as_float(rec.get("dilution")) != 1:
         tip.append(f"dilution {fmt(rec.get('dilution'))}")
     tip.append(f"OD raw {fmt(od_raw)}, corrected {fmt(od)}")
-    if math.isfinite(num(rec.get("conc_well"))):
+    if math.isfinite(as_float(rec.get("conc_well"))):
         tip.append(f"conc {fmt(rec.get('conc_well'))}")
     if flags:
         tip.append("flags: " + ", ".join(flags))
@@ -338,7 +323,7 @@ def _well_svg(
             f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
             f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>'
         )
-    if "high_cv" in flags:
+    if HIGH_CV in flags:
         parts.append(
             f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
             f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e"/>'

@@ -17,14 +17,13 @@ from typing import Any
 import pandas as pd
 
 from elisa import __version__
+from elisa.missing import as_bool, as_float
 from elisa.report.figures import (
     FLAG_MARKS,
     ROLE_COLOURS,
     curve_svg,
     fmt,
-    num,
     plate_map_svg,
-    truthy,
 )
 from elisa.report.tables import (
     FLAGS,
@@ -39,29 +38,30 @@ from elisa.report.tables import (
     standards_table,
 )
 from elisa.results import Results
+from qc import codes
 
 __all__ = ["CSS", "FLAGS", "REASONS", "REASSAY", "WARNINGS", "render_report"]
 
 REASONS = {
-    "fit_not_converged": "The standard curve fit did not converge.",
-    "parameter_at_bound": "A curve parameter ended at its bound, so the fit cannot be trusted.",
-    "range_not_established": "Fewer than two standard levels passed: no LLOQ–ULOQ range.",
-    "standards_failed": "Too few standard levels recovered within limits "
+    codes.FIT_NOT_CONVERGED: "The standard curve fit did not converge.",
+    codes.PARAMETER_AT_BOUND: "A curve parameter ended at its bound, so the fit cannot be trusted.",
+    codes.RANGE_NOT_ESTABLISHED: "Fewer than two standard levels passed: no LLOQ–ULOQ range.",
+    codes.STANDARDS_FAILED: "Too few standard levels recovered within limits "
     "(needs at least 75 % of levels and at least 6 levels).",
-    "controls_failed": "Controls outside their acceptance range "
+    codes.CONTROLS_FAILED: "Controls outside their acceptance range "
     "(needs 2/3 of all results and half of each control's results).",
-    "intra_cv_fail": "The intra-assay CV is significantly above the analyte's limit.",
-    "too_many_high_cv": "More than 10 % of the controls and samples have a high replicate CV.",
-    "westgard_reject": "Out of spec across runs: a Westgard reject rule fired on this run's "
+    codes.INTRA_CV_FAIL: "The intra-assay CV is significantly above the analyte's limit.",
+    codes.TOO_MANY_HIGH_CV: "More than 10 % of the controls and samples have a high replicate CV.",
+    codes.WESTGARD_REJECT: "Out of spec across runs: a Westgard reject rule fired on this run's "
     "controls and no reviewer accepted the run, or a reviewer rejected it.",
 }
 WARNINGS = {
-    "intra_cv_above_limit": "The intra-assay CV is above the analyte's limit "
+    codes.INTRA_CV_ABOVE_LIMIT: "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
-    "controls_not_judged": "No control has an expected value or range: controls were not judged.",
-    "westgard_warning": "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
+    codes.CONTROLS_NOT_JUDGED: "No control has an expected value or range: controls were not judged.",
+    codes.WESTGARD_WARNING: "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
     "(gates nothing).",
-    "intra_cv_not_assessable": "No replicate group has a CV: the intra-assay CV could not be "
+    codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
 }
 
@@ -127,14 +127,14 @@ def render_report(results: Results) -> str:
 
 
 def _failed(run: dict) -> bool:
-    return str(run.get("verdict")) != "pass" or truthy(run.get("out_of_spec")) is True
+    return str(run.get("verdict")) != "pass" or as_bool(run.get("out_of_spec")) is True
 
 
 def _verdict_badge(run: dict, small: bool = False) -> str:
     cls = " small" if small else ""
     ok = str(run.get("verdict")) == "pass"
     out = f'<span class="verdict {"pass" if ok else "fail"}{cls}">{"PASS" if ok else "FAIL"}</span>'
-    if truthy(run.get("out_of_spec")) is True:
+    if as_bool(run.get("out_of_spec")) is True:
         out += f'<span class="verdict oos{cls}">OUT OF SPEC</span>'
     return out
 
@@ -156,7 +156,7 @@ def _code_list(codes: list[str], words: dict[str, str]) -> str:
 
 
 def _count(passed: Any, total: Any) -> str:
-    p, t = num(passed), num(total)
+    p, t = as_float(passed), as_float(total)
     if not math.isfinite(t) or t == 0:
         return "not judged"
     return f"{int(p) if math.isfinite(p) else '?'} of {int(t)} passed"
@@ -183,7 +183,7 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     rules = ", ".join(split_codes(run.get("rules")))
     if rules:
         out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
-    cv, lim = num(run.get("intra_cv_pct")), num(run.get("intra_cv_limit_pct"))
+    cv, lim = as_float(run.get("intra_cv_pct")), as_float(run.get("intra_cv_limit_pct"))
     cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
     if math.isfinite(lim):
         cv_txt += f" (limit {fmt(lim, 3)} %" + (", above" if cv > lim else "") + ")"
@@ -198,7 +198,7 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     ]
     out.append(definition_list(facts))
     out.append("<h3>Standard curve</h3>")
-    if curve is not None and truthy(curve.get("converged")) is not True:
+    if curve is not None and as_bool(curve.get("converged")) is not True:
         out.append(
             f"<p><strong>The fit did not converge</strong>: {cell_text(curve.get('message'))}</p>"
         )
@@ -227,7 +227,7 @@ def _map_legend() -> str:
     marks = "; ".join(
         f"<b>{escape(m)}</b> {escape(FLAGS.get(f, f))}"
         for f, m in FLAG_MARKS.items()
-        if f not in ("saturated", "masked_well")
+        if f not in (codes.SATURATED, codes.MASKED_WELL)
     )
     return (
         f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '

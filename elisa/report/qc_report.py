@@ -4,6 +4,7 @@ metrics, the inter-assay table and every failed or out-of-spec run with its reas
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 from elisa import __version__
 from elisa.across_runs.series import AnalyteQC
 from elisa.across_runs.tables import QCReport, Scope
+from elisa.missing import is_missing
 from elisa.report.figures import fmt
 from elisa.report.plate_report import CSS
 from elisa.report.qc_figures import lj_chart_svg, power_curves_svg
@@ -20,7 +22,7 @@ from elisa.report.qc_figures import lj_chart_svg, power_curves_svg
 def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+    if is_missing(value) or (isinstance(value, float) and math.isinf(value)):
         return ""
     return escape(fmt(value) if isinstance(value, float) else str(value))
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from elisa.report.figures import fmt, num, truthy
+from elisa.missing import as_bool, as_float, is_missing
+from elisa.report.figures import fmt
+from qc import codes
 
 __all__ = [
     "FLAGS",
@@ -30,31 +32,31 @@ __all__ = [
 ]
 
 FLAGS = {
-    "below_blank": "corrected OD below the blank",
-    "extrapolated": "concentration outside the standards (extrapolated)",
-    "high_cv": "replicate CV too high",
-    "masked_well": "well masked, left out of every calculation",
-    "no_solution": "OD beyond the curve's asymptote: no concentration",
-    "saturated": "reader saturated (over range)",
-    "single_well": "only one usable well",
+    codes.BELOW_BLANK: "corrected OD below the blank",
+    codes.EXTRAPOLATED: "concentration outside the standards (extrapolated)",
+    codes.HIGH_CV: "replicate CV too high",
+    codes.MASKED_WELL: "well masked, left out of every calculation",
+    codes.NO_SOLUTION: "OD beyond the curve's asymptote: no concentration",
+    codes.SATURATED: "reader saturated (over range)",
+    codes.SINGLE_WELL: "only one usable well",
 }
 REASSAY = {
-    "saturated": "a well was saturated",
-    "no_solution": "OD beyond the curve: no concentration",
-    "high_cv": "replicates disagree (high CV)",
+    codes.SATURATED: "a well was saturated",
+    codes.NO_SOLUTION: "OD beyond the curve: no concentration",
+    codes.HIGH_CV: "replicates disagree (high CV)",
     "above": "above the ULOQ: dilute further",
 }
 
 
 def cell_text(value: Any) -> str:
     """User or table text, escaped; missing as empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return ""
     return escape(str(value))
 
 
 def split_codes(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return []
     return [c.strip() for c in str(value).split(";") if c.strip()]
 
@@ -81,12 +83,12 @@ def definition_list(pairs: Iterable[tuple[str, str]]) -> str:
 
 def short_number(value: Any) -> str:
     """Counts, levels and dilutions: shortest exact form (2, not 2.000)."""
-    v = num(value)
+    v = as_float(value)
     return f"{v:g}" if math.isfinite(v) else ""
 
 
 def yes_no(value: Any) -> str:
-    v = truthy(value)
+    v = as_bool(value)
     return "" if v is None else "yes" if v else "no"
 
 
@@ -118,7 +120,7 @@ def samples_table(samples: pd.DataFrame, unit: str) -> str:
     for r in samples.to_dict("records"):
         lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
         ci = f"{lo} – {hi}" if lo and hi else ""
-        cls = "" if truthy(r.get("reportable")) else "warn"
+        cls = "" if as_bool(r.get("reportable")) else "warn"
         rows.append(
             (
                 cls,
@@ -158,8 +160,8 @@ def standards_table(standards: pd.DataFrame) -> str:
     ]
     rows = []
     for r in standards.to_dict("records"):
-        anchor = truthy(r.get("anchor")) is True
-        passed = truthy(r.get("passed"))
+        anchor = as_bool(r.get("anchor")) is True
+        passed = as_bool(r.get("passed"))
         cls = "bad" if (not anchor and passed is not True) else ""
         rows.append(
             (

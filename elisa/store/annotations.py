@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from elisa.errors import ElisaError
-from elisa.store.database import Store, utc_now
+from elisa.store.database import Store, using_store, utc_now
 from elisa.store.versions import Recorded, all_recorded_masks, record_results, reprocess
 from plates.wells import format_well, parse_well
 
@@ -20,15 +22,31 @@ def _normalise_wells(wells: list[str]) -> list[str]:
 
 
 def mask_wells(
-    store: Store, plate_id: str, wells: list[str], reason: str, undo: bool = False
+    db: Store | str | Path | None,
+    plate_id: str,
+    wells: list[str],
+    reason: str,
+    undo: bool = False,
+    *,
+    user: str | None = None,
 ) -> list[Recorded]:
-    """Record (or lift) masks on a stored plate and re-process it as a new version.
+    """Record (or lift) masks on wells of a stored plate and re-process it as a new version
+    (`elisa mask`); returns what recording each analyte of the plate did.
 
-    The mask entries, the new version and the audit entries are one transaction.
+    ``wells`` are names like "C5" or "c05"; ``reason`` is required. ``undo`` lifts masks recorded
+    here before (a layout's own masks are changed in the layout). The mask entries, the new
+    version and the audit entries are one transaction: all kept, or nothing. ``db`` is an open
+    `Store` or the path of an existing one (default ./elisa.sqlite); ``user`` names the audit
+    log's user when a path is given (default: login name).
     """
     if not reason.strip():
         raise ElisaError("a mask needs a reason (--reason TEXT)")
     names = _normalise_wells(wells)
+    with using_store(db, user=user) as store:
+        return _mask(store, plate_id, names, reason, undo)
+
+
+def _mask(store: Store, plate_id: str, names: list[str], reason: str, undo: bool) -> list[Recorded]:
     keys = store.plate_keys(plate_id)
     in_force = all_recorded_masks(store, keys).get(plate_id, {})
     if undo:
@@ -40,7 +58,7 @@ def mask_wells(
                 "the layout)"
             )
     action = "unmask" if undo else "mask"
-    with store.transaction():
+    with store.atomic():
         for _, analyte in keys:
             for well in names:
                 store.conn.execute(
@@ -62,33 +80,49 @@ def mask_wells(
                 options,
                 all_recorded_masks(store),
                 action=action,
-                nested=True,
             )
     return [o for o in outcomes if o.plate_id == plate_id]
 
 
-def review_plate(store: Store, plate_id: str, decision: str, reason: str) -> list[int]:
-    """Record a reviewer's accept/reject of a plate's current version; returns the versions."""
+def review_plate(
+    db: Store | str | Path | None,
+    plate_id: str,
+    decision: str,
+    reason: str,
+    *,
+    user: str | None = None,
+) -> list[int]:
+    """Record a reviewer's decision, "accept" or "reject" with a reason, on the current version
+    of every analyte of a stored plate (`elisa review`); returns the version numbers reviewed.
+
+    Acceptance lifts a Westgard rejection, never a failed verdict; a later version is unreviewed.
+    ``db`` and ``user`` as for `mask_wells`.
+    """
     if decision not in ("accept", "reject"):
         raise ElisaError("a review is --accept or --reject")
     if not reason.strip():
         raise ElisaError("a review needs a reason (--reason TEXT)")
+    with using_store(db, user=user) as store:
+        return _review(store, plate_id, decision, reason)
+
+
+def _review(store: Store, plate_id: str, decision: str, reason: str) -> list[int]:
     keys = store.plate_keys(plate_id)
     versions = []
-    with store.transaction():
+    with store.atomic():
         for _, analyte in keys:
             version = store.current_version(plate_id, analyte)
             store.conn.execute(
                 "INSERT INTO reviews (plate_id, analyte, version_id, decision, "
                 "reason, user, time_utc) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (plate_id, analyte, version["id"], decision, reason, store.user, utc_now()),
+                (plate_id, analyte, version.id, decision, reason, store.user, utc_now()),
             )
             store.audit(
                 f"review: {decision}",
                 {"reason": reason},
                 plate_id=plate_id,
                 analyte=analyte,
-                version=version["version"],
+                version=version.version,
             )
-            versions.append(version["version"])
+            versions.append(version.version)
     return versions

@@ -1,5 +1,10 @@
 """The run-history store: one SQLite file keeping every export, version, mask, review and audit
-entry. Every command's writes are one transaction; the audit log is append-only (DESIGN 7)."""
+entry. Every command's writes are one transaction; the audit log is append-only (DESIGN 7).
+
+Every line of SQL of the toolkit lives in `elisa/store/`: callers elsewhere get typed records
+(`StoredVersion`, `Review`, ...) or plain values back. Writes go through `Store.atomic()`, which
+nests: the outermost block is one transaction, an inner block a savepoint.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Any
 
 import elisa
 from elisa.errors import ElisaError
+from elisa.store.records import Review, StoredVersion
 from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = "elisa.sqlite"
@@ -24,6 +30,14 @@ BUSY_TIMEOUT_S = 60.0
 
 class StoreError(ElisaError):
     """The store cannot be opened or does not hold what was asked for."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the store longer than the busy timeout: nothing was written."""
+
+
+def _version(row: sqlite3.Row) -> StoredVersion:
+    return StoredVersion(**dict(row))
 
 
 def login_name() -> str:
@@ -40,15 +54,18 @@ def utc_now() -> str:
 
 
 class Store:
-    """An open store. Use `transaction()` for every write; reads may happen anywhere."""
+    """An open store. Every write happens inside `atomic()`; reads may happen anywhere."""
 
-    def __init__(self, path: str | Path, *, user: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, user: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
         self.path = Path(path)
         self.user = user or login_name()
+        self._depth = 0  # open atomic() blocks: 0 outside, 1 in the transaction, >1 savepoints
         if self.path.is_dir():
             raise StoreError("is a directory, expected a store file (--db PATH)", file=self.path)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -78,7 +95,7 @@ class Store:
                     file=self.path,
                 )
             return
-        with self.transaction():
+        with self.atomic():
             version = self.schema_version()  # re-read under the lock: another process may win
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _statements(MIGRATIONS[number - 1]):
@@ -86,23 +103,51 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {number}")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE) so writers queue, not fail."""
-        self.conn.execute("BEGIN IMMEDIATE")
+    def atomic(self) -> Iterator[Store]:
+        """All writes inside happen together or not at all.
+
+        The outermost block is one transaction, taken at once (BEGIN IMMEDIATE) so writers queue
+        rather than fail; a block inside another is a savepoint, so a step that fails is rolled
+        back alone and its error reaches the outer block, which then rolls back everything.
+        """
+        depth = self._depth
+        savepoint = f"step_{depth}"
         try:
-            yield self.conn
+            self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusyError(
+                "the store is busy: another command holds it (a long 'elisa run'?); "
+                "nothing was written, try again",
+                file=self.path,
+            ) from None
+        self._depth += 1
+        try:
+            yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._depth = depth
+            if depth == 0:
+                self.conn.execute("ROLLBACK")
+            else:
+                self.conn.execute(f"ROLLBACK TO {savepoint}")
+                self.conn.execute(f"RELEASE {savepoint}")
             raise
-        self.conn.execute("COMMIT")
+        self._depth = depth
+        self.conn.execute("COMMIT" if depth == 0 else f"RELEASE {savepoint}")
 
     def checkpoint(self, step: str) -> None:
         """A named point inside a write; tests inject faults here. Does nothing otherwise."""
 
-    # -------------------------------------------------------------- writes (inside a transaction)
+    def _require_atomic(self) -> None:
+        if self._depth == 0:
+            raise RuntimeError("a store write outside Store.atomic()")  # a programming error
+
+    # -------------------------------------------------------------- writes (inside atomic())
 
     def put_blob(self, data: bytes, kind: str, name: str) -> str:
         """Keep bytes once, by SHA-256 (the raw export is never changed)."""
+        self._require_atomic()
         sha = hashlib.sha256(data).hexdigest()
         self.conn.execute(
             "INSERT OR IGNORE INTO blobs (sha256, kind, name, size, data) VALUES (?, ?, ?, ?, ?)",
@@ -121,6 +166,7 @@ class Store:
         version: int | None = None,
     ) -> None:
         """Append one audit entry (UTC time, user, software version, details)."""
+        self._require_atomic()
         self.conn.execute(
             "INSERT INTO audit (time_utc, user, action, plate_id, analyte, version, "
             "software_version, details_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -159,7 +205,8 @@ class Store:
             raise StoreError(f"no plate {plate_id!r} in the store", file=self.path)
         return [(r["plate_id"], r["analyte"]) for r in rows]
 
-    def current_version(self, plate_id: str, analyte: str) -> sqlite3.Row:
+    def current_version(self, plate_id: str, analyte: str) -> StoredVersion:
+        """The current version of one plate; an error when the store has none."""
         row = self.conn.execute(
             "SELECT v.* FROM current_versions c JOIN plate_versions v ON v.id = c.version_id "
             "WHERE c.plate_id = ? AND c.analyte = ?",
@@ -167,9 +214,9 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreError(f"no plate {plate_id!r} ({analyte}) in the store", file=self.path)
-        return row
+        return _version(row)
 
-    def current_versions(self, analyte: str | None = None) -> list[sqlite3.Row]:
+    def current_versions(self, analyte: str | None = None) -> list[StoredVersion]:
         """Current versions in run order: run date, then first processing time."""
         query = (
             "SELECT v.*, c.first_processed_utc FROM current_versions c "
@@ -180,20 +227,21 @@ class Store:
             query += " WHERE c.analyte = ?"
             args = (analyte,)
         query += " ORDER BY v.run_date, c.first_processed_utc, v.plate_id"
-        return self.conn.execute(query, args).fetchall()
+        return [_version(row) for row in self.conn.execute(query, args)]
 
-    def audit_log(self, plate_id: str | None = None) -> list[sqlite3.Row]:
-        if plate_id is None:
-            return self.conn.execute("SELECT * FROM audit ORDER BY id").fetchall()
-        return self.conn.execute(
-            "SELECT * FROM audit WHERE plate_id = ? ORDER BY id", (plate_id,)
-        ).fetchall()
+    def analytes(self) -> list[str]:
+        """The analytes of the current versions, sorted."""
+        rows = self.conn.execute("SELECT DISTINCT analyte FROM current_versions ORDER BY analyte")
+        return [row["analyte"] for row in rows]
 
-    def latest_review(self, version_id: int) -> sqlite3.Row | None:
+    def latest_review(self, version_id: int) -> Review | None:
         """The newest review of one plate version (a new version is unreviewed)."""
-        return self.conn.execute(
-            "SELECT * FROM reviews WHERE version_id = ? ORDER BY id DESC LIMIT 1", (version_id,)
+        row = self.conn.execute(
+            "SELECT plate_id, analyte, version_id, decision, reason, user, time_utc FROM reviews "
+            "WHERE version_id = ? ORDER BY id DESC LIMIT 1",
+            (version_id,),
         ).fetchone()
+        return Review(**dict(row)) if row else None
 
 
 def _statements(script: str) -> list[str]:
@@ -211,3 +259,25 @@ def _statements(script: str) -> list[str]:
 def open_store(path: str | Path | None, *, user: str | None = None) -> Store:
     """The store at ``path`` (default ./elisa.sqlite), created on first use."""
     return Store(path or DEFAULT_DB, user=user)
+
+
+def open_existing_store(path: str | Path | None, *, user: str | None = None) -> Store:
+    """The store at ``path`` (default ./elisa.sqlite); an error when there is none (commands
+    that only read or annotate never create one)."""
+    path = Path(path or DEFAULT_DB)
+    if not path.is_file():
+        raise StoreError(
+            "no store here: process plates with 'elisa run' first, or give --db", file=path
+        )
+    return Store(path, user=user)
+
+
+@contextmanager
+def using_store(db: Store | str | Path | None, *, user: str | None = None) -> Iterator[Store]:
+    """``db`` itself when it is an open `Store` (left open), else the existing store at that
+    path (default ./elisa.sqlite), closed afterwards: library functions take either."""
+    if isinstance(db, Store):
+        yield db
+        return
+    with open_existing_store(db, user=user) as store:
+        yield store

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ import pandas as pd
 
 import elisa
 from elisa.config import Config, config_from_bytes
+from elisa.missing import json_scalar
 from elisa.pipeline import process
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
@@ -55,19 +54,9 @@ class RunInputs:
     config_name: str | None = None
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is pd.NA:
-        return None
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
-    return value
-
-
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A result table as JSON-safe records (NaN → null)."""
-    return [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: json_scalar(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def plate_tables(results: Results, plate_id: str, analyte: str) -> dict[str, list[dict]]:
@@ -128,13 +117,12 @@ def record_results(
     options: RunOptions,
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
-    nested: bool = False,
 ) -> list[Recorded]:
-    """Store every plate of ``results`` in one transaction (or inside the caller's, ``nested``);
-    returns what happened per plate."""
+    """Store every plate of ``results`` together (one transaction, or a savepoint inside the
+    caller's); returns what happened per plate."""
     masks = masks or {}
     outcomes = []
-    with nullcontext() if nested else store.transaction():
+    with store.atomic():
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
@@ -230,7 +218,7 @@ def _record_plate(
             fp,
             now,
             plate["run_date"],
-            _json_value(run["lot"]),
+            json_scalar(run["lot"]),
             plate["source_file"],
             plate["source_sha256"],
             plate["layout"],
@@ -241,7 +229,7 @@ def _record_plate(
             run["verdict"],
             run["reasons"],
             run["warnings"],
-            _json_value(run["intra_cv_pct"]),
+            json_scalar(run["intra_cv_pct"]),
             elisa.__version__,
             json.dumps(plate_tables(results, plate_id, analyte)),
             json.dumps({**results.provenance, "plates": [plate]}, default=str),
@@ -288,19 +276,19 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
     """Process a stored plate's export again from its stored bytes and settings, with the masks
     in force on every plate of that export; returns what `record_results` needs."""
     version = store.current_version(plate_id, analyte)
-    options = RunOptions(**json.loads(version["options_json"]))
-    files = {version["source_file"]: store.blob(version["source_sha256"])}
+    options = RunOptions(**json.loads(version.options_json))
+    files = {version.source_file: store.blob(version.source_sha256)}
     layout = None
     if not options.layout_from_export:
-        layout = version["layout_file"]
-        files[layout] = store.blob(version["layout_sha256"])
+        layout = version.layout_file
+        files[layout] = store.blob(version.layout_sha256)
     config, config_bytes, config_name = Config(), None, None
-    if version["config_sha256"]:
-        config_bytes = store.blob(version["config_sha256"])
-        config_name = store.blob_name(version["config_sha256"])
+    if version.config_sha256:
+        config_bytes = store.blob(version.config_sha256)
+        config_name = store.blob_name(version.config_sha256)
         config = config_from_bytes(config_bytes, Path(config_name))
     results = process(
-        [version["source_file"]],
+        [version.source_file],
         layout,
         analyte=options.analyte,
         config=config,
@@ -310,6 +298,6 @@ def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunIn
         layout_from_export=options.layout_from_export,
         masks=all_recorded_masks(store),
         sources=files,
-        default_run_date=version["run_date"],
+        default_run_date=version.run_date,
     )
     return results, RunInputs(files, config_bytes, config_name), options

@@ -29,16 +29,16 @@ def result(
     analyte="FKN",
 ) -> SampleResult:
     return SampleResult(
-        analyte,
-        sample,
-        source,
-        dilution,
-        value,
-        range_,
-        lloq * dilution,
-        uloq * dilution,
-        eligible,
-        reason,
+        analyte=analyte,
+        sample_id=sample,
+        source=source,
+        dilution=dilution,
+        value=value,
+        range=range_,
+        lloq=lloq * dilution,
+        uloq=uloq * dilution,
+        eligible=eligible,
+        reason=reason,
     )
 
 

@@ -14,6 +14,7 @@ import tomllib
 from numbers import Integral, Real
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import plate_paths, read_rows, run_elisa
@@ -146,7 +147,7 @@ def test_csv_cells_match_api_exactly(name, plate_outputs):
                 )
                 if missing:
                     assert cell == "", where
-                elif isinstance(value, bool) or type(value).__name__ == "bool_":
+                elif isinstance(value, (bool, np.bool_)):
                     assert cell == ("true" if value else "false"), where
                 elif isinstance(value, Integral):
                     assert cell == str(int(value)), where

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from elisa.cli.main import main
+from elisa.store.audit import audit_log
 from elisa.store.database import Store
 from tests.conftest import plate_paths
 
@@ -72,7 +73,7 @@ def test_stored_export_bytes_are_the_original(fkn, tmp_path, monkeypatch):
     )
     with Store(db) as store:
         version = store.current_version("fkn_clean", "FKN")
-        assert store.blob(version["source_sha256"]) == export.read_bytes()
+        assert store.blob(version.source_sha256) == export.read_bytes()
 
 
 def test_mask_adds_a_version_and_undo_returns_to_the_first(fkn, tmp_path, monkeypatch, capsys):
@@ -115,12 +116,7 @@ def test_mask_adds_a_version_and_undo_returns_to_the_first(fkn, tmp_path, monkey
     version, masks = current(db, "fkn_clean")
     assert version == 2 and masks == '{"C5": "bubble", "C6": "bubble"}'
     with Store(db) as store:
-        wells = {
-            w["well"]: w
-            for w in __import__("json").loads(
-                store.current_version("fkn_clean", "FKN")["tables_json"]
-            )["wells"]
-        }
+        wells = {w["well"]: w for w in store.current_version("fkn_clean", "FKN").tables["wells"]}
     assert wells["C5"]["masked"] is True and "masked_well" in wells["C5"]["flags"]
     assert (
         run(
@@ -215,7 +211,7 @@ def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
         before = counts(db)
         calls = {"n": 0}
 
-        def fail_at_k(self, step, k=k):
+        def fail_at_k(self, step, k=k, calls=calls):
             if calls["n"] == k:
                 raise RuntimeError(f"injected fault at {step}")
             calls["n"] += 1
@@ -247,7 +243,7 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
                 "run",
                 str(e),
                 "--layout",
-                str(l),
+                str(lay),
                 "--db",
                 str(db),
                 "--out",
@@ -258,7 +254,7 @@ def test_two_processes_writing_one_store_both_succeed(tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i, (e, l) in enumerate(plates)
+        for i, (e, lay) in enumerate(plates)
     ]
     results = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], results
@@ -282,7 +278,7 @@ def test_an_older_store_is_migrated_and_keeps_its_data(tmp_path, monkeypatch):
     conn.close()
     with Store(db) as store:
         assert store.schema_version() == SCHEMA_VERSION >= 2
-        assert store.audit_log()[0]["action"] == "old entry"
+        assert audit_log(store)[0].action == "old entry"
         store.conn.execute("SELECT COUNT(*) FROM analyser_results").fetchone()
 
 

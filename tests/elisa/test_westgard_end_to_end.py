@@ -22,6 +22,7 @@ from elisa.across_runs.status import (
 from elisa.config import Config
 from elisa.pipeline import process
 from elisa.store.annotations import review_plate
+from elisa.store.audit import audit_log
 from elisa.store.database import open_store
 from elisa.store.versions import RunOptions, read_inputs, record_results
 
@@ -122,16 +123,14 @@ def test_a_baseline_set_or_a_review_that_changes_a_status_is_audited(tmp_path):
             if runs.stop == 20:
                 assert not any(s.out_of_spec for s in statuses)  # provisional limits: in spec
         assert statuses[5].rules.startswith("2of3-2s:QC-low") and statuses[5].out_of_spec
-        entries = [dict(e) for e in store.audit_log("FKN-R06")]
-        (out,) = [e for e in entries if e["action"] == AUDIT_OUT]
-        assert f'"cause": "{CAUSE_BASELINE}"' in out["details_json"]
+        (out,) = [e for e in audit_log(store, "FKN-R06") if e.action == AUDIT_OUT]
+        assert out.details["cause"] == CAUSE_BASELINE
         review_plate(store, "FKN-R06", "accept", "drift checked: calibrator lot")
         _, statuses = refresh_statuses(store, config, {"FKN"}, CAUSE_REVIEW)["FKN"]
         assert not statuses[5].out_of_spec and statuses[5].verdict == "pass"
-        entries = [dict(e) for e in store.audit_log("FKN-R06")]
-        (back,) = [e for e in entries if e["action"] == AUDIT_IN]
-        assert f'"cause": "{CAUSE_REVIEW}"' in back["details_json"]
+        (back,) = [e for e in audit_log(store, "FKN-R06") if e.action == AUDIT_IN]
+        assert back.details["cause"] == CAUSE_REVIEW
         # nothing changed, nothing added
-        count = len(store.audit_log())
+        count = len(audit_log(store))
         refresh_statuses(store, config, {"FKN"}, CAUSE_RUN)
-        assert len(store.audit_log()) == count
+        assert len(audit_log(store)) == count
