@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     mask.add_argument("wells", nargs="+", metavar="WELL")
     mask.add_argument("--reason", required=True, metavar="TEXT")
     mask.add_argument("--undo", action="store_true", help="lift these wells' masks")
+    mask.add_argument(
+        "--config", metavar="FILE", help="Westgard rules to re-judge with (default ./elisa.toml)"
+    )
     _store_options(mask)
 
     review = sub.add_parser("review", help="accept or reject a stored run, with a reason")
@@ -107,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--accept", action="store_true")
     decision.add_argument("--reject", action="store_true")
     review.add_argument("--reason", required=True, metavar="TEXT")
+    review.add_argument(
+        "--config", metavar="FILE", help="Westgard rules to re-judge with (default ./elisa.toml)"
+    )
     _store_options(review)
 
     qc = sub.add_parser(

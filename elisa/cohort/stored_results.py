@@ -38,7 +38,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
     """Results of the samples on every current plate version (controls are not samples)."""
     out = []
     for analyte_name in store.analytes():
-        qc = evaluate_analyte(store, config.registry.resolve(analyte_name))
+        qc = evaluate_analyte(store, config.registry.resolve(analyte_name), config.westgard)
         out_of_spec = {r.plate_id: qc.out_of_spec(i) for i, r in enumerate(qc.runs)}
         for version in store.current_versions(analyte_name):
             plate_id = version.plate_id

@@ -112,6 +112,14 @@ def provenance_record(
             "config": {"source": str(cfg.source) if cfg.source else None, "sha256": cfg.sha256},
             "settings": {
                 "rules": dataclasses.asdict(cfg.rules),
+                "westgard": {
+                    "rule_sets": {
+                        f"controls_{n}": {"reject": rs.label, "warn": rs.warning_label}
+                        for n, rs in sorted(cfg.westgard.rule_sets.items())
+                    },
+                    "n_simulated": cfg.westgard.n_simulated,
+                    "seed": cfg.westgard.seed,
+                },
                 "analytes": {
                     p["analyte"]: _settings(item.analyte) for p, item in zip(plates, plan)
                 },

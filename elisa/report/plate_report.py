@@ -52,13 +52,15 @@ REASONS = {
     "(needs 2/3 of all results and half of each control's results).",
     codes.INTRA_CV_FAIL: "The intra-assay CV is significantly above the analyte's limit.",
     codes.TOO_MANY_HIGH_CV: "More than 10 % of the controls and samples have a high replicate CV.",
-    codes.WESTGARD_REJECT: "A Westgard reject rule fired on this run's controls.",
+    codes.WESTGARD_REJECT: "Out of spec across runs: a Westgard reject rule fired on this run's "
+    "controls and no reviewer accepted the run, or a reviewer rejected it.",
 }
 WARNINGS = {
     codes.INTRA_CV_ABOVE_LIMIT: "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
     codes.CONTROLS_NOT_JUDGED: "No control has an expected value or range: controls were not judged.",
-    codes.WESTGARD_WARNING: "Westgard 1-2s warning on this run's controls (gates nothing).",
+    codes.WESTGARD_WARNING: "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
+    "(gates nothing).",
     codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
 }
