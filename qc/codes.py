@@ -122,3 +122,20 @@ def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
 def join_flags(flags: Iterable[str]) -> str:
     """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
     return join_known(flags, tuple(sorted(FLAGS)), "flag")
+
+
+# Re-assay reasons (reassay.csv ``reason``): a group's own reason, the first that applies in
+# this order, else ``plate_failed`` for every sample of a plate whose verdict is fail.
+REASSAY_SATURATED = SATURATED
+REASSAY_NO_SOLUTION = NO_SOLUTION
+REASSAY_HIGH_CV = HIGH_CV
+REASSAY_ABOVE = "above"
+REASSAY_PLATE_FAILED = "plate_failed"
+
+REASSAY_REASONS: tuple[str, ...] = (
+    REASSAY_SATURATED,
+    REASSAY_NO_SOLUTION,
+    REASSAY_HIGH_CV,
+    REASSAY_ABOVE,
+    REASSAY_PLATE_FAILED,
+)

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Process plate exports: fit each standard curve, "
         "back-calculate samples and controls, judge the plate, and write "
         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
-        "reassay.csv, report.html and provenance.json.",
+        "reassay.csv, results.xlsx, report.html and provenance.json.",
     )
     run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
     run.add_argument(
@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
     run.add_argument("--user", help="user name for the audit log (default: login name)")
+    run.add_argument(
+        "--replace",
+        metavar="REASON",
+        help="replace stored plates of the same id whose data differ (the reason is audited)",
+    )
 
     inspect = sub.add_parser(
         "inspect",

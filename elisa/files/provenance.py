@@ -78,12 +78,19 @@ def provenance_record(
                 "layout": str(item.layout.source),
                 "layout_plate": item.layout.plate,
                 "layout_sha256": item.layout.sha256,
-                "run_date": item.run_date,
+                "run_date": item.run_date.value,
+                "run_date_source": item.run_date.source,
+                "unit": item.analyte.unit,  # of every concentration in the results
+                "layout_unit": item.layout.expt.get("unit"),
+                "unit_conversion": (
+                    dataclasses.asdict(item.unit_conversion) if item.unit_conversion else None
+                ),
                 **chosen,
                 "blank_mean_od": r.blank_mean,
                 "blank_wells": list(r.blank_wells),
                 "masked_wells": dict(zip(masked["well"], masked["mask"])),
                 "control_targets": _control_targets(r.wells),
+                "failed_control_wells": list(r.failed_control_wells),
                 "fit": {
                     "model": r.fit.model,
                     "weighting": r.fit.weighting,

@@ -20,6 +20,7 @@ from elisa.config import Config, config_from_bytes
 from elisa.missing import json_scalar
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
+from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,18 @@ def record_results(
     options: RunOptions,
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
+    replace: str | None = None,
 ) -> list[Recorded]:
     """Store every plate of ``results`` together (one transaction, or a savepoint inside the
-    caller's); returns what happened per plate."""
+    caller's); returns what happened per plate. A plate whose reads differ from the stored plate
+    of the same (plate_id, analyte) is refused unless ``replace`` gives the reason (audited)."""
     masks = masks or {}
     outcomes = []
     with store.atomic():
+        replacements = pending_replacements(store, results)
+        refuse_unintended(replacements, replace)
+        if replace:
+            audit_replacements(store, replacements, replace)
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
