@@ -88,7 +88,7 @@ def process(
         [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths, layout)
     )
     sources = sources or {}
-    files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
+    files = [read_export(p, fmt, data=sources.get(str(p)), limits=cfg.limits) for p in export_paths]
     plan = _plan(
         files,
         layouts,
@@ -157,7 +157,11 @@ def _plan(
                 key = (layout_path, read.n_rows, read.n_cols)
                 if key not in loaded:
                     loaded[key] = load_layout(
-                        layout_path, read.n_rows, read.n_cols, data=sources.get(str(layout_path))
+                        layout_path,
+                        read.n_rows,
+                        read.n_cols,
+                        data=sources.get(str(layout_path)),
+                        limits=cfg.limits,
                     )
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)

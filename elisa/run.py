@@ -15,7 +15,6 @@ from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, write_outputs
 from elisa.pipeline import process
 from elisa.results import Results
-from elisa.store.audit import record_westgard
 from elisa.store.database import DEFAULT_DB, open_store
 from elisa.store.replacement import pending_replacements, refuse_unintended
 from elisa.store.versions import (
@@ -116,14 +115,15 @@ def _keep_in_store(
     masks: dict[str, dict[str, str]] | None,
     replace: str | None = None,
 ) -> tuple[Results, list[Recorded]]:
-    """Record the plates, judge them against the stored history and audit the Westgard
-    outcome, all in one transaction (each step a savepoint inside it)."""
-    from elisa.across_runs.series import with_westgard
+    """Record the plates, re-judge their analytes' series against the stored history (each run's
+    status kept, changes to earlier runs audited) and carry the statuses into the runs table,
+    all in one transaction (each step a savepoint inside it)."""
+    from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
+    analytes = set(results.runs["analyte"])
     with open_store(path, user=user) as store, store.atomic():
         recorded = record_results(
             store, results, read_inputs(results, config), options, masks, replace=replace
         )
-        results = with_westgard(results, store, config)
-        record_westgard(store, results.runs)
-    return results, recorded
+        judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
+    return with_statuses(results, judged), recorded

@@ -63,6 +63,12 @@ def od_text(value: float, decimals: int = 3) -> str:
     return text.lstrip("-") if float(text) == 0 else text
 
 
+def plain_text(text: Any) -> str:
+    """``text`` as matplotlib must show it: a ``$`` would start mathtext, and a unit such as
+    ``$\\frac{`` would crash the figure, so every ``$`` is escaped."""
+    return str(text).replace("$", r"\$")
+
+
 def fmt(value: Any, sig: int = 4) -> str:
     """A number for people: `sig` significant digits, no exponent for everyday magnitudes."""
     v = as_float(value)
@@ -232,7 +238,7 @@ def curve_svg(
 
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
-    unit_txt = str(unit).replace("$", r"\$") if unit else ""
+    unit_txt = plain_text(unit) if unit else ""
     ax.set_xlabel(f"concentration in well ({unit_txt})" if unit_txt else "concentration in well")
     ax.set_ylabel("corrected OD")
     ax.grid(True, which="major", color="#e5e5e5", lw=0.6)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from elisa import __version__
+from elisa._version import __version__
 from elisa.missing import as_bool, as_float
 from elisa.report.figures import (
     FLAG_MARKS,
@@ -54,15 +54,19 @@ REASONS = {
     "(needs 2/3 of all results and half of each control's results).",
     codes.INTRA_CV_FAIL: "The intra-assay CV is significantly above the analyte's limit.",
     codes.TOO_MANY_HIGH_CV: "More than 10 % of the controls and samples have a high replicate CV.",
-    codes.WESTGARD_REJECT: "A Westgard reject rule fired on this run's controls.",
+    codes.WESTGARD_REJECT: "Out of spec across runs: a Westgard reject rule fired on this run's "
+    "controls and no reviewer accepted the run, or a reviewer rejected it.",
 }
 WARNINGS = {
     codes.INTRA_CV_ABOVE_LIMIT: "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
     codes.CONTROLS_NOT_JUDGED: "No control has an expected value or range: controls were not judged.",
-    codes.WESTGARD_WARNING: "Westgard 1-2s warning on this run's controls (gates nothing).",
+    codes.WESTGARD_WARNING: "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
+    "(gates nothing).",
     codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
+    codes.TOP_NOT_REACHED: "The highest standard lies below the curve's half-response: the upper "
+    "plateau is extrapolated (see uloq_profile for the precision at the top).",
 }
 #: intra_cv_above_limit on a plate that also failed intra_cv_fail: never contradict the verdict.
 ABOVE_LIMIT_AND_FAILED = (

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from elisa.across_runs.status import mask_and_rejudge, review_and_rejudge
 from elisa.serve.plate_data import PlateView, plate_view
 from elisa.serve.settings import ServeSettings
-from elisa.store.annotations import mask_wells, review_plate
 from elisa.store.database import Store, StoreBusyError, StoreError
 from plates.errors import AssayError
 
@@ -73,7 +73,7 @@ def mask(
 
     def work(store: Store) -> str:
         _require_plate(store, plate_id, analyte)
-        outcomes = mask_wells(store, plate_id, wells, reason, undo)
+        outcomes = mask_and_rejudge(store, plate_id, wells, reason, undo, config=settings.config)
         done = "unmasked" if undo else "masked"
         states = [
             f"{o.analyte}: version {o.version} " + ("added" if o.added else "made current again")
@@ -96,7 +96,7 @@ def review(
 
     def work(store: Store) -> str:
         _require_plate(store, plate_id, analyte)
-        versions = review_plate(store, plate_id, decision, reason)
+        versions = review_and_rejudge(store, plate_id, decision, reason, config=settings.config)
         return f"{decision}ed version {', '.join(map(str, versions))} as {store.user}"
 
     return with_store(settings, work, user)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from elisa.across_runs.series import with_westgard
+from elisa.across_runs.status import with_westgard
 from elisa.across_runs.tables import Scope
 from elisa.config import Config
 from elisa.errors import ElisaError

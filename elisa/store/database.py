@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import elisa
+from elisa._version import __version__
 from elisa.errors import ElisaError
 from elisa.store.records import Review, StoredVersion
 from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -177,7 +177,7 @@ class Store:
                 plate_id,
                 analyte,
                 version,
-                elisa.__version__,
+                __version__,
                 json.dumps(details, sort_keys=True, default=str),
             ),
         )

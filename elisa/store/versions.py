@@ -15,10 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-import elisa
+from elisa._version import __version__
 from elisa.config import Config, config_from_bytes
 from elisa.missing import json_scalar
-from elisa.pipeline import process
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
 from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
@@ -106,7 +105,7 @@ def fingerprint(
         "format": fmt,
         "layout_from_export": options.layout_from_export,
         "masks": dict(sorted(masks.items())),
-        "software": elisa.__version__,
+        "software": __version__,
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -237,7 +236,7 @@ def _record_plate(
             run["reasons"],
             run["warnings"],
             json_scalar(run["intra_cv_pct"]),
-            elisa.__version__,
+            __version__,
             json.dumps(plate_tables(results, plate_id, analyte)),
             json.dumps({**results.provenance, "plates": [plate]}, default=str),
         ),
@@ -282,6 +281,8 @@ def all_recorded_masks(
 def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunInputs, RunOptions]:
     """Process a stored plate's export again from its stored bytes and settings, with the masks
     in force on every plate of that export; returns what `record_results` needs."""
+    from elisa.pipeline import process  # deferred: the store opens without the fitting stack
+
     version = store.current_version(plate_id, analyte)
     options = RunOptions(**json.loads(version.options_json))
     files = {version.source_file: store.blob(version.source_sha256)}
