@@ -16,8 +16,8 @@ from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, stage_outputs, write_outputs
 from elisa.pipeline import process
 from elisa.results import Results
-from elisa.store.audit import record_westgard
 from elisa.store.database import DEFAULT_DB, Store, open_store
+from elisa.store.replacement import pending_replacements, refuse_unintended
 from elisa.store.versions import (
     Recorded,
     RunOptions,
@@ -58,8 +58,9 @@ def run_exports(
     wavelength: int | None = None,
     reference: int | None = None,
     layout_from_export: bool = False,
+    replace: str | None = None,
 ) -> RunOutcome:
-    """Process ``exports``, keep every plate in the run-history store and write the eight
+    """Process ``exports``, keep every plate in the run-history store and write the nine
     outputs into ``out`` (what `elisa run` does).
 
     ``db``: the store's path (default ./elisa.sqlite, created on first use), or False to keep
@@ -69,7 +70,9 @@ def run_exports(
     or not at all, and only once the new output folder is in place. ``out`` is replaced as a
     whole (`elisa.files.swap`): it may hold only outputs of earlier runs. Bad input raises before
     anything is written or any store created; ``user`` names the audit log's user (default:
-    login name). Processing options are those of `process`.
+    login name). Processing options are those of `process`. An export whose reads differ from
+    those of the stored plate of the same (plate_id, analyte) is refused (nothing written) unless
+    ``replace`` gives the reason, which the audit log keeps.
     """
     if layout_from_export and layout:
         raise ElisaError("give either --layout or --layout-from-export, not both")
@@ -101,13 +104,16 @@ def run_exports(
         with open_store(store_path, user=user) as store:
             masks = all_recorded_masks(store)
     results = run_with(masks)
+    if store_path is not None and store_path.is_file():  # another plate under a stored id
+        with open_store(store_path, user=user) as store:
+            refuse_unintended(pending_replacements(store, results), replace)
     prepare_output_folder(out)  # an unusable folder fails before the store is touched
     if store_path is None:
         paths = write_outputs(results, out)
         return RunOutcome(results, paths, None, [])
     # only now: bad input never creates or touches a store
     with open_store(store_path, user=user) as store:
-        return _keep_and_write(store, results, masks, run_with, config, options, out)
+        return _keep_and_write(store, results, masks, run_with, config, options, out, replace)
 
 
 def _keep_and_write(
@@ -118,27 +124,33 @@ def _keep_and_write(
     config: Config,
     options: RunOptions,
     out: PathLike,
+    replace: str | None,
 ) -> RunOutcome:
-    """Record the plates, judge them against the stored history, audit the Westgard outcome
-    and swap the new output folder in, all inside one store transaction.
+    """Record the plates, re-judge their analytes' series against the stored history (each run's
+    status kept, changes to earlier runs audited), carry the statuses into the runs table and
+    swap the new output folder in, all inside one store transaction (each step a savepoint).
 
     The transaction takes the write lock first (`Store.atomic`), then reads the masks recorded
     by now: a mask committed while these plates were processed makes them processed again with
     it, so the version made current carries every recorded mask. The outputs are staged before
     the commit and swapped in just before it; a failed commit swaps the old folder back.
     """
-    from elisa.across_runs.series import with_westgard
+    from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
+    analytes = set(results.runs["analyte"])
     staged = None
     try:
         with store.atomic():
             recorded_now = all_recorded_masks(store)
             if _masks_of(results, recorded_now) != _masks_of(results, masks or {}):
                 results = run_with(recorded_now)  # a mask was recorded meanwhile
+            refuse_unintended(pending_replacements(store, results), replace)  # as of now
             inputs = read_inputs(results, config)
-            recorded = record_results(store, results, inputs, options, recorded_now)
-            results = with_westgard(results, store, config)
-            record_westgard(store, results.runs)
+            recorded = record_results(
+                store, results, inputs, options, recorded_now, replace=replace
+            )
+            judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
+            results = with_statuses(results, judged)
             staged = stage_outputs(results, out)  # a full disk fails here: store unchanged
             store.checkpoint("outputs staged")
             staged.swap_in()

@@ -57,6 +57,7 @@ def inspect_command(args: argparse.Namespace) -> int:
         echo(
             f"layout carried by the export for {plate.name or '(unnamed)'}: "
             f"{len(plate.layout)} wells ({summary})"
+            + (f", concentrations in {unit}" if (unit := plate.metadata.get("conc_unit")) else "")
         )
     if args.layout_toml:
         echo(f"layout written to {Path(args.layout_toml)}")

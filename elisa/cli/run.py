@@ -6,6 +6,7 @@ import argparse
 
 from elisa.cli.echo import echo
 from elisa.run import run_exports
+from elisa.units import conversion_lines
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -23,8 +24,11 @@ def run_command(args: argparse.Namespace) -> int:
         wavelength=args.wavelength,
         reference=args.reference,
         layout_from_export=args.layout_from_export,
+        replace=args.replace,
     )
     results = outcome.results
+    for line in conversion_lines(results.provenance):
+        echo(f"unit: {line}")
     for run in results.runs.to_dict("records"):  # plain Python values, None when missing
         detail = f" ({run['reasons']})" if run["reasons"] else ""
         spec = f"; OUT OF SPEC: {run['rules']}" if run["out_of_spec"] is True else ""

@@ -14,10 +14,15 @@ from pathlib import Path
 
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
+from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import render_report
 from elisa.results import TABLE_COLUMNS, Results
 
-OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + ("report.html", "provenance.json")
+OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
+    "results.xlsx",
+    "report.html",
+    "provenance.json",
+)
 
 
 def render_outputs(results: Results) -> dict[str, bytes]:
@@ -25,6 +30,7 @@ def render_outputs(results: Results) -> dict[str, bytes]:
     files = {
         f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8") for name in TABLE_COLUMNS
     }
+    files["results.xlsx"] = results_xlsx(results)
     files["report.html"] = render_report(results).encode("utf-8")
     files["provenance.json"] = (
         json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
@@ -34,7 +40,7 @@ def render_outputs(results: Results) -> dict[str, bytes]:
 
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
-    """Replace ``out_dir`` by a folder of the eight outputs (`elisa.files.swap`); returns their
+    """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
     paths."""
     files = render_outputs(results)  # render first: a failure here writes nothing at all
     return replace_folder(out_dir, files, OUTPUT_FILES)

@@ -11,7 +11,7 @@ import pandas as pd
 from elisa.analytes import Analyte
 from elisa.config import Rules
 from elisa.fit.backcalc import GroupResult, back_calculate, od_stats, well_concentrations
-from elisa.fit.fitter import CurveFit, fit_standard_curve
+from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit, fit_standard_curve
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
 from elisa.reduction.wells import correct_wells
@@ -25,6 +25,7 @@ from qc.codes import (
     RANGE_NOT_ESTABLISHED,
     SATURATED,
     STANDARDS_FAILED,
+    TOP_NOT_REACHED,
 )
 from qc.controls import ControlsOutcome, control_limits, judge_controls
 from qc.intra_assay import IntraAssayOutcome, assess_intra_assay
@@ -64,6 +65,7 @@ class PlateReduction:
     verdict: str
     reasons: str
     warnings: str
+    failed_control_wells: tuple[str, ...] = ()  # judged control results outside their limits
 
 
 def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
@@ -89,7 +91,7 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
     wells["conc_well"] = in_well * np.where(
         wells["role"] == "standard", 1.0, wells["dilution"].to_numpy(float)
     )
-    controls = _judge_controls(wells, rules)
+    controls, failed_control_wells = _judge_controls(wells, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
     intra = assess_intra_assay(
         [r.conc_cv_pct for r in eligible],
@@ -108,6 +110,8 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
         fails.append(CONTROLS_FAILED)
     fails += intra.fail_codes
     warnings = list(intra.warning_codes) + ([] if controls.judged else [CONTROLS_NOT_JUDGED])
+    if fit.top_fraction() < TOP_REACHED_FRACTION:  # False when NaN (no fit)
+        warnings.append(TOP_NOT_REACHED)
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
     wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(
@@ -127,6 +131,7 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
         verdict=verdict,
         reasons=reasons,
         warnings=warning_text,
+        failed_control_wells=failed_control_wells,
     )
 
 
@@ -219,8 +224,9 @@ def _replicate_count(samples: list[ReplicateGroup], wells: pd.DataFrame) -> floa
     return float(values[np.argmax(freq)])
 
 
-def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
-    """Each usable or saturated control well is a result; masked wells are not results."""
+def _judge_controls(wells: pd.DataFrame, rules: Rules) -> tuple[ControlsOutcome, tuple[str, ...]]:
+    """Each usable or saturated control well is a result; masked wells are not results.
+    Also returns the wells of the judged results that failed (marked on the report's plate map)."""
     rows = wells[
         (wells["role"] == "control") & ~wells["masked"] & (wells["usable"] | wells["saturated"])
     ]
@@ -230,9 +236,12 @@ def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
         rows["conc_high"].to_numpy(float),
         rules.control_tolerance_pct,
     )
-    return judge_controls(
+    outcome = judge_controls(
         list(rows["sample"].astype(str)), rows["conc_well"].to_numpy(float), low, high
     )
+    judged = np.isfinite(low) & np.isfinite(high)
+    failed = tuple(rows["well"].to_numpy()[judged & ~outcome.result_passed])
+    return outcome, failed
 
 
 def _well_flags(
@@ -252,7 +261,11 @@ def _well_flags(
     )
     columns = {
         BELOW_BLANK: usable & (wells["od"].to_numpy() < 0),
-        EXTRAPOLATED: is_result & ((in_well < extent[0]) | (in_well > extent[1])),
+        # a solution outside the standards is extrapolated (DESIGN 4.4): samples and controls
+        # only; a standard well reading past its own level is the curve's residual, not that
+        EXTRAPOLATED: is_result
+        & wells["role"].isin(["control", "sample"]).to_numpy()
+        & ((in_well < extent[0]) | (in_well > extent[1])),
         MASKED_WELL: wells["masked"].to_numpy(),
         NO_SOLUTION: is_result & np.isnan(in_well),
         SATURATED: wells["saturated"].to_numpy(),

@@ -57,16 +57,19 @@ def _elisa(args: list[str], cwd: Path) -> subprocess.Popen:
     )
 
 
+def _blanked(path: Path) -> bytes:
+    """A file's bytes, times blanked in the text files (results.xlsx carries no time)."""
+    data = path.read_bytes()
+    if path.suffix in (".csv", ".html", ".json"):
+        return TIME.sub("<time>", data.decode("utf-8")).encode("utf-8")
+    return data
+
+
 def folder_state(out: Path) -> dict[str, str] | None:
     """SHA-256 of every file in ``out`` with times blanked (None when there is no folder)."""
     if not out.is_dir():
         return None
-    return {
-        p.name: hashlib.sha256(
-            TIME.sub("<time>", p.read_text(encoding="utf-8")).encode()
-        ).hexdigest()
-        for p in sorted(out.iterdir())
-    }
+    return {p.name: hashlib.sha256(_blanked(p)).hexdigest() for p in sorted(out.iterdir())}
 
 
 def store_state(db: Path) -> tuple[str, tuple]:

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 
 from elisa.fit.uncertainty import log_interval
 from elisa.run import run_exports
@@ -42,6 +43,9 @@ def test_run_summary_and_audit_show_control_characters_escaped(tmp_path, run_cli
     run = run_cli(["run", str(export), "--layout", str(layout), "--user", user], cwd=tmp_path)
     assert run.code == 0, run.err
     assert ESC not in run.out and "fkn\\x1b[2Jclean [FKN]: pass" in run.out
+    # results.xlsx cannot hold the control (XML forbids it): it shows the same escape
+    sheet = openpyxl.load_workbook(tmp_path / "results" / "results.xlsx")["runs"]
+    assert sheet["A2"].value == "fkn\\x1b[2Jclean"
     audit = run_cli(["audit"], cwd=tmp_path)
     assert audit.code == 0
     assert ESC not in audit.out and "\x07" not in audit.out
