@@ -37,12 +37,16 @@ INTRA_CV_ABOVE_LIMIT = "intra_cv_above_limit"
 CONTROLS_NOT_JUDGED = "controls_not_judged"
 WESTGARD_WARNING = "westgard_warning"
 INTRA_CV_NOT_ASSESSABLE = "intra_cv_not_assessable"
+#: the highest standard covers less than half of the fitted a → d span: the upper plateau is
+#: extrapolated (its effect on the range shows in uloq_profile, the precision profile)
+TOP_NOT_REACHED = "top_not_reached"
 
 WARNING_CODES: tuple[str, ...] = (
     INTRA_CV_ABOVE_LIMIT,
     CONTROLS_NOT_JUDGED,
     WESTGARD_WARNING,
     INTRA_CV_NOT_ASSESSABLE,
+    TOP_NOT_REACHED,
 )
 
 # Flags on samples, standards and wells (alphabetical, as they are written).

@@ -52,6 +52,7 @@ WARNING_ORDER = (
     "controls_not_judged",
     "westgard_warning",
     "intra_cv_not_assessable",
+    "top_not_reached",
 )
 
 
@@ -342,10 +343,14 @@ class Curve:
 
 
 def _bounds(x, y, five: bool):
+    """docs/computation.md: a, d within 10 spans of the points; b 0.05–20; c within 1e4 of the
+    nominal range; g 0.05–20 (ln c, ln g on the log scale)."""
     lo_y, hi_y = float(np.min(y)), float(np.max(y))
     span = hi_y - lo_y
-    lb = [lo_y - span, 0.1, math.log(np.min(x) / 100.0), lo_y - span]
-    ub = [hi_y + span, 10.0, math.log(100.0 * np.max(x)), hi_y + span]
+    if span <= 0:
+        span = max(abs(hi_y), 1e-3)
+    lb = [lo_y - 10.0 * span, 0.05, math.log(np.min(x) / 1e4), lo_y - 10.0 * span]
+    ub = [hi_y + 10.0 * span, 20.0, math.log(1e4 * np.max(x)), hi_y + 10.0 * span]
     if five:
         lb.append(math.log(0.05))
         ub.append(math.log(20.0))
@@ -432,6 +437,28 @@ def _best(x, y, w, starts, lb, ub, five):
     return best
 
 
+G_GRID = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def _g_starts(q4: np.ndarray) -> list[np.ndarray]:
+    """5PL starts from the 4PL optimum: one per g in G_GRID, c moved so that the 5PL's
+    half-response point stays at the 4PL's c (half response at c·(2^(1/g) − 1)^(1/b))."""
+    a, b, lnc, d = q4
+    return [
+        np.array([a, b, lnc - math.log(2.0 ** (1.0 / g) - 1.0) / b, d, math.log(g)]) for g in G_GRID
+    ]
+
+
+def top_share(fit: Curve) -> float | None:
+    """(f(highest fitted standard) − a) / (d − a); under 0.5: warning top_not_reached."""
+    if not fit.converged or fit.params is None or len(fit.x) == 0:
+        return None
+    a, _b, _c, d, _g = fit.params
+    if d == a:
+        return None
+    return float((fit.f(np.max(fit.x)) - a) / (d - a))
+
+
 def _theta_for(weighting: str, theta) -> float | str:
     if weighting == "none":
         return 0.0
@@ -500,7 +527,7 @@ def fit_curve(
             return best4
         if best4 is None:
             return None
-        s5 = [np.append(best4[0].x, 0.0)]
+        s5 = _g_starts(best4[0].x)
         if prev is not None:
             s5.insert(0, prev)
         return _best(x, y, w, s5, lb, ub, True)
@@ -555,11 +582,17 @@ def fit_curve(
     names = ["a", "b", "c", "d", "g"][:p]
     at_bound = [
         nm
-        for nm, qi, l, u in zip(names, q, lb, ub)
-        if qi - l <= 1e-6 * (u - l) or u - qi <= 1e-6 * (u - l)
+        for nm, qi, lo, u in zip(names, q, lb, ub)
+        if qi - lo <= 1e-6 * (u - lo) or u - qi <= 1e-6 * (u - lo)
     ]
     r2 = 1.0 - float(np.sum(r**2)) / float(np.sum((y - y.mean()) ** 2))
     converged = bool(res.status > 0)
+    if five and at_bound:
+        # the 5PL optimum needs a bound: the standards do not identify it, the 4PL is reported
+        four = fit_curve(x, y, model="4PL", weighting=weighting, theta=theta, blank=blank)
+        note = "5PL: " + ", ".join(f"{nm} reached its bound" for nm in at_bound)
+        four.message = note + "; fitted 4PL instead" + ("; " + four.message if four.message else "")
+        return four
     if not settled:
         message = (message + "; " if message else "") + "weights did not settle in 50 cycles"
     return Curve(
@@ -998,6 +1031,9 @@ def compute_plate(
             reasons.append("intra_cv_fail")
     else:
         warnings.append("intra_cv_not_assessable")
+    share = top_share(fit) if ok_fit else None
+    if share is not None and share < 0.5:
+        warnings.append("top_not_reached")
     if n_assessed and n_high > 0.10 * n_assessed:
         reasons.append("too_many_high_cv")
     reasons = [c for c in FAIL_ORDER if c in reasons]

@@ -13,12 +13,8 @@ import scipy
 
 import elisa
 from elisa.config import Config
+from elisa.fit.bounds import CURVE_BOUNDS_NOTE
 from elisa.missing import json_scalar
-
-CURVE_BOUNDS_NOTE = (
-    "a, d within one response span of the standards; b in [0.1, 10]; "
-    "c in [min x/100, 100 max x]; g in [0.05, 20]"
-)
 
 
 def _settings(analyte) -> dict[str, Any]:

@@ -7,14 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import lmfit
 import numpy as np
 
+from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
-from elisa.fit.model import PARAMETER_ORDER, Bounds, LogisticModel, default_bounds
-from elisa.fit.start import starting_points
+from elisa.fit.model import PARAMETER_ORDER, LogisticModel
+from elisa.fit.start import asymmetry_starts, starting_points
 
 WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
 MAX_WEIGHT_CYCLES = 50
+#: 5PL starting values of the asymmetry g (each from the fitted 4PL, best objective kept): the
+#: 5PL objective has local optima in g, so a single start at g = 1 can stop in one of them.
+G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+#: Below this share of the a → d span at the highest standard, the upper plateau is not reached
+#: by the standards (warning top_not_reached): the half-response concentration lies above them.
+TOP_REACHED_FRACTION = 0.5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +64,18 @@ class CurveFit:
             return np.full(np.shape(y), np.nan)
         p = self.params
         return inverse_logistic5(y, p["a"], p["b"], p["c"], p["d"], p["g"])
+
+    def top_fraction(self) -> float:
+        """Share of the a → d span the curve covers at the highest fitted standard (0–1).
+
+        (f(x_top) − a) / (d − a): below TOP_REACHED_FRACTION the upper plateau d lies beyond the
+        standards (warning ``top_not_reached``). NaN when the fit failed.
+        """
+        p = self.params
+        if not self.converged or len(self.x) == 0 or p["d"] == p["a"]:
+            return float("nan")
+        top = float(self.predict(float(np.max(self.x))))
+        return (top - p["a"]) / (p["d"] - p["a"])
 
     def weight_at(self, x: np.ndarray | float) -> np.ndarray:
         """The normalised weight the fit would give a response at concentration x."""
@@ -141,8 +161,8 @@ def fit_standard_curve(
 
     bounds = default_bounds(x, y)
     four = LogisticModel(five=False)
-    w = np.ones_like(y)
-    best = _best_of_starts(four, x, y, w, bounds, starting_points(x, y))
+    ones = np.ones_like(y)
+    best = _best_of_starts(four, x, y, ones, bounds, starting_points(x, y))
     if best is None:
         return _failed(
             model,
@@ -153,31 +173,77 @@ def fit_standard_curve(
             "the fit did not converge from any starting point",
             blank,
         )
-    curve_model = four
     if model == "5PL":
-        curve_model = LogisticModel(five=True)
-        start = dict(best.params.valuesdict(), log_g=0.0)
-        best = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
-
-    scale = 1.0
-    if weighting != "none":
-        for _cycle in range(MAX_WEIGHT_CYCLES):
-            mu = best.eval(x=x)
-            if estimate_theta:
-                theta_now = _estimate_theta(y, mu, blank)
-            raw = _raw_weights(mu, blank, theta_now)
-            scale = float(raw.mean())
-            w = raw / scale
-            previous = np.array(list(best.params.valuesdict().values()))
-            best = curve_model.fit_weighted(x, y, w, best.params)
-            now = np.array(list(best.params.valuesdict().values()))
-            if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
-                break
+        five = LogisticModel(five=True)
+        starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
+        best5 = _best_of_starts(five, x, y, ones, bounds, starts)
+        if best5 is not None:
+            weighted = _iterate_weights(five, best5, x, y, weighting, theta_value, blank)
+            values = weighted.result.params.valuesdict()
+            at_bound = bounds.at_bound(values, PARAMETER_ORDER)
+            if not at_bound:
+                return _summarise(weighted, "5PL", x, y, blank, bounds, notes)
+            # the 5PL optimum needs a parameter at a bound (g, or d when no upper plateau is
+            # reached): the standards do not identify the asymmetry (methods §1.6)
+            natural = {
+                "a": values["a"],
+                "b": values["b"],
+                "c": np.exp(values["log_c"]),
+                "d": values["d"],
+                "g": np.exp(values["log_g"]),
+            }
+            hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
+            notes.append(
+                f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
+            )
         else:
-            notes.append(f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles")
-    return _summarise(
-        best, curve_model, model, weighting, theta_now, x, y, w, scale, blank, bounds, notes
-    )
+            notes.append("5PL did not converge from any g start: fitted 4PL instead")
+        model = "4PL"
+    weighted = _iterate_weights(four, best, x, y, weighting, theta_value, blank)
+    return _summarise(weighted, model, x, y, blank, bounds, notes)
+
+
+@dataclass(frozen=True)
+class _Weighted:
+    """The fit after the weights settled: the lmfit result and the weights it used."""
+
+    result: lmfit.model.ModelResult
+    weighting: str
+    theta: float
+    weights: np.ndarray
+    scale: float  # raw weights were divided by this to have mean 1
+    note: str  # "" or why the weights did not settle
+
+
+def _iterate_weights(
+    curve_model: LogisticModel,
+    best: lmfit.model.ModelResult,
+    x: np.ndarray,
+    y: np.ndarray,
+    weighting: str,
+    theta_value: float | str,
+    blank: float,
+) -> _Weighted:
+    """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
+    estimate_theta = theta_value == "estimate"
+    theta_now = 0.0 if estimate_theta else float(theta_value)
+    w, scale = np.ones_like(y), 1.0
+    if weighting == "none":
+        return _Weighted(best, weighting, theta_now, w, scale, "")
+    for _cycle in range(MAX_WEIGHT_CYCLES):
+        mu = best.eval(x=x)
+        if estimate_theta:
+            theta_now = _estimate_theta(y, mu, blank)
+        raw = _raw_weights(mu, blank, theta_now)
+        scale = float(raw.mean())
+        w = raw / scale
+        previous = np.array(list(best.params.valuesdict().values()))
+        best = curve_model.fit_weighted(x, y, w, best.params)
+        now = np.array(list(best.params.valuesdict().values()))
+        if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
+            return _Weighted(best, weighting, theta_now, w, scale, "")
+    note = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
+    return _Weighted(best, weighting, theta_now, w, scale, note)
 
 
 def _best_of_starts(
@@ -198,19 +264,17 @@ def _best_of_starts(
 
 
 def _summarise(
-    result,
-    curve_model: LogisticModel,
+    weighted: _Weighted,
     model: str,
-    weighting: str,
-    theta: float,
     x: np.ndarray,
     y: np.ndarray,
-    w: np.ndarray,
-    scale: float,
     blank: float,
     bounds: Bounds,
     notes: list[str],
 ) -> CurveFit:
+    result, w = weighted.result, weighted.weights
+    if weighted.note:
+        notes = [*notes, weighted.note]
     v = result.params.valuesdict()
     params = {
         "a": v["a"],
@@ -264,8 +328,8 @@ def _summarise(
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
         model=model,
-        weighting=weighting,
-        theta=theta,
+        weighting=weighted.weighting,
+        theta=weighted.theta,
         params=params,
         se={k: float(s) for k, s in se.items()},
         covariance=cov,
@@ -277,7 +341,7 @@ def _summarise(
         message="; ".join(notes),
         at_bound=at_bound,
         blank=blank,
-        weight_scale=scale,
+        weight_scale=weighted.scale,
         x=x,
         y=y,
         weights=w,

@@ -7,15 +7,16 @@ reflective solver through lmfit's `least_squares` method).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import lmfit
 import numpy as np
 
+from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import logistic5, logistic5_gradient
 from elisa.fit.start import starting_points
 
 PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
+
+__all__ = ["PARAMETER_ORDER", "Bounds", "LogisticModel", "default_bounds", "logistic_log_scale"]
 
 
 def logistic_log_scale(
@@ -23,47 +24,6 @@ def logistic_log_scale(
 ) -> np.ndarray:
     """`logistic5` with c and g given as natural logarithms (lmfit's model function)."""
     return logistic5(x, a, b, np.exp(log_c), d, np.exp(log_g))
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """Lower and upper bounds per free parameter (log_c and log_g on the log scale)."""
-
-    lower: dict[str, float]
-    upper: dict[str, float]
-
-    def at_bound(
-        self, values: dict[str, float], names: tuple[str, ...], rel: float = 1e-6
-    ) -> tuple[str, ...]:
-        """Names (reported without the log_ prefix) whose value is within rel × span of a bound."""
-        hits = []
-        for name in names:
-            span = self.upper[name] - self.lower[name]
-            v = values[name]
-            if v - self.lower[name] <= rel * span or self.upper[name] - v <= rel * span:
-                hits.append(name.removeprefix("log_"))
-        return tuple(hits)
-
-
-def default_bounds(x: np.ndarray, y: np.ndarray) -> Bounds:
-    """Bounds of docs/computation.md: asymptotes within one response span of the data."""
-    span = float(np.ptp(y)) or max(abs(float(np.max(y))), 1e-3)
-    lo_y, hi_y = float(np.min(y)) - span, float(np.max(y)) + span
-    lower = {
-        "a": lo_y,
-        "b": 0.1,
-        "log_c": float(np.log(np.min(x) / 100)),
-        "d": lo_y,
-        "log_g": float(np.log(0.05)),
-    }
-    upper = {
-        "a": hi_y,
-        "b": 10.0,
-        "log_c": float(np.log(np.max(x) * 100)),
-        "d": hi_y,
-        "log_g": float(np.log(20.0)),
-    }
-    return Bounds(lower, upper)
 
 
 class LogisticModel(lmfit.Model):

@@ -48,3 +48,16 @@ def starting_points(x: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
                 }
             )
     return starts
+
+
+def asymmetry_starts(four: dict[str, float], grid: tuple[float, ...]) -> list[dict[str, float]]:
+    """5PL starts from a fitted 4PL, one per asymmetry g in ``grid``.
+
+    Each start keeps a, b, d and moves c so that the 5PL's half-response concentration equals the
+    4PL's c: f(x50) is halfway between a and d at x50 = c·(2^(1/g) − 1)^(1/b).
+    """
+    starts = []
+    for g in grid:
+        shift = float(np.log(2.0 ** (1.0 / g) - 1.0)) / four["b"]
+        starts.append(dict(four, log_c=four["log_c"] - shift, log_g=float(np.log(g))))
+    return starts

@@ -11,7 +11,7 @@ import pandas as pd
 from elisa.analytes import Analyte
 from elisa.config import Rules
 from elisa.fit.backcalc import GroupResult, back_calculate, od_stats, well_concentrations
-from elisa.fit.fitter import CurveFit, fit_standard_curve
+from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit, fit_standard_curve
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
 from elisa.reduction.wells import correct_wells
@@ -25,6 +25,7 @@ from qc.codes import (
     RANGE_NOT_ESTABLISHED,
     SATURATED,
     STANDARDS_FAILED,
+    TOP_NOT_REACHED,
 )
 from qc.controls import ControlsOutcome, control_limits, judge_controls
 from qc.intra_assay import IntraAssayOutcome, assess_intra_assay
@@ -108,6 +109,8 @@ def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
         fails.append(CONTROLS_FAILED)
     fails += intra.fail_codes
     warnings = list(intra.warning_codes) + ([] if controls.judged else [CONTROLS_NOT_JUDGED])
+    if fit.top_fraction() < TOP_REACHED_FRACTION:  # False when NaN (no fit)
+        warnings.append(TOP_NOT_REACHED)
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
     wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(

@@ -61,6 +61,8 @@ WARNINGS = {
     codes.WESTGARD_WARNING: "Westgard 1-2s warning on this run's controls (gates nothing).",
     codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
+    "top_not_reached": "The highest standard lies below the curve's half-response: the upper "
+    "plateau is extrapolated (see uloq_profile for the precision at the top).",
 }
 
 CSS = """

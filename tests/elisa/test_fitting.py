@@ -104,16 +104,21 @@ def test_noisy_data_truth_within_three_standard_errors(
     mu = curve(x, t)
     seeds = range(30)
     inside = {k: 0 for k in names(model)}
+    fallbacks = 0
     for seed in seeds:
         rng = np.random.default_rng(seed)
         y = mu + 0.02 * mu**noise_theta * rng.standard_normal(x.size)
         fit = fit_standard_curve(x, y, model=model, weighting=weighting, theta=theta)
-        assert fit.model == model
+        if fit.model != model:  # a 5PL optimum with g at its bound falls back to 4PL (issue 9)
+            assert model == "5PL" and "g reached its bound" in fit.message, fit.message
+            fallbacks += 1
+            continue
         for k in inside:
             se = fit.se[f"se_{k}"]
             if fit.converged and np.isfinite(se) and se > 0:
                 inside[k] += abs(fit.params[k] - t[k]) <= 3 * se
-    n = len(seeds)
+    assert fallbacks <= 1  # seed 21 with θ estimated: g at 20 on the decreasing 5PL
+    n = len(seeds) - fallbacks
     pooled = sum(inside.values()) / (n * len(inside))
     per_parameter = {k: v / n for k, v in inside.items()}
     # Wald 3-SE coverage is ≈ 99 % for the 4PL; the 5PL's (c, g) pair is strongly nonlinear and
@@ -172,7 +177,8 @@ def test_five_levels_as_single_wells_fit_a_4pl():
 def test_flat_response_returns_a_result(model):
     x = design()
     fit = fit_standard_curve(x, np.full(x.size, 0.7), model=model, weighting="1/y^2")
-    assert fit.model == model  # a result with every field, no exception
+    # a result with every field, no exception (a 5PL at a bound falls back to 4PL and says so)
+    assert fit.model == model or "fitted 4PL instead" in fit.message
 
 
 @pytest.mark.parametrize("model", ["4PL", "5PL"])
@@ -192,7 +198,7 @@ def test_pure_noise_returns_a_result_and_is_mostly_flagged(model):
     for seed in seeds:
         y = np.random.default_rng(seed).uniform(0.1, 2.0, x.size)
         fit = fit_standard_curve(x, y, model=model)
-        assert fit.model == model and isinstance(fit.message, str)
+        assert fit.model == model or "fitted 4PL instead" in fit.message
         flagged += (not fit.converged) or bool(fit.at_bound)
         if not fit.converged or fit.at_bound:
             assert fit.message  # the reason is said
@@ -218,17 +224,17 @@ def test_a_step_response_puts_the_slope_at_its_upper_bound():
     y = np.where(x > 100, 2.0, 0.1)
     fit = fit_standard_curve(x, y)
     assert "b" in fit.at_bound
-    assert fit.params["b"] == pytest.approx(10.0, abs=1e-6 * (10.0 - 0.1))
+    assert fit.params["b"] == pytest.approx(20.0, abs=1e-6 * (20.0 - 0.05))
     assert "at a bound: b" in fit.message
 
 
 def test_no_upper_plateau_puts_d_at_its_bound():
     x = design()
-    y = 0.1 + 0.002 * x  # a straight line: no plateau, d runs to max y + Δ
+    y = 0.1 + 0.002 * x  # a straight line: no plateau, d runs to max y + 10Δ
     fit = fit_standard_curve(x, y)
     span = np.ptp(y)
     assert "d" in fit.at_bound
-    assert fit.params["d"] == pytest.approx(y.max() + span, abs=1e-6 * 3 * span)
+    assert fit.params["d"] == pytest.approx(y.max() + 10 * span, abs=1e-6 * 21 * span)
     assert "at a bound" in fit.message and "d" in fit.message.split("at a bound")[-1]
 
 

@@ -25,6 +25,7 @@ def test_code_tuples_are_the_contract():
         "controls_not_judged",
         "westgard_warning",
         "intra_cv_not_assessable",
+        "top_not_reached",
     )
     assert FLAGS == (
         "below_blank",
