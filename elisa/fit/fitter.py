@@ -120,6 +120,55 @@ def _failed(
     )
 
 
+def weighting_theta(weighting: str, theta: float | str) -> float | str:
+    """The power-of-the-mean exponent a weighting implies ("estimate" for pom estimated)."""
+    return {"none": 0.0, "1/y": 0.5, "1/y^2": 1.0}.get(weighting, theta)
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What a curve's standards allow: the model to fit, or why none can be fitted."""
+
+    model: str
+    n_params: int
+    notes: tuple[str, ...]
+    failure: str  # "" when the curve can be fitted
+
+
+def plan_fit(x: np.ndarray, model: str, min_levels_4pl: int, min_levels_5pl: int) -> FitPlan:
+    """Downgrade 5PL with too few levels; refuse a fit with too few levels or wells."""
+    n_levels = len(np.unique(x))
+    notes = []
+    if model == "5PL" and n_levels < min_levels_5pl:
+        notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
+        model = "4PL"
+    p = 5 if model == "5PL" else 4
+    failure = ""
+    if n_levels < min_levels_4pl or len(x) <= p:
+        failure = (
+            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
+            f"usable, {min_levels_4pl} levels and more than {p} wells needed"
+        )
+    return FitPlan(model, p, tuple(notes), failure)
+
+
+NO_START_CONVERGED = "the fit did not converge from any starting point"
+NO_G_START_CONVERGED = "5PL did not converge from any g start: fitted 4PL instead"
+
+
+def five_at_bound_note(values: dict[str, float], at_bound: tuple[str, ...]) -> str:
+    """Why a 5PL optimum with a parameter at a bound falls back to 4PL (methods §1.6)."""
+    natural = {
+        "a": values["a"],
+        "b": values["b"],
+        "c": np.exp(values["log_c"]),
+        "d": values["d"],
+        "g": np.exp(values["log_g"]),
+    }
+    hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
+    return f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
+
+
 def fit_standard_curve(
     x: np.ndarray,
     y: np.ndarray,
@@ -138,41 +187,19 @@ def fit_standard_curve(
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    theta_value = {"none": 0.0, "1/y": 0.5, "1/y^2": 1.0}.get(weighting, theta)
-    estimate_theta = theta_value == "estimate"
-    theta_now = 0.0 if estimate_theta else float(theta_value)
-    n_levels = len(np.unique(x))
-    notes = []
-    if model == "5PL" and n_levels < min_levels_5pl:
-        notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
-        model = "4PL"
-    p = 5 if model == "5PL" else 4
-    if n_levels < min_levels_4pl or len(x) <= p:
-        return _failed(
-            model,
-            weighting,
-            theta_now,
-            len(x),
-            p,
-            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
-            f"usable, {min_levels_4pl} levels and more than {p} wells needed",
-            blank,
-        )
+    theta_value = weighting_theta(weighting, theta)
+    theta_now = 0.0 if theta_value == "estimate" else float(theta_value)
+    plan = plan_fit(x, model, min_levels_4pl, min_levels_5pl)
+    model, p, notes = plan.model, plan.n_params, list(plan.notes)
+    if plan.failure:
+        return _failed(model, weighting, theta_now, len(x), p, plan.failure, blank)
 
     bounds = default_bounds(x, y)
     four = LogisticModel(five=False)
     ones = np.ones_like(y)
     best = _best_of_starts(four, x, y, ones, bounds, starting_points(x, y))
     if best is None:
-        return _failed(
-            model,
-            weighting,
-            theta_now,
-            len(x),
-            p,
-            "the fit did not converge from any starting point",
-            blank,
-        )
+        return _failed(model, weighting, theta_now, len(x), p, NO_START_CONVERGED, blank)
     if model == "5PL":
         five = LogisticModel(five=True)
         starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
@@ -185,22 +212,23 @@ def fit_standard_curve(
                 return _summarise(weighted, "5PL", x, y, blank, bounds, notes)
             # the 5PL optimum needs a parameter at a bound (g, or d when no upper plateau is
             # reached): the standards do not identify the asymmetry (methods §1.6)
-            natural = {
-                "a": values["a"],
-                "b": values["b"],
-                "c": np.exp(values["log_c"]),
-                "d": values["d"],
-                "g": np.exp(values["log_g"]),
-            }
-            hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
-            notes.append(
-                f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
-            )
+            notes.append(five_at_bound_note(values, at_bound))
         else:
-            notes.append("5PL did not converge from any g start: fitted 4PL instead")
+            notes.append(NO_G_START_CONVERGED)
         model = "4PL"
     weighted = _iterate_weights(four, best, x, y, weighting, theta_value, blank)
     return _summarise(weighted, model, x, y, blank, bounds, notes)
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """The weights a fit settled on (normalised to mean 1) and how they were made."""
+
+    weighting: str
+    theta: float
+    weights: np.ndarray
+    scale: float  # raw weights were divided by this to have mean 1
+    note: str  # "" or why the weights did not settle
 
 
 @dataclass(frozen=True)
@@ -208,11 +236,30 @@ class _Weighted:
     """The fit after the weights settled: the lmfit result and the weights it used."""
 
     result: lmfit.model.ModelResult
-    weighting: str
-    theta: float
-    weights: np.ndarray
-    scale: float  # raw weights were divided by this to have mean 1
-    note: str  # "" or why the weights did not settle
+    weighting: Weighting
+
+
+def weights_from_curve(
+    mu: np.ndarray, y: np.ndarray, blank: float, theta_value: float | str
+) -> tuple[np.ndarray, float, float]:
+    """Normalised weights, their scale and θ for one weighting cycle from the fitted curve μ."""
+    theta_now = _estimate_theta(y, mu, blank) if theta_value == "estimate" else float(theta_value)
+    raw = _raw_weights(mu, blank, theta_now)
+    scale = float(raw.mean())
+    return raw / scale, scale, theta_now
+
+
+def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """True where no parameter moved by more than 1e-8 relative (over the last axis)."""
+    return np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12), axis=-1)
+
+
+WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
+
+
+def is_better(sse: float, best_sse: float) -> bool:
+    """Whether a start's objective beats the best so far (ties keep the earlier start)."""
+    return bool(np.isfinite(sse) and sse < best_sse * (1 - 1e-12))
 
 
 def _iterate_weights(
@@ -225,25 +272,18 @@ def _iterate_weights(
     blank: float,
 ) -> _Weighted:
     """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
-    estimate_theta = theta_value == "estimate"
-    theta_now = 0.0 if estimate_theta else float(theta_value)
+    theta_now = 0.0 if theta_value == "estimate" else float(theta_value)
     w, scale = np.ones_like(y), 1.0
     if weighting == "none":
-        return _Weighted(best, weighting, theta_now, w, scale, "")
+        return _Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
     for _cycle in range(MAX_WEIGHT_CYCLES):
-        mu = best.eval(x=x)
-        if estimate_theta:
-            theta_now = _estimate_theta(y, mu, blank)
-        raw = _raw_weights(mu, blank, theta_now)
-        scale = float(raw.mean())
-        w = raw / scale
+        w, scale, theta_now = weights_from_curve(best.eval(x=x), y, blank, theta_value)
         previous = np.array(list(best.params.valuesdict().values()))
         best = curve_model.fit_weighted(x, y, w, best.params)
         now = np.array(list(best.params.valuesdict().values()))
-        if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
-            return _Weighted(best, weighting, theta_now, w, scale, "")
-    note = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
-    return _Weighted(best, weighting, theta_now, w, scale, note)
+        if weights_settled(previous, now):
+            return _Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
+    return _Weighted(best, Weighting(weighting, theta_now, w, scale, WEIGHTS_NOT_SETTLED))
 
 
 def _best_of_starts(
@@ -258,7 +298,7 @@ def _best_of_starts(
     for start in starts:
         result = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
         sse = float(np.sum(result.residual**2))
-        if np.isfinite(sse) and sse < best_sse * (1 - 1e-12):
+        if is_better(sse, best_sse):
             best, best_sse = result, sse
     return best
 
@@ -272,10 +312,37 @@ def _summarise(
     bounds: Bounds,
     notes: list[str],
 ) -> CurveFit:
-    result, w = weighted.result, weighted.weights
-    if weighted.note:
-        notes = [*notes, weighted.note]
-    v = result.params.valuesdict()
+    result = weighted.result
+    return summarise_fit(
+        result.params.valuesdict(),
+        bool(result.success),
+        str(result.message),
+        weighted.weighting,
+        model,
+        x,
+        y,
+        blank,
+        bounds,
+        notes,
+    )
+
+
+def summarise_fit(
+    v: dict[str, float],
+    success: bool,
+    optimizer_message: str,
+    weighting: Weighting,
+    model: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    blank: float,
+    bounds: Bounds,
+    notes: list[str],
+) -> CurveFit:
+    """The CurveFit at the fitted values v (a, b, log_c, d, log_g): SEs, r², rmse, bounds."""
+    w = weighting.weights
+    if weighting.note:
+        notes = [*notes, weighting.note]
     params = {
         "a": v["a"],
         "b": v["b"],
@@ -293,9 +360,9 @@ def _summarise(
     jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"], params["g"])[
         :, :p
     ]
-    converged = bool(result.success) and all(np.isfinite(list(params.values())))
+    converged = success and all(np.isfinite(list(params.values())))
     if not converged:
-        notes.insert(0, f"the optimiser stopped without converging: {result.message}")
+        notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
     span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
         converged = False
@@ -328,8 +395,8 @@ def _summarise(
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
         model=model,
-        weighting=weighted.weighting,
-        theta=weighted.theta,
+        weighting=weighting.weighting,
+        theta=weighting.theta,
         params=params,
         se={k: float(s) for k, s in se.items()},
         covariance=cov,
@@ -341,7 +408,7 @@ def _summarise(
         message="; ".join(notes),
         at_bound=at_bound,
         blank=blank,
-        weight_scale=weighted.scale,
+        weight_scale=weighting.scale,
         x=x,
         y=y,
         weights=w,
