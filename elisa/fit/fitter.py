@@ -99,7 +99,7 @@ def _estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
     return float(np.clip(slope, 0.0, 2.0))
 
 
-def _failed(
+def failed_fit(
     model: str, weighting: str, theta: float, n: int, p: int, message: str, blank: float
 ) -> CurveFit:
     nan = float("nan")
@@ -192,14 +192,14 @@ def fit_standard_curve(
     plan = plan_fit(x, model, min_levels_4pl, min_levels_5pl)
     model, p, notes = plan.model, plan.n_params, list(plan.notes)
     if plan.failure:
-        return _failed(model, weighting, theta_now, len(x), p, plan.failure, blank)
+        return failed_fit(model, weighting, theta_now, len(x), p, plan.failure, blank)
 
     bounds = default_bounds(x, y)
     four = LogisticModel(five=False)
     ones = np.ones_like(y)
     best = _best_of_starts(four, x, y, ones, bounds, starting_points(x, y))
     if best is None:
-        return _failed(model, weighting, theta_now, len(x), p, NO_START_CONVERGED, blank)
+        return failed_fit(model, weighting, theta_now, len(x), p, NO_START_CONVERGED, blank)
     if model == "5PL":
         five = LogisticModel(five=True)
         starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
@@ -257,9 +257,9 @@ def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
 WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
 
 
-def is_better(sse: float, best_sse: float) -> bool:
+def is_better(sse: float | np.ndarray, best_sse: float | np.ndarray) -> np.ndarray:
     """Whether a start's objective beats the best so far (ties keep the earlier start)."""
-    return bool(np.isfinite(sse) and sse < best_sse * (1 - 1e-12))
+    return np.isfinite(sse) & (sse < best_sse * (1 - 1e-12))
 
 
 def _iterate_weights(
