@@ -33,6 +33,9 @@ class Analyte:
     theta: float | str = 1.0  # for pom: a number, or "estimate"
     wavelength: int = 450  # measurement wavelength, nm
     fitted: bool = True  # False for analyser results imported as they are
+    # allowable total error, % (sigma metrics): the ±20 % a control may deviate from its target
+    # under plate acceptance (DESIGN 4.5), unless the study sets its own
+    tea_pct: float = 20.0
     controls: Mapping[str, ControlTarget] = field(default_factory=dict)
 
     @property

@@ -19,6 +19,10 @@ from elisa.analytes import (
     name_key,
 )
 from elisa.errors import ConfigError
+from plates.limits import InputLimits, toml_depth
+from qc.errors import QCError
+from qc.power import N_SIMULATED, SEED
+from qc.rule_sets import RuleSet, default_rule_set, rule_set_from
 
 DEFAULT_CONFIG_NAME = "elisa.toml"
 #: The standard-curve fitters (elisa.fit.request): the one-curve lmfit path or the batched one.
@@ -44,13 +48,30 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Westgard:
+    """Westgard rule sets by number of controls (under [westgard]; defaults in qc.rule_sets)
+    and the simulation of their power functions."""
+
+    rule_sets: Mapping[int, RuleSet] = field(default_factory=dict)  # configured ones only
+    n_simulated: int = N_SIMULATED
+    seed: int = SEED
+
+    def rule_set(self, n_controls: int) -> RuleSet:
+        """The configured set for this many controls, else the default."""
+        return self.rule_sets.get(n_controls) or default_rule_set(n_controls)
+
+
+@dataclass(frozen=True)
 class Config:
     """Analytes and rules, with the file they came from (None for built-in defaults)."""
 
     registry: AnalyteRegistry = field(default_factory=builtin_registry)
     rules: Rules = field(default_factory=Rules)
+    westgard: Westgard = field(default_factory=Westgard)
     source: Path | None = None
     sha256: str | None = None
+    #: input limits (file size, plates per file, plausible OD range) from [limits]
+    limits: InputLimits = field(default_factory=InputLimits)
 
 
 _ANALYTE_KEYS = {
@@ -63,6 +84,7 @@ _ANALYTE_KEYS = {
     "theta",
     "wavelength",
     "controls",
+    "tea_pct",
 }
 
 
@@ -89,6 +111,11 @@ def config_from_bytes(data: bytes, path: Path) -> Config:
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not a valid TOML configuration file: {exc}", file=path) from None
+    except RecursionError:
+        doc = None
+    deepest = InputLimits().max_toml_depth
+    if doc is None or toml_depth(doc) > deepest:
+        raise ConfigError(f"tables or arrays nested more than {deepest} deep", file=path)
     return parse_config(doc, source=path, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -96,10 +123,11 @@ def parse_config(
     doc: Mapping[str, Any], *, source: Path | None = None, sha256: str | None = None
 ) -> Config:
     """Build a Config from a parsed TOML document, checking every key and value."""
-    unknown = set(doc) - {"analytes", "rules"}
+    unknown = set(doc) - {"analytes", "rules", "westgard", "limits"}
     if unknown:
         raise ConfigError(
-            f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME] and [rules]",
+            f"unknown section(s) {sorted(unknown)}; expected [analytes.NAME], [rules], "
+            "[westgard] and [limits]",
             file=source,
         )
     registry = builtin_registry()
@@ -108,7 +136,40 @@ def parse_config(
             _parse_analyte(name, _table(table, f"analytes.{name}", source), registry, source)
         )
     rules = _parse_rules(_table(doc.get("rules", {}), "rules", source), source)
-    return Config(registry, rules, source, sha256)
+    limits = _parse_limits(_table(doc.get("limits", {}), "limits", source), source)
+    westgard = _parse_westgard(_table(doc.get("westgard", {}), "westgard", source), source)
+    return Config(
+        registry=registry,
+        rules=rules,
+        westgard=westgard,
+        source=source,
+        sha256=sha256,
+        limits=limits,
+    )
+
+
+_LIMIT_KEYS = ("od_min", "od_max", "max_file_mb", "max_plates_per_file")
+
+
+def _parse_limits(table: Mapping[str, Any], source: Path | None) -> InputLimits:
+    unknown = set(table) - set(_LIMIT_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"[limits]: unknown key(s) {sorted(unknown)}; allowed: {list(_LIMIT_KEYS)}",
+            file=source,
+        )
+    for key, value in table.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"[limits] {key} must be a number, not {value!r}", file=source)
+    changes = dict(table)
+    if "max_plates_per_file" in changes:
+        changes["max_plates_per_file"] = int(changes["max_plates_per_file"])
+    limits = replace(InputLimits(), **changes)
+    try:
+        limits.check()
+    except ValueError as exc:
+        raise ConfigError(f"[limits]: {exc}", file=source) from None
+    return limits
 
 
 def _table(value: Any, where: str, source: Path | None) -> Mapping[str, Any]:
@@ -140,7 +201,7 @@ def _parse_analyte(
         raise ConfigError(f"{where}: a new analyte needs a unit", file=source)
     base = existing or Analyte(name=name, unit=str(table["unit"]))
     changes: dict[str, Any] = {}
-    for key in ("intra_cv_limit_pct", "inter_cv_limit_pct"):
+    for key in ("intra_cv_limit_pct", "inter_cv_limit_pct", "tea_pct"):
         if key in table:
             changes[key] = _positive(table[key], f"{where} {key}", source)
     if "unit" in table:
@@ -215,6 +276,60 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
 
 #: Rules that name one of a few choices.
 _CHOICES = {"fitter": FITTERS}
+#: [westgard] keys besides the rule sets [westgard.controls_N]
+_WESTGARD_KEYS = {"n_simulated", "seed"}
+_RULE_SET_KEYS = {"reject", "warn"}
+#: Fewest simulated runs for a power function (issue 10: at least 100,000).
+MIN_SIMULATED = 100_000
+
+
+def _parse_westgard(table: Mapping[str, Any], source: Path | None) -> Westgard:
+    """[westgard]: n_simulated, seed, and [westgard.controls_N] with reject = [...], warn = [...]
+    (rules written as in qc.rule_sets, e.g. "2of3-2s@run+control")."""
+    sets: dict[int, RuleSet] = {}
+    changes: dict[str, Any] = {}
+    allowed = "n_simulated, seed and [westgard.controls_N] (N = 1, 2, ...)"
+    for key, value in table.items():
+        if key in _WESTGARD_KEYS:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            if not ok or (key == "n_simulated" and value < MIN_SIMULATED):
+                least = MIN_SIMULATED if key == "n_simulated" else 0
+                raise ConfigError(
+                    f"[westgard] {key} must be a whole number ≥ {least}, not {value!r}",
+                    file=source,
+                )
+            changes[key] = value
+            continue
+        number = key.removeprefix("controls_")
+        if not (key.startswith("controls_") and number.isdigit() and int(number) >= 1):
+            raise ConfigError(f"[westgard]: unknown key {key!r}; allowed: {allowed}", file=source)
+        where = f"[westgard.{key}]"
+        spec = _table(value, f"westgard.{key}", source)
+        unknown = set(spec) - _RULE_SET_KEYS
+        if unknown or "reject" not in spec:
+            raise ConfigError(
+                f"{where}: needs reject = [rules] and may have warn = [rules]; got keys "
+                f"{sorted(spec)}",
+                file=source,
+            )
+        lists = {}
+        for name in _RULE_SET_KEYS & set(spec):
+            items = spec[name]
+            if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+                raise ConfigError(
+                    f'{where} {name} must be a list of rules like ["1-3s", "2-2s@run+control"]',
+                    file=source,
+                )
+            lists[name] = items
+        if not lists["reject"]:
+            raise ConfigError(f"{where} reject must list at least one rule", file=source)
+        try:
+            sets[int(number)] = rule_set_from(lists["reject"], lists.get("warn", ()))
+        except QCError as exc:
+            raise ConfigError(f"{where}: {exc}", file=source) from None
+    return Westgard(sets, **changes)
+
+
 #: Rules that are fractions (or probabilities) in (0, 1).
 _FRACTIONS = {"standards_min_fraction", "intra_cv_alpha", "max_high_cv_fraction"}
 

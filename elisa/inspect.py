@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from elisa.errors import ElisaError
-from plates.layout.loader import layout_toml as to_layout_toml
+from plates.layout.written import carried_layout_text
 from plates.model import ExportFile
 from plates.readers import read_export
 
@@ -24,19 +24,14 @@ def inspect_export(
 
 def write_carried_layout(export: ExportFile, target: str | Path) -> Path:
     """Write the layout(s) an export carries as one wellmap TOML file (one [plate.NAME] section
-    per plate when there are several), staged then moved into place; returns the path."""
+    per plate when there are several), with the unit the export states for its concentrations
+    (`plates.layout.written`), staged then moved into place; returns the path."""
     carried = [p for p in export.plates if p.layout]
     if not carried:
         raise ElisaError(
             f"this {export.format} export carries no layout to write", file=export.path
         )
-    if len(carried) > 1:
-        text = "\n".join(
-            _plate_section(p.name or f"p{i}", to_layout_toml(p.layout))
-            for i, p in enumerate(carried, start=1)
-        )
-    else:
-        text = to_layout_toml(carried[0].layout)
+    text = carried_layout_text(export.plates)
     target = Path(target)
     staged = target.with_name(f".{target.name}.partial")
     staged.write_text(
@@ -46,9 +41,3 @@ def write_carried_layout(export: ExportFile, target: str | Path) -> Path:
     )
     staged.replace(target)
     return target
-
-
-def _plate_section(name: str, text: str) -> str:
-    """A one-plate layout's [well.X] tables nested under [plate.NAME] (wellmap's syntax)."""
-    key = name if name.replace("-", "").replace("_", "").isalnum() else f'"{name}"'
-    return f"[plate.{key}]\n" + text.replace("[well.", f"[plate.{key}.well.")

@@ -28,7 +28,8 @@ from elisa.reduction.tables import (
 )
 from elisa.reduction.wavelengths import choose_reads
 from elisa.results import TABLE_COLUMNS, Results, typed_table
-from elisa.units import conversion_factor
+from elisa.run_date import RunDate, choose_run_date
+from elisa.units import UnitConversion, conversion_factor
 from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead, plate_dataset
 from plates.readers import read_export
@@ -45,7 +46,8 @@ class PlanPlate:
     layout: PlateLayout
     plate_id: str
     analyte: Analyte
-    run_date: str
+    run_date: RunDate
+    unit_conversion: UnitConversion | None  # the layout's conc values converted, if they were
 
 
 def process(
@@ -70,8 +72,10 @@ def process(
     ``masks``: plate id → well → reason, masks recorded after the fact (`elisa mask`), added to
     the layout's own. ``sources``: file path (as given) → bytes, to process stored originals.
     ``default_run_date``: the run date when neither layout nor export gives one (else the
-    processing time); re-processing a stored plate keeps its run date this way.
-    All inputs are validated before anything is computed; bad input raises an AssayError.
+    processing time); re-processing a stored plate keeps its run date this way
+    (:mod:`elisa.run_date`). Two exports with the same bytes are refused (one plate read twice
+    under two names). All inputs are validated before anything is computed; bad input raises an
+    AssayError.
     """
     now = now or dt.datetime.now(dt.UTC)
     export_paths = (
@@ -86,13 +90,13 @@ def process(
         [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths, layout)
     )
     sources = sources or {}
-    files = [read_export(p, fmt, data=sources.get(str(p))) for p in export_paths]
+    files = [read_export(p, fmt, data=sources.get(str(p)), limits=cfg.limits) for p in export_paths]
     plan = _plan(
         files,
         layouts,
         cfg,
         analyte,
-        default_run_date or now.isoformat(timespec="seconds"),
+        (now.isoformat(timespec="seconds"), default_run_date),
         sources,
         masks or {},
     )
@@ -109,7 +113,7 @@ def process(
         reductions.append(reduce_plate(plate_input, cfg.rules, first_fit))
         infos.append(
             RunInfo(
-                item.run_date,
+                item.run_date.value,
                 item.layout.expt.get("lot"),
                 str(item.export.path),
                 item.export.sha256,
@@ -147,13 +151,14 @@ def _plan(
     layouts: list[Path | None],
     cfg: Config,
     analyte: str | None,
-    fallback_date: str,
+    fallback_dates: tuple[str, str | None],
     sources: Mapping[str, bytes],
     masks: Mapping[str, Mapping[str, str]],
 ) -> list[PlanPlate]:
     plan: list[PlanPlate] = []
     loaded: dict[tuple[Path, int, int], dict] = {}
     seen: dict[str, str] = {}
+    by_bytes: dict[str, tuple[Path, str]] = {}
     for export, layout_path in zip(files, layouts):
         for index, read in _absorbance_plates(export):
             if layout_path is None:
@@ -162,10 +167,15 @@ def _plan(
                 key = (layout_path, read.n_rows, read.n_cols)
                 if key not in loaded:
                     loaded[key] = load_layout(
-                        layout_path, read.n_rows, read.n_cols, data=sources.get(str(layout_path))
+                        layout_path,
+                        read.n_rows,
+                        read.n_cols,
+                        data=sources.get(str(layout_path)),
+                        limits=cfg.limits,
                     )
                 lay = layout_for_plate(loaded[key], read.name)
             plate_id = _plate_id(export, read, lay, index)
+            _refuse_duplicate_export(export, plate_id, by_bytes)
             if plate_id in seen:
                 raise ElisaError(
                     f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
@@ -174,8 +184,8 @@ def _plan(
                 )
             seen[plate_id] = str(export.path)
             chosen = _analyte(analyte, lay, cfg)
-            lay = _apply_masks(_convert_units(lay, chosen), masks.get(plate_id, {}))
-            run_date = str(lay.expt.get("date") or read.metadata.get("read_time") or fallback_date)
+            lay, conversion = _convert_units(lay, chosen, plate_id)
+            lay = _apply_masks(lay, masks.get(plate_id, {}))
             plan.append(
                 PlanPlate(
                     export=export,
@@ -183,10 +193,25 @@ def _plan(
                     layout=lay,
                     plate_id=plate_id,
                     analyte=chosen,
-                    run_date=run_date,
+                    run_date=choose_run_date(lay.expt, read.metadata, *fallback_dates),
+                    unit_conversion=conversion,
                 )
             )
     return plan
+
+
+def _refuse_duplicate_export(
+    export: ExportFile, plate_id: str, by_bytes: dict[str, tuple[Path, str]]
+) -> None:
+    """Byte-identical exports under two names in one call are one plate read twice: an error
+    naming both files and plates."""
+    first_path, first_id = by_bytes.setdefault(export.sha256, (export.path, plate_id))
+    if first_path != export.path:
+        raise ElisaError(
+            f"has the same bytes (SHA-256 {export.sha256[:12]}) as {first_path} (plate "
+            f"{first_id!r}): one export given twice under two names; give each plate once",
+            file=export.path,
+        )
 
 
 def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:
@@ -275,10 +300,14 @@ def _apply_masks(lay: PlateLayout, masks: Mapping[str, str]) -> PlateLayout:
     return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
 
 
-def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:
+def _convert_units(
+    lay: PlateLayout, analyte: Analyte, plate_id: str
+) -> tuple[PlateLayout, UnitConversion | None]:
+    """The layout with its concentrations in the analyte's unit, and the conversion done (None
+    when the layout states no unit or the analyte's own)."""
     unit = lay.expt.get("unit")
     if not unit:
-        return lay
+        return lay, None
     factor = conversion_factor(str(unit), analyte.unit)
     if factor is None:
         raise ElisaError(
@@ -286,11 +315,14 @@ def _convert_units(lay: PlateLayout, analyte: Analyte) -> PlateLayout:
             file=lay.source,
         )
     if factor == 1.0:
-        return lay
+        return lay, None
     wells = lay.wells.copy()
     for column in ("conc", "conc_low", "conc_high"):
         wells[column] = wells[column] * factor
-    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
+    conversion = UnitConversion(
+        plate_id, analyte.name, str(unit), analyte.unit, factor, str(lay.source)
+    )
+    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells), conversion
 
 
 def _plate_input(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import xarray as xr
+
+if TYPE_CHECKING:  # xarray is loaded by whoever builds the Dataset, not by this module
+    import xarray as xr
 
 SAMPLES_COLUMNS = (
     "plate_id",

@@ -15,8 +15,8 @@ from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, write_outputs
 from elisa.pipeline import process
 from elisa.results import Results
-from elisa.store.audit import record_westgard
 from elisa.store.database import DEFAULT_DB, open_store
+from elisa.store.replacement import pending_replacements, refuse_unintended
 from elisa.store.versions import (
     Recorded,
     RunOptions,
@@ -57,8 +57,9 @@ def run_exports(
     wavelength: int | None = None,
     reference: int | None = None,
     layout_from_export: bool = False,
+    replace: str | None = None,
 ) -> RunOutcome:
-    """Process ``exports``, keep every plate in the run-history store and write the eight
+    """Process ``exports``, keep every plate in the run-history store and write the nine
     outputs into ``out`` (what `elisa run` does).
 
     ``db``: the store's path (default ./elisa.sqlite, created on first use), or False to keep
@@ -66,7 +67,9 @@ def run_exports(
     outcome (`out_of_spec`, `rules`). The store update is one transaction: every plate's version,
     blobs and audit entries are kept together or not at all. Bad input raises before anything is
     written or any store created; ``user`` names the audit log's user (default: login name).
-    Processing options are those of `process`.
+    Processing options are those of `process`. An export whose reads differ from those of the
+    stored plate of the same (plate_id, analyte) is refused (nothing written) unless
+    ``replace`` gives the reason, which the audit log keeps.
     """
     if layout_from_export and layout:
         raise ElisaError("give either --layout or --layout-from-export, not both")
@@ -90,10 +93,15 @@ def run_exports(
         layout_from_export=layout_from_export,
         masks=masks,
     )
+    if store_path is not None and store_path.is_file():  # another plate under a stored id
+        with open_store(store_path, user=user) as store:
+            refuse_unintended(pending_replacements(store, results), replace)
     prepare_output_folder(out)  # an unusable folder fails before the store is touched
     recorded: list[Recorded] = []
     if store_path is not None:  # only now: bad input never creates or touches a store
-        results, recorded = _keep_in_store(results, store_path, user, config, options, masks)
+        results, recorded = _keep_in_store(
+            results, store_path, user, config, options, masks, replace
+        )
     paths = write_outputs(results, out)
     return RunOutcome(results, paths, store_path, recorded)
 
@@ -105,13 +113,17 @@ def _keep_in_store(
     config: Config,
     options: RunOptions,
     masks: dict[str, dict[str, str]] | None,
+    replace: str | None = None,
 ) -> tuple[Results, list[Recorded]]:
-    """Record the plates, judge them against the stored history and audit the Westgard
-    outcome, all in one transaction (each step a savepoint inside it)."""
-    from elisa.across_runs.series import with_westgard
+    """Record the plates, re-judge their analytes' series against the stored history (each run's
+    status kept, changes to earlier runs audited) and carry the statuses into the runs table,
+    all in one transaction (each step a savepoint inside it)."""
+    from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
+    analytes = set(results.runs["analyte"])
     with open_store(path, user=user) as store, store.atomic():
-        recorded = record_results(store, results, read_inputs(results, config), options, masks)
-        results = with_westgard(results, store, config)
-        record_westgard(store, results.runs)
-    return results, recorded
+        recorded = record_results(
+            store, results, read_inputs(results, config), options, masks, replace=replace
+        )
+        judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
+    return with_statuses(results, judged), recorded

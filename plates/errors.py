@@ -6,6 +6,8 @@ technician understands. The CLI prints ``str(error)`` as one line and exits with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 
 
@@ -36,3 +38,32 @@ class PlateError(AssayError):
 
 class LayoutError(AssayError):
     """A plate layout is invalid or does not fit the plate."""
+
+
+#: prefix of the note that names the input file an unexpected exception came from
+INPUT_NOTE = "while reading input file: "
+
+
+@contextmanager
+def reading_input(path: str | PathLike[str]) -> Iterator[None]:
+    """Name ``path`` on any unexpected exception raised inside (a note, PEP 678).
+
+    Input errors already name their file and pass untouched; anything else is a bug, which
+    propagates as it is, carrying the file it happened on so that the command line can say so.
+    Only the innermost file is noted."""
+    try:
+        yield
+    except AssayError:
+        raise
+    except Exception as exc:
+        if input_file_of(exc) is None:
+            exc.add_note(f"{INPUT_NOTE}{path}")
+        raise
+
+
+def input_file_of(exc: BaseException) -> str | None:
+    """The input file noted by `reading_input` on ``exc``, if any."""
+    for note in getattr(exc, "__notes__", ()):
+        if isinstance(note, str) and note.startswith(INPUT_NOTE):
+            return note.removeprefix(INPUT_NOTE)
+    return None

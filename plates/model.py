@@ -6,12 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from plates.errors import PlateError
 from plates.wells import PLATE_SHAPES, ROW_LABELS, row_labels
+
+if TYPE_CHECKING:  # imported where the Dataset is built: readers need no xarray
+    import xarray as xr
 
 __all__ = ["ROW_LABELS", "ExportFile", "PlateRead", "plate_dataset"]
 
@@ -110,6 +113,8 @@ def plate_dataset(
 ) -> xr.Dataset:
     """Stack plates into a Dataset with ``od_raw`` and ``saturated`` over
     (plate, wavelength, row, col), on the union of wavelengths and plate sizes."""
+    import xarray as xr
+
     plates = list(plates)
     ids = [str(p) for p in plate_ids]
     if len(ids) != len(plates):

@@ -71,7 +71,8 @@ FLAGS: tuple[str, ...] = (
 FLAG_SEPARATOR = ";"
 
 # Westgard rule labels (DESIGN 4.6, methods 6): the ``rule`` of a hit and the part before ``:``
-# in runs.csv ``rules``. 1-2s is the warning rule; every other rule rejects.
+# in runs.csv ``rules``. Which rules reject and which only warn is the rule set's choice
+# (qc.rule_sets); by default 1-2s and 10-x warn.
 RULE_1_2S = "1-2s"
 RULE_1_3S = "1-3s"
 RULE_2_2S = "2-2s"
@@ -81,6 +82,7 @@ RULE_3_1S = "3-1s"
 RULE_4_1S = "4-1s"
 RULE_6X = "6-x"
 RULE_10X = "10-x"
+RULE_8X = "8-x"
 
 WESTGARD_RULES: tuple[str, ...] = (
     RULE_1_2S,
@@ -92,7 +94,18 @@ WESTGARD_RULES: tuple[str, ...] = (
     RULE_4_1S,
     RULE_6X,
     RULE_10X,
+    RULE_8X,
 )
+
+# Where a multi-result Westgard rule looks (qc.rule_sets), written after ``@`` in a rule.
+#: Within one run, across its controls.
+SCOPE_RUN = "run"
+#: Along one control's series, across consecutive runs.
+SCOPE_CONTROL = "control"
+#: Along the pooled sequence (runs in order, controls low to high within a run): across runs
+#: and controls together.
+SCOPE_POOLED = "pooled"
+SCOPES: tuple[str, ...] = (SCOPE_RUN, SCOPE_CONTROL, SCOPE_POOLED)
 
 
 def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
@@ -113,3 +126,20 @@ def join_known(codes: Iterable[str], known: tuple[str, ...], kind: str) -> str:
 def join_flags(flags: Iterable[str]) -> str:
     """Deduplicate, sort alphabetically (the order of FLAGS) and ``;``-join flags."""
     return join_known(flags, tuple(sorted(FLAGS)), "flag")
+
+
+# Re-assay reasons (reassay.csv ``reason``): a group's own reason, the first that applies in
+# this order, else ``plate_failed`` for every sample of a plate whose verdict is fail.
+REASSAY_SATURATED = SATURATED
+REASSAY_NO_SOLUTION = NO_SOLUTION
+REASSAY_HIGH_CV = HIGH_CV
+REASSAY_ABOVE = "above"
+REASSAY_PLATE_FAILED = "plate_failed"
+
+REASSAY_REASONS: tuple[str, ...] = (
+    REASSAY_SATURATED,
+    REASSAY_NO_SOLUTION,
+    REASSAY_HIGH_CV,
+    REASSAY_ABOVE,
+    REASSAY_PLATE_FAILED,
+)

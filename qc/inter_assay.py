@@ -84,7 +84,7 @@ class AnovaTable:
     n0: float  # effective results per run; NaN below 2 runs
 
 
-def one_way_anova(run_ids: Sequence[str], values: ArrayLike) -> AnovaTable:
+def one_way_anova(run_ids: Sequence[str] | np.ndarray, values: ArrayLike) -> AnovaTable:
     """The one-way ANOVA table of ``values`` grouped by ``run_ids`` (NaN values dropped)."""
     ids, y = _clean(run_ids, values)
     n_results = int(y.size)
@@ -206,7 +206,7 @@ def inter_assay_cv(
     )
 
 
-def _clean(run_ids: Sequence[str], values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _clean(run_ids: Sequence[str] | np.ndarray, values: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Run labels and float values with NaN values dropped; QCError when lengths differ."""
     y = np.asarray(values, dtype=float)
     if y.ndim != 1:

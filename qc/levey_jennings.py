@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from qc.errors import QCError
+from qc.rule_sets import RuleSet
 from qc.westgard import RuleHit, westgard
 
 CONFIG = "config"
@@ -93,6 +94,7 @@ def lj_series(
     *,
     no_reject: ArrayLike | None = None,
     n_baseline: int = N_BASELINE,
+    rule_set: RuleSet | None = None,
 ) -> list[LJLimits]:
     """The limits in force at each run of ONE control's series (runs in run order).
 
@@ -101,8 +103,8 @@ def lj_series(
     ``config_limits``: fixed limits from the configuration (then used for every run).
     ``no_reject``: per run, true when the run fired no reject rule under the pre-baseline limits
     (judged on all controls of the run; ``lj_westgard`` computes it). When omitted it is judged
-    on this control alone with ``westgard`` (single-control rules), which is right only when the
-    analyte has one control.
+    on this control alone with ``westgard`` and ``rule_set`` (default: the one-control set),
+    which is right only when the analyte has one control.
     """
     means = np.atleast_1d(np.asarray(run_means, dtype=float))
     ok = np.atleast_1d(np.asarray(passed, dtype=bool))
@@ -121,7 +123,7 @@ def lj_series(
         no_reject_a = np.ones(means.size, dtype=bool)
         for lot in _unique(lot_list):
             idx = [i for i, x in enumerate(lot_list) if x == lot]
-            for hit in westgard(z[idx].reshape(-1, 1), ["control"]):
+            for hit in westgard(z[idx].reshape(-1, 1), ["control"], rule_set):
                 if hit.reject:
                     no_reject_a[idx[hit.run]] = False
     else:
@@ -149,11 +151,13 @@ def lj_westgard(
     config_limits: Sequence[LJLimits | None] | None = None,
     *,
     n_baseline: int = N_BASELINE,
+    rule_set: RuleSet | None = None,
 ) -> LJOutcome:
     """The whole sequence for one analyte: limits per control and run, z, and Westgard hits.
 
     ``run_means``: (n_runs, n_controls), runs in run order (NaN where a run lacks a control);
-    ``expected``: per control; ``config_limits``: per control, None where not configured.
+    ``expected``: per control; ``config_limits``: per control, None where not configured;
+    ``rule_set``: the Westgard rules (default: ``default_rule_set`` for this many controls).
     Steps: (1) z under the pre-baseline limits (config, else provisional) and Westgard on it, per
     kit lot (the runs of that lot in order); a run qualifies when it passed and fired no reject
     rule there. (2) ``lj_series`` per control with that qualification. (3) z under the final
@@ -187,7 +191,7 @@ def lj_westgard(
     no_reject = np.ones(n_runs, dtype=bool)
     for lot in _unique(lot_list):
         idx = [i for i, x in enumerate(lot_list) if x == lot]
-        for hit in westgard(z_pre[idx], names):
+        for hit in westgard(z_pre[idx], names, rule_set):
             if hit.reject:
                 no_reject[idx[hit.run]] = False
     qualifies = ok & no_reject
@@ -209,7 +213,7 @@ def lj_westgard(
         if names
         else np.empty((n_runs, 0))
     )
-    hits = westgard(z, names)
+    hits = westgard(z, names, rule_set)
     return LJOutcome(
         limits=tuple(tuple(x) for x in limits), z=z, hits=tuple(hits), qualifies=qualifies
     )

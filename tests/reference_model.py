@@ -855,7 +855,11 @@ def compute_plate(
             xv, _side = inv(w["od"])
             well_nosol[w["well"]] = xv is None
             if xv is not None:
-                well_extrap[w["well"]] = xv < xmin_std or xv > xmax_std
+                # extrapolated is for sample and control results outside the standards
+                # (DESIGN 4.4, issue 9); a standard well is the curve's own data point
+                well_extrap[w["well"]] = w["role"] in ("sample", "control") and (
+                    xv < xmin_std or xv > xmax_std
+                )
                 mult = w["dilution"] if w["role"] in ("sample", "control") else 1.0
                 well_conc[w["well"]] = xv * mult
 

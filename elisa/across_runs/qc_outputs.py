@@ -12,7 +12,7 @@ from elisa.files.csv_write import table_csv
 from elisa.files.staging import write_files
 from elisa.store.database import Store, using_store
 
-QC_FILES = ("qc_runs.csv", "qc_controls.csv", "qc_report.html")
+QC_FILES = ("qc_runs.csv", "qc_controls.csv", "qc_rules.csv", "qc_sigma.csv", "qc_report.html")
 
 
 def check_scope(scope: Scope) -> None:
@@ -35,8 +35,9 @@ def qc_across_runs(
     config: Config | str | Path | None = None,
 ) -> QCReport:
     """Judge the stored runs in ``scope`` (default: all), inter-assay CV per analyte and
-    control and Westgard rules on Levey-Jennings limits, and write qc_runs.csv,
-    qc_controls.csv and qc_report.html into ``out`` (what `elisa qc` does). ``db``: an open
+    control and Westgard rules on Levey-Jennings limits (each run's re-judged status stored and
+    changes audited), and write qc_runs.csv, qc_controls.csv, qc_rules.csv, qc_sigma.csv and
+    qc_report.html into ``out`` (what `elisa qc` does). ``db``: an open
     `Store` or an existing store's path (default ./elisa.sqlite). `QCReport.failed` says
     whether a run in scope is out of spec or an inter-assay CV failed."""
     from elisa.report.qc_report import render_qc_report  # matplotlib: loaded only when needed
@@ -49,6 +50,8 @@ def qc_across_runs(
     files = {
         "qc_runs.csv": table_csv(report.runs).encode(),
         "qc_controls.csv": table_csv(report.controls).encode(),
+        "qc_rules.csv": table_csv(report.rules).encode(),
+        "qc_sigma.csv": table_csv(report.sigma).encode(),
         "qc_report.html": render_qc_report(report, scope).encode(),
     }
     write_files(files, out)

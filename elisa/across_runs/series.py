@@ -6,19 +6,16 @@ are left out of every series; an accepted run counts as in spec.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from elisa.analytes import Analyte
-from elisa.config import Config
-from elisa.results import Results
+from elisa.config import Westgard
 from elisa.store.database import Store
-from qc.codes import WESTGARD_REJECT, WESTGARD_WARNING
-from qc.levey_jennings import LJLimits, lj_westgard
-from qc.plate_verdict import plate_verdict
+from qc.levey_jennings import CONFIG, LJLimits, lj_westgard
+from qc.rule_sets import RuleSet, default_rule_set
 from qc.westgard import RuleHit, rule_label
 
 
@@ -28,9 +25,12 @@ class StoredRun:
 
     plate_id: str
     analyte: str
+    version_id: int
     run_date: str
     lot: str | None
-    verdict: str
+    verdict: str  # the plate's own verdict (plate QC), before the Westgard codes
+    reasons: str  # the plate's own fail codes
+    warnings: str  # the plate's own warning codes
     intra_cv_pct: float | None
     review: str | None  # latest decision: "accept", "reject" or None
     control_wells: pd.DataFrame  # control, value (per-well result after dilution)
@@ -45,6 +45,7 @@ class ControlChart:
     run_means: np.ndarray
     limits: list[LJLimits]
     z: np.ndarray
+    expected: float  # the control's target (layouts' expected concentration; NaN when none)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class AnalyteQC:
     runs: list[StoredRun]
     charts: list[ControlChart]
     hits: list[RuleHit]
+    rule_set: RuleSet  # the rules applied (for this analyte's number of controls)
 
     def rules_at(self, index: int) -> list[RuleHit]:
         """Hits at one run, reject rules first."""
@@ -69,6 +71,10 @@ class AnalyteQC:
             return True
         fired = any(h.reject for h in self.rules_at(index))
         return fired and run.review != "accept"
+
+    def limits_text(self, index: int) -> str:
+        """Where each control's limits came from at one run, e.g. ``QC-low=baseline;...``."""
+        return ";".join(f"{c.control}={c.limits[index].source}" for c in self.charts)
 
 
 def load_runs(store: Store, analyte: str) -> list[StoredRun]:
@@ -99,9 +105,12 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
             StoredRun(
                 plate_id=row.plate_id,
                 analyte=row.analyte,
+                version_id=row.id,
                 run_date=row.run_date,
                 lot=row.lot,
                 verdict=row.verdict,
+                reasons=row.reasons,
+                warnings=row.warnings,
                 intra_cv_pct=row.intra_cv_pct,
                 review=review.decision if review else None,
                 control_wells=controls,
@@ -111,20 +120,23 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     return runs
 
 
-def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
-    """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte."""
+def evaluate_analyte(store: Store, analyte: Analyte, westgard: Westgard | None = None) -> AnalyteQC:
+    """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte, with
+    the rule set ``westgard`` gives for its number of controls (default: the built-in sets)."""
+    settings = westgard or Westgard()
     runs = [r for r in load_runs(store, analyte.name) if r.review != "reject"]
     found = {c for r in runs for c in r.control_wells["control"]}
     if not runs or not found:
-        return AnalyteQC(analyte, runs, [], [])
+        return AnalyteQC(analyte, runs, [], [], default_rule_set(1))
     expected_of = {n: _median([r.expected.get(n, np.nan) for r in runs]) for n in found}
     # controls low to high (then by name): the order of the pooled Westgard sequence
     names = sorted(found, key=lambda n: (np.nan_to_num(expected_of[n], nan=np.inf), n))
     means = np.array([[_mean(r.control_wells, name) for name in names] for r in runs])
     expected = [expected_of[n] for n in names]
     configured = [
-        LJLimits(t.mean, t.sd, "config") if (t := analyte.controls.get(n)) else None for n in names
+        LJLimits(t.mean, t.sd, CONFIG) if (t := analyte.controls.get(n)) else None for n in names
     ]
+    rule_set = settings.rule_set(len(names))
     passed = [r.verdict == "pass" for r in runs]  # acceptance overrides Westgard only
     outcome = lj_westgard(
         means,
@@ -134,12 +146,13 @@ def evaluate_analyte(store: Store, analyte: Analyte) -> AnalyteQC:
         analyte.inter_cv_limit_pct,
         names,
         configured,
+        rule_set=rule_set,
     )
     charts = [
-        ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j])
+        ControlChart(name, means[:, j], list(outcome.limits[j]), outcome.z[:, j], expected[j])
         for j, name in enumerate(names)
     ]
-    return AnalyteQC(analyte, runs, charts, list(outcome.hits))
+    return AnalyteQC(analyte, runs, charts, list(outcome.hits), rule_set)
 
 
 def _expected(target: dict) -> float:
@@ -162,33 +175,3 @@ def _mean(wells: pd.DataFrame, control: str) -> float:
 def rules_text(hits: list[RuleHit]) -> str:
     """`rule:control` labels, reject rules first, ';'-joined."""
     return ";".join(rule_label(h) for h in hits)
-
-
-def with_westgard(results: Results, store: Store, config: Config) -> Results:
-    """`results` with `out_of_spec` and `rules` of runs.csv filled from the store's history, and
-    `westgard_reject` / `westgard_warning` added to the run's reasons and warnings."""
-    runs = results.runs.copy()
-    for analyte_name in sorted(set(runs["analyte"])):
-        outcome = evaluate_analyte(store, config.registry.resolve(analyte_name))
-        index = {r.plate_id: i for i, r in enumerate(outcome.runs)}
-        for row in runs.index[runs["analyte"] == analyte_name]:
-            i = index.get(runs.at[row, "plate_id"])
-            if i is None:
-                continue
-            hits = outcome.rules_at(i)
-            out_of_spec = outcome.out_of_spec(i)
-            runs.at[row, "out_of_spec"] = out_of_spec
-            runs.at[row, "rules"] = rules_text(hits)
-            fails = _codes(runs.at[row, "reasons"]) + ([WESTGARD_REJECT] if out_of_spec else [])
-            warnings = _codes(runs.at[row, "warnings"]) + (
-                [WESTGARD_WARNING] if any(not h.reject for h in hits) else []
-            )
-            verdict, reasons, warning_text = plate_verdict(fails, warnings)
-            runs.at[row, "verdict"] = verdict
-            runs.at[row, "reasons"] = reasons
-            runs.at[row, "warnings"] = warning_text
-    return dataclasses.replace(results, runs=runs)
-
-
-def _codes(text: object) -> list[str]:
-    return [c for c in str(text or "").split(";") if c]

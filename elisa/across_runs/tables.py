@@ -7,10 +7,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from elisa.across_runs.series import AnalyteQC, evaluate_analyte, load_runs, rules_text
+from elisa.across_runs.performance import (
+    QC_RULES_COLUMNS,
+    QC_SIGMA_COLUMNS,
+    power_of,
+    rules_row,
+    sigma_rows,
+)
+from elisa.across_runs.series import AnalyteQC, load_runs
+from elisa.across_runs.status import CAUSE_QC, refresh_statuses
 from elisa.config import Config
 from elisa.store.database import Store
 from qc.inter_assay import inter_assay_cv
+from qc.power import Power
 
 QC_RUNS_COLUMNS = (
     "plate_id",
@@ -65,7 +74,7 @@ class Scope:
         return keep[-self.last :] if self.last else keep
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QCReport:
     """Everything `elisa qc` writes."""
 
@@ -73,6 +82,9 @@ class QCReport:
     controls: pd.DataFrame
     analytes: list[AnalyteQC]
     in_scope: dict[str, list[str]]  # analyte → plate ids in scope (non-rejected)
+    rules: pd.DataFrame  # qc_rules.csv: power functions of the rule set in use per analyte
+    sigma: pd.DataFrame  # qc_sigma.csv: sigma metrics per analyte and control
+    powers: dict[str, Power]  # analyte → power function of its rule set
 
     @property
     def failed(self) -> bool:
@@ -82,44 +94,63 @@ class QCReport:
 
 
 def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
-    """Evaluate every analyte in the store (or the one asked for) over the scope."""
+    """Evaluate every analyte in the store (or the one asked for) over the scope.
+
+    The series is re-judged and every changed run status is stored (and audited) first, so the
+    verdicts written are those the store holds.
+    """
     names = store.analytes()
     if scope.analyte is not None:
         wanted = config.registry.resolve(scope.analyte).name
         names = [n for n in names if n == wanted]
+    judged = refresh_statuses(store, config, names, CAUSE_QC)
     run_rows, control_rows, outcomes, in_scope = [], [], [], {}
+    rule_rows, sigma_table, powers = [], [], {}
     for name in names:
-        outcome = evaluate_analyte(store, config.registry.resolve(name))
+        outcome, statuses = judged[name]
         outcomes.append(outcome)
+        power = power_of(outcome, config.westgard)
+        if power is not None:
+            powers[name] = power
+            rule_rows.append(rules_row(name, power))
+        sigma_table += sigma_rows(outcome)
         every = load_runs(store, name)  # rejected runs too: never hidden
         chosen = scope.select(every)
-        position = {r.plate_id: i for i, r in enumerate(outcome.runs)}
         for i in chosen:
-            run = every[i]
-            at = position.get(run.plate_id)
+            run, status = every[i], statuses[i]
             run_rows.append(
                 {
                     "plate_id": run.plate_id,
                     "analyte": name,
                     "run_date": run.run_date,
                     "lot": run.lot,
-                    "verdict": run.verdict,
-                    "out_of_spec": True if at is None else outcome.out_of_spec(at),
-                    "rules": "" if at is None else rules_text(outcome.rules_at(at)),
+                    "verdict": status.verdict,
+                    "out_of_spec": status.out_of_spec,
+                    "rules": status.rules,
                     "review": {"accept": "accepted", "reject": "rejected"}.get(run.review, ""),
                     "intra_cv_pct": run.intra_cv_pct,
                 }
             )
-        judged = [
+        passed = [
             every[i] for i in chosen if every[i].review != "reject" and every[i].verdict == "pass"
         ]
-        in_scope[name] = [r.plate_id for r in judged]
-        control_rows += _control_rows(name, judged, outcome.analyte.inter_cv_limit_pct)
+        in_scope[name] = [r.plate_id for r in passed]
+        control_rows += _control_rows(name, passed, outcome.analyte.inter_cv_limit_pct)
     runs = pd.DataFrame(run_rows, columns=list(QC_RUNS_COLUMNS), dtype=object)
     if len(runs):
         runs = runs.sort_values(["run_date", "analyte"], kind="stable").reset_index(drop=True)
     controls = pd.DataFrame(control_rows, columns=list(QC_CONTROLS_COLUMNS), dtype=object)
-    return QCReport(runs, controls, outcomes, in_scope)
+    rules = pd.DataFrame(rule_rows, columns=list(QC_RULES_COLUMNS), dtype=object)
+    sigma = pd.DataFrame(sigma_table, columns=list(QC_SIGMA_COLUMNS), dtype=object)
+    return QCReport(
+        runs=runs,
+        controls=controls,
+        analytes=outcomes,
+        in_scope=in_scope,
+        rules=rules,
+        sigma=sigma,
+        powers=powers,
+    )
 
 
 def _control_rows(analyte: str, runs: list, limit_pct: float) -> list[dict]:

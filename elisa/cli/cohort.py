@@ -5,43 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from elisa.cohort.build import BELOW_POLICIES
-
-
-def add_cohort_parser(sub: argparse._SubParsersAction, store_options) -> None:
-    """The `cohort` command and its three subcommands."""
-    cohort = sub.add_parser("cohort", help="the study's analysis table from accepted results")
-    actions = cohort.add_subparsers(dest="cohort_command", required=True, parser_class=type(cohort))
-    build = actions.add_parser("build", help="join the clinical table with accepted values")
-    build.add_argument("--clinical", required=True, metavar="CSV")
-    build.add_argument("--manifest", metavar="CSV", help="sample_id, subject_id[, visit]")
-    build.add_argument("--visit", metavar="V", help="the visit to take (manifest with visits)")
-    build.add_argument(
-        "--below",
-        choices=sorted(BELOW_POLICIES),
-        metavar="POLICY",
-        help="fill values below the LLOQ: lloq/2, lloq/sqrt2 or lloq (default: leave them empty)",
-    )
-    build.add_argument(
-        "--out",
-        default="cohort.csv",
-        metavar="FILE",
-        help="cohort.csv (default), .parquet, .xlsx or .sav",
-    )
-    build.add_argument("--config", metavar="FILE")
-    store_options(build)
-    imp = actions.add_parser("import-analyser", help="import an automated analyser's results")
-    imp.add_argument("results", metavar="RESULTS.csv")
-    imp.add_argument("--analyte", required=True, metavar="NAME")
-    imp.add_argument("--config", metavar="FILE")
-    store_options(imp)
-    status = actions.add_parser("status", help="per subject: ok, censored, excluded, missing")
-    status.add_argument("--clinical", required=True, metavar="CSV")
-    status.add_argument("--manifest", metavar="CSV")
-    status.add_argument("--visit", metavar="V")
-    status.add_argument("--config", metavar="FILE")
-    store_options(status)
-
 
 def cohort_command(args: argparse.Namespace) -> int:
     return {"build": _build, "import-analyser": _import, "status": _status}[args.cohort_command](

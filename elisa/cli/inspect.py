@@ -53,6 +53,7 @@ def inspect_command(args: argparse.Namespace) -> int:
         print(
             f"\nlayout carried by the export for {plate.name or '(unnamed)'}: "
             f"{len(plate.layout)} wells ({summary})"
+            + (f", concentrations in {unit}" if (unit := plate.metadata.get("conc_unit")) else "")
         )
     if args.layout_toml:
         print(f"layout written to {Path(args.layout_toml)}")

@@ -1,19 +1,27 @@
 """The `elisa` command: a thin layer over the library API.
 
 Exit codes: 0 every plate passed; 1 processed, at least one plate failed or is out of spec;
-2 bad input or usage (one line on stderr, nothing written).
+2 bad input or usage (one line on stderr, nothing written); 3 internal error: an unexpected
+exception, i.e. a bug rather than bad input (one line on stderr naming the input file when known
+and the file the full traceback was written to; nothing written).
+
+Each subcommand's module is imported only when that subcommand runs, so `elisa --help` loads
+none of the fitting, table or plotting libraries.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 
+from elisa._version import __version__
 from elisa.errors import ElisaError
-from plates.errors import AssayError
+from plates.errors import AssayError, input_file_of
 
-EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_PASS, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class UsageError(ElisaError):
@@ -28,9 +36,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="elisa", description="Serum immunoassay (ELISA) data reduction.")
-    parser.add_argument(
-        "--version", action="version", version=f"elisa {__import__('elisa').__version__}"
-    )
+    parser.add_argument("--version", action="version", version=f"elisa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser(
@@ -39,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Process plate exports: fit each standard curve, "
         "back-calculate samples and controls, judge the plate, and write "
         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
-        "reassay.csv, report.html and provenance.json.",
+        "reassay.csv, results.xlsx, report.html and provenance.json.",
     )
     run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
     run.add_argument(
@@ -70,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     store.add_argument("--no-db", action="store_true", help="keep nothing in a store")
     run.add_argument("--user", help="user name for the audit log (default: login name)")
+    run.add_argument(
+        "--replace",
+        metavar="REASON",
+        help="replace stored plates of the same id whose data differ (the reason is audited)",
+    )
 
     inspect = sub.add_parser(
         "inspect",
@@ -93,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     mask.add_argument("wells", nargs="+", metavar="WELL")
     mask.add_argument("--reason", required=True, metavar="TEXT")
     mask.add_argument("--undo", action="store_true", help="lift these wells' masks")
+    mask.add_argument(
+        "--config", metavar="FILE", help="Westgard rules to re-judge with (default ./elisa.toml)"
+    )
     _store_options(mask)
 
     review = sub.add_parser("review", help="accept or reject a stored run, with a reason")
@@ -101,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--accept", action="store_true")
     decision.add_argument("--reject", action="store_true")
     review.add_argument("--reason", required=True, metavar="TEXT")
+    review.add_argument(
+        "--config", metavar="FILE", help="Westgard rules to re-judge with (default ./elisa.toml)"
+    )
     _store_options(review)
 
     qc = sub.add_parser(
@@ -118,13 +135,27 @@ def build_parser() -> argparse.ArgumentParser:
     qc.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
     _store_options(qc)
 
-    from elisa.cli.cohort import add_cohort_parser
+    from elisa.cli.cohort_parser import add_cohort_parser
 
     add_cohort_parser(sub, _store_options)
 
     from elisa.cli.stats import add_stats_parser
 
     add_stats_parser(sub)
+
+    serve = sub.add_parser(
+        "serve",
+        help="local review web app over the store",
+        description="A local web app over the store: runs, plate pages (mask by clicking, "
+        "sign-off), QC charts, uploads, a layout editor. A non-local --host needs a token.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument(
+        "--token", metavar="T", help="require this token (default: $ELISA_SERVE_TOKEN)"
+    )
+    serve.add_argument("--config", metavar="FILE", help="configuration (default ./elisa.toml)")
+    _store_options(serve)
 
     audit = sub.add_parser("audit", help="print the audit log")
     audit.add_argument("--plate", metavar="PLATE_ID")
@@ -139,6 +170,7 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `elisa` command; returns the exit code."""
+    args: argparse.Namespace | None = None
     try:
         args = build_parser().parse_args(argv)
         if args.command == "run":
@@ -157,6 +189,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from elisa.cli.stats import stats_command
 
             return stats_command(args)
+        if args.command == "serve":
+            from elisa.serve.app import serve
+
+            serve(
+                args.db,
+                host=args.host,
+                port=args.port,
+                token=args.token,
+                user=args.user,
+                config=args.config,
+            )
+            return EXIT_PASS
         from elisa.cli import store_commands as cli_store
 
         return getattr(cli_store, f"{args.command}_command")(args)
@@ -172,6 +216,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("elisa: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, never reported as bad input
+        print(internal_error_line(exc, args), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _input_file(exc: BaseException, args: argparse.Namespace | None) -> str | None:
+    """The input file an unexpected exception happened on: noted by the reader, else the
+    command's only input file."""
+    noted = input_file_of(exc)
+    if noted is not None or args is None:
+        return noted
+    inputs = getattr(args, "exports", None) or [getattr(args, "export", None)]
+    return str(inputs[0]) if len(inputs) == 1 and inputs[0] else None
+
+
+def internal_error_line(exc: BaseException, args: argparse.Namespace | None = None) -> str:
+    """One line for an unexpected exception: what, on which input file, and the path of a
+    temporary file holding the full traceback (for a bug report)."""
+    what = " ".join(f"{exc.__class__.__name__}: {exc}".split())
+    file = _input_file(exc, args)
+    where = f" while processing {file}" if file else ""
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="elisa-traceback-", suffix=".txt", delete=False, encoding="utf-8"
+        ) as out:
+            out.write("".join(traceback.format_exception(exc)))
+        saved = f"traceback in {out.name}"
+    except OSError as err:
+        saved = f"the traceback could not be written ({err.strerror or err})"
+    return f"elisa: internal error{where}: {what} (a bug, not bad input; {saved})"
 
 
 def entry() -> None:

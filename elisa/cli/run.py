@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from elisa.run import run_exports
+from elisa.units import conversion_lines
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -22,8 +23,11 @@ def run_command(args: argparse.Namespace) -> int:
         wavelength=args.wavelength,
         reference=args.reference,
         layout_from_export=args.layout_from_export,
+        replace=args.replace,
     )
     results = outcome.results
+    for line in conversion_lines(results.provenance):
+        print(f"unit: {line}")
     for run in results.runs.to_dict("records"):  # plain Python values, None when missing
         detail = f" ({run['reasons']})" if run["reasons"] else ""
         spec = f"; OUT OF SPEC: {run['rules']}" if run["out_of_spec"] is True else ""

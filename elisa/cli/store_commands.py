@@ -5,15 +5,21 @@ from __future__ import annotations
 import argparse
 
 from elisa.across_runs.qc_outputs import qc_across_runs
+from elisa.across_runs.status import mask_and_rejudge, review_and_rejudge
 from elisa.across_runs.tables import Scope
-from elisa.store.annotations import mask_wells, review_plate
 from elisa.store.audit import audit_log
 
 
 def mask_command(args: argparse.Namespace) -> int:
-    """Mask (or unmask) wells and re-process the plate as a new version."""
-    outcomes = mask_wells(
-        args.db, args.plate_id, args.wells, args.reason, args.undo, user=args.user
+    """Mask (or unmask) wells and re-process the plate as a new version; re-judge the series."""
+    outcomes = mask_and_rejudge(
+        args.db,
+        args.plate_id,
+        args.wells,
+        args.reason,
+        args.undo,
+        user=args.user,
+        config=getattr(args, "config", None),
     )
     for o in outcomes:
         state = f"version {o.version} added" if o.added else f"version {o.version} is current"
@@ -25,9 +31,16 @@ def mask_command(args: argparse.Namespace) -> int:
 
 
 def review_command(args: argparse.Namespace) -> int:
-    """Record a reviewer's decision on a plate's current version."""
+    """Record a reviewer's decision on a plate's current version; re-judge the series."""
     decision = "accept" if args.accept else "reject"
-    versions = review_plate(args.db, args.plate_id, decision, args.reason, user=args.user)
+    versions = review_and_rejudge(
+        args.db,
+        args.plate_id,
+        decision,
+        args.reason,
+        user=args.user,
+        config=getattr(args, "config", None),
+    )
     print(f"{args.plate_id}: {decision}ed (version {', '.join(map(str, versions))})")
     return 0
 
@@ -45,7 +58,8 @@ def audit_command(args: argparse.Namespace) -> int:
 
 
 def qc_command(args: argparse.Namespace) -> int:
-    """Write qc_runs.csv, qc_controls.csv and qc_report.html; exit 1 when something fails."""
+    """Write qc_runs.csv, qc_controls.csv, qc_rules.csv, qc_sigma.csv and qc_report.html (after
+    storing the re-judged run statuses); exit 1 when something fails."""
     scope = Scope(args.analyte, args.since, args.until, args.lot, args.last)
     report = qc_across_runs(args.db, scope, out=args.out, config=args.config)
     out_of_spec = int(report.runs["out_of_spec"].astype(bool).sum()) if len(report.runs) else 0

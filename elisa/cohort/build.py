@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from elisa.cohort.inputs import Clinical, Manifest
+from elisa.cohort.policies import BELOW_POLICIES, MAX_RESULTS_CV_PCT
 from elisa.cohort.stored_results import SampleResult
 from elisa.errors import ElisaError
 from elisa.reduction.reassay import UNKNOWN_HIGH_STEP, suggested_dilution
 
-MAX_RESULTS_CV_PCT = 30.0
-BELOW_POLICIES = {"lloq/2": 0.5, "lloq/sqrt2": 1 / math.sqrt(2), "lloq": 1.0}
 STATUSES = ("ok", "below", "above", "excluded", "missing")
 SUFFIXES = ("", "_status", "_limit", "_n", "_plates")
 

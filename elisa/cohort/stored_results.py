@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from elisa.across_runs.series import evaluate_analyte
 from elisa.config import Config
-from elisa.store.analyser import stored_analyser_results
 from elisa.missing import as_float
+from elisa.store.analyser import stored_analyser_results
 from elisa.store.database import Store
 from qc.codes import HIGH_CV
 
@@ -38,7 +38,7 @@ def plate_results(store: Store, config: Config) -> list[SampleResult]:
     """Results of the samples on every current plate version (controls are not samples)."""
     out = []
     for analyte_name in store.analytes():
-        qc = evaluate_analyte(store, config.registry.resolve(analyte_name))
+        qc = evaluate_analyte(store, config.registry.resolve(analyte_name), config.westgard)
         out_of_spec = {r.plate_id: qc.out_of_spec(i) for i, r in enumerate(qc.runs)}
         for version in store.current_versions(analyte_name):
             plate_id = version.plate_id

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-import elisa
+from elisa._version import __version__
 from elisa.cohort.build import MAX_RESULTS_CV_PCT, Cohort, build_cohort
 from elisa.cohort.inputs import Clinical, load_clinical, load_manifest
 from elisa.cohort.output import output_format, render_cohort, write_cohort
@@ -106,7 +106,7 @@ def build_cohort_table(
         imports = [asdict(i) for i in analyser_imports(store)]
         store_path = str(store.path)
     provenance = {
-        "software": {"name": "elisa-toolkit", "version": elisa.__version__},
+        "software": {"name": "elisa-toolkit", "version": __version__},
         "created_utc": utc_now(),
         "store": store_path,
         "inputs": {

@@ -7,11 +7,9 @@ import datetime as dt
 import platform
 from typing import Any
 
-import lmfit
 import numpy as np
-import scipy
 
-import elisa
+from elisa._version import __version__
 from elisa.config import Config
 from elisa.fit.bounds import CURVE_BOUNDS_NOTE
 from elisa.missing import json_scalar
@@ -34,6 +32,14 @@ def _control_targets(wells) -> dict[str, dict[str, float | None]]:
             for k in ("conc", "conc_low", "conc_high")
         }
     return targets
+
+
+def _library_versions() -> dict[str, str]:
+    """The versions of the fitting libraries (imported here, by the caller that needs them)."""
+    import lmfit
+    import scipy
+
+    return {"scipy": scipy.__version__, "lmfit": lmfit.__version__}
 
 
 def provenance_record(
@@ -68,12 +74,19 @@ def provenance_record(
                 "layout": str(item.layout.source),
                 "layout_plate": item.layout.plate,
                 "layout_sha256": item.layout.sha256,
-                "run_date": item.run_date,
+                "run_date": item.run_date.value,
+                "run_date_source": item.run_date.source,
+                "unit": item.analyte.unit,  # of every concentration in the results
+                "layout_unit": item.layout.expt.get("unit"),
+                "unit_conversion": (
+                    dataclasses.asdict(item.unit_conversion) if item.unit_conversion else None
+                ),
                 **chosen,
                 "blank_mean_od": r.blank_mean,
                 "blank_wells": list(r.blank_wells),
                 "masked_wells": dict(zip(masked["well"], masked["mask"])),
                 "control_targets": _control_targets(r.wells),
+                "failed_control_wells": list(r.failed_control_wells),
                 "fit": {
                     "model": r.fit.model,
                     "weighting": r.fit.weighting,
@@ -92,17 +105,24 @@ def provenance_record(
         {
             "software": {
                 "name": "elisa-toolkit",
-                "version": elisa.__version__,
+                "version": __version__,
                 "python": platform.python_version(),
                 "numpy": np.__version__,
-                "scipy": scipy.__version__,
-                "lmfit": lmfit.__version__,
+                **_library_versions(),
             },
             "created_utc": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "inputs": {"exports": exports, "layouts": layouts},
             "config": {"source": str(cfg.source) if cfg.source else None, "sha256": cfg.sha256},
             "settings": {
                 "rules": dataclasses.asdict(cfg.rules),
+                "westgard": {
+                    "rule_sets": {
+                        f"controls_{n}": {"reject": rs.label, "warn": rs.warning_label}
+                        for n, rs in sorted(cfg.westgard.rule_sets.items())
+                    },
+                    "n_simulated": cfg.westgard.n_simulated,
+                    "seed": cfg.westgard.seed,
+                },
                 "analytes": {
                     p["analyte"]: _settings(item.analyte) for p, item in zip(plates, plan)
                 },

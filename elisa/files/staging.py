@@ -12,10 +12,15 @@ import tempfile
 from pathlib import Path
 
 from elisa.files.csv_write import table_csv
+from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import render_report
 from elisa.results import TABLE_COLUMNS, Results
 
-OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + ("report.html", "provenance.json")
+OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
+    "results.xlsx",
+    "report.html",
+    "provenance.json",
+)
 
 
 def render_outputs(results: Results) -> dict[str, bytes]:
@@ -23,6 +28,7 @@ def render_outputs(results: Results) -> dict[str, bytes]:
     files = {
         f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8") for name in TABLE_COLUMNS
     }
+    files["results.xlsx"] = results_xlsx(results)
     files["report.html"] = render_report(results).encode("utf-8")
     files["provenance.json"] = (
         json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
@@ -32,7 +38,7 @@ def render_outputs(results: Results) -> dict[str, bytes]:
 
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
-    """Write the eight outputs into ``out_dir`` (created if needed); returns their paths."""
+    """Write the nine outputs into ``out_dir`` (created if needed); returns their paths."""
     files = render_outputs(results)  # render first: a failure here writes nothing at all
     return write_files(files, out_dir, last="provenance.json")
 

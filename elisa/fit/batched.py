@@ -22,24 +22,26 @@ from elisa.fit.batched_lm import N_PARAMS, Problems, solve
 from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.fitter import (
     G_STARTS,
-    MAX_WEIGHT_CYCLES,
     NO_G_START_CONVERGED,
     NO_START_CONVERGED,
-    WEIGHTS_NOT_SETTLED,
     CurveFit,
-    Weighting,
     failed_fit,
     five_at_bound_note,
     is_better,
     plan_fit,
     summarise_fit,
     weighting_theta,
-    weights_from_curve,
-    weights_settled,
 )
 from elisa.fit.model import PARAMETER_ORDER, bounded_start, logistic_log_scale
 from elisa.fit.request import CurveRequest
 from elisa.fit.start import asymmetry_starts, starting_points
+from elisa.fit.weights import (
+    MAX_WEIGHT_CYCLES,
+    WEIGHTS_NOT_SETTLED,
+    Weighting,
+    weights_from_curve,
+    weights_settled,
+)
 
 OPTIMISER_STOPPED = "the iteration limit was reached"
 

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import lmfit
 import numpy as np
 
 from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER, LogisticModel
 from elisa.fit.start import asymmetry_starts, starting_points
+from elisa.fit.weights import Weighted, Weighting, iterate_weights, raw_weights
 
-WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
-MAX_WEIGHT_CYCLES = 50
 #: 5PL starting values of the asymmetry g (each from the fitted 4PL, best objective kept): the
 #: 5PL objective has local optima in g, so a single start at g = 1 can stop in one of them.
 G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -79,24 +77,7 @@ class CurveFit:
 
     def weight_at(self, x: np.ndarray | float) -> np.ndarray:
         """The normalised weight the fit would give a response at concentration x."""
-        return _raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
-
-
-def _raw_weights(mu: np.ndarray, blank: float, theta: float) -> np.ndarray:
-    if theta == 0:
-        return np.ones_like(np.asarray(mu, dtype=float))
-    return np.maximum(np.asarray(mu, dtype=float) + blank, WEIGHT_FLOOR_OD) ** (-2.0 * theta)
-
-
-def _estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
-    """Power-of-the-mean exponent: slope of ln|residual| on ln μ, clipped to [0, 2]."""
-    r = np.abs(y - mu)
-    raw = np.maximum(mu + blank, WEIGHT_FLOOR_OD)
-    ok = r > 0
-    if ok.sum() < 3:
-        return 0.0
-    slope = np.polyfit(np.log(raw[ok]), np.log(r[ok]), 1)[0]
-    return float(np.clip(slope, 0.0, 2.0))
+        return raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
 
 
 def failed_fit(
@@ -205,7 +186,7 @@ def fit_standard_curve(
         starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
         best5 = _best_of_starts(five, x, y, ones, bounds, starts)
         if best5 is not None:
-            weighted = _iterate_weights(five, best5, x, y, weighting, theta_value, blank)
+            weighted = iterate_weights(five, best5, x, y, weighting, theta_value, blank)
             values = weighted.result.params.valuesdict()
             at_bound = bounds.at_bound(values, PARAMETER_ORDER)
             if not at_bound:
@@ -216,74 +197,13 @@ def fit_standard_curve(
         else:
             notes.append(NO_G_START_CONVERGED)
         model = "4PL"
-    weighted = _iterate_weights(four, best, x, y, weighting, theta_value, blank)
+    weighted = iterate_weights(four, best, x, y, weighting, theta_value, blank)
     return _summarise(weighted, model, x, y, blank, bounds, notes)
-
-
-@dataclass(frozen=True)
-class Weighting:
-    """The weights a fit settled on (normalised to mean 1) and how they were made."""
-
-    weighting: str
-    theta: float
-    weights: np.ndarray
-    scale: float  # raw weights were divided by this to have mean 1
-    note: str  # "" or why the weights did not settle
-
-
-@dataclass(frozen=True)
-class _Weighted:
-    """The fit after the weights settled: the lmfit result and the weights it used."""
-
-    result: lmfit.model.ModelResult
-    weighting: Weighting
-
-
-def weights_from_curve(
-    mu: np.ndarray, y: np.ndarray, blank: float, theta_value: float | str
-) -> tuple[np.ndarray, float, float]:
-    """Normalised weights, their scale and θ for one weighting cycle from the fitted curve μ."""
-    theta_now = _estimate_theta(y, mu, blank) if theta_value == "estimate" else float(theta_value)
-    raw = _raw_weights(mu, blank, theta_now)
-    scale = float(raw.mean())
-    return raw / scale, scale, theta_now
-
-
-def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """True where no parameter moved by more than 1e-8 relative (over the last axis)."""
-    return np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12), axis=-1)
-
-
-WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
 
 
 def is_better(sse: float | np.ndarray, best_sse: float | np.ndarray) -> np.ndarray:
     """Whether a start's objective beats the best so far (ties keep the earlier start)."""
     return np.isfinite(sse) & (sse < best_sse * (1 - 1e-12))
-
-
-def _iterate_weights(
-    curve_model: LogisticModel,
-    best: lmfit.model.ModelResult,
-    x: np.ndarray,
-    y: np.ndarray,
-    weighting: str,
-    theta_value: float | str,
-    blank: float,
-) -> _Weighted:
-    """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
-    theta_now = 0.0 if theta_value == "estimate" else float(theta_value)
-    w, scale = np.ones_like(y), 1.0
-    if weighting == "none":
-        return _Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
-    for _cycle in range(MAX_WEIGHT_CYCLES):
-        w, scale, theta_now = weights_from_curve(best.eval(x=x), y, blank, theta_value)
-        previous = np.array(list(best.params.valuesdict().values()))
-        best = curve_model.fit_weighted(x, y, w, best.params)
-        now = np.array(list(best.params.valuesdict().values()))
-        if weights_settled(previous, now):
-            return _Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
-    return _Weighted(best, Weighting(weighting, theta_now, w, scale, WEIGHTS_NOT_SETTLED))
 
 
 def _best_of_starts(
@@ -304,7 +224,7 @@ def _best_of_starts(
 
 
 def _summarise(
-    weighted: _Weighted,
+    weighted: Weighted,
     model: str,
     x: np.ndarray,
     y: np.ndarray,

@@ -66,6 +66,7 @@ class PlateReduction:
     verdict: str
     reasons: str
     warnings: str
+    failed_control_wells: tuple[str, ...] = ()  # judged control results outside their limits
 
 
 def curve_request(plate: PlateInput, rules: Rules) -> CurveRequest:
@@ -107,7 +108,7 @@ def reduce_plate(
     wells["conc_well"] = in_well * np.where(
         wells["role"] == "standard", 1.0, wells["dilution"].to_numpy(float)
     )
-    controls = _judge_controls(wells, rules)
+    controls, failed_control_wells = _judge_controls(wells, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
     intra = assess_intra_assay(
         [r.conc_cv_pct for r in eligible],
@@ -147,6 +148,7 @@ def reduce_plate(
         verdict=verdict,
         reasons=reasons,
         warnings=warning_text,
+        failed_control_wells=failed_control_wells,
     )
 
 
@@ -249,8 +251,9 @@ def _replicate_count(samples: list[ReplicateGroup], wells: pd.DataFrame) -> floa
     return float(values[np.argmax(freq)])
 
 
-def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
-    """Each usable or saturated control well is a result; masked wells are not results."""
+def _judge_controls(wells: pd.DataFrame, rules: Rules) -> tuple[ControlsOutcome, tuple[str, ...]]:
+    """Each usable or saturated control well is a result; masked wells are not results.
+    Also returns the wells of the judged results that failed (marked on the report's plate map)."""
     rows = wells[
         (wells["role"] == "control") & ~wells["masked"] & (wells["usable"] | wells["saturated"])
     ]
@@ -260,9 +263,12 @@ def _judge_controls(wells: pd.DataFrame, rules: Rules) -> ControlsOutcome:
         rows["conc_high"].to_numpy(float),
         rules.control_tolerance_pct,
     )
-    return judge_controls(
+    outcome = judge_controls(
         list(rows["sample"].astype(str)), rows["conc_well"].to_numpy(float), low, high
     )
+    judged = np.isfinite(low) & np.isfinite(high)
+    failed = tuple(rows["well"].to_numpy()[judged & ~outcome.result_passed])
+    return outcome, failed
 
 
 def _well_flags(
@@ -282,7 +288,11 @@ def _well_flags(
     )
     columns = {
         BELOW_BLANK: usable & (wells["od"].to_numpy() < 0),
-        EXTRAPOLATED: is_result & ((in_well < extent[0]) | (in_well > extent[1])),
+        # a solution outside the standards is extrapolated (DESIGN 4.4): samples and controls
+        # only; a standard well reading past its own level is the curve's residual, not that
+        EXTRAPOLATED: is_result
+        & wells["role"].isin(["control", "sample"]).to_numpy()
+        & ((in_well < extent[0]) | (in_well > extent[1])),
         MASKED_WELL: wells["masked"].to_numpy(),
         NO_SOLUTION: is_result & np.isnan(in_well),
         SATURATED: wells["saturated"].to_numpy(),

@@ -6,7 +6,13 @@ import math
 from collections.abc import Sequence
 
 from elisa.fit.backcalc import GroupResult
-from qc.codes import HIGH_CV, NO_SOLUTION, SATURATED
+from qc.codes import (
+    REASSAY_ABOVE,
+    REASSAY_HIGH_CV,
+    REASSAY_NO_SOLUTION,
+    REASSAY_PLATE_FAILED,
+    REASSAY_SATURATED,
+)
 
 #: Extra dilution factors offered for a sample above the range, smallest first.
 DILUTION_STEPS = (2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -25,22 +31,37 @@ def suggested_dilution(x_w: float, dilution: float, lloq: float, uloq: float) ->
     return None
 
 
+def _own_reason(g: GroupResult) -> str | None:
+    """The group's own reason, the first that applies: saturated, no_solution, high_cv, above."""
+    own = (REASSAY_SATURATED, REASSAY_NO_SOLUTION, REASSAY_HIGH_CV)
+    reason = next((f for f in own if f in g.flags), None)
+    if reason is None and g.range == REASSAY_ABOVE:
+        reason = REASSAY_ABOVE
+    return reason
+
+
 def reassay_rows(
-    plate_id: str, groups: Sequence[GroupResult], lloq: float, uloq: float
+    plate_id: str,
+    groups: Sequence[GroupResult],
+    lloq: float,
+    uloq: float,
+    plate_failed: bool = False,
 ) -> list[dict]:
     """One row per sample or control group to re-assay, with the first reason that applies:
-    saturated, no_solution, high_cv, above."""
+    saturated, no_solution, high_cv, above. On a failed plate every sample is listed: a sample
+    with a reason of its own keeps it (with its suggested dilution, which says how to run it
+    again), every other sample gets ``plate_failed`` at its current dilution."""
     rows = []
     for g in groups:
-        reason = next((f for f in (SATURATED, NO_SOLUTION, HIGH_CV) if f in g.flags), None)
-        if reason is None and g.range == "above":
-            reason = "above"
+        reason = _own_reason(g)
+        if reason is None and plate_failed and g.group.kind == "sample":
+            reason = REASSAY_PLATE_FAILED
         if reason is None:
             continue
         suggestion = None
-        if reason == "above":
+        if reason == REASSAY_ABOVE:
             suggestion = suggested_dilution(g.x_w, g.group.dilution, lloq, uloq)
-        elif reason in (SATURATED, NO_SOLUTION) and g.range == "above":
+        elif reason in (REASSAY_SATURATED, REASSAY_NO_SOLUTION) and g.range == "above":
             suggestion = g.group.dilution * UNKNOWN_HIGH_STEP
         rows.append(
             {

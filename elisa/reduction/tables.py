@@ -162,7 +162,13 @@ def run_row(r: PlateReduction, info: RunInfo) -> dict:
 
 def group_reassay_rows(r: PlateReduction) -> list[dict]:
     """reassay.csv rows of a plate."""
-    return reassay_rows(r.plate.plate_id, r.groups, r.standards.lloq, r.standards.uloq)
+    return reassay_rows(
+        r.plate.plate_id,
+        r.groups,
+        r.standards.lloq,
+        r.standards.uloq,
+        plate_failed=r.verdict != "pass",
+    )
 
 
 __all__ = [

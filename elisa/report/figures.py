@@ -49,6 +49,24 @@ FLAG_MARKS = {
     EXTRAPOLATED: "EXT",
     SINGLE_WELL: "1W",
 }
+#: Marks from the well's group or judgement rather than its own flags (see `well_marks`).
+GROUP_MARKS = {
+    HIGH_CV: "CV",
+    "failed_standard": "FAIL",
+    "failed_control": "FAIL",
+}
+
+
+def od_text(value: float, decimals: int = 3) -> str:
+    """An OD with fixed decimals, never ``-0.000`` (a value that rounds to zero is 0)."""
+    text = f"{value:.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def plain_text(text: Any) -> str:
+    """``text`` as matplotlib must show it: a ``$`` would start mathtext, and a unit such as
+    ``$\\frac{`` would crash the figure, so every ``$`` is escaped."""
+    return str(text).replace("$", r"\$")
 
 
 def fmt(value: Any, sig: int = 4) -> str:
@@ -220,7 +238,7 @@ def curve_svg(
 
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
-    unit_txt = str(unit).replace("$", r"\$") if unit else ""
+    unit_txt = plain_text(unit) if unit else ""
     ax.set_xlabel(f"concentration in well ({unit_txt})" if unit_txt else "concentration in well")
     ax.set_ylabel("corrected OD")
     ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
@@ -236,10 +254,15 @@ def _parse_well(well: Any) -> tuple[int, int] | None:
     return ord(m.group(1).upper()) - ord("A"), int(m.group(2)) - 1
 
 
-def plate_map_svg(wells: pd.DataFrame, prefix: str = "map") -> str:
+def plate_map_svg(
+    wells: pd.DataFrame, prefix: str = "map", marks: Mapping[str, set[str]] | None = None
+) -> str:
     """The plate as an SVG grid (8×12, or 16×24 when a well needs it): fill by role, corrected
     OD written in each well, flags as short marks, saturated wells outlined red, masked wells
-    crossed; each well has a tooltip (escaped) with its details."""
+    crossed; ``marks`` (well → GROUP_MARKS keys) adds an orange corner for a high-CV group and a
+    red corner with FAIL for a failed standard level or control result; each well has a tooltip
+    (escaped) with its details."""
+    marks = marks or {}
     parsed = [(_parse_well(w), r) for w, r in zip(wells["well"], wells.to_dict("records"))]
     parsed = [(p, r) for p, r in parsed if p is not None]
     big = any(p[0] >= 8 or p[1] >= 12 for p, _ in parsed)
@@ -264,13 +287,21 @@ def plate_map_svg(wells: pd.DataFrame, prefix: str = "map") -> str:
                 f'height="{ch - 2}" rx="3" fill="#ffffff" stroke="#dddddd"/>'
             )
     for (i, j), rec in parsed:
-        out.append(_well_svg(rec, left + j * cw, top + i * ch, cw, ch, f1, f2))
+        extra = marks.get(str(rec.get("well")), set())
+        out.append(_well_svg(rec, left + j * cw, top + i * ch, cw, ch, f1, f2, extra))
     out.append("</svg>")
     return "\n".join(out)
 
 
 def _well_svg(
-    rec: Mapping[str, Any], x: float, y: float, cw: float, ch: float, f1: float, f2: float
+    rec: Mapping[str, Any],
+    x: float,
+    y: float,
+    cw: float,
+    ch: float,
+    f1: float,
+    f2: float,
+    extra: set[str] | frozenset[str] = frozenset(),
 ) -> str:
     role = str(rec.get("role") or "empty")
     flags = [f for f in str(rec.get("flags") or "").split(";") if f and f != "nan"]
@@ -281,12 +312,15 @@ def _well_svg(
     if saturated:
         text = "OVER"
     elif math.isfinite(od):
-        text = f"{od:.3f}"
+        text = od_text(od)
     elif math.isfinite(od_raw):
-        text = f"({od_raw:.3f})"
+        text = f"({od_text(od_raw)})"
     else:
         text = "–"
     marks = [FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in (SATURATED, MASKED_WELL)]
+    marks += [GROUP_MARKS[m] for m in sorted(extra) if GROUP_MARKS[m] not in marks]
+    high_cv = HIGH_CV in flags or HIGH_CV in extra
+    failed = bool(extra & {"failed_standard", "failed_control"})
     sid = rec.get("sample_id")
     sid = "" if sid is None or (isinstance(sid, float) and math.isnan(sid)) else str(sid)
     tip = [str(rec.get("well")), role]
@@ -301,6 +335,8 @@ def _well_svg(
         tip.append(f"conc {fmt(rec.get('conc_well'))}")
     if flags:
         tip.append("flags: " + ", ".join(flags))
+    if extra:
+        tip.append(", ".join(m.replace("_", " ") for m in sorted(extra)))
     stroke, sw = ("#d62728", 2.5) if saturated else ("#888888", 0.8)
     fill = ROLE_COLOURS.get(role, "#eeeeee")
     parts = [
@@ -323,10 +359,15 @@ def _well_svg(
             f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
             f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>'
         )
-    if HIGH_CV in flags:
+    if failed:
+        parts.append(
+            f'<path d="M{x + 1},{y + ch - 12} L{x + 1},{y + ch - 1} '
+            f'L{x + 12},{y + ch - 1} Z" fill="#d62728" class="mark-failed"/>'
+        )
+    if high_cv:
         parts.append(
             f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
-            f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e"/>'
+            f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e" class="mark-high-cv"/>'
         )
     parts.append("</g>")
     return "".join(parts)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from elisa import __version__
+from elisa._version import __version__
 from elisa.missing import as_bool, as_float
 from elisa.report.figures import (
     FLAG_MARKS,
@@ -25,6 +25,7 @@ from elisa.report.figures import (
     fmt,
     plate_map_svg,
 )
+from elisa.report.marks import well_marks
 from elisa.report.tables import (
     FLAGS,
     REASSAY,
@@ -38,6 +39,7 @@ from elisa.report.tables import (
     standards_table,
 )
 from elisa.results import Results
+from elisa.units import factor_text
 from qc import codes
 
 __all__ = ["CSS", "FLAGS", "REASONS", "REASSAY", "WARNINGS", "render_report"]
@@ -52,18 +54,25 @@ REASONS = {
     "(needs 2/3 of all results and half of each control's results).",
     codes.INTRA_CV_FAIL: "The intra-assay CV is significantly above the analyte's limit.",
     codes.TOO_MANY_HIGH_CV: "More than 10 % of the controls and samples have a high replicate CV.",
-    codes.WESTGARD_REJECT: "A Westgard reject rule fired on this run's controls.",
+    codes.WESTGARD_REJECT: "Out of spec across runs: a Westgard reject rule fired on this run's "
+    "controls and no reviewer accepted the run, or a reviewer rejected it.",
 }
 WARNINGS = {
     codes.INTRA_CV_ABOVE_LIMIT: "The intra-assay CV is above the analyte's limit "
     "(not significantly: the plate is not failed for it).",
     codes.CONTROLS_NOT_JUDGED: "No control has an expected value or range: controls were not judged.",
-    codes.WESTGARD_WARNING: "Westgard 1-2s warning on this run's controls (gates nothing).",
+    codes.WESTGARD_WARNING: "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
+    "(gates nothing).",
     codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
     "top_not_reached": "The highest standard lies below the curve's half-response: the upper "
     "plateau is extrapolated (see uloq_profile for the precision at the top).",
 }
+#: intra_cv_above_limit on a plate that also failed intra_cv_fail: never contradict the verdict.
+ABOVE_LIMIT_AND_FAILED = (
+    "The intra-assay CV is above the analyte's limit, significantly so: the plate failed for it "
+    "(intra_cv_fail)."
+)
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -147,11 +156,15 @@ def _sel(df: pd.DataFrame, run: dict) -> pd.DataFrame:
     return df[mask]
 
 
-def _code_list(codes: list[str], words: dict[str, str]) -> str:
-    items = "".join(
-        f"<li><code>{escape(c)}</code>: {escape(words.get(c, 'no description'))}</li>"
-        for c in codes
-    )
+def _code_list(listed: list[str], words: dict[str, str], reasons: list[str] | None = None) -> str:
+    """Codes with their words; a warning's words take the plate's fail codes into account."""
+
+    def text(code: str) -> str:
+        if code == codes.INTRA_CV_ABOVE_LIMIT and codes.INTRA_CV_FAIL in (reasons or []):
+            return ABOVE_LIMIT_AND_FAILED
+        return words.get(code, "no description")
+
+    items = "".join(f"<li><code>{escape(c)}</code>: {escape(text(c))}</li>" for c in listed)
     return f'<ul class="codes">{items}</ul>'
 
 
@@ -169,7 +182,8 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     reassay = results.reassay[results.reassay["plate_id"].astype(str) == str(run.get("plate_id"))]
     curve = curves.iloc[0].to_dict() if len(curves) else None
     units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
-    unit = units[0] if units else ""
+    plate_prov = _plate_provenance(results.provenance or {}, run)
+    unit = units[0] if units else str(plate_prov.get("unit") or "")
     out = [
         f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
         f"{cell_text(run.get('analyte'))}</h2>",
@@ -179,7 +193,7 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     if reasons:
         out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
     if warnings:
-        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS))
+        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS, reasons))
     rules = ", ".join(split_codes(run.get("rules")))
     if rules:
         out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
@@ -191,7 +205,8 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
         ("Intra-assay CV", escape(cv_txt)),
         ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
         ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
-        ("Run date", cell_text(run.get("run_date"))),
+        ("Run date", _run_date(run, plate_prov)),
+        ("Unit of results", _unit(unit, plate_prov)),
         ("Kit lot", cell_text(run.get("lot"))),
         ("Source file", cell_text(run.get("source_file"))),
         ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>"),
@@ -210,13 +225,45 @@ def _plate_section(results: Results, run: dict, index: int) -> str:
     if curve is not None:
         out.append(curve_table(curve))
     out.append("<h3>Plate map</h3>")
-    out.append('<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map") + "</div>")
+    marks = well_marks(wells, samples, standards, plate_prov.get("failed_control_wells") or ())
+    out.append(
+        '<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map", marks=marks) + "</div>"
+    )
     out.append(_map_legend())
-    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit))
+    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit, curve))
     out.append("<h3>Standards</h3>" + standards_table(standards))
     out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _plate_provenance(prov: dict, run: dict) -> dict:
+    """The provenance entry of the plate of ``run`` (empty when there is none)."""
+    for plate in prov.get("plates", []):
+        if plate.get("plate_id") == run.get("plate_id") and plate.get("analyte") == run.get(
+            "analyte"
+        ):
+            return plate
+    return {}
+
+
+def _run_date(run: dict, plate_prov: dict) -> str:
+    source = plate_prov.get("run_date_source")
+    date = cell_text(run.get("run_date"))
+    return f'{date} <span class="muted">(from the {escape(source)})</span>' if source else date
+
+
+def _unit(unit: str, plate_prov: dict) -> str:
+    """The results' unit, and the conversion of the layout's concentrations if there was one."""
+    conversion = plate_prov.get("unit_conversion")
+    text = escape(unit) if unit else "not stated"
+    if conversion:
+        text += (
+            f' <strong class="unit-conversion">(the layout\'s concentrations were in '
+            f"{escape(str(conversion['from_unit']))}, converted ×{factor_text(conversion['factor'])} to "
+            f"{escape(str(conversion['to_unit']))})</strong>"
+        )
+    return text
 
 
 def _map_legend() -> str:
@@ -231,7 +278,9 @@ def _map_legend() -> str:
     )
     return (
         f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
-        "Red outline and OVER: saturated. Crossed out: masked. Orange corner: high CV. "
+        "Red outline and OVER: saturated. Crossed out: masked. Orange corner and CV: "
+        "replicate group with a high CV. Red corner and FAIL: failed standard level or failed "
+        "control result. "
         f"{marks}. Hover a well for its details.</p>"
     )
 

@@ -1,91 +1,22 @@
-"""qc_report.html: Levey-Jennings charts, the inter-assay table and every failed or out-of-spec
-run with its reasons and review (issue 4). Self-contained: inline SVG and CSS, no scripts."""
+"""qc_report.html: Levey-Jennings charts with the rule set in use and its power (Pfr, Ped), sigma
+metrics, the inter-assay table and every failed or out-of-spec run with its reasons and review
+(issues 4 and 10). Self-contained: inline SVG and CSS, no scripts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from html import escape
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from elisa import __version__
-from elisa.across_runs.series import AnalyteQC, ControlChart
+from elisa._version import __version__
+from elisa.across_runs.series import AnalyteQC
 from elisa.across_runs.tables import QCReport, Scope
 from elisa.missing import is_missing
-from elisa.report.figures import figure_svg, fmt
+from elisa.report.figures import fmt
 from elisa.report.plate_report import CSS
-
-SD_LINES = (
-    (0, "mean", "#222", "-"),
-    (1, "±1 SD", "#9e9e9e", ":"),
-    (2, "±2 SD", "#ef6c00", "--"),
-    (3, "±3 SD", "#c62828", "-."),
-)
-
-
-def _dates(runs: list) -> list[dt.date]:
-    out = []
-    for r in runs:
-        try:
-            out.append(dt.date.fromisoformat(str(r.run_date)[:10]))
-        except ValueError:
-            out.append(None)
-    return out
-
-
-def lj_chart_svg(outcome: AnalyteQC, chart: ControlChart, prefix: str) -> str:
-    """One control's results against its limits; reject rules marked red, 1-2s orange."""
-    runs = outcome.runs
-    dates = _dates(runs)
-    use_dates = all(d is not None for d in dates)
-    x = dates if use_dates else list(range(1, len(runs) + 1))
-    fig = Figure(figsize=(9, 3.2))
-    ax = fig.add_subplot()
-    means = np.array([lim.mean if lim else np.nan for lim in chart.limits])
-    sds = np.array([lim.sd if lim else np.nan for lim in chart.limits])
-    for k, label, colour, style in SD_LINES:
-        for sign in (1,) if k == 0 else (1, -1):
-            ax.step(
-                x,
-                means + sign * k * sds,
-                where="mid",
-                color=colour,
-                linestyle=style,
-                linewidth=1,
-                label=label if sign == 1 else None,
-            )
-    ax.plot(
-        x, chart.run_means, "o-", color="#1565c0", markersize=4, linewidth=0.8, label="run mean"
-    )
-    for hit in outcome.hits:
-        if chart.control in hit.controls:
-            colour = "#c62828" if hit.reject else "#ef6c00"
-            ax.plot(
-                [x[hit.run]],
-                [chart.run_means[hit.run]],
-                "s",
-                markersize=10,
-                markerfacecolor="none",
-                markeredgecolor=colour,
-                markeredgewidth=2,
-            )
-            ax.annotate(
-                hit.rule,
-                (x[hit.run], chart.run_means[hit.run]),
-                textcoords="offset points",
-                xytext=(4, 8),
-                fontsize=7,
-                color=colour,
-            )
-    ax.set_ylabel(f"conc ({outcome.analyte.unit})")
-    ax.set_xlabel("run date" if use_dates else "run")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    if use_dates:
-        fig.autofmt_xdate()
-    return figure_svg(fig, prefix)
+from elisa.report.qc_figures import lj_chart_svg, power_curves_svg
 
 
 def _cell(value: Any) -> str:
@@ -130,8 +61,18 @@ def render_qc_report(report: QCReport, scope: Scope) -> str:
         "runs on.</p>"
     )
     parts.append(_table(report.controls, bad=lambda r: r["passed"] is False))
+    if len(report.sigma):
+        parts.append(
+            "<h2>Sigma metrics</h2><p>sigma = (TEa − |bias|) / CV per control: TEa the "
+            "analyte's allowable total error (<code>tea_pct</code>), bias of the baseline mean "
+            "against the control's target and CV of the baseline, all in %; with the rules and "
+            "controls per run the Westgard sigma rules recommend (empty until a baseline "
+            "exists).</p>"
+        )
+        parts.append(_table(report.sigma))
     for outcome in report.analytes:
         parts.append(f"<h2>{escape(outcome.analyte.name)}: Levey-Jennings charts</h2>")
+        parts.append(_rules_section(report, outcome, f"power{len(parts)}"))
         for i, chart in enumerate(outcome.charts):
             sources = sorted(
                 {
@@ -151,6 +92,29 @@ def render_qc_report(report: QCReport, scope: Scope) -> str:
     parts.append(_table(report.runs, bad=lambda r: r["verdict"] != "pass" or r["out_of_spec"]))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _rules_section(report: QCReport, outcome: AnalyteQC, prefix: str) -> str:
+    """The rule set applied to this analyte, its Pfr and Ped, and its power curves."""
+    rules = outcome.rule_set
+    text = (
+        f"<p>Rules applied ({len(outcome.charts)} control(s)): reject "
+        f"<code>{escape(rules.label)}</code>; warn <code>{escape(rules.warning_label or '–')}"
+        "</code> (<code>@run</code>: within a run across its controls; <code>@control</code>: "
+        "along one control across runs; <code>@pooled</code>: across runs and controls).</p>"
+    )
+    power = report.powers.get(outcome.analyte.name)
+    if power is None:
+        return text
+    rows = report.rules[report.rules["analyte"] == outcome.analyte.name]
+    return (
+        text + "<p>Power of these rules by simulation (probability that a run is rejected; Pfr "
+        "without error, Ped with a shift or a larger SD in that run): "
+        f"Pfr {power.pfr:.1%}, Ped for a 2 SD shift {power.ped_se[1]:.1%}, for a 3 SD shift "
+        f"{power.ped_se[2]:.1%}.</p>"
+        + _table(rows)
+        + f"<div class='fig'>{power_curves_svg(power, prefix)}</div>"
+    )
 
 
 def _scope_text(scope: Scope) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.figures import fmt
+from elisa.report.values import concentration_cell, interval_cell, percent
 from qc import codes
 
 __all__ = [
@@ -45,6 +46,7 @@ REASSAY = {
     codes.NO_SOLUTION: "OD beyond the curve: no concentration",
     codes.HIGH_CV: "replicates disagree (high CV)",
     "above": "above the ULOQ: dilute further",
+    codes.REASSAY_PLATE_FAILED: "the plate failed: run the sample again",
 }
 
 
@@ -98,7 +100,9 @@ def flag_spans(value: Any) -> str:
     )
 
 
-def samples_table(samples: pd.DataFrame, unit: str) -> str:
+def samples_table(samples: pd.DataFrame, unit: str, curve: dict | None = None) -> str:
+    """Samples and controls; outside the range as < LLOQ / > ULOQ with the number in small
+    print; interval ends the curve cannot resolve as unbounded (:mod:`elisa.report.values`)."""
     if not len(samples):
         return '<p class="muted">No samples or controls on this plate.</p>'
     u = f" ({escape(unit)})" if unit else ""
@@ -118,8 +122,6 @@ def samples_table(samples: pd.DataFrame, unit: str) -> str:
     ]
     rows = []
     for r in samples.to_dict("records"):
-        lo, hi = fmt(r.get("conc_ci_low")), fmt(r.get("conc_ci_high"))
-        ci = f"{lo} – {hi}" if lo and hi else ""
         cls = "" if as_bool(r.get("reportable")) else "warn"
         rows.append(
             (
@@ -130,10 +132,10 @@ def samples_table(samples: pd.DataFrame, unit: str) -> str:
                     short_number(r.get("dilution")),
                     short_number(r.get("n_wells")),
                     fmt(r.get("od_mean")),
-                    fmt(r.get("od_cv_pct"), 3),
-                    fmt(r.get("conc")),
-                    fmt(r.get("conc_cv_pct"), 3),
-                    ci,
+                    percent(r.get("od_cv_pct")),
+                    concentration_cell(r),
+                    percent(r.get("conc_cv_pct")),
+                    interval_cell(r, curve),
                     cell_text(r.get("range")),
                     yes_no(r.get("reportable")),
                     flag_spans(r.get("flags")),
@@ -171,9 +173,9 @@ def standards_table(standards: pd.DataFrame) -> str:
                     fmt(r.get("nominal")),
                     short_number(r.get("n_wells")),
                     fmt(r.get("od_mean")),
-                    fmt(r.get("od_cv_pct"), 3),
+                    percent(r.get("od_cv_pct")),
                     fmt(r.get("backfit")),
-                    fmt(r.get("recovery_pct")),
+                    percent(r.get("recovery_pct")),
                     yes_no(r.get("anchor")),
                     "not judged" if anchor else yes_no(passed),
                     flag_spans(r.get("flags")),

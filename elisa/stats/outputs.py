@@ -15,7 +15,7 @@ import pandas as pd
 import scipy
 import statsmodels
 
-import elisa
+from elisa._version import __version__
 from elisa.files.csv_write import table_csv
 from elisa.files.provenance import json_safe
 from elisa.stats.cohort_table import POLICIES
@@ -52,7 +52,7 @@ def provenance(result: StatsResult, out: str | Path | None) -> dict[str, Any]:
         {
             "software": {
                 "name": "elisa-toolkit",
-                "version": elisa.__version__,
+                "version": __version__,
                 "python": platform.python_version(),
                 "numpy": np.__version__,
                 "pandas": pd.__version__,

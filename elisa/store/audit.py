@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from elisa.store.database import Store, using_store
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -48,17 +45,3 @@ def audit_log(
             details = json.loads(fields.pop("details_json"))
             entries.append(AuditEntry(**fields, details=details))
     return entries
-
-
-def record_westgard(store: Store, runs: pd.DataFrame) -> None:
-    """Keep the Westgard outcome of each run at processing time in the audit log: one entry per
-    row of ``runs`` (a runs table) on which a rule fired."""
-    with store.atomic():
-        for run in runs.itertuples(index=False):
-            if run.rules:
-                store.audit(
-                    "westgard",
-                    {"rules": run.rules, "out_of_spec": run.out_of_spec},
-                    plate_id=run.plate_id,
-                    analyte=run.analyte,
-                )

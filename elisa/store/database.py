@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import elisa
+from elisa._version import __version__
 from elisa.errors import ElisaError
 from elisa.store.records import Review, StoredVersion
 from elisa.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -30,6 +30,10 @@ BUSY_TIMEOUT_S = 60.0
 
 class StoreError(ElisaError):
     """The store cannot be opened or does not hold what was asked for."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer held the store longer than the busy timeout: nothing was written."""
 
 
 def _version(row: sqlite3.Row) -> StoredVersion:
@@ -52,14 +56,16 @@ def utc_now() -> str:
 class Store:
     """An open store. Every write happens inside `atomic()`; reads may happen anywhere."""
 
-    def __init__(self, path: str | Path, *, user: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, user: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
         self.path = Path(path)
         self.user = user or login_name()
         self._depth = 0  # open atomic() blocks: 0 outside, 1 in the transaction, >1 savepoints
         if self.path.is_dir():
             raise StoreError("is a directory, expected a store file (--db PATH)", file=self.path)
         try:
-            self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
@@ -106,7 +112,16 @@ class Store:
         """
         depth = self._depth
         savepoint = f"step_{depth}"
-        self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {savepoint}")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise StoreBusyError(
+                "the store is busy: another command holds it (a long 'elisa run'?); "
+                "nothing was written, try again",
+                file=self.path,
+            ) from None
         self._depth += 1
         try:
             yield self
@@ -162,7 +177,7 @@ class Store:
                 plate_id,
                 analyte,
                 version,
-                elisa.__version__,
+                __version__,
                 json.dumps(details, sort_keys=True, default=str),
             ),
         )

@@ -58,6 +58,15 @@ MIGRATIONS: tuple[str, ...] = (
         run_date TEXT NOT NULL, flags TEXT NOT NULL);
     CREATE INDEX analyser_results_by_sample ON analyser_results (analyte, sample_id);
     """,
+    """
+    CREATE TABLE qc_status (
+        plate_id TEXT NOT NULL, analyte TEXT NOT NULL,
+        version_id INTEGER NOT NULL REFERENCES plate_versions(id),
+        verdict TEXT NOT NULL, reasons TEXT NOT NULL, warnings TEXT NOT NULL,
+        out_of_spec INTEGER NOT NULL, rules TEXT NOT NULL, limits TEXT NOT NULL,
+        updated_utc TEXT NOT NULL,
+        PRIMARY KEY (plate_id, analyte));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

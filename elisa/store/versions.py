@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-import elisa
+from elisa._version import __version__
 from elisa.config import Config, config_from_bytes
 from elisa.missing import json_scalar
-from elisa.pipeline import process
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store, StoreError, utc_now
+from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def fingerprint(
         "format": fmt,
         "layout_from_export": options.layout_from_export,
         "masks": dict(sorted(masks.items())),
-        "software": elisa.__version__,
+        "software": __version__,
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
@@ -117,12 +117,18 @@ def record_results(
     options: RunOptions,
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
+    replace: str | None = None,
 ) -> list[Recorded]:
     """Store every plate of ``results`` together (one transaction, or a savepoint inside the
-    caller's); returns what happened per plate."""
+    caller's); returns what happened per plate. A plate whose reads differ from the stored plate
+    of the same (plate_id, analyte) is refused unless ``replace`` gives the reason (audited)."""
     masks = masks or {}
     outcomes = []
     with store.atomic():
+        replacements = pending_replacements(store, results)
+        refuse_unintended(replacements, replace)
+        if replace:
+            audit_replacements(store, replacements, replace)
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
@@ -230,7 +236,7 @@ def _record_plate(
             run["reasons"],
             run["warnings"],
             json_scalar(run["intra_cv_pct"]),
-            elisa.__version__,
+            __version__,
             json.dumps(plate_tables(results, plate_id, analyte)),
             json.dumps({**results.provenance, "plates": [plate]}, default=str),
         ),
@@ -275,6 +281,8 @@ def all_recorded_masks(
 def reprocess(store: Store, plate_id: str, analyte: str) -> tuple[Results, RunInputs, RunOptions]:
     """Process a stored plate's export again from its stored bytes and settings, with the masks
     in force on every plate of that export; returns what `record_results` needs."""
+    from elisa.pipeline import process  # deferred: the store opens without the fitting stack
+
     version = store.current_version(plate_id, analyte)
     options = RunOptions(**json.loads(version.options_json))
     files = {version.source_file: store.blob(version.source_sha256)}

@@ -29,6 +29,10 @@ COLUMNS = (
     "anchor",
     "mask",
 )
+#: the largest plausible concentration (1e12 pg/mL is 1 g/mL) and dilution factor: larger
+#: values (1e308) are damage, and would overflow the back-calculation
+MAX_CONC = 1e12
+MAX_DILUTION = 1e7
 WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
 
 __all__ = [
@@ -88,6 +92,10 @@ def check_well(rec: dict, err) -> dict:
             value = rec[name]
             if not _is_number(value) or value < 0:
                 raise err(f"{name} must be a number >= 0, found {value!r}")
+            if value > MAX_CONC:
+                raise err(
+                    f"{name} = {value:g} is not a plausible concentration (at most {MAX_CONC:g})"
+                )
             out[name] = float(value)
     if role == "standard" and "conc" not in given:
         raise err("a standard needs conc (its nominal concentration), e.g. conc = 100")
@@ -100,6 +108,11 @@ def check_well(rec: dict, err) -> dict:
         value = rec["dilution"]
         if not _is_number(value) or value <= 0:
             raise err(f"dilution must be a number > 0, found {value!r}")
+        if value > MAX_DILUTION:
+            raise err(
+                f"dilution = {value:g} is not a plausible dilution factor (at most"
+                f" {MAX_DILUTION:g})"
+            )
         out["dilution"] = float(value)
     if "sample" in given:
         value = rec["sample"]

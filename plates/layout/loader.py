@@ -27,7 +27,9 @@ from plates.layout.checks import (
     experiment_fields,
     is_given,
 )
+from plates.layout.document import check_document, parse_document
 from plates.layout.wellmap_run import run_wellmap, toml_value
+from plates.limits import DEFAULT_LIMITS, InputLimits, check_file_size
 from plates.wells import ROW_LETTERS, well_names
 
 __all__ = [
@@ -67,7 +69,7 @@ def _build(
     check_unknown(table, err)
     last = ROW_LETTERS[n_rows - 1]
     names = well_names(n_rows, n_cols)
-    rows = {name: None for name in names}
+    rows: dict[str, dict | None] = {name: None for name in names}
     for rec in table.to_dict("records"):
         well = str(rec["well"])
         r, c = int(rec["row_i"]), int(rec["col_j"])
@@ -113,11 +115,17 @@ def _build(
 
 
 def load_layout(
-    path: str | Path, n_rows: int = 8, n_cols: int = 12, *, data: bytes | None = None
+    path: str | Path,
+    n_rows: int = 8,
+    n_cols: int = 12,
+    *,
+    data: bytes | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> dict[str | None, PlateLayout]:
     """One PlateLayout per ``[plate.NAME]`` (keyed NAME), or one keyed None.
 
     ``data``: the file's bytes when they come from elsewhere (the store); ``path`` names it.
+    ``limits``: file size, nesting depth and block size, checked before wellmap runs.
     """
     source = Path(path)
     if data is None:
@@ -125,13 +133,10 @@ def load_layout(
             raise LayoutError("layout file not found", file=source)
         if not source.is_file():
             raise LayoutError("is not a file, expected a wellmap TOML layout", file=source)
+        check_file_size(source.stat().st_size, limits, LayoutError, source)
         data = source.read_bytes()
-    try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise LayoutError("not a TOML layout (not UTF-8 text)", file=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise LayoutError(f"not valid TOML: {exc}", file=source) from None
+    doc = parse_document(data, source, limits)
+    check_document(doc, source, limits)
     return _load_document(doc, source, hashlib.sha256(data).hexdigest(), n_rows, n_cols)
 
 

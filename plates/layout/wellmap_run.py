@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import wellmap
 
 from plates.errors import LayoutError
 
@@ -90,6 +89,8 @@ def _plate_where(plate: str | None) -> str | None:
 
 def run_wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFrame, dict]:
     """Run ``wellmap.load`` on (a portable copy of) the document; errors become LayoutError."""
+    import wellmap  # deferred: wellmap loads matplotlib for its plotting module
+
     portable = _portable(doc, source, plate)
     with tempfile.TemporaryDirectory() as folder:
         copy_path = Path(folder) / source.name

@@ -426,3 +426,31 @@ def test_conversion_round_trip():
             assert math.isclose(
                 conversion_factor(a, b) * conversion_factor(b, a), 1.0, rel_tol=1e-12
             )
+
+
+def test_westgard_rule_sets_are_configured_and_validated():
+    from elisa.config import parse_config
+    from elisa.errors import ConfigError
+
+    config = parse_config(
+        {
+            "westgard": {
+                "seed": 7,
+                "controls_2": {"reject": ["1-3s", "2-2s@control"], "warn": ["1-2s"]},
+            },
+            "analytes": {"FKN": {"tea_pct": 25}},
+        }
+    )
+    assert config.westgard.rule_set(2).label == "1-3s;2-2s@control"
+    assert config.westgard.rule_set(3).label.startswith("1-3s;2of3-2s@run+control")
+    assert config.westgard.seed == 7 and config.registry.resolve("FKN").tea_pct == 25.0
+    for doc, message in (
+        ({"westgard": {"controls_2": {"reject": ["2-2s"]}}}, r"\[westgard.controls_2\].*say"),
+        ({"westgard": {"controls_0": {"reject": ["1-3s"]}}}, "unknown key 'controls_0'"),
+        ({"westgard": {"controls_2": {"warn": ["1-2s"]}}}, "needs reject"),
+        ({"westgard": {"controls_2": {"reject": "1-3s"}}}, "must be a list"),
+        ({"westgard": {"n_simulated": 1000}}, "≥ 100000"),
+        ({"analytes": {"FKN": {"tea_pct": -1}}}, "tea_pct must be a positive number"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            parse_config(doc)

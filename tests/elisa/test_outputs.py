@@ -34,7 +34,11 @@ EXPECTED_HEADERS = {
     "controls_passed,controls_total",
     "reassay": "plate_id,sample_id,dilution,reason,suggested_dilution",
 }
-OUTPUT_FILES = {f"{t}.csv" for t in EXPECTED_HEADERS} | {"report.html", "provenance.json"}
+OUTPUT_FILES = {f"{t}.csv" for t in EXPECTED_HEADERS} | {
+    "results.xlsx",
+    "report.html",
+    "provenance.json",
+}
 BOOLEAN_COLUMNS = {
     "samples": ("reportable",),
     "standards": ("anchor", "passed"),

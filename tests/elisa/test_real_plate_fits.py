@@ -28,6 +28,12 @@ import elisa
 from elisa.config import parse_config
 from elisa.fit.fitter import TOP_REACHED_FRACTION
 
+
+def _text(cell) -> str:
+    """A text cell of a result table ("" when missing: the tables hold pd.NA there)."""
+    return "" if pd.isna(cell) else str(cell)
+
+
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "formats"
 SOFTMAX = SHARED / "molecular_devices_softmax_pro"
 ANALYTE = "REAL"
@@ -140,15 +146,15 @@ def test_real_plate_fits_without_a_fit_failure(name, tmp_path):
     results = process_real_plate(name, tmp_path)
     run = results.runs.iloc[0]
     curve = results.curves.iloc[0]
-    reasons = str(run["reasons"] or "")
+    reasons = _text(run["reasons"])
     assert "fit_not_converged" not in reasons and "parameter_at_bound" not in reasons
-    assert bool(curve["converged"]) and (pd.isna(curve["message"]) or "bound" not in curve["message"])
+    assert bool(curve["converged"]) and "bound" not in _text(curve["message"])
     _file, _which, _unit, verdict, expected_reasons, expected_warnings = PLATES[name]
     warnings = set(filter(None, str(expected_warnings).split(";")))
     if name in NOT_JUDGED:
         warnings.add("controls_not_judged")
     assert (run["verdict"], reasons) == (verdict, expected_reasons)
-    assert set(filter(None, str(run["warnings"] or "").split(";"))) == warnings
+    assert set(filter(None, _text(run["warnings"]).split(";"))) == warnings
 
 
 @pytest.mark.parametrize("name", list(PLATES))

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,7 +182,7 @@ def _checkpoints(export: Path, layout: Path, db: Path, tmp_path: Path, monkeypat
     return seen
 
 
-def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
+def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch, capsys):
     first_export, first_layout = plate_paths("fkn_clean")
     export, layout = plate_paths("il6_clean")
     probe = tmp_path / "probe.sqlite"
@@ -217,13 +218,17 @@ def test_a_fault_at_any_step_leaves_the_store_consistent(tmp_path, monkeypatch):
             calls["n"] += 1
 
         monkeypatch.setattr(Store, "checkpoint", fail_at_k)
-        with pytest.raises(RuntimeError, match="injected fault"):
-            run(
-                ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
-                tmp_path,
-                monkeypatch,
-            )
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the traceback goes
+        capsys.readouterr()
+        code = run(
+            ["run", str(export), "--layout", str(layout), "--db", str(db), "--out", "r2"],
+            tmp_path,
+            monkeypatch,
+        )
         monkeypatch.undo()
+        # an unexpected exception is an internal error (exit 3), not bad input
+        assert code == 3
+        assert "internal error" in capsys.readouterr().err
         assert counts(db) == before, f"fault at step {k} ({steps[k]}) changed the store"
         assert current(db, "fkn_clean")[0] == 1
         assert current(db, "il6_clean") is None

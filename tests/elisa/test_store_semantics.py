@@ -129,7 +129,7 @@ def test_accepting_a_failed_plate_does_not_make_it_eligible(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     plates = [
         p
-        for p in __import__("csv").DictReader(open(COHORT / "plates.csv"))
+        for p in __import__("csv").DictReader((COHORT / "plates.csv").read_text().splitlines())
         if p["analyte"] == "IL-6"
     ]
     args = ["run", *[str(COHORT / p["export"]) for p in plates]]
@@ -155,6 +155,9 @@ def test_accepting_a_failed_plate_does_not_make_it_eligible(tmp_path, monkeypatc
         )
         == 0
     )
-    rows = {r["subject_id"]: r for r in __import__("csv").DictReader(open("cohort.csv"))}
+    rows = {
+        r["subject_id"]: r
+        for r in __import__("csv").DictReader(Path("cohort.csv").read_text().splitlines())
+    }
     for subject in ("P023", "P107", "P126", "P147"):
         assert rows[subject]["IL-6_status"] == "excluded"

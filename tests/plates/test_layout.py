@@ -133,10 +133,10 @@ def test_layout_for_plate_falls_back_to_unnamed(tmp_path):
 
 
 def test_include_is_followed(tmp_path):
-    write(tmp_path, '[row.A]\nrole = "blank"\n[well.A7]\nrole = "blank"\n', "base.toml")
-    sub = tmp_path / "sub"
+    sub = tmp_path / "shared"
     sub.mkdir()
-    path = write(sub, '[meta]\ninclude = "../base.toml"\n[well.B1]\nrole = "blank"\n')
+    write(sub, '[row.A]\nrole = "blank"\n[well.A7]\nrole = "blank"\n', "base.toml")
+    path = write(tmp_path, '[meta]\ninclude = "shared/base.toml"\n[well.B1]\nrole = "blank"\n')
     wells = load_layout(path)[None].wells.set_index("well")
     assert wells.loc["A7", "role"] == "blank" and wells.loc["B1", "role"] == "blank"
     assert wells.loc["A4", "role"] == "blank" and wells.loc["B4", "role"] == "empty"
@@ -242,9 +242,7 @@ def test_date_kept_as_string(tmp_path):
 
 def test_plate_without_wells_is_named(tmp_path):
     """wellmap alone would drop the plate names here and return one unnamed layout."""
-    path = write(
-        tmp_path, '[plate.P1.well.A1]\nrole = "blank"\n[plate.P2.wel.A1]\nrole = "blank"\n'
-    )
+    path = write(tmp_path, '[plate.P1.well.A1]\nrole = "blank"\n[plate.P2]\nlot = "L1"\n')
     with pytest.raises(LayoutError, match=r"\[plate.P2\]: .*No wells") as info:
         load_layout(path)
     assert "layout.toml" in str(info.value)

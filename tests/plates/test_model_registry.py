@@ -112,6 +112,20 @@ def test_registry():
     assert set(SUPPORTED_FORMATS) >= {"grid", "gen5", "softmax", "tecan", "bmg", "envision"}
 
 
+def test_registry_lists_every_vendor_reader_in_sniff_order():
+    folders = {
+        p.parent.name for p in Path(readers.__file__).parent.glob("*/reader.py")
+    }  # one reader.py per vendor folder
+    assert set(SUPPORTED_FORMATS) == folders
+    # vendor-specific formats first (softmax before the rest), the generic grid last
+    assert SUPPORTED_FORMATS[0] == "softmax" and SUPPORTED_FORMATS[-1] == "grid"
+    assert list(readers.TEXT_READERS) == list(SUPPORTED_FORMATS)
+    assert list(readers.WORKBOOK_READERS) == ["bmg", "gen5", "skanit", "tecan", "grid"]
+    for name, module in readers.READERS.items():
+        assert name == module.FORMAT
+        assert module.__name__ == f"plates.readers.{name}.reader"
+
+
 def test_read_export_returns_export_file(tmp_path):
     path = tmp_path / "run.tsv"
     path.write_text(grid_text(plate_values(), delimiter="\t"))
@@ -149,7 +163,7 @@ def test_read_export_file_problems(tmp_path, content, match):
 def test_forced_unknown_format(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text(grid_text(plate_values()))
-    with pytest.raises(PlateError, match="unknown format 'magellan'.*grid") as info:
+    with pytest.raises(PlateError, match=r"unknown format 'magellan'.*grid") as info:
         read_export(path, fmt="magellan")
     assert "x.csv" in str(info.value)
 

@@ -79,6 +79,23 @@ def _label_above(sec: Section, i: int) -> tuple[str, int] | None:
     return None
 
 
+def _check_fields(sec, row, k: int, letter: str, seen: list[int]) -> None:
+    """Every text row of a grid has as many fields as the grid's first row (empty wells as
+    empty fields). MARS 3.40 drops empty trailing cells, so short rows are legal, but only
+    alike in every row (a partial-plate read); one row shorter or longer than the others lost
+    or gained a cell (the rest of the row would shift) or was cut."""
+    fields = getattr(row, "n_fields", None)
+    if fields is None:
+        return  # a sheet row: no field count
+    if seen and fields != seen[0]:
+        raise sec.error(
+            f"row {letter} has {fields} fields but row A has {seen[0]}: a cell was lost or"
+            " added, or the line is cut",
+            k,
+        )
+    seen.append(fields)
+
+
 def _row_letter(text: str) -> bool:
     return len(text) == 1 and text.upper() in ROW_LETTERS
 
@@ -113,6 +130,7 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
     text: list[list[str]] = []
     cells: dict[tuple[int, int], tuple[int, int]] = {}
     notes_allowed = sec.sheet is not None
+    text_fields: list[int] = []  # the field count of each text row read so far
     for r in range(n_rows):
         k = i + 1 + r
         letter = ROW_LETTERS[r]
@@ -162,6 +180,7 @@ def read_grid(sec: Section, i: int, width: int) -> tuple[Block, int]:
                     c,
                 )
             notes.append(extra)
+        _check_fields(sec, row, k, letter, text_fields)
     end = i + 1 + n_rows
     if end < sec.end:
         row = sec.rows[end]

@@ -4,7 +4,6 @@ codes (``S1`` standard, ``X1`` sample, ``B`` blank, ``C1``/``N``/``P`` controls)
 
 from __future__ import annotations
 
-import math
 import re
 
 from plates.readers.bmg.section import Block
@@ -28,6 +27,12 @@ def _content(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _at(grid: list[list[float | str | None]] | None, r: int, c: int) -> float | str | None:
+    if grid is None or r >= len(grid) or c >= len(grid[r]):
+        return None
+    return grid[r][c]
+
+
 def carried_wells(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[str, object]]:
     """Well name -> fields from the Layout/Content block ({} without one); notes the
     concentration unit and unknown codes in ``meta``."""
@@ -36,8 +41,8 @@ def carried_wells(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[s
         return {}
     conc_block = next((b for b in blocks if b.kind == "conc"), None)
     dil_block = next((b for b in blocks if b.kind == "dilution"), None)
-    conc = conc_block.numbers() if conc_block is not None else None
-    dil = dil_block.numbers() if dil_block is not None else None
+    conc = conc_block.carried() if conc_block is not None else None
+    dil = dil_block.carried() if dil_block is not None else None
     if conc_block is not None:
         unit = re.search(r"(?:\bin\s+|\[)\s*([^\]\s][^\]]*?)\s*\]?$", conc_block.label)
         if unit:
@@ -54,13 +59,17 @@ def carried_wells(blocks: list[Block], meta: dict[str, str]) -> dict[str, dict[s
                 continue
             role, code = found
             fields: dict[str, object] = {"role": role}
+            # a carried value that is not a plausible number (text, nan, -1, 0 as a dilution,
+            # 1e308) goes into the layout as found, and the layout check refuses it
             if role == "standard":
-                if conc is not None and math.isfinite(conc[r, c]) and conc[r, c] >= 0:
-                    fields["conc"] = float(conc[r, c])
+                value = _at(conc, r, c)
+                if value is not None:
+                    fields["conc"] = value
             elif role in ("sample", "control"):
                 fields["sample"] = code
-                if dil is not None and math.isfinite(dil[r, c]) and dil[r, c] > 0:
-                    fields["dilution"] = float(dil[r, c])
+                value = _at(dil, r, c)
+                if value is not None:
+                    fields["dilution"] = value
             layout[format_well(r, c)] = fields
     if unknown:
         meta["layout_unmapped"] = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")

@@ -35,8 +35,10 @@ from plates.model import PlateRead
 from plates.readers.bmg.blocks import FORMAT_NAME, Block, Section, find_blocks
 from plates.readers.bmg.header import HEADER_ROWS, USER, header_of, metadata
 from plates.readers.bmg.layout import carried_wells
+from plates.readers.common.cells import text_row
 
 FORMAT = "bmg"
+SNIFF_ORDER = 50
 
 _TEST = re.compile(
     r"(^|[,;\t])\s*\"?\s*(test\s*run\s*no\.?|test\s*name|test\s*id)\s*:",
@@ -152,8 +154,8 @@ def _plate(
         str(first.start + 1) if first.section.sheet is None else first.section.sheet
     )
     layout = carried_wells(blocks, meta)
-    name = meta.get("barcode") or meta.get("plate_name")
-    return PlateRead(name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
+    plate_name = meta.get("barcode") or meta.get("plate_name")
+    return PlateRead(plate_name, tuple(waves), np.stack(ods), np.stack(sats), meta, layout, derived)
 
 
 def _unique_names(plates: list[PlateRead]) -> tuple[PlateRead, ...]:
@@ -191,7 +193,7 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
         ):
             delimiter = d
             break
-    rows = []
+    rows: list[list[str]] = []
     for number, line in enumerate(lines, start=1):
         try:
             cells = next(csv.reader([line], delimiter=delimiter), [])
@@ -201,10 +203,7 @@ def _split_rows(text: str, path: Path) -> list[list[str]]:
                 file=path,
                 where=f"line {number}",
             ) from None
-        cells = [c.strip() for c in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        rows.append(cells)
+        rows.append(text_row(cells))
     return rows
 
 

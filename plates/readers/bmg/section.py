@@ -36,10 +36,10 @@ class Section:
     path: Path
     sheet: str | None = None  # xlsx sheet name; None for a text file
     first: int = 0
-    end: int | None = None
+    end: int = -1  # -1: up to the last row (set on construction)
 
     def __post_init__(self) -> None:
-        if self.end is None:
+        if self.end < 0:
             self.end = len(self.rows)
 
     def cell(self, r: int, c: int) -> str:
@@ -80,9 +80,9 @@ class Block:
     notes: list[str] = field(default_factory=list)
 
     def where(self, r: int | None = None, c: int | None = None) -> str:
-        if r is None:
+        if r is None or c is None:  # the block as a whole
             return self.section.where(self.start)
-        fr, fc = self.cells.get((r, c), (self.start, None))
+        fr, fc = self.cells.get((r, c)) or (self.start, None)
         return self.section.where(fr, fc, format_well(r, c))
 
     def error(self, message: str, r: int | None = None, c: int | None = None) -> PlateError:
@@ -102,6 +102,18 @@ class Block:
                     raise self.error(f"{exc} in {self.label!r}", r, c) from None
                 od[r, c], sat[r, c] = cell.value, cell.saturated
         return od, sat
+
+    def carried(self) -> list[list[float | str | None]]:
+        """Layout values (concentrations, dilutions) as carried: None for an empty cell, the
+        number, else the text itself, so that the layout check refuses it naming the well."""
+        out: list[list[float | str | None]] = []
+        for row in self.text:
+            values: list[float | str | None] = []
+            for text in row:
+                value = parse_number(text) if text else None
+                values.append(value if value is not None else (text or None))
+            out.append(values)
+        return out
 
     def numbers(self) -> np.ndarray:
         """Lenient numbers for derived grids and layout values: anything else is NaN."""

@@ -57,10 +57,10 @@ def read_table(sec: Section, i: int) -> tuple[list[Block], int]:
         except ValueError as exc:
             raise sec.error(str(exc), i, c) from None
     shape = _shape_for(wells, sec, i)
-    for c, text in enumerate(header[1:], start=1):
-        if text and c not in well_cols:
+    for c, heading in enumerate(header[1:], start=1):
+        if heading and c not in well_cols:
             raise sec.error(
-                f"expected a well name like A01 in the table header, found {text!r}", i, c
+                f"expected a well name like A01 in the table header, found {heading!r}", i, c
             )
     other = [c for c in range(1, max(well_cols)) if c not in well_cols]
     time_cols = [c for c in other if any(_TIME_HEADER.match(sec.cell(r, c)) for r in range(i, end))]
@@ -81,7 +81,7 @@ def read_table(sec: Section, i: int) -> tuple[list[Block], int]:
                     c,
                 )
         text = [[""] * shape[1] for _ in range(shape[0])]
-        cells = {}
+        cells: dict[tuple[int, int], tuple[int, int]] = {}
         for c, (wr, wc) in zip(well_cols, wells):
             text[wr][wc] = row[c] if c < len(row) else ""
             cells[(wr, wc)] = (r, c)

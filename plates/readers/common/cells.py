@@ -13,7 +13,9 @@ MISSING_MARKERS = ("MISSED", "?????", "NaN", "< Min", "")
 
 _SATURATED = {m.lower().replace(" ", "") for m in SATURATED_MARKERS}
 _MISSING = {m.lower().replace(" ", "") for m in MISSING_MARKERS}
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+# ASCII digits only: Python's float() also takes Unicode digits ("𝟏.𝟐", "١.٢"), which no reader
+# writes; such text is damage, never an OD
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 EXPECTED = "expected an OD value or a marker (OVRFLW, MISSED, ...)"
 
@@ -26,6 +28,25 @@ class Cell:
     @property
     def missing(self) -> bool:
         return math.isnan(self.value) and not self.saturated
+
+
+class TextRow(list[str]):
+    """The stripped cells of one line of a text export, trailing empty cells dropped;
+    ``n_fields`` counts every field the line had. Exports write every line of a grid with the
+    same number of fields (empty wells as empty fields), so a line with fewer or more fields
+    than its header lost or gained a cell (the rest of the row would shift) or was cut. A
+    sheet's rows are plain lists: a spreadsheet has no field count."""
+
+    n_fields: int = 0
+
+
+def text_row(cells: list[str]) -> TextRow:
+    """A :class:`TextRow` of ``cells`` as split from a line."""
+    row = TextRow(c.strip() for c in cells)
+    row.n_fields = len(row)
+    while row and not row[-1]:
+        row.pop()
+    return row
 
 
 MISSING = Cell(math.nan, False)
@@ -41,7 +62,8 @@ def parse_number(text: str) -> float | None:
         s = s.replace(",", ".")
     if not _NUMBER.match(s):
         return None
-    return float(s)
+    value = float(s)
+    return value if math.isfinite(value) else None  # 1e999 overflows to inf: not a number
 
 
 def parse_whole(text: str) -> int | None:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,7 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
     """Every sheet's values; a PlateError naming the file for a damaged or non-Excel zip."""
     try:
         import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
     except ImportError:  # pragma: no cover - openpyxl is a runtime dependency
         raise PlateError("reading .xlsx needs the openpyxl package", file=path) from None
     try:
@@ -89,12 +91,11 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
         TypeError,
         IndexError,
         EOFError,
+        SyntaxError,  # xml.etree.ElementTree.ParseError: a damaged XML part
+        zlib.error,  # a damaged compressed part
+        InvalidFileException,
     ) as exc:
         raise PlateError(
             f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})", file=path
-        ) from None
-    except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise PlateError(
-            f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path
         ) from None
     return Workbook(sheets)

@@ -169,6 +169,19 @@ def _check_beyond(cells: list[str], n_cols: int, path: Path, line: int, offset: 
             )
 
 
+def _check_fields(row: list[str], reference: list[str], path: Path, line: int, what: str) -> None:
+    """A grid line has the fields of its header (or first line), trailing empty ones included:
+    the exports write every line of a grid alike, so one field less or more is a cell lost or
+    added (the rest of the row would shift) or a line cut short."""
+    if len(row) != len(reference):
+        raise err(
+            path,
+            f"the line has {len(row)} fields but {what} has {len(reference)}: a cell was lost"
+            " or added, or the line is cut",
+            line,
+        )
+
+
 def read_headed(
     rows: list[list[str]], i: int, path: Path, title: str, n_rows: int | None = None
 ) -> tuple[RawGrid, int]:
@@ -212,6 +225,7 @@ def read_headed(
                 k + 1,
             )
         _check_beyond(row, n_cols, path, k + 1, 1)
+        _check_fields(row, rows[i], path, k + 1, f"the grid header (line {i + 1})")
         values = [c for c in row[1 : 1 + n_cols]]
         values += [""] * (n_cols - len(values))
         cells.append(values)
@@ -268,6 +282,7 @@ def read_bare(
                 min(k + 1, len(rows)),
             )
         _check_beyond(row, n_cols, path, k + 1, 0)
+        _check_fields(row, rows[i], path, k + 1, f"the grid's first line (line {i + 1})")
         values = [c for c in row[:n_cols]]
         values += [""] * (n_cols - len(values))
         cells.append(values)

@@ -69,7 +69,8 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     blocks: list[tuple[str, dict[str, str], RawGrid]] = []
     derived: list[RawGrid] = []
     i, n = 0, len(rows)
-    tech, info, analysis = None, {}, False
+    tech, analysis = None, False
+    info: dict[str, str] = {}
     while i < n:
         line = lines[i].strip()
         if line.startswith("Measurement Basic Information"):

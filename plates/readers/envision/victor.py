@@ -154,7 +154,7 @@ def read_x3(text: str, path: Path) -> tuple[PlateRead, ...]:
         raise err(path, "expected the Plate/Repeat/Well/Type header of a VICTOR list export", 1)
     header = rows[start]
     label_cols = [(k, lab) for k, lab in enumerate(header) if k >= 4 and lab != "Time"]
-    footer = {}
+    footer: dict[str, str] = {}
     for line in lines:
         fm = re.match(r"^\s*([^.:]+?)\s*:?\s*\.{3,}\s*(.*?)\s*$", line)
         if fm:

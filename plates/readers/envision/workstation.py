@@ -162,7 +162,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         plate = plates.setdefault(number, {"reads": [], "derived": {}, "blocks": [], "repeats": {}})
         plate["blocks"].append(block)
         if block.calculated:
-            name = re.split(r"\s=\s", block.info.get("Formula", "") or "calculated", 1)[0]
+            name = re.split(r"\s=\s", block.info.get("Formula", "") or "calculated", maxsplit=1)[0]
             for grid in block.grids:
                 values = grid.floats()
                 if values is not None:
@@ -193,16 +193,16 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
                 sat = sat | flags
             mode = _mode(block, grid.title, footer)
             channel = (re.findall(r"channel\s*(\d+)", grid.title) or ["1"])[0]
-            key = (block.label, channel)
+            label_channel = (block.label, channel)
             stamp = (block.info.get("Repeat", "1"), block.info.get("Kinetics", "0"))
-            plate["repeats"].setdefault(key, set()).add(stamp)
+            plate["repeats"].setdefault(label_channel, set()).add(stamp)
             plate["reads"].append(
                 (_wavelength(block, grid.title, mode, groups), od, sat, mode, block, grid)
             )
 
     out = []
     for number, plate in plates.items():
-        for (label, channel), stamps in plate["repeats"].items():
+        for (label, _channel), stamps in plate["repeats"].items():
             if len(stamps) > 1:
                 raise kinetic(path, len(stamps), "repeats", f"plate {number}, label {label}")
         if not plate["reads"]:

@@ -107,17 +107,17 @@ def find_blocks(rows: Rows) -> Blocks:
                 results.append(grid)
             title = ""
             continue
-        col = well_header(cells)
-        if col is not None:
-            table, i = parse_well_table(rows, i, col)
+        well_col = well_header(cells)
+        if well_col is not None:
+            table, i = parse_well_table(rows, i, well_col)
             tables.append(table)
             continue
-        col = time_header(cells)
-        if col is not None:
+        time_col = time_header(cells)
+        if time_col is not None:
             k = i + 1
             points = 0
             while k < n and not rows.blank(k):
-                points += any(rows.cells[k][col + 1 :])
+                points += any(rows.cells[k][time_col + 1 :])
                 k += 1
             if time_table is None:
                 time_table = (i, points)

@@ -187,10 +187,10 @@ def parse_grid(rows: Rows, h: int, col: int, width: int, title: str) -> tuple[Gr
             f"row {ROW_LETTERS[row + 1]} is missing: {ends} {got} (the {title} grid "
             f"at {rows.where(rows.index[h], None)} needs rows A-{last})",
         )
-    for r, found in enumerate(row_labels):
-        missing = [lab for lab in labels if lab not in found]
+    for r, in_row in enumerate(row_labels):
+        missing = [lab for lab in labels if lab not in in_row]
         if missing:
-            line = max(lines[lab][r] for lab in found)
+            line = max(lines[lab][r] for lab in in_row)
             raise rows.err(
                 line,
                 f"row {ROW_LETTERS[r]} lacks the data set {missing[0]!r} that "

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Any
 
-from plates.readers.common.cells import parse_cell
+from plates.readers.common.cells import parse_number
 from plates.readers.gen5.blocks import Blocks, Grid, Rows
 from plates.wells import format_well
 
@@ -120,12 +119,14 @@ def metadata(blocks: Blocks, mode: str) -> dict[str, str]:
 # ---------------------------------------------------------------- the Layout block
 
 
-def _number(text: str) -> float | None:
-    try:
-        value = parse_cell(text).value
-    except ValueError:
+def _carried(text: str) -> float | str | None:
+    """A Conc/Dil cell: None when empty, its number, else the text itself, so that the
+    layout check refuses it naming the well (``abc``, ``nan``, ``-inf``: never dilution 1)."""
+    text = text.strip()
+    if not text:
         return None
-    return None if math.isnan(value) else value
+    value = parse_number(text)
+    return text if value is None else value
 
 
 def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[str, Any]]:
@@ -147,10 +148,11 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
             code = grid.values[ids][r][c]
             if not code:
                 continue
-            value = _number(grid.values[conc][r][c]) if conc else None
+            value = _carried(grid.values[conc][r][c]) if conc else None
             name = grid.values[names][r][c] if names else ""
             match = _CODE.match(code)
             kind = match.group(1).upper() if match else ""
+            number = match.group(2) if match else ""
             if kind == "STD":
                 fields: dict[str, Any] = {"role": "standard"}
                 if value is not None:
@@ -158,13 +160,13 @@ def layout(grid: Grid, rows: Rows, n_rows: int, n_cols: int) -> dict[str, dict[s
             elif kind == "BLK":
                 fields = {"role": "blank"}
             elif kind == "SPL":
-                fields = {"role": "sample", "sample": name or f"SPL{match.group(2)}"}
-                if value is not None and value > 0:
-                    fields["dilution"] = value
+                fields = {"role": "sample", "sample": name or f"SPL{number}"}
+                if value is not None:
+                    fields["dilution"] = value  # 0, -1 or text: refused by the layout check
             else:
                 fields = {
                     "role": "control",
-                    "sample": name or (f"CTL{match.group(2)}" if kind else code),
+                    "sample": name or (f"CTL{number}" if kind else code),
                 }
                 if value is not None:
                     fields["conc"] = value

@@ -40,6 +40,7 @@ from plates.readers.gen5.meta import metadata as metadata_of
 from plates.wells import format_well
 
 FORMAT = "gen5"
+SNIFF_ORDER = 50
 
 
 # ---------------------------------------------------------------- sniffing
@@ -85,7 +86,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
         lambda i, j: f"line {i + 1}" + (f", column {j + 1}" if j is not None else ""),
         path,
     )
-    return _read_rows(rows, path)
+    return tuple(_read_rows(rows, path))
 
 
 def _cell_text(value: Any) -> str:
@@ -170,9 +171,9 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
         elif step.mode in ("fluorescence", "alpha"):
             mode = "fluorescence" if step.mode == "fluorescence" else "luminescence"
             for ex, em in step.filters:
-                nm = _nm(em)
-                labels[f"{prefix}{ex},{em}"] = (mode, nm)
-                labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, nm)
+                em_nm = _nm(em)
+                labels[f"{prefix}{ex},{em}"] = (mode, em_nm)
+                labels[f"{prefix}{ex.split('/')[0]},{em.split('/')[0]}"] = (mode, em_nm)
             if not step.filters:
                 labels[f"{prefix}Alpha" if step.mode == "alpha" else prefix.rstrip(":")] = (
                     mode,
@@ -180,9 +181,9 @@ def _raw_labels(steps: list[Step]) -> dict[str, tuple[str, int | None]]:
                 )
         elif step.mode == "luminescence":
             for em in step.emissions or ["Lum"]:
-                nm = _nm(em)
-                labels[f"{prefix}{em}"] = ("luminescence", nm)
-                labels[f"{prefix}{em.split('/')[0]}"] = ("luminescence", nm)
+                em_nm = _nm(em)
+                labels[f"{prefix}{em}"] = ("luminescence", em_nm)
+                labels[f"{prefix}{em.split('/')[0]}"] = ("luminescence", em_nm)
             labels[f"{prefix}Lum"] = ("luminescence", None)
     return labels
 

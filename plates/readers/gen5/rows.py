@@ -7,6 +7,7 @@ the block finder as a :class:`Rows`: cells as stripped text, and a way to say wh
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,5 +60,5 @@ def split_plates(rows: Rows) -> list[Rows]:
     starts.append(len(rows.cells))
     return [
         Rows(rows.cells[a:b], rows.index[a:b], rows.where, rows.path)
-        for a, b in zip(starts, starts[1:])
+        for a, b in itertools.pairwise(starts)
     ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.model import PlateRead
+from plates.readers.common.cells import text_row
 from plates.readers.grid.rows import Grid, Place, find_grids, has_grid, wavelength
 
 FORMAT = "grid"
@@ -25,13 +26,9 @@ _DELIMITERS = ("\t", ";", ",")
 
 
 def _split(text: str, delimiter: str) -> list[list[str]]:
-    rows = []
+    rows: list[list[str]] = []
     for line in text.split("\n"):
-        cells = next(csv.reader([line], delimiter=delimiter), [])
-        cells = [c.strip() for c in cells]
-        while cells and not cells[-1]:
-            cells.pop()
-        rows.append(cells)
+        rows.append(text_row(next(csv.reader([line], delimiter=delimiter), [])))
     return rows
 
 
@@ -75,7 +72,7 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
                     file=path,
                     where=f"line {g.line}",
                 )
-        seen: dict[int, int] = {}
+        seen: dict[int | None, int] = {}
         for g, w in zip(grids, waves):
             if w in seen:
                 raise PlateError(

@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from plates.errors import PlateError
-from plates.readers.common.cells import parse_cell, parse_whole
+from plates.readers.common.cells import TextRow, parse_cell, parse_whole
 from plates.readers.common.workbook import cell_name
 from plates.wells import ROW_LETTERS, format_well, shape_for_cols
 
 __all__ = [
     "Grid",
     "Place",
+    "TextRow",
     "find_grids",
     "has_grid",
     "header_start",
@@ -191,6 +192,24 @@ def read_grid(rows: list[list[str]], i: int, start: int, place: Place) -> tuple[
     for r in range(n_rows):
         _check_label(rows, i, r, n_rows, place)
         k = i + 1 + r
+        fields = getattr(rows[k], "n_fields", None)
+        first = getattr(rows[i + 1], "n_fields", None)
+        beyond = len(rows[k]) > 1 + n_cols  # a value beyond the plate: named below
+        if fields is not None and fields != first and fields - 1 >= n_cols and not beyond:
+            raise place.error(
+                f"row {ROW_LETTERS[r]} has {fields} fields but row A has {first}: a cell was"
+                " lost or added (the rest of the row would shift)",
+                k,
+            )
+        if fields is not None and fields - 1 < n_cols:
+            # a text row keeps its empty cells as separators: fewer fields means lost cells
+            # (the rest would shift left) or a row cut short
+            raise place.error(
+                f"row {ROW_LETTERS[r]} has {fields - 1} cells after its label, expected"
+                f" {n_cols} (one per column 1..{n_cols}, empty or not): a cell is missing or"
+                " the row is cut",
+                k,
+            )
         for c, text in enumerate(rows[k][1:]):
             if c >= n_cols:
                 if text:

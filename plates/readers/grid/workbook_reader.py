@@ -43,10 +43,11 @@ def sniff_workbook(book) -> bool:
 def _sheet_plates(grids: list[Grid], place: Place, name: str | None) -> list[PlateRead]:
     """The plates of one sheet's grids; ``name`` names a single plate (None: unnamed)."""
     path, sheet = place.path, place.sheet
+    assert sheet is not None  # a place in a workbook always names its sheet
     waves = [wavelength(g.label) for g in grids]
     first = grids[0]
     if all(w is not None for w in waves):
-        seen: dict[int, Grid] = {}
+        seen: dict[int | None, Grid] = {}
         for g, w in zip(grids, waves):
             if g.od.shape != first.od.shape:
                 raise PlateError(

@@ -61,7 +61,7 @@ def carried(
     wells: dict[str, dict] = {}
     if texts:
         for well, items in texts.items():
-            conc = next((c[0] for t in items[1:] if (c := parse_conc(t)) and c[1]), None)
+            conc = next((p[0] for t in items[1:] if (p := parse_conc(t)) and p[1]), None)
             dilution = next((d for t in items[1:] if (d := parse_dilution(t))), None)
             r, c = parse_well(well)
             if (

@@ -24,6 +24,7 @@ from plates.readers.skanit import sky as skanit_sky
 from plates.readers.skanit import text as skanit_text
 
 FORMAT = "skanit"
+SNIFF_ORDER = 50
 
 
 def sniff(text: str) -> bool:

@@ -204,8 +204,8 @@ def _fit_metadata(sheet: _Sheet) -> dict[str, str]:
             slug = "r_squared"
         slug = slug.removeprefix("fit_")
         meta[f"vendor_fit_{slug}"] = value
-    for name, value in sheet.params.items():
-        meta[f"vendor_fit_{name}"] = repr(value)
+    for name, param in sheet.params.items():
+        meta[f"vendor_fit_{name}"] = repr(param)
     if sheet.equation:
         meta["vendor_fit_equation"] = sheet.equation
     for grid in sheet.grids:
@@ -284,8 +284,8 @@ def read(book: Workbook, path: Path) -> tuple[PlateRead, ...]:
         )
         sat = np.zeros(od.shape, dtype=bool)
         for j, (grid, sheet) in enumerate(reads.values()):
-            for r, row in enumerate(grid.cells):
-                for c, value in enumerate(row):
+            for r, grid_row in enumerate(grid.cells):
+                for c, value in enumerate(grid_row):
                     try:
                         cell = od_cell(value)
                     except ValueError as exc:

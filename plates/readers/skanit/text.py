@@ -65,9 +65,20 @@ def _grid(lines: list[str], start: int, path: Path, what: str) -> tuple[np.ndarr
     n_cols = _SHAPES[n_rows]
     od = np.full((n_rows, n_cols), np.nan)
     sat = np.zeros((n_rows, n_cols), dtype=bool)
+    first = len(lines[0].split("\t")) if lines else 0
     for r, line in enumerate(lines):
         number = start + r
         fields = line.split("\t")
+        beyond = any(f.strip() for f in fields[1 + n_cols :])  # named more precisely below
+        if len(fields) != first and len(fields) - 1 >= n_cols and not beyond:
+            # every line of a grid has the first line's fields (empty wells as empty
+            # fields): one more or less is a cell added or lost, the rest of the row shifted
+            raise _err(
+                path,
+                number,
+                f"{what}: row {ROW_LETTERS[r]} has {len(fields)} TAB-separated fields but"
+                f" row A has {first}: a cell was lost or added",
+            )
         label = fields[0].strip()
         if label and label.upper() != ROW_LETTERS[r]:
             raise _err(
@@ -185,7 +196,7 @@ def _plates(plates: dict[str, _Plate], step: str | None, path: Path) -> tuple[Pl
             raise PlateError(
                 f"plate {plate.number}: its wavelengths have grids of different sizes", file=path
             )
-        waves = tuple(plate.reads)
+        wavelengths = tuple(plate.reads)
         metadata = {
             "read_mode": mode,
             "plate_number": plate.number,
@@ -196,7 +207,7 @@ def _plates(plates: dict[str, _Plate], step: str | None, path: Path) -> tuple[Pl
         out.append(
             PlateRead(
                 None,
-                waves,
+                wavelengths,
                 np.stack([r[0][1] for r in plate.reads.values()]),
                 np.stack([r[0][2] for r in plate.reads.values()]),
                 metadata,

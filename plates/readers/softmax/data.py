@@ -23,6 +23,20 @@ from plates.wells import ROW_LETTERS, format_well, parse_well
 __all__ = ["read_plate_format", "read_time_format"]
 
 
+def _same_fields(path: Path, block: Block, k: int, header: int, name: str) -> None:
+    """A value line has exactly the fields of its column header, trailing empty ones
+    included (SoftMax pads both alike): one more or one less is a cell added or lost, which
+    would shift every later well (a missing last well is an empty field, never a lost one)."""
+    have, want = block.lines[k].count("\t") + 1, block.lines[header].count("\t") + 1
+    if have != want:
+        raise error(
+            path,
+            block.line_no(k),
+            f"plate {name!r}: the line has {have} TAB-separated fields but its column header"
+            f" (line {block.line_no(header)}) has {want}: a cell was lost or added",
+        )
+
+
 def read_plate_format(block: Block, h: PlateHeader, path: Path, od, sat, derived) -> None:
     lines = block.lines
     numbers = [str(h.first_col + c) for c in range(h.n_cols)]
@@ -83,6 +97,7 @@ def read_plate_format(block: Block, h: PlateHeader, path: Path, od, sat, derived
                 f" after {max(len(cells) - 2, 0)} values, expected"
                 f" {len(h.wavelengths)} x {h.n_cols}: the line is cut short",
             )
+        _same_fields(path, block, k, i, h.name)
         for w in range(len(h.wavelengths)):
             start = 2 + w * (h.n_cols + 1)
             if w and cells[start - 1]:
@@ -216,6 +231,7 @@ def read_time_format(block: Block, h: PlateHeader, path: Path, od, sat, derived)
                 f" {max(len(cells) - 2, 0)} values, expected {len(wells)}: the line is cut"
                 " short",
             )
+        _same_fields(path, block, k, 1, h.name)
         for (r, c), text in zip(wells, cells[2:]):
             od[w, r, c], sat[w, r, c] = parse_value(path, line, text, format_well(r, c))
         check_beyond(path, line, cells, 2 + len(wells), width)

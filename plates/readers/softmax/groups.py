@@ -23,6 +23,7 @@ import numpy as np
 
 from plates.errors import PlateError
 from plates.readers.common.cells import parse_cell, parse_number
+from plates.readers.softmax.group_sets import check_replicate_sets
 from plates.wells import format_well, parse_well
 
 MASK_REASON = "masked in SoftMax Pro"
@@ -50,6 +51,14 @@ class Group:
     rows: list[Row]
     unit: str | None = None
     columns: dict[str, int | None] = field(default_factory=dict)
+    #: decimal places of each column (from the Group Column table), None when not stated
+    decimals: list[int | None] = field(default_factory=list)
+    #: index of the plate section this group follows in the file (None before any)
+    after: int | None = None
+    #: set when plate names are not unique: the name of the section it follows in the file,
+    #: and the positional name (``NAME_p<N>``) of the plate it belongs to
+    after_name: str | None = None
+    owner: str | None = None
 
 
 def _role(name: str) -> str:
@@ -70,6 +79,10 @@ def _cells(text: str) -> list[str]:
     return cells
 
 
+def _is_column_table(line: str) -> bool:
+    return line.split("\t", 1)[0].strip() == "Group Column"
+
+
 def parse_group(lines: list[str], start: int, path: Path) -> Group:
     """The group block ``lines`` (without ``~End``), its first line at 0-based index ``start``."""
     name = lines[0].split(":", 1)[1].strip()
@@ -82,13 +95,25 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
     headers = _cells(lines[1])
     rows: list[Row] = []
     k = 2
-    while k < len(lines) and lines[k].strip():
+    # the rows end at a blank line, or at the Group Column table when the blank line is missing
+    # (SoftMax writes none after a last sample that has no wells)
+    while k < len(lines) and lines[k].strip() and not _is_column_table(lines[k]):
         cells = [c.strip() for c in lines[k].split("\t")]
         rows.append(Row(start + k + 1, cells + [""] * (len(headers) - len(cells))))
         k += 1
     formulas: list[str | None] = [None] * len(headers)
+    decimals: list[int | None] = [None] * len(headers)
     while k < len(lines) and not lines[k].strip():
         k += 1
+    if k < len(lines) and not _is_column_table(lines[k]) and rows:
+        # SoftMax writes the rows, one blank line, then the Group Column table: rows after a
+        # blank line inside the table would be lost (their wells left empty)
+        raise PlateError(
+            f"group {name!r}: a blank line inside its table (expected the 'Group Column'"
+            f" table after the rows), found {lines[k].strip()[:40]!r}",
+            file=path,
+            where=f"line {start + k + 1}",
+        )
     if k < len(lines) and lines[k].split("\t", 1)[0].strip() == "Group Column":
         k += 1
         while k < len(lines) and lines[k].strip():
@@ -100,7 +125,9 @@ def parse_group(lines: list[str], start: int, path: Path) -> Group:
             i = int(index) - 1
             if 0 <= i < len(headers) and headers[i].startswith(cells[1]):
                 formulas[i] = cells[2].strip('"')
-    group = Group(name, start + 1, _role(name), headers, formulas, rows)
+                places = re.match(r"^(\d+) decimal places?$", cells[3]) if len(cells) > 3 else None
+                decimals[i] = int(places.group(1)) if places else None
+    group = Group(name, start + 1, _role(name), headers, formulas, rows, decimals=decimals)
     group.columns = _columns(group)
     conc = group.columns["conc"]
     if conc is not None:
@@ -207,15 +234,18 @@ def group_results(
         if group.role == "standard" and cols["conc"] is None:
             notes.append(f"group {group.name!r} has no concentration column")
             continue
-        if cols["plate"] is None and len(plates) > 1:
+        if cols["plate"] is None and len(plates) > 1 and group.owner is None:
             notes.append(
                 f"group {group.name!r} has no WellPlateName column: applied to every plate"
             )
+        check_replicate_sets(group, path)
         per_well = _per_well_columns(group)
         current: dict[str, str] = {}
+        without_wells: dict[str, bool] = {}  # sample name -> no well seen yet
         for row in group.rows:
             cells = row.cells
             if cols["names"] is not None and cells[cols["names"]]:
+                without_wells.setdefault(cells[cols["names"]], True)
                 current = {
                     key: cells[i]
                     for key in ("names", "sample", "conc", "dilution")
@@ -230,7 +260,17 @@ def group_results(
             well_text = cells[cols["well"]]
             if not well_text:
                 continue
-            if cols["plate"] is not None:
+            without_wells[current.get("names", "")] = False
+            if group.owner is not None:
+                if cols["plate"] is not None and cells[cols["plate"]] != group.after_name:
+                    raise PlateError(
+                        f"group {group.name!r}: WellPlateName {cells[cols['plate']]!r} is not"
+                        f" the plate section the group follows ({group.after_name!r})",
+                        file=path,
+                        where=f"line {row.line}",
+                    )
+                targets = [group.owner]
+            elif cols["plate"] is not None:
                 target = cells[cols["plate"]]
                 if target not in shapes:
                     known = ", ".join(repr(p) for p in plates)
@@ -268,6 +308,10 @@ def group_results(
                     key = f"{group.name}: {group.headers[i]}"
                     grid = derived[plate].setdefault(key, np.full((n_rows, n_cols), np.nan))
                     grid[r, c] = _value(cells[i])
+        empty = [name for name, none in without_wells.items() if none]
+        if empty:
+            listed = ", ".join(repr(n) for n in empty)
+            notes.append(f"group {group.name!r}: sample {listed} has no wells (left out)")
     return layouts, derived, notes
 
 

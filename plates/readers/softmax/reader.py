@@ -56,7 +56,7 @@ def sniff(text: str) -> bool:
 def _blocks(lines: list[str], path: Path) -> tuple[list[Block], dict[str, str]]:
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     match = _BLOCKS.match(lines[first].strip()) if first is not None else None
-    if match is None:
+    if match is None or first is None:  # (no first line means no match)
         found = lines[first].strip()[:40] if first is not None else "nothing"
         raise error(
             path,
@@ -142,6 +142,24 @@ def _saved_date(text: str) -> dict[str, str]:
 # ---------------------------------------------------------------- the file
 
 
+def _positional_names(sections: list[Section]) -> dict[str, str]:
+    """Names for plate sections that share a name: two exports concatenated into one file
+    (each ``Plate1``) are told apart by position, ``NAME_p<N>`` with N the section's 1-based
+    position among the file's plate sections. Returns duplicated name -> the warning text."""
+    counts: dict[str, int] = {}
+    for s in sections:
+        counts[s.name] = counts.get(s.name, 0) + 1
+    warnings = {}
+    for name, n in counts.items():
+        if n > 1:
+            lines = ", ".join(str(s.block.line_no(0)) for s in sections if s.name == name)
+            warnings[name] = (
+                f"{n} plate sections are named {name!r} (lines {lines}): read as"
+                f" {name}_p1, {name}_p2... by their position in the file"
+            )
+    return warnings
+
+
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     lines = text.split("\n")
     blocks, info = _blocks(lines, path)
@@ -150,14 +168,11 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
     notes: list[str] = []
     for block in blocks:
         if block.kind == "Plate":
-            section = read_section(block, path)
-            if any(s.name == section.name for s in sections):
-                raise error(
-                    path, block.line_no(0), f"two plate sections are named {section.name!r}"
-                )
-            sections.append(section)
+            sections.append(read_section(block, path))
         elif block.kind == "Group":
-            groups.append(parse_group(block.lines, block.start, path))
+            group = parse_group(block.lines, block.start, path)
+            group.after = len(sections) - 1 if sections else None
+            groups.append(group)
         else:
             first = block.lines[0].split(":", 1)[1] if block.lines else ""
             body = " ".join(t.strip() for t in [first, *block.lines[1:]] if t.strip())
@@ -169,10 +184,24 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
             " notes): export the plate data too",
             file=path,
         )
-    shapes = {s.name: (s.n_rows, s.n_cols) for s in sections}
+    duplicated = _positional_names(sections)
+    names = [
+        f"{s.name}_p{k}" if s.name in duplicated else s.name for k, s in enumerate(sections, 1)
+    ]
+    if duplicated:
+        # each group belongs to the plate section it follows (its WellPlateName, if any, must
+        # still name that section)
+        for group in groups:
+            if group.after is None:
+                raise error(
+                    path, group.line, f"group {group.name!r} comes before any plate section"
+                )
+            group.after_name = sections[group.after].name
+            group.owner = names[group.after]
+    shapes = {name: (s.n_rows, s.n_cols) for name, s in zip(names, sections)}
     layouts, derived, notes_layout = group_results(groups, shapes, path)
     plates = []
-    for s in sections:
+    for name, s in zip(names, sections):
         metadata = dict(s.metadata)
         metadata.update(info)
         if notes:
@@ -182,16 +211,20 @@ def read(text: str, path: Path) -> tuple[PlateRead, ...]:
             metadata["conc_unit"] = unit
         if notes_layout:
             metadata["layout_note"] = "; ".join(notes_layout)
+        if s.name in duplicated:
+            metadata["plate_name"] = name
+            metadata["plate_name_in_file"] = s.name
+            metadata["warning"] = duplicated[s.name]
         metadata["first_line"] = str(s.block.line_no(0))
         plates.append(
             PlateRead(
-                s.name or None,
+                name or None,
                 s.wavelengths,
                 s.od,
                 s.saturated,
                 metadata,
-                layouts.get(s.name, {}),
-                {**s.derived, **derived.get(s.name, {})},
+                layouts.get(name, {}),
+                {**s.derived, **derived.get(name, {})},
             )
         )
     return tuple(plates)

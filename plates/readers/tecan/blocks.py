@@ -104,6 +104,14 @@ def read_grid(
                 "values",
                 k,
             )
+        fields, header_fields = getattr(cells, "n_fields", None), getattr(header, "n_fields", 0)
+        if fields is not None and fields != header_fields:
+            raise sheet.error(
+                f"row {ROW_LETTERS[r]} has {fields} fields but the grid header"
+                f" ({sheet.where(i)}) has {header_fields}: a cell was lost or added, or the"
+                " line is cut",
+                k,
+            )
         raw.append(cells[1 : 1 + width])
         for c, value in enumerate(cells[1:]):
             if c >= width:
@@ -145,6 +153,17 @@ def read_list(
             break
         if well in found:
             raise sheet.error(f"well {cells[0]} is listed twice", k)
+        fields, header_fields = (
+            getattr(cells, "n_fields", None),
+            getattr(sheet.rows[i], "n_fields", 0),
+        )
+        if fields is not None and fields < header_fields:
+            # a text line of the list keeps its empty fields ("A1;;"): fewer is a line cut
+            raise sheet.error(
+                f"the line of well {cells[0]} has {fields} fields but the list's header has"
+                f" {header_fields}: the line is cut",
+                k,
+            )
         try:
             cell = parse_cell(cells[1] if len(cells) > 1 else "")
         except ValueError as exc:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plates.errors import PlateError
+from plates.readers.common.cells import text_row
 from plates.readers.common.workbook import cell_name, cell_text, column_letter  # noqa: F401  (kept importable)
 from plates.wells import PLATE_SHAPES, ROW_LETTERS
 
@@ -91,13 +92,15 @@ def choose_delimiter(text: str) -> str:
 
 def text_sheet(text: str, path: Path) -> Sheet:
     delimiter = choose_delimiter(text)
-    rows = []
+    rows: list[list[str]] = []
     for line in text.split("\n"):
         try:
             cells = next(csv.reader([line], delimiter=delimiter), [])
         except csv.Error:
             cells = line.split(delimiter)
-        rows.append(_trim(cells))
+        row = text_row(cells[:_MAX_COLUMNS])
+        row.n_fields = len(cells)
+        rows.append(row)
     while rows and not rows[-1]:
         rows.pop()
     return Sheet(rows, path)

@@ -75,6 +75,22 @@ def _footer(lines: list[str]) -> tuple[dict[str, str], list[dict[str, str]], tup
     return meta, measurements, definition
 
 
+def _check_rectangle(sheet, wells: dict[tuple[int, int], int], first: int) -> None:
+    """The listed wells cover whole rows and columns (a plate or a rectangle of it): a well
+    missing inside is a lost row of the list, not an unread well."""
+    rows = {r for r, _ in wells}
+    cols = {c for _, c in wells}
+    for r in range(min(rows), max(rows) + 1):
+        for c in range(min(cols), max(cols) + 1):
+            if (r, c) not in wells:
+                raise sheet.error(
+                    f"well {format_well(r, c)} is missing from the well list (wells"
+                    f" {format_well(min(rows), min(cols))}-{format_well(max(rows), max(cols))}"
+                    " are listed): a row of the list was lost",
+                    first,
+                )
+
+
 def read_sheet(sheet: Sheet) -> list[PlateRead]:
     top = find_header(sheet)
     assert top is not None
@@ -119,11 +135,31 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
             )
         wells[well] = k
         k += 1
+    for j in range(k, len(sheet.rows)):
+        cells = sheet.rows[j]
+        if cells and parse_well(cells[0]) is not None:
+            # a well after the end of the list: the list was interrupted (an empty or a
+            # damaged row), and the wells after it would be lost
+            raise sheet.error(
+                f"the well list is interrupted at {sheet.where(k)} (found"
+                f" {sheet.get(k, 0)!r}, expected a well such as A1) and goes on at"
+                f" {sheet.where(j)}",
+                k,
+            )
     footer = [cells[0] for cells in sheet.rows[k:] if cells and cells[0]]
+    if not footer:
+        # Magellan writes the measurement definition after the list: without it the list may
+        # have been cut (its last wells lost)
+        raise sheet.error(
+            "the sheet ends with the well list: expected the measurement definition after it"
+            " (the sheet is cut?)",
+            max(k - 1, 0),
+        )
     meta, measurements, definition = _footer(footer)
     n_rows, n_cols = shape_for_wells(wells, definition)
     if (n_rows, n_cols) not in PLATE_SHAPES.values():
         raise sheet.error(f"unsupported plate of {n_rows * n_cols} wells: expected 96 or 384", top)
+    _check_rectangle(sheet, wells, first_well)
     for (r, c), row in wells.items():
         if r >= n_rows or c >= n_cols:
             raise sheet.error(
@@ -151,7 +187,7 @@ def read_sheet(sheet: Sheet) -> list[PlateRead]:
     by_wave: dict[tuple[str, int | None], list] = {}
     for read in reads:
         by_wave.setdefault((read[1], read[2]), []).append(read)
-    for (mode, wave), same in by_wave.items():
+    for (_mode, wave), same in by_wave.items():
         if len(same) > 1 and len({r[5] for r in same}) > 1:
             at = f" at {wave} nm" if wave else ""
             raise PlateError(

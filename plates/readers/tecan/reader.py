@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plates.errors import AssayError, PlateError
+from plates.errors import PlateError
 from plates.model import PlateRead
 from plates.readers.common.cells import parse_number
 from plates.readers.tecan import magellan as tecan_magellan
@@ -39,6 +39,7 @@ from plates.readers.tecan.common import (
 from plates.readers.tecan.sheet import parse_sheet
 
 FORMAT = "tecan"
+SNIFF_ORDER = 50
 
 _APP = re.compile(r"tecan|spark|i-control|magellan", re.IGNORECASE)
 _KINETIC_WHY = "an endpoint ELISA needs one read per wavelength"
@@ -92,7 +93,8 @@ def _block_reads(sheet: Sheet, block: Block) -> tuple[list[_Read], dict[str, np.
     if wave is None and block.name and mode == "absorbance":
         wave = wavelength_from_name(block.name)
     reference = as_wavelength(block.param("Reference wavelength"))
-    reads, derived = [], {}
+    reads: list[_Read] = []
+    derived: dict[str, np.ndarray] = {}
     for grid in block.grids:
         title = grid.title
         if title is None or title == block.name or (block.name is None and not reads):
@@ -164,7 +166,7 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
             metadata["kinetic_reads_skipped"] = ", ".join(
                 f"{b.name or 'unnamed'} ({b.cycles} cycles)" for b in kinetic
             )
-        name = meta.get("plate_name") or meta.get("barcode")
+        plate_name = meta.get("plate_name") or meta.get("barcode")
         shape = reads[0].grid.od.shape
         plate_layout = (
             layout
@@ -178,7 +180,7 @@ def _plates(sheet: Sheet, meta: dict[str, str], blocks: list[Block], layout) -> 
         )
         plates.append(
             PlateRead(
-                name,
+                plate_name,
                 tuple(r.wavelength for r in reads),
                 np.stack([r.grid.od for r in reads]),
                 np.stack([r.grid.saturated for r in reads]),
@@ -197,33 +199,19 @@ def _read_sheet(sheet: Sheet) -> list[PlateRead]:
     return _plates(sheet, meta, blocks, layout)
 
 
-def _guarded(path: Path, func, *args) -> tuple[PlateRead, ...]:
-    try:
-        return tuple(func(*args))
-    except AssayError:
-        raise
-    except Exception as exc:  # a reader bug must still be one line naming the file
-        raise PlateError(
-            f"cannot be read as tecan: {exc.__class__.__name__}: {exc}", file=path
-        ) from None
-
-
 def read(text: str, path: Path) -> tuple[PlateRead, ...]:
-    return _guarded(path, lambda: _read_sheet(text_sheet(text, path)))
+    return tuple(_read_sheet(text_sheet(text, path)))
 
 
 def read_workbook(book, path: Path) -> tuple[PlateRead, ...]:
-    def run() -> list[PlateRead]:
-        plates: list[PlateRead] = []
-        for sheet in workbook_sheets(book, path):
-            if _claims(sheet):
-                plates.extend(_read_sheet(sheet))
-        if not plates:
-            raise PlateError(
-                "no Tecan sheet found in this workbook (expected 'Application: "
-                "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
-                file=path,
-            )
-        return plates
-
-    return _guarded(path, run)
+    plates: list[PlateRead] = []
+    for sheet in workbook_sheets(book, path):
+        if _claims(sheet):
+            plates.extend(_read_sheet(sheet))
+    if not plates:
+        raise PlateError(
+            "no Tecan sheet found in this workbook (expected 'Application: "
+            "Tecan i-control'/'SparkControl', '<>' grids or 'Well positions')",
+            file=path,
+        )
+    return tuple(plates)

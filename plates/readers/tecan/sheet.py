@@ -73,7 +73,8 @@ def _layout(raw: list[list[str]]) -> dict[str, dict[str, object]]:
             if not name or name.lower() in ("none", "empty"):
                 continue
             group = re.sub(r"_\d+$", "", name)
-            prefix = re.match(r"^[A-Za-z]*", group).group(0).upper()
+            letters = re.match(r"^[A-Za-z]*", group)
+            prefix = letters.group(0).upper() if letters else ""
             role = next((role for p, role in _ROLE_PREFIXES if prefix == p), "sample")
             fields: dict[str, object] = {"role": role}
             if role in ("sample", "control"):

@@ -287,7 +287,7 @@ def test_wells_as_rows_table(tmp_path):
             "line 13",
         ),
         (
-            lambda t: "\r\n".join(l for l in t.split("\r\n") if not l.startswith("D,")),
+            lambda t: "\r\n".join(ln for ln in t.split("\r\n") if not ln.startswith("D,")),
             "row D of 'Raw Data \\(450\\)' is missing: found row E",
             "line 13",
         ),

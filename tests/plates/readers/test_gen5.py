@@ -277,7 +277,7 @@ def test_kinetic_text_is_refused(tmp_path):
         + rows
         + "\n"
     )
-    with pytest.raises(PlateError, match="kinetic read with 2 reads.*endpoint ELISA"):
+    with pytest.raises(PlateError, match=r"kinetic read with 2 reads.*endpoint ELISA"):
         read_export(_write(tmp_path, text))
 
 

@@ -318,7 +318,7 @@ def test_text_fluorescence_read_mode(tmp_path):
 
 
 def test_text_kinetic_is_refused(tmp_path):
-    with pytest.raises(PlateError, match="kinetic read with 3 iterations.*endpoint"):
+    with pytest.raises(PlateError, match=r"kinetic read with 3 iterations.*endpoint"):
         read_export(_write(tmp_path, _text(iterations=3)))
 
 

@@ -43,6 +43,9 @@ EXPECTED = [
         None,
     ),
     (f"{FOLDER}/allotropy__group_with_partial_rows.txt", "softmax", 1, 96, (450, 650), None),
+    # two exports concatenated, both plates named Plate1: told apart by position
+    (f"{FOLDER}/ELISAtools__Assay_3_and_4.txt", "softmax", 2, 96, (450, 620), None),
+    (f"{FOLDER}/ELISAtools__Assay_11_and_12.txt", "softmax", 2, 96, (450, 620), None),
     (
         f"{FOLDER}/allotropy__softmaxpro_example_group_with_missing_calc_column.txt",
         "softmax",
@@ -103,6 +106,55 @@ def test_sniffing_claims_no_other_folder():
 
 
 # ---------------------------------------------------------------- values read by eye
+
+
+@pytest.mark.parametrize(
+    "name, a1, derived_b4, second_line",
+    [
+        # line 4 "\t25.1\t2.1847", line 135 "\t25.2\t2.1588"; Unk_Dilution B4 Result
+        # 29.163 (line 52) and 50.722 (line 183); the second Plate: header on line 133
+        ("ELISAtools__Assay_3_and_4.txt", (2.1847, 2.1588), (29.163, 50.722), 133),
+        # line 4 "\t23.1\t1.9205", line 175 "\t23.4\t2.0766"; B4 Result "Range?" (line 92)
+        # and 30.458 (line 266); the second Plate: header on line 173
+        ("ELISAtools__Assay_11_and_12.txt", (1.9205, 2.0766), (None, 30.458), 173),
+    ],
+)
+def test_concatenated_exports_are_told_apart_by_position(name, a1, derived_b4, second_line):
+    plates = read_export(shared(f"{FOLDER}/{name}")).plates
+    assert [p.name for p in plates] == ["Plate1_p1", "Plate1_p2"]
+    for plate, od, result in zip(plates, a1, derived_b4):
+        assert well(plate, "A1", 450) == od
+        assert plate.metadata["plate_name_in_file"] == "Plate1"
+        warning = plate.metadata["warning"]
+        assert "'Plate1'" in warning and f"lines 2, {second_line}" in warning
+        # each plate's groups are the ones after its own Plate: block
+        value = derived(plate, "Unk_Dilution: Result", "B4")
+        assert np.isnan(value) if result is None else value == result
+        assert plate.layout["B4"]["sample"] == "P1" and plate.layout["B4"]["dilution"] == 10
+
+
+def test_a_sample_row_without_wells_is_left_out_with_a_note():
+    # Assay_11_and_12 line 308: "P15" with no wells, the Group Column table right after it
+    plate = read_export(shared(f"{FOLDER}/ELISAtools__Assay_11_and_12.txt")).plates[1]
+    assert "sample 'P15' has no wells" in plate.metadata["layout_note"]
+    assert all(f.get("sample") != "P15" for f in plate.layout.values())
+
+
+def test_a_group_naming_another_plate_section_is_refused(tmp_path):
+    # with duplicate plate names, a group's WellPlateName must name the section it follows
+    text = shared(f"{FOLDER}/ELISAtools__Assay_3_and_4.txt").read_bytes().decode("latin-1")
+    lines = text.split("\n")
+    assert lines[50].startswith("Sample\tWells")
+    lines[50] = lines[50].replace("Sample\tWells", "Sample\tWellPlateName\tWells", 1)
+    k = 51
+    while lines[k].strip():  # the rows, up to the blank line before the Group Column table
+        first, rest = lines[k].split("\t", 1)
+        lines[k] = f"{first}\tPlate9\t{rest}"
+        k += 1
+    path = tmp_path / "two.txt"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with pytest.raises(PlateError, match="line 52: group 'Unk_Dilution': WellPlateName 'Plate9'"):
+        read_export(path)
 
 
 def test_elisatools_assay_2_values_and_metadata():

@@ -306,7 +306,7 @@ def test_truncated_well_list(tmp_path):
     lines = text.split("\n")
     k = next(i for i, line in enumerate(lines) if line.startswith("F7,"))
     path.write_text("\n".join(lines[:k] + lines[k + 1 :]), encoding="utf-8-sig")
-    with pytest.raises(PlateError, match="missing from the well list.*F7"):
+    with pytest.raises(PlateError, match=r"missing from the well list.*F7"):
         read_export(path)
 
 

@@ -1,0 +1,94 @@
+"""results.xlsx reads back, with openpyxl and with pandas, to the values of the CSV files
+(issue 9, "What it must show" item 8)."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from elisa.results import TABLE_COLUMNS
+
+SHEETS = tuple(TABLE_COLUMNS)
+
+
+def _csv_value(text: str, sample: object) -> object:
+    """A CSV cell as the value the workbook must hold (text → its type by the xlsx cell)."""
+    if text == "":
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if isinstance(sample, (int, float)) and not isinstance(sample, bool):
+        return float(text)
+    return text[1:] if text.startswith("'") else text  # the CSV's formula guard
+
+
+@pytest.mark.parametrize("name", ["fkn_bad_curve", "tracp5b_saturated", "fkn_discordant"])
+def test_every_sheet_holds_the_csv_values(plate_outputs, name):
+    run = plate_outputs(name)
+    workbook = openpyxl.load_workbook(run.out_dir / "results.xlsx")
+    assert workbook.sheetnames == [*SHEETS, "columns"]
+    for sheet in SHEETS:
+        rows = list(workbook[sheet].iter_rows(values_only=True))
+        assert list(rows[0]) == list(TABLE_COLUMNS[sheet])
+        csv_rows = run.rows(sheet)
+        assert len(rows) - 1 == len(csv_rows)
+        for values, csv_row in zip(rows[1:], csv_rows):
+            for column, value in zip(TABLE_COLUMNS[sheet], values):
+                expected = _csv_value(csv_row[column], value)
+                if isinstance(expected, float):
+                    assert isinstance(value, (int, float)) and not isinstance(value, bool)
+                    assert value == expected, (sheet, column)  # unrounded, exactly
+                else:
+                    assert value == expected, (sheet, column, value, expected)
+
+
+def test_numbers_are_numbers_and_booleans_booleans(plate_outputs):
+    run = plate_outputs("fkn_bad_curve")
+    samples = pd.read_excel(run.out_dir / "results.xlsx", sheet_name="samples")
+    csv = pd.read_csv(run.out_dir / "samples.csv", keep_default_na=False, dtype=str)
+    assert samples["reportable"].dtype == bool
+    assert list(samples["reportable"]) == list(
+        csv["reportable"].map({"true": True, "false": False})
+    )
+    for column in ("od_mean", "conc", "conc_ci_low", "dilution", "n_wells"):
+        assert pd.api.types.is_numeric_dtype(samples[column]), column
+        expected = pd.to_numeric(csv[column].replace("", None))
+        assert samples[column].equals(expected) or all(
+            (math.isnan(a) and math.isnan(b)) or a == b
+            for a, b in zip(samples[column].astype(float), expected.astype(float))
+        ), column
+    assert samples["conc"].isna().sum() == (csv["conc"] == "").sum() > 0
+    wells = pd.read_excel(run.out_dir / "results.xlsx", sheet_name="wells")
+    assert wells["saturated"].dtype == bool and wells["masked"].dtype == bool
+
+
+def test_columns_sheet_describes_every_column_with_its_unit(plate_outputs):
+    run = plate_outputs("fkn_clean")
+    columns = pd.read_excel(run.out_dir / "results.xlsx", sheet_name="columns", dtype=str)
+    listed = list(zip(columns["sheet"], columns["column"]))
+    assert listed == [(s, c) for s in SHEETS for c in TABLE_COLUMNS[s]]
+    assert columns["description"].notna().all()
+    unit = columns.set_index(["sheet", "column"])["unit"]
+    assert unit[("samples", "conc")] == "pg/mL"
+    assert unit[("standards", "nominal")] == "pg/mL, in well"
+    assert unit[("samples", "od_cv_pct")] == "%"
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from elisa.files.xlsx_write import results_xlsx
+    from elisa.results import Results
+
+    tables = {name: pd.DataFrame(columns=list(cols)) for name, cols in TABLE_COLUMNS.items()}
+    tables["reassay"] = pd.DataFrame(
+        [{"plate_id": "p", "sample_id": "=1+1", "dilution": 2.0, "reason": "above"}],
+        columns=list(TABLE_COLUMNS["reassay"]),
+    )
+    data = results_xlsx(Results(**tables, plates=None))
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(data)
+    cell = openpyxl.load_workbook(path)["reassay"]["B2"]
+    assert cell.value == "=1+1" and cell.data_type == "s"
+    assert results_xlsx(Results(**tables, plates=None)) == data  # no timestamp inside

@@ -1,0 +1,80 @@
+"""Start-up costs nothing: the library, the store and `elisa --help` load no fitting stack.
+
+`python -X importtime` lists every module a start imports (on stderr); lmfit, matplotlib and
+xarray (each hundreds of milliseconds) must not be among them. The speed itself is measured in
+bench/bench_startup.py, not here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("lmfit", "matplotlib", "xarray")
+
+
+def imported_modules(*args: str) -> set[str]:
+    """Every module `python -X importtime ARGS` imports."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                modules.add(name)
+    return modules
+
+
+def test_the_importtime_reading_sees_a_heavy_import():
+    # The check below could pass by reading nothing: here the same reading must find lmfit.
+    assert "lmfit" in imported_modules("-c", "import elisa.fit.model")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-c", "import elisa"), ("-c", "import elisa.store"), ("-m", "elisa", "--help")],
+    ids=["import elisa", "import elisa.store", "elisa --help"],
+)
+def test_start_up_loads_no_heavy_library(args):
+    modules = imported_modules(*args)
+    assert "elisa" in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert heavy == []
+
+
+def test_the_lazy_package_attributes_still_work():
+    code = (
+        "import sys, elisa\n"
+        "assert 'elisa.pipeline' not in sys.modules\n"
+        "from elisa import Results, process\n"
+        "from elisa.pipeline import process as p\n"
+        "from elisa.results import Results as R\n"
+        "assert process is p and Results is R\n"
+        "print(elisa.__version__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    from elisa._version import __version__
+
+    assert done.stdout.strip() == __version__
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        __import__("elisa").nothing  # noqa: B018
+
+
+def test_the_installed_version_is_the_single_source():
+    from importlib.metadata import version
+
+    from elisa._version import __version__
+
+    assert version("elisa-toolkit") == __version__
