@@ -47,6 +47,10 @@ ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
         "the title of the vendor's saturation grid",
     ),
     ("qc/intra_assay.py", "high_cv"): (1, "the argument's name, quoted in an error message"),
+    ("elisa/files/column_notes.py", "saturated"): (
+        1,
+        "the wells.csv column that results.xlsx's columns sheet describes",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from elisa.missing import as_bool, as_float
 from elisa.report.tables import split_codes
+from qc.codes import HIGH_CV
 
 
 def well_marks(
@@ -23,7 +24,7 @@ def well_marks(
     high_cv = {
         (str(r["kind"]), str(r["sample_id"]), as_float(r["dilution"]))
         for r in samples.to_dict("records")
-        if "high_cv" in split_codes(r.get("flags"))
+        if HIGH_CV in split_codes(r.get("flags"))
     }
     failed_levels = {
         as_float(r["nominal"])
@@ -33,7 +34,7 @@ def well_marks(
     for w in wells.to_dict("records"):
         role, well = str(w.get("role")), str(w.get("well"))
         if (role, str(w.get("sample_id")), as_float(w.get("dilution"))) in high_cv:
-            marks.setdefault(well, set()).add("high_cv")
+            marks.setdefault(well, set()).add(HIGH_CV)
         if role == "standard" and as_float(w.get("conc_nominal")) in failed_levels:
             marks.setdefault(well, set()).add("failed_standard")
     for well in failed_control_wells:

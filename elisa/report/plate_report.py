@@ -65,7 +65,7 @@ WARNINGS = {
     "(gates nothing).",
     codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
     "assessed.",
-    "top_not_reached": "The highest standard lies below the curve's half-response: the upper "
+    codes.TOP_NOT_REACHED: "The highest standard lies below the curve's half-response: the upper "
     "plateau is extrapolated (see uloq_profile for the precision at the top).",
 }
 #: intra_cv_above_limit on a plate that also failed intra_cv_fail: never contradict the verdict.

