@@ -78,7 +78,7 @@ def run_exports(
         raise ElisaError("give either --layout or --layout-from-export, not both")
     config = config if isinstance(config, Config) else load_config(config)
     options = RunOptions(analyte, fmt, wavelength, reference, layout_from_export)
-    store_path = None if db is False else Path(DEFAULT_DB if db in (None, True) else db)
+    store_path = None if db is False else Path(db if isinstance(db, (str, Path)) else DEFAULT_DB)
     if store_path is not None and store_path.exists() and not store_path.is_file():
         raise ElisaError("is not a store file (--db PATH)", file=store_path)
     if store_path is not None and Path(out).resolve() in store_path.resolve().parents:
