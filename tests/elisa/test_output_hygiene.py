@@ -81,3 +81,20 @@ def test_the_store_is_created_readable_by_its_owner_only(tmp_path):
     for suffix in ("-wal", "-shm"):
         assert stat.S_IMODE(Path(f"{db}{suffix}").stat().st_mode) == 0o600
     conn.close()
+
+
+def test_fitting_pure_noise_warns_nothing():
+    """A curve the standards do not identify has negative variances: its standard errors are
+    missing (NaN), said in the fit's message, and nothing is printed on stderr."""
+    from elisa.fit.fitter import fit_standard_curve
+    from tests.elisa.test_fitting import design
+
+    x = design()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fits = [
+            fit_standard_curve(x, np.random.default_rng(seed).uniform(0.1, 2.0, x.size), model=m)
+            for seed in range(8)
+            for m in ("4PL", "5PL")
+        ]
+    assert sum(not f.converged for f in fits) >= 1
