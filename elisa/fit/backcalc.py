@@ -108,23 +108,10 @@ def back_calculate(
     od_mean, od_cv = od_stats(od)
     flags = well_state_flags(group, wells, od_mean)
     nan = float("nan")
+    common = {"group": group, "n_wells": len(usable), "od_mean": od_mean, "od_cv_pct": od_cv}
     if not fit.converged or len(usable) == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
-        return GroupResult(
-            group=group,
-            n_wells=len(usable),
-            od_mean=od_mean,
-            od_cv_pct=od_cv,
-            x_w=nan,
-            conc=nan,
-            conc_sd=nan,
-            conc_cv_pct=nan,
-            conc_se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            range=side if np.isfinite(lloq) else "",
-            flags=frozenset(flags),
-        )
+        return _without_concentration(common, flags, range_=side if np.isfinite(lloq) else "")
     x_w = float(fit.inverse(od_mean))
     conc_wells = fit.inverse(od) * group.dilution
     any_without_solution = bool(np.isnan(conc_wells).any())
@@ -137,38 +124,18 @@ def back_calculate(
         if group.kind == "control" and any_without_solution:
             flags.add(HIGH_CV)
         side = str(side_beyond_asymptote(od_mean, fit.params["a"], fit.params["d"]))
-        return GroupResult(
-            group=group,
-            n_wells=len(usable),
-            od_mean=od_mean,
-            od_cv_pct=od_cv,
-            x_w=nan,
-            conc=nan,
+        return _without_concentration(
+            common,
+            flags,
+            range_=side if np.isfinite(lloq) else "",
             conc_sd=conc_sd,
             conc_cv_pct=conc_cv,
-            conc_se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            range=side if np.isfinite(lloq) else "",
-            flags=frozenset(flags),
         )
     if x_w < extent[0] or x_w > extent[1]:
         flags.add(EXTRAPOLATED)
     if not np.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
-        return GroupResult(
-            group=group,
-            n_wells=len(usable),
-            od_mean=od_mean,
-            od_cv_pct=od_cv,
-            x_w=x_w,
-            conc=nan,
-            conc_sd=conc_sd,
-            conc_cv_pct=conc_cv,
-            conc_se=nan,
-            ci_low=nan,
-            ci_high=nan,
-            range="",
-            flags=frozenset(flags),
+        return _without_concentration(
+            common, flags, range_="", x_w=x_w, conc_sd=conc_sd, conc_cv_pct=conc_cv
         )
     se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
     conc = x_w * group.dilution
@@ -180,10 +147,7 @@ def back_calculate(
         if is_high_cv(conc_cv, threshold, any_without_solution):
             flags.add(HIGH_CV)
     return GroupResult(
-        group=group,
-        n_wells=len(usable),
-        od_mean=od_mean,
-        od_cv_pct=od_cv,
+        **common,
         x_w=x_w,
         conc=conc,
         conc_sd=conc_sd,
@@ -191,6 +155,32 @@ def back_calculate(
         conc_se=se,
         ci_low=float(low[0]),
         ci_high=float(high[0]),
+        range=range_,
+        flags=frozenset(flags),
+    )
+
+
+def _without_concentration(
+    common: dict,
+    flags: set[str],
+    *,
+    range_: str,
+    x_w: float = float("nan"),
+    conc_sd: float = float("nan"),
+    conc_cv_pct: float = float("nan"),
+) -> GroupResult:
+    """A group with no concentration (no fit, no solution or no range): conc, SE and interval
+    missing; the spread of the wells' concentrations is kept where it exists."""
+    nan = float("nan")
+    return GroupResult(
+        **common,
+        x_w=x_w,
+        conc=nan,
+        conc_sd=conc_sd,
+        conc_cv_pct=conc_cv_pct,
+        conc_se=nan,
+        ci_low=nan,
+        ci_high=nan,
         range=range_,
         flags=frozenset(flags),
     )
