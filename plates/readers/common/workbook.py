@@ -91,6 +91,8 @@ def load_workbook(data: bytes, path: Path) -> Workbook:
         TypeError,
         IndexError,
         EOFError,
+        NotImplementedError,  # zipfile: a version or compression method it cannot read
+        RuntimeError,  # zipfile: an entry flagged as encrypted
         SyntaxError,  # xml.etree.ElementTree.ParseError: a damaged XML part
         zlib.error,  # a damaged compressed part
         InvalidFileException,

@@ -192,3 +192,30 @@ def test_mutated_grids_raise_only_plate_errors(seed, kind):
         read_workbook(wb, PATH)
     except AssayError:
         pass
+
+
+def _patched_central_directory(data: bytes, offset: int, value: bytes) -> bytes:
+    """``data`` with ``value`` written at ``offset`` of every central-directory entry."""
+    out = bytearray(data)
+    start = 0
+    while (at := out.find(b"PK\x01\x02", start)) >= 0:
+        out[at + offset : at + offset + len(value)] = value
+        start = at + 4
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("offset", "value", "what"),
+    [
+        (6, (124).to_bytes(2, "little"), "NotImplementedError"),  # needs zip version 12.4
+        (8, (1).to_bytes(2, "little"), "RuntimeError"),  # entries flagged as encrypted
+        (10, (99).to_bytes(2, "little"), "NotImplementedError"),  # unknown compression method
+    ],
+)
+def test_zip_the_reader_cannot_open_is_a_plate_error(offset, value, what):
+    """A damaged zip header that makes Python's zipfile give up (found by the fuzz run) is a
+    PlateError naming the file, never a bare NotImplementedError or RuntimeError."""
+    data = book_bytes({"S": grid_rows(plate_values(), "450")})
+    damaged = _patched_central_directory(data, offset, value)
+    with pytest.raises(PlateError, match=rf"plate\.xlsx.*not a readable \.xlsx.*{what}"):
+        load_workbook(damaged, PATH)
