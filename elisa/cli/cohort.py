@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from elisa.cli.echo import echo
+
 
 def cohort_command(args: argparse.Namespace) -> int:
     return {"build": _build, "import-analyser": _import, "status": _status}[args.cohort_command](
@@ -25,12 +27,12 @@ def _build(args: argparse.Namespace) -> int:
         config=args.config,
     )
     for warning in built.warnings:
-        print(f"elisa: warning: {warning}", file=sys.stderr)
+        echo(f"elisa: warning: {warning}", file=sys.stderr)
     table = built.cohort.table
     summary = ", ".join(
         f"{a}: {int((table[f'{a}_status'] == 'ok').sum())} ok" for a, _ in built.analytes
     )
-    print(
+    echo(
         f"{len(table)} subjects written to {built.path} ({summary}); "
         f"{len(built.cohort.reassay)} re-assay item(s) in {built.path.name}.reassay.csv"
     )
@@ -44,7 +46,7 @@ def _import(args: argparse.Namespace) -> int:
         args.results, args.analyte, db=args.db, config=args.config, user=args.user
     )
     state = "imported" if done.added else "already imported (same SHA-256): nothing added"
-    print(f"{done.file}: {done.n_results} {done.analyte} result(s) {state}")
+    echo(f"{done.file}: {done.n_results} {done.analyte} result(s) {state}")
     return 0
 
 
@@ -55,8 +57,8 @@ def _status(args: argparse.Namespace) -> int:
         args.clinical, manifest=args.manifest, visit=args.visit, db=args.db, config=args.config
     )
     names = list(status.columns[1:-1])
-    print("subject_id  " + "  ".join(f"{a:>9}" for a in names) + "  re-assay")
+    echo("subject_id  " + "  ".join(f"{a:>9}" for a in names) + "  re-assay")
     for row in status.to_dict("records"):
         cells = "  ".join(f"{row[a]:>9}" for a in names)
-        print(f"{row['subject_id']:<10}  {cells}  {row['reassay']}")
+        echo(f"{row['subject_id']:<10}  {cells}  {row['reassay']}")
     return 0

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Sequence
 
 from elisa._version import __version__
+from elisa.cli.echo import echo
 from elisa.errors import ElisaError
 from plates.errors import AssayError, input_file_of
 
@@ -207,17 +208,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a pager or head that closed early
         return EXIT_PASS
     except AssayError as exc:
-        print(f"elisa: error: {exc}", file=sys.stderr)
+        echo(f"elisa: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        echo(f"elisa: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("elisa: interrupted", file=sys.stderr)
+        echo("elisa: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, never reported as bad input
-        print(internal_error_line(exc, args), file=sys.stderr)
+        echo(internal_error_line(exc, args), file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from elisa.cli.echo import echo
 from elisa.run import run_exports
 from elisa.units import conversion_lines
 
@@ -27,15 +28,13 @@ def run_command(args: argparse.Namespace) -> int:
     )
     results = outcome.results
     for line in conversion_lines(results.provenance):
-        print(f"unit: {line}")
+        echo(f"unit: {line}")
     for run in results.runs.to_dict("records"):  # plain Python values, None when missing
         detail = f" ({run['reasons']})" if run["reasons"] else ""
         spec = f"; OUT OF SPEC: {run['rules']}" if run["out_of_spec"] is True else ""
-        print(f"{run['plate_id']} [{run['analyte']}]: {run['verdict']}{detail}{spec}")
+        echo(f"{run['plate_id']} [{run['analyte']}]: {run['verdict']}{detail}{spec}")
     if len(results.reassay):
-        print(
-            f"{len(results.reassay)} sample(s) to re-assay: see {outcome.out_dir / 'reassay.csv'}"
-        )
+        echo(f"{len(results.reassay)} sample(s) to re-assay: see {outcome.out_dir / 'reassay.csv'}")
     stored = "" if outcome.store is None else f"; kept in {outcome.store}"
-    print(f"results written to {outcome.out_dir}/ (open report.html){stored}")
+    echo(f"results written to {outcome.out_dir}/ (open report.html){stored}")
     return 1 if results.failed else 0

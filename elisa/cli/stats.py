@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from elisa.cli.echo import echo
+
 
 def _columns(text: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in text.split(",") if c.strip())
@@ -81,9 +83,9 @@ def stats_command(args: argparse.Namespace) -> int:
         out=args.out,
     )
     for warning in result.warnings:
-        print(f"elisa: warning: {warning}", file=sys.stderr)
+        echo(f"elisa: warning: {warning}", file=sys.stderr)
     sizes = ", ".join(f"{g} {n}" for g, n in result.design.sizes.items())
-    print(
+    echo(
         f"{len(result.cohort.frame)} subjects ({sizes}): {result.comparisons['variable'].nunique()} "
         f"variables compared, {len(result.correlations)} correlations; written to {args.out}"
     )

@@ -7,6 +7,7 @@ import argparse
 from elisa.across_runs.qc_outputs import qc_across_runs
 from elisa.across_runs.status import mask_and_rejudge, review_and_rejudge
 from elisa.across_runs.tables import Scope
+from elisa.cli.echo import echo
 from elisa.store.audit import audit_log
 
 
@@ -23,7 +24,7 @@ def mask_command(args: argparse.Namespace) -> int:
     )
     for o in outcomes:
         state = f"version {o.version} added" if o.added else f"version {o.version} is current"
-        print(
+        echo(
             f"{o.plate_id} [{o.analyte}]: {'unmasked' if args.undo else 'masked'} "
             f"{', '.join(args.wells)}; {state}"
         )
@@ -41,7 +42,7 @@ def review_command(args: argparse.Namespace) -> int:
         user=args.user,
         config=getattr(args, "config", None),
     )
-    print(f"{args.plate_id}: {decision}ed (version {', '.join(map(str, versions))})")
+    echo(f"{args.plate_id}: {decision}ed (version {', '.join(map(str, versions))})")
     return 0
 
 
@@ -53,7 +54,7 @@ def audit_command(args: argparse.Namespace) -> int:
         text = "; ".join(
             f"{k}={v}" for k, v in entry.details.items() if v not in ("", [], {}, None)
         )
-        print(f"{entry.time_utc}  {entry.user}  {entry.action}{where}{version}  {text}")
+        echo(f"{entry.time_utc}  {entry.user}  {entry.action}{where}{version}  {text}")
     return 0
 
 
@@ -63,7 +64,7 @@ def qc_command(args: argparse.Namespace) -> int:
     scope = Scope(args.analyte, args.since, args.until, args.lot, args.last)
     report = qc_across_runs(args.db, scope, out=args.out, config=args.config)
     out_of_spec = int(report.runs["out_of_spec"].astype(bool).sum()) if len(report.runs) else 0
-    print(
+    echo(
         f"{len(report.runs)} run(s) in scope, {out_of_spec} out of spec; "
         f"written to {args.out}/ (open qc_report.html)"
     )

@@ -1,4 +1,5 @@
-"""Write a run's outputs: staged in a hidden folder, then moved into place, provenance.json last.
+"""Write a run's outputs. `elisa run` replaces its output folder as a whole (`elisa.files.swap`);
+the other commands stage their files in a hidden folder and move them into place, provenance last.
 
 A failure before the move leaves the previous outputs of the folder as they were.
 """
@@ -12,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from elisa.files.csv_write import table_csv
+from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
 from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import render_report
 from elisa.results import TABLE_COLUMNS, Results
@@ -38,18 +40,20 @@ def render_outputs(results: Results) -> dict[str, bytes]:
 
 
 def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
-    """Write the nine outputs into ``out_dir`` (created if needed); returns their paths."""
+    """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
+    paths."""
     files = render_outputs(results)  # render first: a failure here writes nothing at all
-    return write_files(files, out_dir, last="provenance.json")
+    return replace_folder(out_dir, files, OUTPUT_FILES)
+
+
+def stage_outputs(results: Results, out_dir: str | Path) -> StagedFolder:
+    """Render the outputs and write them beside ``out_dir``, ready to swap in."""
+    return stage_folder(out_dir, render_outputs(results), OUTPUT_FILES)
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:
-    """Create the output folder and check it takes files (an OSError names the problem)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    probe = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    probe.rmdir()
-    return out
+    """Check the output folder can be replaced by the outputs (an error names the problem)."""
+    return check_output_folder(out_dir, OUTPUT_FILES)
 
 
 def write_files(

@@ -18,6 +18,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from elisa.files.column_notes import column_rows
 from elisa.missing import is_missing
@@ -31,8 +32,8 @@ _CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms
 def cell_value(value: object) -> object:
     """One table value as an Excel cell value: None (an empty cell) for missing or empty text,
     else bool, int, float or str."""
-    if isinstance(value, str):
-        return value or None
+    if isinstance(value, str):  # XML cannot hold most C0 controls: shown as \xNN escapes
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value) or None
     if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):

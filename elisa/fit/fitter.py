@@ -253,7 +253,8 @@ def _summarise(
         notes.append(
             "the parameters are not identified by the standards (singular information matrix)"
         )
-    se_free = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore"):  # a negative variance of a failed fit: NaN SE
+        se_free = np.sqrt(np.diag(cov))
     se = {
         "se_a": se_free[0],
         "se_b": se_free[1],

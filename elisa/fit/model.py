@@ -72,19 +72,24 @@ class LogisticModel(lmfit.Model):
     ) -> lmfit.model.ModelResult:
         """Minimise Σ w (y − f)² from ``params`` with the analytic Jacobian and tight tolerances."""
         sqrt_w = np.sqrt(w)
-        return self.fit(
-            y,
-            params,
-            x=x,
-            weights=sqrt_w,
-            method="least_squares",
-            nan_policy="propagate",
-            fit_kws={
-                "Dfun": self.jacobian,
-                "ftol": 1e-15,
-                "xtol": 1e-15,
-                "gtol": 1e-15,
-                "x_scale": "jac",
-            },
-            max_nfev=2000,
-        )
+        # lmfit takes parameter errors as the square roots of the covariance's diagonal and
+        # divides by them for correlations; a curve the standards do not identify has negative
+        # or zero entries there, so NaN errors (the fitter then marks the fit not identified):
+        # no warning for that expected case
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.fit(
+                y,
+                params,
+                x=x,
+                weights=sqrt_w,
+                method="least_squares",
+                nan_policy="propagate",
+                fit_kws={
+                    "Dfun": self.jacobian,
+                    "ftol": 1e-15,
+                    "xtol": 1e-15,
+                    "gtol": 1e-15,
+                    "x_scale": "jac",
+                },
+                max_nfev=2000,
+            )

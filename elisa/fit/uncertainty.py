@@ -32,16 +32,22 @@ def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np
 def log_interval(
     conc: np.ndarray, se: np.ndarray, df: int, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """exp(ln conc ± t(1 − α/2, df) · se / conc): a positive, asymmetric interval."""
+    """exp(ln conc ± t(1 − α/2, df) · se / conc): a positive, asymmetric interval.
+
+    NaN where it is unbounded: an SE hundreds of times the concentration makes the upper end
+    overflow to infinity (and the lower end 0), which no output should show as a number.
+    """
     conc = np.asarray(conc, dtype=float)
     se = np.asarray(se, dtype=float)
     if df <= 0:
         nan = np.full(conc.shape, np.nan)
         return nan, nan
     t = stats.t.ppf(0.5 + level / 2, df)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         half = t * se / conc
-        return conc * np.exp(-half), conc * np.exp(half)
+        low, high = conc * np.exp(-half), conc * np.exp(half)
+    unbounded = np.isinf(high)
+    return np.where(unbounded, np.nan, low), np.where(unbounded, np.nan, high)
 
 
 def profile_grid(nominals: np.ndarray, n: int = 1001) -> np.ndarray:

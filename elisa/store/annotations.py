@@ -47,18 +47,17 @@ def mask_wells(
 
 
 def _mask(store: Store, plate_id: str, names: list[str], reason: str, undo: bool) -> list[Recorded]:
-    keys = store.plate_keys(plate_id)
-    in_force = all_recorded_masks(store, keys).get(plate_id, {})
-    if undo:
+    action = "unmask" if undo else "mask"
+    with store.atomic():  # read under the write lock: a concurrent run or mask cannot interleave
+        keys = store.plate_keys(plate_id)
+        in_force = all_recorded_masks(store, keys).get(plate_id, {})
         missing = [w for w in names if w not in in_force]
-        if missing:
+        if undo and missing:
             raise ElisaError(
                 f"well(s) {', '.join(missing)} of plate {plate_id} carry no mask "
                 "recorded with 'elisa mask' (a layout's own masks are changed in "
                 "the layout)"
             )
-    action = "unmask" if undo else "mask"
-    with store.atomic():
         for _, analyte in keys:
             for well in names:
                 store.conn.execute(

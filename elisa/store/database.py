@@ -36,6 +36,20 @@ class StoreBusyError(StoreError):
     """Another writer held the store longer than the busy timeout: nothing was written."""
 
 
+def _create_private(path: Path) -> None:
+    """Create a new store file readable and writable by its owner only (it holds raw exports and
+    per-sample results). SQLite gives its journal, -wal and -shm files the store file's mode.
+    An existing file keeps the permissions it has."""
+    if path.exists():
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # created by another process just now
+    except OSError as exc:
+        raise StoreError(f"cannot create the store ({exc.strerror or exc})", file=path) from None
+
+
 def _version(row: sqlite3.Row) -> StoredVersion:
     return StoredVersion(**dict(row))
 
@@ -64,6 +78,7 @@ class Store:
         self._depth = 0  # open atomic() blocks: 0 outside, 1 in the transaction, >1 savepoints
         if self.path.is_dir():
             raise StoreError("is a directory, expected a store file (--db PATH)", file=self.path)
+        _create_private(self.path)
         try:
             self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
             self.conn.row_factory = sqlite3.Row

@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 import re
 import tomllib
 from numbers import Integral, Real
@@ -356,17 +355,19 @@ def test_two_runs_with_a_store_give_byte_identical_csv(tmp_path):
     assert ",pass,,,false,," in runs  # out_of_spec filled from the store, no rule fired
 
 
-def _interrupt_os_replace(monkeypatch, out: Path) -> list:
-    real = os.replace
+def _interrupt_disk_full(monkeypatch, out: Path) -> list:
+    import elisa.files.swap
+
+    real = elisa.files.swap.write_synced
     calls: list = []
 
-    def failing(src, dst, *args, **kwargs):
-        if Path(dst).resolve().parent == out.resolve():
-            calls.append(dst)
-            raise OSError(28, "No space left on device (simulated)", str(dst))
-        return real(src, dst, *args, **kwargs)
+    def failing(path, data):
+        if Path(path).name == "report.html":
+            calls.append(path)
+            raise OSError(28, "No space left on device (simulated)", str(path))
+        return real(path, data)
 
-    monkeypatch.setattr(os, "replace", failing)
+    monkeypatch.setattr(elisa.files.swap, "write_synced", failing)
     return calls
 
 
@@ -384,7 +385,7 @@ def _interrupt_report(monkeypatch, out: Path) -> list:
 
 
 @pytest.mark.parametrize(
-    "interrupt", (_interrupt_os_replace, _interrupt_report), ids=("os_replace", "render_report")
+    "interrupt", (_interrupt_disk_full, _interrupt_report), ids=("disk_full", "render_report")
 )
 def test_interrupted_run_leaves_previous_outputs(interrupt, tmp_path, monkeypatch):
     out = tmp_path / "out"
@@ -404,6 +405,7 @@ def test_interrupted_run_leaves_previous_outputs(interrupt, tmp_path, monkeypatc
     monkeypatch.undo()
     assert calls, "the simulated interruption was never reached"
     assert _snapshot(out) == before, "the previous outputs changed, or a staging folder remains"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
 
 
 # ---------------------------------------------------------------- row order
