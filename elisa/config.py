@@ -25,6 +25,8 @@ from qc.power import N_SIMULATED, SEED
 from qc.rule_sets import RuleSet, default_rule_set, rule_set_from
 
 DEFAULT_CONFIG_NAME = "elisa.toml"
+#: The standard-curve fitters (elisa.fit.request): the one-curve lmfit path or the batched one.
+FITTERS = ("lmfit", "batched")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +44,7 @@ class Rules:
     min_levels_5pl: int = 6
     min_levels_4pl: int = 5
     drop_failing_standards: bool = False  # the opt-in M10 drop-and-refit
+    fitter: str = "lmfit"  # "lmfit" (one curve at a time) or "batched" (all plates' curves at once)
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,14 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
     changes: dict[str, Any] = {}
     for key, value in table.items():
         default = getattr(defaults, key)
-        if isinstance(default, bool):
+        if isinstance(default, str):
+            if value not in _CHOICES[key]:
+                raise ConfigError(
+                    f"[rules] {key} must be one of {list(_CHOICES[key])}, not {value!r}",
+                    file=source,
+                )
+            changes[key] = value
+        elif isinstance(default, bool):
             if not isinstance(value, bool):
                 raise ConfigError(f"[rules] {key} must be true or false", file=source)
             changes[key] = value
@@ -264,6 +274,8 @@ def _parse_rules(table: Mapping[str, Any], source: Path | None) -> Rules:
     return replace(defaults, **changes)
 
 
+#: Rules that name one of a few choices.
+_CHOICES = {"fitter": FITTERS}
 #: [westgard] keys besides the rule sets [westgard.controls_N]
 _WESTGARD_KEYS = {"n_simulated", "seed"}
 _RULE_SET_KEYS = {"reject", "warn"}

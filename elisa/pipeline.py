@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from elisa.analytes import Analyte
-from elisa.config import Config, load_config
+from elisa.config import Config, Rules, load_config
 from elisa.errors import ElisaError
 from elisa.files.provenance import provenance_record
-from elisa.reduction.plate import PlateInput, PlateReduction, reduce_plate
+from elisa.fit.fitter import CurveFit
+from elisa.fit.request import fit_curves
+from elisa.reduction.plate import PlateInput, PlateReduction, curve_request, reduce_plate
 from elisa.reduction.tables import (
     RunInfo,
     curve_row,
@@ -104,10 +106,11 @@ def process(
         [p.plate_id for p in plan],
         default_wavelength=measurement or plan[0].analyte.wavelength,
     )
+    inputs = [_plate_input(item, dataset, measurement, reference) for item in plan]
+    first_fits = _batched_fits([plate_input for plate_input, _ in inputs], cfg.rules)
     reductions, infos, settings = [], [], []
-    for item in plan:
-        plate_input, reads = _plate_input(item, dataset, measurement, reference)
-        reductions.append(reduce_plate(plate_input, cfg.rules))
+    for item, (plate_input, reads), first_fit in zip(plan, inputs, first_fits, strict=True):
+        reductions.append(reduce_plate(plate_input, cfg.rules, first_fit))
         infos.append(
             RunInfo(
                 item.run_date.value,
@@ -120,6 +123,13 @@ def process(
     tables = _tables(reductions, infos)
     record = provenance_record(plan, reductions, settings, cfg, now)
     return Results(**tables, plates=dataset, provenance=record)
+
+
+def _batched_fits(plates: list[PlateInput], rules: Rules) -> list[CurveFit | None]:
+    """With the batched fitter, every plate's standard curve in one call (else fitted per plate)."""
+    if rules.fitter != "batched":
+        return [None] * len(plates)
+    return list(fit_curves([curve_request(p, rules) for p in plates], "batched"))
 
 
 def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | None) -> list[Path]:

@@ -13,7 +13,7 @@ from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER, LogisticModel
 from elisa.fit.start import asymmetry_starts, starting_points
-from elisa.fit.weights import Weighted, iterate_weights, raw_weights
+from elisa.fit.weights import Weighted, Weighting, iterate_weights, raw_weights
 
 #: 5PL starting values of the asymmetry g (each from the fitted 4PL, best objective kept): the
 #: 5PL objective has local optima in g, so a single start at g = 1 can stop in one of them.
@@ -80,7 +80,7 @@ class CurveFit:
         return raw_weights(self.predict(x), self.blank, self.theta) / self.weight_scale
 
 
-def _failed(
+def failed_fit(
     model: str, weighting: str, theta: float, n: int, p: int, message: str, blank: float
 ) -> CurveFit:
     nan = float("nan")
@@ -101,6 +101,55 @@ def _failed(
     )
 
 
+def weighting_theta(weighting: str, theta: float | str) -> float | str:
+    """The power-of-the-mean exponent a weighting implies ("estimate" for pom estimated)."""
+    return {"none": 0.0, "1/y": 0.5, "1/y^2": 1.0}.get(weighting, theta)
+
+
+@dataclass(frozen=True)
+class FitPlan:
+    """What a curve's standards allow: the model to fit, or why none can be fitted."""
+
+    model: str
+    n_params: int
+    notes: tuple[str, ...]
+    failure: str  # "" when the curve can be fitted
+
+
+def plan_fit(x: np.ndarray, model: str, min_levels_4pl: int, min_levels_5pl: int) -> FitPlan:
+    """Downgrade 5PL with too few levels; refuse a fit with too few levels or wells."""
+    n_levels = len(np.unique(x))
+    notes = []
+    if model == "5PL" and n_levels < min_levels_5pl:
+        notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
+        model = "4PL"
+    p = 5 if model == "5PL" else 4
+    failure = ""
+    if n_levels < min_levels_4pl or len(x) <= p:
+        failure = (
+            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
+            f"usable, {min_levels_4pl} levels and more than {p} wells needed"
+        )
+    return FitPlan(model, p, tuple(notes), failure)
+
+
+NO_START_CONVERGED = "the fit did not converge from any starting point"
+NO_G_START_CONVERGED = "5PL did not converge from any g start: fitted 4PL instead"
+
+
+def five_at_bound_note(values: dict[str, float], at_bound: tuple[str, ...]) -> str:
+    """Why a 5PL optimum with a parameter at a bound falls back to 4PL (methods §1.6)."""
+    natural = {
+        "a": values["a"],
+        "b": values["b"],
+        "c": np.exp(values["log_c"]),
+        "d": values["d"],
+        "g": np.exp(values["log_g"]),
+    }
+    hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
+    return f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
+
+
 def fit_standard_curve(
     x: np.ndarray,
     y: np.ndarray,
@@ -119,41 +168,19 @@ def fit_standard_curve(
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    theta_value = {"none": 0.0, "1/y": 0.5, "1/y^2": 1.0}.get(weighting, theta)
-    estimate_theta = theta_value == "estimate"
-    theta_now = 0.0 if estimate_theta else float(theta_value)
-    n_levels = len(np.unique(x))
-    notes = []
-    if model == "5PL" and n_levels < min_levels_5pl:
-        notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
-        model = "4PL"
-    p = 5 if model == "5PL" else 4
-    if n_levels < min_levels_4pl or len(x) <= p:
-        return _failed(
-            model,
-            weighting,
-            theta_now,
-            len(x),
-            p,
-            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
-            f"usable, {min_levels_4pl} levels and more than {p} wells needed",
-            blank,
-        )
+    theta_value = weighting_theta(weighting, theta)
+    theta_now = 0.0 if theta_value == "estimate" else float(theta_value)
+    plan = plan_fit(x, model, min_levels_4pl, min_levels_5pl)
+    model, p, notes = plan.model, plan.n_params, list(plan.notes)
+    if plan.failure:
+        return failed_fit(model, weighting, theta_now, len(x), p, plan.failure, blank)
 
     bounds = default_bounds(x, y)
     four = LogisticModel(five=False)
     ones = np.ones_like(y)
     best = _best_of_starts(four, x, y, ones, bounds, starting_points(x, y))
     if best is None:
-        return _failed(
-            model,
-            weighting,
-            theta_now,
-            len(x),
-            p,
-            "the fit did not converge from any starting point",
-            blank,
-        )
+        return failed_fit(model, weighting, theta_now, len(x), p, NO_START_CONVERGED, blank)
     if model == "5PL":
         five = LogisticModel(five=True)
         starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
@@ -166,22 +193,17 @@ def fit_standard_curve(
                 return _summarise(weighted, "5PL", x, y, blank, bounds, notes)
             # the 5PL optimum needs a parameter at a bound (g, or d when no upper plateau is
             # reached): the standards do not identify the asymmetry (methods §1.6)
-            natural = {
-                "a": values["a"],
-                "b": values["b"],
-                "c": np.exp(values["log_c"]),
-                "d": values["d"],
-                "g": np.exp(values["log_g"]),
-            }
-            hits = ", ".join(f"{name} reached its bound ({natural[name]:.3g})" for name in at_bound)
-            notes.append(
-                f"5PL: {hits}, the standards do not identify the asymmetry: fitted 4PL instead"
-            )
+            notes.append(five_at_bound_note(values, at_bound))
         else:
-            notes.append("5PL did not converge from any g start: fitted 4PL instead")
+            notes.append(NO_G_START_CONVERGED)
         model = "4PL"
     weighted = iterate_weights(four, best, x, y, weighting, theta_value, blank)
     return _summarise(weighted, model, x, y, blank, bounds, notes)
+
+
+def is_better(sse: float | np.ndarray, best_sse: float | np.ndarray) -> np.ndarray:
+    """Whether a start's objective beats the best so far (ties keep the earlier start)."""
+    return np.isfinite(sse) & (sse < best_sse * (1 - 1e-12))
 
 
 def _best_of_starts(
@@ -196,7 +218,7 @@ def _best_of_starts(
     for start in starts:
         result = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
         sse = float(np.sum(result.residual**2))
-        if np.isfinite(sse) and sse < best_sse * (1 - 1e-12):
+        if is_better(sse, best_sse):
             best, best_sse = result, sse
     return best
 
@@ -210,10 +232,37 @@ def _summarise(
     bounds: Bounds,
     notes: list[str],
 ) -> CurveFit:
-    result, w = weighted.result, weighted.weights
-    if weighted.note:
-        notes = [*notes, weighted.note]
-    v = result.params.valuesdict()
+    result = weighted.result
+    return summarise_fit(
+        result.params.valuesdict(),
+        bool(result.success),
+        str(result.message),
+        weighted.weighting,
+        model,
+        x,
+        y,
+        blank,
+        bounds,
+        notes,
+    )
+
+
+def summarise_fit(
+    v: dict[str, float],
+    success: bool,
+    optimizer_message: str,
+    weighting: Weighting,
+    model: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    blank: float,
+    bounds: Bounds,
+    notes: list[str],
+) -> CurveFit:
+    """The CurveFit at the fitted values v (a, b, log_c, d, log_g): SEs, r², rmse, bounds."""
+    w = weighting.weights
+    if weighting.note:
+        notes = [*notes, weighting.note]
     params = {
         "a": v["a"],
         "b": v["b"],
@@ -231,9 +280,9 @@ def _summarise(
     jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"], params["g"])[
         :, :p
     ]
-    converged = bool(result.success) and all(np.isfinite(list(params.values())))
+    converged = success and all(np.isfinite(list(params.values())))
     if not converged:
-        notes.insert(0, f"the optimiser stopped without converging: {result.message}")
+        notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
     span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
         converged = False
@@ -267,8 +316,8 @@ def _summarise(
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
         model=model,
-        weighting=weighted.weighting,
-        theta=weighted.theta,
+        weighting=weighting.weighting,
+        theta=weighting.theta,
         params=params,
         se={k: float(s) for k, s in se.items()},
         covariance=cov,
@@ -280,7 +329,7 @@ def _summarise(
         message="; ".join(notes),
         at_bound=at_bound,
         blank=blank,
-        weight_scale=weighted.scale,
+        weight_scale=weighting.scale,
         x=x,
         y=y,
         weights=w,

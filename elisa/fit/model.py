@@ -16,7 +16,14 @@ from elisa.fit.start import starting_points
 
 PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
 
-__all__ = ["PARAMETER_ORDER", "Bounds", "LogisticModel", "default_bounds", "logistic_log_scale"]
+__all__ = [
+    "PARAMETER_ORDER",
+    "Bounds",
+    "LogisticModel",
+    "bounded_start",
+    "default_bounds",
+    "logistic_log_scale",
+]
 
 
 def logistic_log_scale(
@@ -24,6 +31,22 @@ def logistic_log_scale(
 ) -> np.ndarray:
     """`logistic5` with c and g given as natural logarithms (lmfit's model function)."""
     return logistic5(x, a, b, np.exp(log_c), d, np.exp(log_g))
+
+
+def bounded_start(start: dict[str, float], bounds: Bounds, five: bool) -> dict[str, float]:
+    """Starting values clipped a hair (1e-9 of the range) inside ``bounds``; 4PL has log_g = 0.
+
+    A start exactly on a bound would leave the bounded solvers no room to move off it.
+    """
+    values = {}
+    for name in PARAMETER_ORDER:
+        if five or name != "log_g":
+            lo, hi = bounds.lower[name], bounds.upper[name]
+            inset = 1e-9 * (hi - lo)
+            values[name] = min(max(start.get(name, 0.0), lo + inset), hi - inset)
+        else:
+            values[name] = 0.0
+    return values
 
 
 class LogisticModel(lmfit.Model):
@@ -35,15 +58,11 @@ class LogisticModel(lmfit.Model):
 
     def make_bounded_params(self, start: dict[str, float], bounds: Bounds) -> lmfit.Parameters:
         """Parameters at ``start`` (clipped into ``bounds``); log_g fixed at 0 for the 4PL."""
+        values = bounded_start(start, bounds, self.five)
         params = lmfit.Parameters()
         for name in PARAMETER_ORDER:
-            vary = self.five or name != "log_g"
-            value = start.get(name, 0.0)
-            if vary:
-                lo, hi = bounds.lower[name], bounds.upper[name]
-                inset = 1e-9 * (hi - lo)
-                value = min(max(value, lo + inset), hi - inset)
-                params.add(name, value=value, min=lo, max=hi)
+            if self.five or name != "log_g":
+                params.add(name, value=values[name], min=bounds.lower[name], max=bounds.upper[name])
             else:
                 params.add(name, value=0.0, vary=False)
         return params

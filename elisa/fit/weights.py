@@ -38,16 +38,41 @@ def estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
     return float(np.clip(slope, 0.0, 2.0))
 
 
-@dataclass(frozen=True, kw_only=True)
-class Weighted:
-    """The fit after the weights settled: the lmfit result and the weights it used."""
+@dataclass(frozen=True)
+class Weighting:
+    """The weights a fit settled on (normalised to mean 1) and how they were made."""
 
-    result: lmfit.model.ModelResult
     weighting: str
     theta: float
     weights: np.ndarray
     scale: float  # raw weights were divided by this to have mean 1
     note: str  # "" or why the weights did not settle
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """The fit after the weights settled: the lmfit result and the weights it used."""
+
+    result: lmfit.model.ModelResult
+    weighting: Weighting
+
+
+def weights_from_curve(
+    mu: np.ndarray, y: np.ndarray, blank: float, theta_value: float | str
+) -> tuple[np.ndarray, float, float]:
+    """Normalised weights, their scale and θ for one weighting cycle from the fitted curve μ."""
+    theta_now = estimate_theta(y, mu, blank) if theta_value == "estimate" else float(theta_value)
+    raw = raw_weights(mu, blank, theta_now)
+    scale = float(raw.mean())
+    return raw / scale, scale, theta_now
+
+
+def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """True where no parameter moved by more than 1e-8 relative (over the last axis)."""
+    return np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12), axis=-1)
+
+
+WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
 
 
 def iterate_weights(
@@ -60,28 +85,15 @@ def iterate_weights(
     blank: float,
 ) -> Weighted:
     """Refit with weights from the fitted curve until the parameters stop moving (DESIGN 4.2)."""
-    estimating = theta_value == "estimate"
-    theta_now = 0.0 if estimating else float(theta_value)
+    theta_now = 0.0 if theta_value == "estimate" else float(theta_value)
     w, scale = np.ones_like(y), 1.0
     if weighting == "none":
-        return Weighted(
-            result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
-        )
+        return Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
     for _cycle in range(MAX_WEIGHT_CYCLES):
-        mu = best.eval(x=x)
-        if estimating:
-            theta_now = estimate_theta(y, mu, blank)
-        raw = raw_weights(mu, blank, theta_now)
-        scale = float(raw.mean())
-        w = raw / scale
+        w, scale, theta_now = weights_from_curve(best.eval(x=x), y, blank, theta_value)
         previous = np.array(list(best.params.valuesdict().values()))
         best = curve_model.fit_weighted(x, y, w, best.params)
         now = np.array(list(best.params.valuesdict().values()))
-        if np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12)):
-            return Weighted(
-                result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=""
-            )
-    note = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
-    return Weighted(
-        result=best, weighting=weighting, theta=theta_now, weights=w, scale=scale, note=note
-    )
+        if weights_settled(previous, now):
+            return Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
+    return Weighted(best, Weighting(weighting, theta_now, w, scale, WEIGHTS_NOT_SETTLED))

@@ -11,7 +11,8 @@ import pandas as pd
 from elisa.analytes import Analyte
 from elisa.config import Rules
 from elisa.fit.backcalc import GroupResult, back_calculate, od_stats, well_concentrations
-from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit, fit_standard_curve
+from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit
+from elisa.fit.request import CurveRequest, fit_curves
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
 from elisa.reduction.wells import correct_wells
@@ -68,13 +69,29 @@ class PlateReduction:
     failed_control_wells: tuple[str, ...] = ()  # judged control results outside their limits
 
 
-def reduce_plate(plate: PlateInput, rules: Rules) -> PlateReduction:
-    """Run DESIGN 4.1–4.5 on one plate."""
+def curve_request(plate: PlateInput, rules: Rules) -> CurveRequest:
+    """The plate's first standard-curve fit (all usable standards), to fit with other plates'."""
+    corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
+    standards = sorted(replicate_groups(corrected.wells, "standard"), key=lambda g: g.nominal)
+    x, y = _fit_points(standards, corrected.wells)
+    return _request(x, y, plate.analyte, corrected.blank_mean, rules)
+
+
+def reduce_plate(
+    plate: PlateInput, rules: Rules, first_fit: CurveFit | None = None
+) -> PlateReduction:
+    """Run DESIGN 4.1–4.5 on one plate.
+
+    ``first_fit``: the fit of `curve_request` for this plate when it was already fitted in a
+    batch; otherwise (and for any refit) the curve is fitted here with ``rules.fitter``.
+    """
     analyte = plate.analyte
     corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
     wells = corrected.wells
     standards = sorted(replicate_groups(wells, "standard"), key=lambda g: g.nominal)
-    fit, backfit, judged = _fit_and_judge(standards, wells, analyte, corrected.blank_mean, rules)
+    fit, backfit, judged = _fit_and_judge(
+        standards, wells, analyte, corrected.blank_mean, rules, first_fit
+    )
     nominal = np.array([g.nominal for g in standards])
     controls_and_samples = replicate_groups(wells, "control") + replicate_groups(wells, "sample")
     m = _replicate_count([g for g in controls_and_samples if g.kind == "sample"], wells)
@@ -141,6 +158,7 @@ def _fit_and_judge(
     analyte: Analyte,
     blank: float,
     rules: Rules,
+    first_fit: CurveFit | None = None,
 ) -> tuple[CurveFit, np.ndarray, StandardsOutcome]:
     """Fit the curve and judge its levels; with `drop_failing_standards` (the M10 option) the
     most deviant failing level leaves the fit and the curve is refitted, while more than
@@ -153,16 +171,10 @@ def _fit_and_judge(
     while True:
         kept = [g for i, g in enumerate(standards) if i not in dropped]
         x, y = _fit_points(kept, wells)
-        fit = fit_standard_curve(
-            x,
-            y,
-            model=analyte.model,
-            weighting=analyte.weighting,
-            theta=analyte.theta,
-            blank=blank,
-            min_levels_4pl=rules.min_levels_4pl,
-            min_levels_5pl=rules.min_levels_5pl,
-        )
+        if first_fit is not None and not dropped:
+            fit = first_fit
+        else:
+            fit = fit_curves([_request(x, y, analyte, blank, rules)], rules.fitter)[0]
         backfit = np.array(
             [
                 fit.inverse(od[g.usable_rows(wells)].mean()) if n else np.nan
@@ -200,6 +212,21 @@ def _fit_and_judge(
         note = f"standard level(s) {levels} left out of the fit (drop_failing_standards)"
         fit = dataclasses.replace(fit, message="; ".join(m for m in (fit.message, note) if m))
     return fit, backfit, judged
+
+
+def _request(
+    x: np.ndarray, y: np.ndarray, analyte: Analyte, blank: float, rules: Rules
+) -> CurveRequest:
+    return CurveRequest(
+        x=x,
+        y=y,
+        model=analyte.model,
+        weighting=analyte.weighting,
+        theta=analyte.theta,
+        blank=blank,
+        min_levels_4pl=rules.min_levels_4pl,
+        min_levels_5pl=rules.min_levels_5pl,
+    )
 
 
 def _fit_points(

@@ -1,0 +1,80 @@
+"""Benchmark: standard curves fitted per second, four ways, on the same seeded curves in one run.
+
+    python bench/bench_fit.py [CURVES] [SLOW_CURVES]
+
+The batched fitter (elisa.fit.batched) fits CURVES curves; the one-plate fitter, plain
+`lmfit.Model.fit` and `scipy.optimize.curve_fit` fit the first SLOW_CURVES of them (they are
+slower; rates are per curve either way). Unweighted 4PL, the default settings. Prints figures
+and ratios; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import lmfit
+import numpy as np
+from scipy.optimize import curve_fit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "elisa"))
+from test_batched_fit import random_requests
+
+from elisa.fit.batched import fit_standard_curves
+from elisa.fit.request import CurveRequest, fit_one
+
+
+def _four_pl(x, a, b, c, d):
+    return d + (a - d) / (1.0 + (x / c) ** b)
+
+
+def _rate(label: str, count: int, fit) -> float:
+    start = time.perf_counter()
+    fit()
+    seconds = time.perf_counter() - start
+    print(f"{label:<34} {count:>7} curves {seconds:8.2f} s {count / seconds:10.1f} curves/s")
+    return count / seconds
+
+
+def main(curves: int = 2000, slow_curves: int = 100) -> None:
+    requests = [
+        CurveRequest(x=r.x, y=r.y) for r in random_requests(seed=2024, count=curves)
+    ]  # unweighted 4PL
+    slow = requests[:slow_curves]
+    starts = [
+        (float(r.y.min()), 1.0, float(np.exp(np.log(r.x).mean())), float(r.y.max())) for r in slow
+    ]
+    model = lmfit.Model(_four_pl)
+
+    def plain_lmfit() -> None:
+        for r, (a, b, c, d) in zip(slow, starts, strict=True):
+            try:  # unbounded, as plain lmfit is used: a step to c < 0 aborts the fit
+                model.fit(r.y, x=r.x, a=a, b=b, c=c, d=d)
+            except ValueError:
+                pass
+
+    def plain_scipy() -> None:
+        for r, p0 in zip(slow, starts, strict=True):
+            try:
+                curve_fit(_four_pl, r.x, r.y, p0=p0, maxfev=5000)
+            except RuntimeError:
+                pass
+
+    warnings.simplefilter("ignore")
+    print(f"seeded 4PL curves, {len(requests[0].x)}–{max(len(r.x) for r in requests)} wells each")
+    batched = _rate("batched fitter (all starts)", curves, lambda: fit_standard_curves(requests))
+    one = _rate(
+        "one-plate fitter (lmfit, all starts)", len(slow), lambda: [fit_one(r) for r in slow]
+    )
+    plain = _rate("lmfit.Model.fit (one start)", len(slow), plain_lmfit)
+    scipy_rate = _rate("scipy curve_fit (one start)", len(slow), plain_scipy)
+    print(f"batched / one-plate fitter: {batched / one:8.1f}x")
+    print(f"batched / lmfit.Model.fit:  {batched / plain:8.1f}x")
+    print(f"batched / scipy curve_fit:  {batched / scipy_rate:8.1f}x")
+    print("target (issue 11): 100,000 curves/s, 200x lmfit.Model.fit")
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
