@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from elisa.analytes import Analyte
+from elisa.batch.pairing import BadFile, pair_inputs
+from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.config import Config, Rules, load_config
 from elisa.errors import ElisaError
 from elisa.files.provenance import provenance_record
 from elisa.fit.fitter import CurveFit
 from elisa.fit.request import fit_curves
+from elisa.planning import Planner, PlanPlate
 from elisa.reduction.plate import PlateInput, PlateReduction, curve_request, reduce_plate
 from elisa.reduction.tables import (
     RunInfo,
@@ -28,26 +30,11 @@ from elisa.reduction.tables import (
 )
 from elisa.reduction.wavelengths import choose_reads
 from elisa.results import TABLE_COLUMNS, Results, typed_table
-from elisa.run_date import RunDate, choose_run_date
-from elisa.units import UnitConversion, conversion_factor
-from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
-from plates.model import ExportFile, PlateRead, plate_dataset
+from plates.errors import AssayError
+from plates.model import plate_dataset
 from plates.readers import read_export
 
 PathLike = str | Path
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlanPlate:
-    """One plate with everything decided before any computation."""
-
-    export: ExportFile
-    read: PlateRead
-    layout: PlateLayout
-    plate_id: str
-    analyte: Analyte
-    run_date: RunDate
-    unit_conversion: UnitConversion | None  # the layout's conc values converted, if they were
 
 
 def process(
@@ -64,65 +51,109 @@ def process(
     sources: Mapping[str, bytes] | None = None,
     now: dt.datetime | None = None,
     default_run_date: str | None = None,
+    on_bad_file: Callable[[BadFile], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Results:
     """Read, fit, back-calculate and judge every plate of ``exports``.
 
-    ``layout``: one wellmap file for every export, or one per export (paired by position);
-    ``layout_from_export`` takes the layout each export carries instead (Gen5, SoftMax Pro).
-    ``masks``: plate id → well → reason, masks recorded after the fact (`elisa mask`), added to
-    the layout's own. ``sources``: file path (as given) → bytes, to process stored originals.
-    ``default_run_date``: the run date when neither layout nor export gives one (else the
-    processing time); re-processing a stored plate keeps its run date this way
-    (:mod:`elisa.run_date`). Two exports with the same bytes are refused (one plate read twice
-    under two names). All inputs are validated before anything is computed; bad input raises an
-    AssayError.
+    ``exports``: files, folders (their exports) or patterns (`elisa.batch.pairing`).
+    ``layout``: one wellmap file for every export, or one per export (paired by position); None
+    pairs each export with the layout of the same stem beside it (``plate7.csv`` with
+    ``plate7.toml``); ``layout_from_export`` takes the layout each export carries instead (Gen5,
+    SoftMax Pro). ``masks``: plate id → well → reason, masks recorded after the fact
+    (`elisa mask`), added to the layout's own. ``sources``: file path (as given) → bytes, to
+    process stored originals. ``default_run_date``: the run date when neither layout nor export
+    gives one (else the processing time); re-processing a stored plate keeps its run date this
+    way (:mod:`elisa.run_date`). Two exports with the same bytes are refused (one plate read
+    twice under two names). All inputs are validated before anything is computed; bad input
+    raises an AssayError, unless ``on_bad_file`` is given: an export that cannot be processed
+    (unreadable, without a usable layout, a plate id already taken, ...) is then handed to it as
+    a `BadFile` and left out with all its plates, and the others are processed (an error still
+    when none is left). ``progress`` counts the exports read and the plates fitted.
     """
     now = now or dt.datetime.now(dt.UTC)
-    export_paths = (
-        [Path(exports)] if isinstance(exports, (str, Path)) else [Path(e) for e in exports]
-    )
-    if not export_paths:
-        raise ElisaError("no export given")
     cfg = config if isinstance(config, Config) else load_config(config)
-    if layout_from_export and layout is not None:
-        raise ElisaError("give either a layout file or layout_from_export, not both")
-    layouts = (
-        [None] * len(export_paths) if layout_from_export else _pair_layouts(export_paths, layout)
-    )
     sources = sources or {}
-    files = [read_export(p, fmt, data=sources.get(str(p)), limits=cfg.limits) for p in export_paths]
-    plan = _plan(
-        files,
-        layouts,
+    paired = pair_inputs(exports, layout, layout_from_export=layout_from_export, given=sources)
+    report = _bad_file_handler(on_bad_file)
+    for bad in paired.bad:
+        report(bad)
+    planner = Planner(
         cfg,
         analyte,
         (now.isoformat(timespec="seconds"), default_run_date),
         sources,
         masks or {},
     )
-    measurement = wavelength
-    dataset = plate_dataset(
-        [p.read for p in plan],
-        [p.plate_id for p in plan],
-        default_wavelength=measurement or plan[0].analyte.wavelength,
-    )
-    inputs = [_plate_input(item, dataset, measurement, reference) for item in plan]
+    plan: list[PlanPlate] = []
+    with progress.stage("reading exports", len(paired.exports), "file") as advance:
+        for path, layout_path in zip(paired.exports, paired.layouts, strict=True):
+            try:
+                export = read_export(path, fmt, data=sources.get(str(path)), limits=cfg.limits)
+                plan += planner.plan_file(export, layout_path)
+            except AssayError as exc:
+                report(BadFile(path, exc))
+            advance()
+    plan, dataset, inputs = _plate_inputs(plan, wavelength, reference, report)
     first_fits = _batched_fits([plate_input for plate_input, _ in inputs], cfg.rules)
     reductions, infos, settings = [], [], []
-    for item, (plate_input, reads), first_fit in zip(plan, inputs, first_fits, strict=True):
-        reductions.append(reduce_plate(plate_input, cfg.rules, first_fit))
-        infos.append(
-            RunInfo(
-                item.run_date.value,
-                item.layout.expt.get("lot"),
-                str(item.export.path),
-                item.export.sha256,
+    with progress.stage("fitting plates", len(plan), "plate") as advance:
+        for item, (plate_input, reads), first_fit in zip(plan, inputs, first_fits, strict=True):
+            reductions.append(reduce_plate(plate_input, cfg.rules, first_fit))
+            infos.append(
+                RunInfo(
+                    item.run_date.value,
+                    item.layout.expt.get("lot"),
+                    str(item.export.path),
+                    item.export.sha256,
+                )
             )
-        )
-        settings.append(reads)
+            settings.append(reads)
+            advance()
     tables = _tables(reductions, infos)
     record = provenance_record(plan, reductions, settings, cfg, now)
     return Results(**tables, plates=dataset, provenance=record)
+
+
+def _bad_file_handler(on_bad_file: Callable[[BadFile], None] | None) -> Callable[[BadFile], None]:
+    """Raise a bad file's error (the default), or hand it to ``on_bad_file``."""
+
+    def raise_it(bad: BadFile) -> None:
+        raise bad.error
+
+    return raise_it if on_bad_file is None else on_bad_file
+
+
+def _plate_inputs(
+    plan: list[PlanPlate],
+    measurement: int | None,
+    reference: int | None,
+    report: Callable[[BadFile], None],
+) -> tuple[list[PlanPlate], Any, list[tuple[PlateInput, dict]]]:
+    """The plates stacked on the plate dimension and each plate's reads chosen. A plate whose
+    reads do not fit (no read at the wavelength wanted) makes its export bad: the export's
+    plates are left out and the rest stacked again (`report` raises when no bad file is
+    allowed)."""
+    while True:
+        if not plan:
+            raise ElisaError("no export could be processed: every one was a bad file")
+        dataset = plate_dataset(
+            [p.read for p in plan],
+            [p.plate_id for p in plan],
+            default_wavelength=measurement or plan[0].analyte.wavelength,
+        )
+        inputs, bad_exports = [], set()
+        for item in plan:
+            if item.export.path in bad_exports:
+                continue
+            try:
+                inputs.append(_plate_input(item, dataset, measurement, reference))
+            except AssayError as exc:
+                report(BadFile(item.export.path, exc))
+                bad_exports.add(item.export.path)
+        if not bad_exports:
+            return plan, dataset, inputs
+        plan = [p for p in plan if p.export.path not in bad_exports]
 
 
 def _batched_fits(plates: list[PlateInput], rules: Rules) -> list[CurveFit | None]:
@@ -130,199 +161,6 @@ def _batched_fits(plates: list[PlateInput], rules: Rules) -> list[CurveFit | Non
     if rules.fitter != "batched":
         return [None] * len(plates)
     return list(fit_curves([curve_request(p, rules) for p in plates], "batched"))
-
-
-def _pair_layouts(exports: list[Path], layout: PathLike | Sequence[PathLike] | None) -> list[Path]:
-    if layout is None:
-        raise ElisaError("a plate layout is needed: give --layout FILE (a wellmap TOML file)")
-    paths = [Path(layout)] if isinstance(layout, (str, Path)) else [Path(x) for x in layout]
-    if len(paths) == 1:
-        return paths * len(exports)
-    if len(paths) != len(exports):
-        raise ElisaError(
-            f"{len(paths)} layouts for {len(exports)} exports: give one layout for "
-            "all, or one per export in the same order"
-        )
-    return paths
-
-
-def _plan(
-    files: list[ExportFile],
-    layouts: list[Path | None],
-    cfg: Config,
-    analyte: str | None,
-    fallback_dates: tuple[str, str | None],
-    sources: Mapping[str, bytes],
-    masks: Mapping[str, Mapping[str, str]],
-) -> list[PlanPlate]:
-    plan: list[PlanPlate] = []
-    loaded: dict[tuple[Path, int, int], dict] = {}
-    seen: dict[str, str] = {}
-    by_bytes: dict[str, tuple[Path, str]] = {}
-    for export, layout_path in zip(files, layouts):
-        for index, read in _absorbance_plates(export):
-            if layout_path is None:
-                lay = _carried_layout(export, read)
-            else:
-                key = (layout_path, read.n_rows, read.n_cols)
-                if key not in loaded:
-                    loaded[key] = load_layout(
-                        layout_path,
-                        read.n_rows,
-                        read.n_cols,
-                        data=sources.get(str(layout_path)),
-                        limits=cfg.limits,
-                    )
-                lay = layout_for_plate(loaded[key], read.name)
-            plate_id = _plate_id(export, read, lay, index)
-            _refuse_duplicate_export(export, plate_id, by_bytes)
-            if plate_id in seen:
-                raise ElisaError(
-                    f"two plates have the id {plate_id!r} ({seen[plate_id]} and "
-                    f"{export.path}); give each layout its own [expt] plate_id",
-                    file=export.path,
-                )
-            seen[plate_id] = str(export.path)
-            chosen = _analyte(analyte, lay, cfg)
-            lay, conversion = _convert_units(lay, chosen, plate_id)
-            lay = _apply_masks(lay, masks.get(plate_id, {}))
-            plan.append(
-                PlanPlate(
-                    export=export,
-                    read=read,
-                    layout=lay,
-                    plate_id=plate_id,
-                    analyte=chosen,
-                    run_date=choose_run_date(lay.expt, read.metadata, *fallback_dates),
-                    unit_conversion=conversion,
-                )
-            )
-    return plan
-
-
-def _refuse_duplicate_export(
-    export: ExportFile, plate_id: str, by_bytes: dict[str, tuple[Path, str]]
-) -> None:
-    """Byte-identical exports under two names in one call are one plate read twice: an error
-    naming both files and plates."""
-    first_path, first_id = by_bytes.setdefault(export.sha256, (export.path, plate_id))
-    if first_path != export.path:
-        raise ElisaError(
-            f"has the same bytes (SHA-256 {export.sha256[:12]}) as {first_path} (plate "
-            f"{first_id!r}): one export given twice under two names; give each plate once",
-            file=export.path,
-        )
-
-
-def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:
-    """The export's absorbance plates with their 1-based position; fluorescence or luminescence
-    plates beside them are left out (provenance lists every plate of the export)."""
-    plates = [
-        (i, p)
-        for i, p in enumerate(export.plates, start=1)
-        if p.metadata.get("read_mode", "absorbance") == "absorbance"
-    ]
-    if not plates:
-        modes = sorted({p.metadata.get("read_mode", "unknown") for p in export.plates})
-        raise ElisaError(
-            f"the export holds only {' and '.join(modes)} reads: an ELISA needs "
-            "absorbance (optical density) reads",
-            file=export.path,
-        )
-    return plates
-
-
-def _carried_layout(export: ExportFile, read: PlateRead) -> PlateLayout:
-    if not read.layout:
-        raise ElisaError(
-            f"this {export.format} export carries no layout for plate "
-            f"{read.name or '(unnamed)'}: give --layout FILE",
-            file=export.path,
-        )
-    unit = read.metadata.get("conc_unit")
-    return carried_layout(
-        read.layout, export.path, read.n_rows, read.n_cols, {"unit": unit} if unit else None
-    )
-
-
-def _plate_id(export: ExportFile, read: PlateRead, lay: PlateLayout, index: int) -> str:
-    if lay.expt.get("plate_id"):
-        return str(lay.expt["plate_id"])
-    if read.name:
-        return read.name
-    suffix = f"_p{index}" if len(export.plates) > 1 else ""
-    return export.path.stem + suffix
-
-
-def _analyte(requested: str | None, lay: PlateLayout, cfg: Config) -> Analyte:
-    in_layout = lay.expt.get("analyte")
-    registry = cfg.registry
-    if requested is None and in_layout is None:
-        raise ElisaError(
-            "no analyte: give --analyte NAME or set analyte in the layout's [expt]", file=lay.source
-        )
-    chosen = registry.resolve(
-        requested if requested is not None else in_layout,
-        source=None if requested is not None else str(lay.source),
-    )
-    if (
-        requested is not None
-        and in_layout is not None
-        and registry.resolve(in_layout, source=str(lay.source)).name != chosen.name
-    ):
-        raise ElisaError(
-            f"--analyte {requested} contradicts the layout's analyte {in_layout!r}",
-            file=lay.source,
-        )
-    if not chosen.fitted:
-        raise ElisaError(
-            f"{chosen.name} comes from an analyser, not a plate: import it with "
-            "'elisa cohort import-analyser'",
-            file=lay.source,
-        )
-    return chosen
-
-
-def _apply_masks(lay: PlateLayout, masks: Mapping[str, str]) -> PlateLayout:
-    """The layout with recorded masks added (a layout's own mask reason is kept)."""
-    if not masks:
-        return lay
-    wells = lay.wells.copy()
-    unknown = sorted(set(masks) - set(wells["well"]))
-    if unknown:
-        raise ElisaError(
-            f"masked well(s) {', '.join(unknown)} are not on the plate", file=lay.source
-        )
-    for well, reason in masks.items():
-        row = wells.index[wells["well"] == well][0]
-        if wells.at[row, "mask"] is None or wells.at[row, "mask"] != wells.at[row, "mask"]:
-            wells.at[row, "mask"] = reason
-    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells)
-
-
-def _convert_units(
-    lay: PlateLayout, analyte: Analyte, plate_id: str
-) -> tuple[PlateLayout, UnitConversion | None]:
-    """The layout with its concentrations in the analyte's unit, and the conversion done (None
-    when the layout states no unit or the analyte's own)."""
-    unit = lay.expt.get("unit")
-    if not unit:
-        return lay, None
-    factor = conversion_factor(str(unit), analyte.unit)
-    if factor is None:
-        raise ElisaError(
-            f"cannot convert the layout's unit {unit!r} to {analyte.name}'s unit {analyte.unit!r}",
-            file=lay.source,
-        )
-    if factor == 1.0:
-        return lay, None
-    wells = lay.wells.copy()
-    for column in ("conc", "conc_low", "conc_high"):
-        wells[column] = wells[column] * factor
-    conversion = UnitConversion(
-        plate_id, analyte.name, str(unit), analyte.unit, factor, str(lay.source)
-    )
-    return PlateLayout(lay.source, lay.sha256, lay.plate, lay.expt, wells), conversion
 
 
 def _plate_input(

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as replace_outcome
 from pathlib import Path
 
+from elisa.batch.pairing import BadFile, pair_inputs
+from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, stage_outputs, write_outputs
 from elisa.pipeline import process
 from elisa.results import Results
 from elisa.store.database import DEFAULT_DB, Store, open_store
-from elisa.store.replacement import pending_replacements, refuse_unintended
+from elisa.store.replacement import pending_replacements, refusal, refuse_unintended
 from elisa.store.versions import (
     Recorded,
     RunOptions,
@@ -32,12 +35,14 @@ PathLike = str | Path
 @dataclass(frozen=True)
 class RunOutcome:
     """What one `elisa run` did: the results (runs with Westgard outcomes when a store was
-    used), the files written, the store used (None with ``db=False``) and what it recorded."""
+    used), the files written, the store used (None with ``db=False``), what it recorded, and
+    the exports left out as bad files (``keep_going``)."""
 
     results: Results
     paths: list[Path]
     store: Path | None
     recorded: list[Recorded]
+    bad_files: tuple[BadFile, ...] = ()
 
     @property
     def out_dir(self) -> Path:
@@ -59,20 +64,31 @@ def run_exports(
     reference: int | None = None,
     layout_from_export: bool = False,
     replace: str | None = None,
+    keep_going: bool = False,
+    on_bad_file: Callable[[BadFile], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> RunOutcome:
     """Process ``exports``, keep every plate in the run-history store and write the nine
     outputs into ``out`` (what `elisa run` does).
 
-    ``db``: the store's path (default ./elisa.sqlite, created on first use), or False to keep
-    nothing. Masks recorded in the store apply, also those recorded while the run is processed;
-    the store's history fills each run's Westgard outcome (`out_of_spec`, `rules`). The store
-    update is one transaction: every plate's version, blobs and audit entries are kept together
-    or not at all, and only once the new output folder is in place. ``out`` is replaced as a
-    whole (`elisa.files.swap`): it may hold only outputs of earlier runs. Bad input raises before
-    anything is written or any store created; ``user`` names the audit log's user (default:
-    login name). Processing options are those of `process`. An export whose reads differ from
-    those of the stored plate of the same (plate_id, analyte) is refused (nothing written) unless
-    ``replace`` gives the reason, which the audit log keeps.
+    ``exports``: files, folders or patterns; without ``layout`` each export goes with the
+    layout of the same stem beside it (`elisa.batch.pairing`). ``db``: the store's path
+    (default ./elisa.sqlite, created on first use), or False to keep nothing. Masks recorded in
+    the store apply, also those recorded while the run is processed; the store's history fills
+    each run's Westgard outcome (`out_of_spec`, `rules`). The store update is one transaction:
+    every plate's version, blobs and audit entries are kept together or not at all, and only
+    once the new output folder is in place. ``out`` is replaced as a whole (`elisa.files.swap`):
+    it may hold only outputs of earlier runs. Bad input raises before anything is written or
+    any store created; ``user`` names the audit log's user (default: login name). Processing
+    options are those of `process`. An export whose reads differ from those of the stored plate
+    of the same (plate_id, analyte) is refused (nothing written) unless ``replace`` gives the
+    reason, which the audit log keeps.
+
+    ``keep_going``: a bad export (one that cannot be read or processed, or a refused
+    replacement) is left out with its plates instead of stopping the run; each is handed to
+    ``on_bad_file`` as found and listed in `RunOutcome.bad_files`, and the other plates are
+    processed, stored and written as usual (an error when none is left). ``progress`` shows
+    the stages (`elisa.batch.progress`).
     """
     if layout_from_export and layout:
         raise ElisaError("give either --layout or --layout-from-export, not both")
@@ -84,11 +100,28 @@ def run_exports(
     if store_path is not None and Path(out).resolve() in store_path.resolve().parents:
         raise ElisaError("the store cannot be inside the output folder (--out, --db)", file=out)
     now = dt.datetime.now(dt.UTC)
+    bad_files: list[BadFile] = []
+
+    def left_out(bad: BadFile) -> None:
+        if bad.line in {b.line for b in bad_files}:  # found again when processing again
+            return
+        bad_files.append(bad)
+        if on_bad_file is not None:
+            on_bad_file(bad)
+
+    paired = pair_inputs(exports, layout, layout_from_export=layout_from_export)
+    for bad in paired.bad:
+        if not keep_going:
+            raise bad.error
+        left_out(bad)
+    pairs = list(zip(paired.exports, paired.layouts, strict=True))
 
     def run_with(masks: dict[str, dict[str, str]] | None) -> Results:
+        if not pairs:
+            raise ElisaError("no export could be processed: every one was a bad file")
         return process(
-            exports,
-            layout,
+            [export for export, _ in pairs],
+            None if layout_from_export else [lay for _, lay in pairs if lay is not None],
             analyte=analyte,
             config=config,
             fmt=fmt,
@@ -97,6 +130,8 @@ def run_exports(
             layout_from_export=layout_from_export,
             masks=masks,
             now=now,
+            on_bad_file=left_out if keep_going else None,
+            progress=progress,
         )
 
     masks = None
@@ -104,16 +139,33 @@ def run_exports(
         with open_store(store_path, user=user) as store:
             masks = all_recorded_masks(store)
     results = run_with(masks)
+    pairs = [pair for pair in pairs if str(pair[0]) in _source_files(results)]  # bad ones out
     if store_path is not None and store_path.is_file():  # another plate under a stored id
         with open_store(store_path, user=user) as store:
-            refuse_unintended(pending_replacements(store, results), replace)
+            pending = pending_replacements(store, results)
+        if keep_going and pending and not replace:  # the refused plates' exports are bad
+            for r in pending:
+                left_out(BadFile(Path(r.new_file), refusal(r)))
+            refused = {r.new_file for r in pending}
+            pairs = [pair for pair in pairs if str(pair[0]) not in refused]
+            results = run_with(masks)
+        else:
+            refuse_unintended(pending, replace)
     prepare_output_folder(out)  # an unusable folder fails before the store is touched
     if store_path is None:
-        paths = write_outputs(results, out)
-        return RunOutcome(results, paths, None, [])
+        paths = write_outputs(results, out, progress)
+        return RunOutcome(results, paths, None, [], tuple(bad_files))
     # only now: bad input never creates or touches a store
     with open_store(store_path, user=user) as store:
-        return _keep_and_write(store, results, masks, run_with, config, options, out, replace)
+        outcome = _keep_and_write(
+            store, results, masks, run_with, config, options, out, replace, progress
+        )
+    return replace_outcome(outcome, bad_files=tuple(bad_files))
+
+
+def _source_files(results: Results) -> set[str]:
+    """The exports (as given) whose plates are in ``results``."""
+    return {str(p["source_file"]) for p in results.provenance["plates"]}
 
 
 def _keep_and_write(
@@ -125,6 +177,7 @@ def _keep_and_write(
     options: RunOptions,
     out: PathLike,
     replace: str | None,
+    progress: Progress,
 ) -> RunOutcome:
     """Record the plates, re-judge their analytes' series against the stored history (each run's
     status kept, changes to earlier runs audited), carry the statuses into the runs table and
@@ -151,7 +204,9 @@ def _keep_and_write(
             )
             judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
             results = with_statuses(results, judged)
-            staged = stage_outputs(results, out)  # a full disk fails here: store unchanged
+            staged = stage_outputs(
+                results, out, progress
+            )  # a full disk fails here: store unchanged
             store.checkpoint("outputs staged")
             staged.swap_in()
             store.checkpoint("outputs swapped")

@@ -48,12 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
         "samples.csv, standards.csv, curves.csv, wells.csv, runs.csv, "
         "reassay.csv, results.xlsx, report.html and provenance.json.",
     )
-    run.add_argument("exports", nargs="+", metavar="EXPORT", help="plate reader export file(s)")
+    run.add_argument(
+        "exports",
+        nargs="+",
+        metavar="EXPORT",
+        help="plate reader export file(s), folder(s) of exports, or quoted pattern(s) "
+        "such as 'plates/*.csv'",
+    )
     run.add_argument(
         "--layout",
         action="append",
         metavar="LAYOUT",
-        help="wellmap TOML layout: one for all exports, or one per export in order",
+        help="wellmap TOML layout: one for all exports, or one per export in order "
+        "(default: the layout of the same stem beside each export, plate7.toml for plate7.csv)",
     )
     run.add_argument(
         "--layout-from-export",
@@ -81,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace",
         metavar="REASON",
         help="replace stored plates of the same id whose data differ (the reason is audited)",
+    )
+    run.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="leave out bad exports (each reported in one line on stderr), process the rest "
+        "and write their outputs; exit code 2 if any export was bad",
+    )
+    run.add_argument(
+        "--quiet", action="store_true", help="no progress bar (shown only on a terminal anyway)"
     )
 
     inspect = sub.add_parser(

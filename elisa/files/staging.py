@@ -10,13 +10,20 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
 from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import render_report
 from elisa.results import TABLE_COLUMNS, Results
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
     "results.xlsx",
@@ -25,30 +32,44 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
 )
 
 
-def render_outputs(results: Results) -> dict[str, bytes]:
-    """Every output file's bytes, by file name (nothing touches the disk)."""
-    files = {
-        f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8") for name in TABLE_COLUMNS
+def render_outputs(results: Results, progress: Progress = NO_PROGRESS) -> dict[str, bytes]:
+    """Every output file's bytes, by file name (nothing touches the disk); ``progress`` counts
+    the files rendered."""
+    renderers: dict[str, Callable[[], bytes]] = {
+        f"{name}.csv": partial(_csv_bytes, getattr(results, name)) for name in TABLE_COLUMNS
     }
-    files["results.xlsx"] = results_xlsx(results)
-    files["report.html"] = render_report(results).encode("utf-8")
-    files["provenance.json"] = (
+    renderers["results.xlsx"] = partial(results_xlsx, results)
+    renderers["report.html"] = lambda: render_report(results).encode("utf-8")
+    renderers["provenance.json"] = lambda: (
         json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
         + "\n"
     ).encode("utf-8")
+    files = {}
+    with progress.stage("writing outputs", len(renderers), "file") as advance:
+        for name, render in renderers.items():
+            files[name] = render()
+            advance()
     return files
 
 
-def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
+def _csv_bytes(table: pd.DataFrame) -> bytes:
+    return table_csv(table).encode("utf-8")
+
+
+def write_outputs(
+    results: Results, out_dir: str | Path, progress: Progress = NO_PROGRESS
+) -> list[Path]:
     """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
     paths."""
-    files = render_outputs(results)  # render first: a failure here writes nothing at all
+    files = render_outputs(results, progress)  # render first: a failure here writes nothing at all
     return replace_folder(out_dir, files, OUTPUT_FILES)
 
 
-def stage_outputs(results: Results, out_dir: str | Path) -> StagedFolder:
+def stage_outputs(
+    results: Results, out_dir: str | Path, progress: Progress = NO_PROGRESS
+) -> StagedFolder:
     """Render the outputs and write them beside ``out_dir``, ready to swap in."""
-    return stage_folder(out_dir, render_outputs(results), OUTPUT_FILES)
+    return stage_folder(out_dir, render_outputs(results, progress), OUTPUT_FILES)
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:

@@ -72,11 +72,15 @@ def refuse_unintended(replacements: list[Replacement], reason: str | None) -> No
     """A one-line StoreError for the first replacement when no ``reason`` is given."""
     if not replacements or reason:
         return
-    r = replacements[0]
-    more = f" (and {len(replacements) - 1} more plate(s))" if len(replacements) > 1 else ""
-    raise StoreError(
+    raise refusal(replacements[0], len(replacements) - 1)
+
+
+def refusal(r: Replacement, more: int = 0) -> StoreError:
+    """The one-line error refusing replacement ``r`` (``more``: how many others are refused)."""
+    others = f" (and {more} more plate(s))" if more else ""
+    return StoreError(
         f"plate {r.plate_id!r} ({r.analyte}) is stored from {r.stored_file} (version "
-        f"{r.stored_version}) and this export holds different data under the same id{more}: "
+        f"{r.stored_version}) and this export holds different data under the same id{others}: "
         "give it another [expt] plate_id, or replace the stored plate on purpose with "
         "'elisa run ... --replace REASON'",
         file=r.new_file,
