@@ -95,7 +95,7 @@ def process(
                 report(BadFile(path, exc))
             advance()
     plan, dataset, inputs = _plate_inputs(plan, wavelength, reference, report)
-    first_fits = _batched_fits([plate_input for plate_input, _ in inputs], cfg.rules)
+    first_fits = _batched_fits([plate_input for plate_input, _ in inputs], cfg.rules, progress)
     reductions, infos, settings = [], [], []
     with progress.stage("fitting plates", len(plan), "plate") as advance:
         for item, (plate_input, reads), first_fit in zip(plan, inputs, first_fits, strict=True):
@@ -156,11 +156,17 @@ def _plate_inputs(
         plan = [p for p in plan if p.export.path not in bad_exports]
 
 
-def _batched_fits(plates: list[PlateInput], rules: Rules) -> list[CurveFit | None]:
+def _batched_fits(
+    plates: list[PlateInput], rules: Rules, progress: Progress
+) -> list[CurveFit | None]:
     """With the batched fitter, every plate's standard curve in one call (else fitted per plate)."""
     if rules.fitter != "batched":
         return [None] * len(plates)
-    return list(fit_curves([curve_request(p, rules) for p in plates], "batched"))
+    with progress.stage("fitting curves (batched)", len(plates), "curve") as advance:
+        fits = list(fit_curves([curve_request(p, rules) for p in plates], "batched"))
+        for _ in fits:  # one call: the bar fills when it returns
+            advance()
+    return fits
 
 
 def _plate_input(

@@ -199,9 +199,11 @@ def _keep_and_write(
                 results = run_with(recorded_now)  # a mask was recorded meanwhile
             refuse_unintended(pending_replacements(store, results), replace)  # as of now
             inputs = read_inputs(results, config)
-            recorded = record_results(
-                store, results, inputs, options, recorded_now, replace=replace
-            )
+            plates = len(results.provenance["plates"])
+            with progress.stage("storing plates", plates, "plate") as advance:
+                recorded = record_results(
+                    store, results, inputs, options, recorded_now, replace=replace, advance=advance
+                )
             judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
             results = with_statuses(results, judged)
             staged = stage_outputs(

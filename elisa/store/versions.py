@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,12 @@ def record_results(
     masks: dict[str, dict[str, str]] | None = None,
     action: str = "run",
     replace: str | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[Recorded]:
     """Store every plate of ``results`` together (one transaction, or a savepoint inside the
     caller's); returns what happened per plate. A plate whose reads differ from the stored plate
-    of the same (plate_id, analyte) is refused unless ``replace`` gives the reason (audited)."""
+    of the same (plate_id, analyte) is refused unless ``replace`` gives the reason (audited).
+    ``advance`` is called after each plate (a progress bar's step)."""
     masks = masks or {}
     outcomes = []
     with store.atomic():
@@ -154,6 +157,8 @@ def record_results(
                     action,
                 )
             )
+            if advance is not None:
+                advance()
     return outcomes
 
 

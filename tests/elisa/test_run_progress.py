@@ -65,9 +65,17 @@ def _on_terminal(args: list[str], cwd: Path) -> tuple[int, str, bytes]:
 
 def test_the_bar_is_drawn_on_a_terminal_and_not_with_quiet(tmp_path):
     folder = _folder(tmp_path)
-    code, out, terminal = _on_terminal(["run", str(folder), "--no-db", "--out", "out"], tmp_path)
+    code, out, terminal = _on_terminal(
+        ["run", str(folder), "--db", "s.sqlite", "--out", "out"], tmp_path
+    )
     assert code == 0, terminal.decode(errors="replace")
-    for stage, total in (("reading exports", 2), ("fitting plates", 2), ("writing outputs", 9)):
+    stages = (
+        ("reading exports", 2),
+        ("fitting plates", 2),
+        ("storing plates", 2),
+        ("writing outputs", 9),
+    )
+    for stage, total in stages:
         assert f"{stage}:".encode() in terminal, stage
         assert f"/{total} [".encode() in terminal, stage
     assert b"\r" in terminal  # redrawn in place
