@@ -60,6 +60,13 @@ class _Curve:
     best4_ok: bool = False
 
 
+def _best4(curve: _Curve) -> np.ndarray:
+    """The curve's best 4PL (set for every curve that reaches the 5PL step)."""
+    if curve.best4 is None:
+        raise AssertionError("a 5PL fit needs the curve's 4PL first")
+    return curve.best4
+
+
 def _values(theta: np.ndarray) -> dict[str, float]:
     return {name: float(v) for name, v in zip(PARAMETER_ORDER, theta, strict=True)}
 
@@ -206,7 +213,7 @@ def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
     fives = [i for i in order if results[i] is None and curves[i].model == "5PL"]
     if fives:
         batch5 = [curves[i] for i in fives]
-        starts = [asymmetry_starts(_values(c.best4), G_STARTS) for c in batch5]
+        starts = [asymmetry_starts(_values(_best4(c)), G_STARTS) for c in batch5]
         theta5, ok5, found5 = _best_of_starts(batch5, starts, five=True)
         kept = [j for j in range(len(fives)) if found5[j]]
         settled5 = _settle_weights([batch5[j] for j in kept], theta5[kept], ok5[kept], five=True)

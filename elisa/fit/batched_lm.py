@@ -38,7 +38,7 @@ class Problems:
     upper: np.ndarray  # (m, 5)
     free: np.ndarray  # (m, 5) bool: False holds the parameter (ln g for the 4PL)
 
-    def rows(self, index: np.ndarray) -> Problems:
+    def rows(self, index: np.ndarray | slice) -> Problems:
         """The problems at ``index``."""
         return Problems(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
 
