@@ -19,7 +19,7 @@ from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
 from elisa.files.xlsx_write import results_xlsx
-from elisa.report.plate_report import render_report
+from elisa.report.plate_report import PLATE_PAGE, render_report_pages
 from elisa.results import TABLE_COLUMNS, Results
 
 if TYPE_CHECKING:
@@ -30,30 +30,41 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
     "report.html",
     "provenance.json",
 )
+#: What an output folder may hold besides OUTPUT_FILES: the per-plate report pages of a large
+#: run (`elisa.report.plate_report.render_report_pages`).
+OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
 
 
 def render_outputs(results: Results, progress: Progress = NO_PROGRESS) -> dict[str, bytes]:
     """Every output file's bytes, by file name (nothing touches the disk); ``progress`` counts
-    the files rendered."""
-    renderers: dict[str, Callable[[], bytes]] = {
-        f"{name}.csv": partial(_csv_bytes, getattr(results, name)) for name in TABLE_COLUMNS
-    }
-    renderers["results.xlsx"] = partial(results_xlsx, results)
-    renderers["report.html"] = lambda: render_report(results).encode("utf-8")
-    renderers["provenance.json"] = lambda: (
-        json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
-        + "\n"
-    ).encode("utf-8")
-    files = {}
-    with progress.stage("writing outputs", len(renderers), "file") as advance:
-        for name, render in renderers.items():
-            files[name] = render()
+    the outputs rendered (the report's pages count as one)."""
+    steps: list[Callable[[], dict[str, bytes]]] = [
+        partial(_csv_file, name, getattr(results, name)) for name in TABLE_COLUMNS
+    ]
+    steps.append(lambda: {"results.xlsx": results_xlsx(results)})
+    steps.append(
+        lambda: {name: page.encode("utf-8") for name, page in render_report_pages(results).items()}
+    )
+    steps.append(
+        lambda: {
+            "provenance.json": (
+                json.dumps(
+                    results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False
+                )
+                + "\n"
+            ).encode("utf-8")
+        }
+    )
+    files: dict[str, bytes] = {}
+    with progress.stage("writing outputs", len(steps), "output") as advance:
+        for step in steps:
+            files.update(step())
             advance()
     return files
 
 
-def _csv_bytes(table: pd.DataFrame) -> bytes:
-    return table_csv(table).encode("utf-8")
+def _csv_file(name: str, table: pd.DataFrame) -> dict[str, bytes]:
+    return {f"{name}.csv": table_csv(table).encode("utf-8")}
 
 
 def write_outputs(
@@ -62,19 +73,19 @@ def write_outputs(
     """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
     paths."""
     files = render_outputs(results, progress)  # render first: a failure here writes nothing at all
-    return replace_folder(out_dir, files, OUTPUT_FILES)
+    return replace_folder(out_dir, files, OUTPUT_PATTERNS)
 
 
 def stage_outputs(
     results: Results, out_dir: str | Path, progress: Progress = NO_PROGRESS
 ) -> StagedFolder:
     """Render the outputs and write them beside ``out_dir``, ready to swap in."""
-    return stage_folder(out_dir, render_outputs(results, progress), OUTPUT_FILES)
+    return stage_folder(out_dir, render_outputs(results, progress), OUTPUT_PATTERNS)
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:
     """Check the output folder can be replaced by the outputs (an error names the problem)."""
-    return check_output_folder(out_dir, OUTPUT_FILES)
+    return check_output_folder(out_dir, OUTPUT_PATTERNS)
 
 
 def write_files(
