@@ -1,238 +1,315 @@
-"""Fit many standard curves at once: the one-plate fitter's sequence as array operations.
+"""Fit many standard curves at once: the one-plate fitter's sequence, compiled per curve.
 
-The sequence and its rules are those of `elisa.fit.fitter.fit_standard_curve` (and are taken
-from the functions it uses): which model the standards allow, the bounds, the starting points
-(the 4PL starts, then the 5PL g starts from the best 4PL), the best start by the objective, the
-weighting cycles until the parameters settle, the 4PL fallback when a 5PL parameter ends at a
-bound, and the statistics of the final fit. Only the optimiser differs: Levenberg–Marquardt over
-all (curve × start) rows together (`elisa.fit.batched_lm`) instead of one lmfit fit per start.
+The sequence and its rules are those of `elisa.fit.fitter.fit_standard_curve`: which model the
+standards allow, the bounds, the starting points (the 4PL starts, then the 5PL g starts from the
+best 4PL), the best start by the objective, the weighting cycles until the parameters settle,
+the 4PL fallback when a 5PL parameter ends at a bound, and the statistics and notes of the final
+fit (`fitter.fit_from_statistics`, shared). Only the optimiser differs: a compiled
+Levenberg–Marquardt (`elisa.fit.batched_lm`, with the per-curve sequence)
+instead of one lmfit fit per start.
 
-A curve's result does not depend on the other curves in its batch (each row has its own
-damping, stopping test and weighting cycle count; see `batched_lm`).
+A curve's result does not depend on the other curves in its batch: the compiled functions read
+and write one curve's rows in a fixed order, whichever thread runs them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from elisa.fit.batched_lm import N_PARAMS, Problems, solve
-from elisa.fit.bounds import Bounds, default_bounds
+from elisa.fit import batched_lm as kernel
+from elisa.fit.batched_lm import N_PARAMS
+from elisa.fit.bounds import (
+    ASYMMETRY_RANGE,
+    ASYMPTOTE_SPANS,
+    AT_BOUND_REL,
+    EC50_FACTOR,
+    SLOPE_RANGE,
+)
 from elisa.fit.fitter import (
-    G_STARTS,
     NO_G_START_CONVERGED,
     NO_START_CONVERGED,
     CurveFit,
+    FitPlan,
     failed_fit,
+    fit_from_statistics,
     five_at_bound_note,
-    is_better,
-    plan_fit,
-    summarise_fit,
+    natural_parameters,
+    plan_for_counts,
     weighting_theta,
 )
-from elisa.fit.model import PARAMETER_ORDER, bounded_start, logistic_log_scale
+from elisa.fit.model import PARAMETER_ORDER
 from elisa.fit.request import CurveRequest
-from elisa.fit.start import asymmetry_starts, starting_points
-from elisa.fit.weights import (
-    MAX_WEIGHT_CYCLES,
-    WEIGHTS_NOT_SETTLED,
-    Weighting,
-    weights_from_curve,
-    weights_settled,
-)
+from elisa.fit.weights import WEIGHTS_NOT_SETTLED, Weighting
 
 OPTIMISER_STOPPED = "the iteration limit was reached"
+#: Curves per thread below which a batch is fitted in the calling thread alone.
+MIN_CURVES_PER_THREAD = 64
+_REPORTED = tuple(name.removeprefix("log_") for name in PARAMETER_ORDER)
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """The requests as padded rows (points beyond ``counts`` are never read)."""
+
+    x: np.ndarray  # (m, n) in-well concentration
+    y: np.ndarray  # (m, n) corrected OD
+    counts: np.ndarray  # (m,) points per curve
+    xs: list[np.ndarray]  # each request's x and y as float arrays, for the results
+    ys: list[np.ndarray]
+
+
+def _rows(requests: Sequence[CurveRequest]) -> _Curves:
+    xs = [np.asarray(r.x, dtype=float) for r in requests]
+    ys = [np.asarray(r.y, dtype=float) for r in requests]
+    counts = np.array([len(v) for v in xs], dtype=np.int64)
+    m, n = len(xs), max(int(counts.max(initial=0)), 1)
+    x, y = np.ones((m, n)), np.zeros((m, n))
+    if counts.sum():
+        rows = np.repeat(np.arange(m), counts)
+        cols = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        x[rows, cols], y[rows, cols] = np.concatenate(xs), np.concatenate(ys)
+    return _Curves(x, y, counts, xs, ys)
+
+
+def _extremes(curves: _Curves) -> tuple[np.ndarray, ...]:
+    """Per curve: the least and greatest x and y over its own points."""
+    valid = np.arange(curves.x.shape[1]) < curves.counts[:, None]
+    return (
+        np.where(valid, curves.x, np.inf).min(axis=1),
+        np.where(valid, curves.x, -np.inf).max(axis=1),
+        np.where(valid, curves.y, np.inf).min(axis=1),
+        np.where(valid, curves.y, -np.inf).max(axis=1),
+    )
+
+
+def _bounds(x_lo, x_hi, y_lo, y_hi) -> tuple[np.ndarray, np.ndarray]:
+    """`elisa.fit.bounds.default_bounds` of every curve as (m, 5) lower and upper arrays."""
+    span = y_hi - y_lo
+    span = np.where(span != 0, span, np.maximum(np.abs(y_hi), 1e-3))
+    ones = np.ones_like(span)
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty curves are never fitted
+        lower = np.column_stack(
+            [
+                y_lo - ASYMPTOTE_SPANS * span,
+                ones * SLOPE_RANGE[0],
+                np.log(x_lo / EC50_FACTOR),
+                y_lo - ASYMPTOTE_SPANS * span,
+                ones * float(np.log(ASYMMETRY_RANGE[0])),
+            ]
+        )
+        upper = np.column_stack(
+            [
+                y_hi + ASYMPTOTE_SPANS * span,
+                ones * SLOPE_RANGE[1],
+                np.log(x_hi * EC50_FACTOR),
+                y_hi + ASYMPTOTE_SPANS * span,
+                ones * float(np.log(ASYMMETRY_RANGE[1])),
+            ]
+        )
+    return lower, upper
+
+
+def _at_bound(theta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """`Bounds.at_bound` for every row and parameter: (m, 5) bool."""
+    span = upper - lower
+    return (theta - lower <= AT_BOUND_REL * span) | (upper - theta <= AT_BOUND_REL * span)
+
+
+def _threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _in_threads(run: Callable[..., None], index: np.ndarray, *args: np.ndarray) -> None:
+    """``run(chunk, *args)`` over chunks of ``index``: the compiled functions release the GIL,
+    and each writes only its own curves' rows, so the chunks run side by side."""
+    workers = min(_threads(), len(index) // MIN_CURVES_PER_THREAD)
+    if workers <= 1:
+        run(index, *args)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        for done in [pool.submit(run, c, *args) for c in np.array_split(index, workers * 4)]:
+            done.result()
 
 
 @dataclass
-class _Curve:
-    """A fittable curve's working state."""
+class _Outputs:
+    """Per curve: the final fit's θ, flags, weights and statistics (filled by `kernel.finish`)."""
 
-    x: np.ndarray
-    y: np.ndarray
-    request: CurveRequest
-    bounds: Bounds
-    notes: list[str]
-    model: str = "4PL"
-    best4: np.ndarray | None = None  # (5,) the best unweighted 4PL
-    best4_ok: bool = False
+    theta: np.ndarray
+    success: np.ndarray
+    settled: np.ndarray
+    power_used: np.ndarray
+    scale: np.ndarray
+    w: np.ndarray
+    sigma: np.ndarray
+    r_squared: np.ndarray
+    info: np.ndarray
 
+    @classmethod
+    def empty(cls, m: int, n: int) -> _Outputs:
+        return cls(
+            np.full((m, N_PARAMS), np.nan),
+            np.zeros(m, dtype=bool),
+            np.zeros(m, dtype=bool),
+            np.zeros(m),
+            np.ones(m),
+            np.ones((m, n)),
+            np.full(m, np.nan),
+            np.full(m, np.nan),
+            np.zeros((m, N_PARAMS, N_PARAMS)),
+        )
 
-def _best4(curve: _Curve) -> np.ndarray:
-    """The curve's best 4PL (set for every curve that reaches the 5PL step)."""
-    if curve.best4 is None:
-        raise AssertionError("a 5PL fit needs the curve's 4PL first")
-    return curve.best4
-
-
-def _values(theta: np.ndarray) -> dict[str, float]:
-    return {name: float(v) for name, v in zip(PARAMETER_ORDER, theta, strict=True)}
-
-
-def _vector(values: dict[str, float]) -> list[float]:
-    return [values[name] for name in PARAMETER_ORDER]
-
-
-def _problems(curves: list[_Curve], weights: list[np.ndarray], five: bool) -> Problems:
-    """One row per curve, padded to the longest curve with weight-0 points."""
-    m, n = len(curves), max((len(c.x) for c in curves), default=1)
-    log_x, y, w = np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, n))
-    for i, (curve, wi) in enumerate(zip(curves, weights, strict=True)):
-        k = len(curve.x)
-        log_x[i, :k], y[i, :k], w[i, :k] = np.log(curve.x), curve.y, wi
-    lower = np.array([_vector(c.bounds.lower) for c in curves]).reshape(m, N_PARAMS)
-    upper = np.array([_vector(c.bounds.upper) for c in curves]).reshape(m, N_PARAMS)
-    free = np.ones((m, N_PARAMS), dtype=bool)
-    if not five:
-        free[:, PARAMETER_ORDER.index("log_g")] = False
-        lower[:, PARAMETER_ORDER.index("log_g")] = 0.0
-        upper[:, PARAMETER_ORDER.index("log_g")] = 0.0
-    return Problems(log_x, y, w, lower, upper, free)
+    def fields(self) -> tuple[np.ndarray, ...]:
+        """The arrays `kernel.finish` fills, in its order."""
+        return (
+            self.theta,
+            self.success,
+            self.settled,
+            self.power_used,
+            self.scale,
+            self.w,
+            self.sigma,
+            self.r_squared,
+            self.info,
+        )
 
 
-def _best_of_starts(
-    curves: list[_Curve], starts: list[list[dict[str, float]]], five: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit every (curve, start) row unweighted; per curve the best row, as the one-plate path
-    picks it. Returns (theta (m, 5), success (m,), found (m,) bool)."""
-    owner = np.repeat(np.arange(len(curves)), [len(s) for s in starts])
-    rows = [curves[i] for i in owner]
-    prob = _problems(rows, [np.ones(len(c.x)) for c in rows], five)
-    theta0 = np.array(
-        [
-            _vector(bounded_start(s, c.bounds, five))
-            for c, ss in zip(curves, starts, strict=True)
-            for s in ss
-        ]
-    )
-    sol = solve(prob, theta0.reshape(-1, N_PARAMS))
-    m = len(curves)
-    best_sse = np.full(m, np.inf)
-    best_row = np.full(m, -1)
-    first = np.concatenate([[0], np.cumsum([len(s) for s in starts])[:-1]]).astype(int)
-    for k in range(max((len(s) for s in starts), default=0)):
-        has = np.array([len(s) > k for s in starts])
-        row = np.where(has, first + k, 0)
-        sse = np.where(has, sol.sse[row], np.nan)
-        better = is_better(sse, best_sse)
-        best_sse = np.where(better, sse, best_sse)
-        best_row = np.where(better, row, best_row)
-    found = best_row >= 0
-    pick = np.where(found, best_row, 0)
-    return sol.theta[pick], sol.success[pick], found
+def _unscaled(info: np.ndarray) -> np.ndarray:
+    """(JᵀWJ)⁻¹ of a stack of matrices, NaN where one is singular (as `summarise_fit`)."""
+    try:
+        return np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        out = np.full_like(info, np.nan)
+        for k, matrix in enumerate(info):
+            try:
+                out[k] = np.linalg.inv(matrix)
+            except np.linalg.LinAlgError:
+                pass
+        return out
 
 
-def _settle_weights(
-    curves: list[_Curve], theta: np.ndarray, success: np.ndarray, five: bool
-) -> list[tuple[np.ndarray, bool, Weighting]]:
-    """The weighting cycles of each curve from its unweighted optimum, until it settles."""
-    theta, success = theta.copy(), success.copy()
-    out: list[tuple[np.ndarray, bool, Weighting] | None] = [None] * len(curves)
-    live = []
-    for i, c in enumerate(curves):
-        tv = weighting_theta(c.request.weighting, c.request.theta)
-        theta_now = 0.0 if tv == "estimate" else float(tv)
-        if c.request.weighting == "none":
-            ones = np.ones_like(c.y)
-            out[i] = (theta[i], bool(success[i]), Weighting("none", theta_now, ones, 1.0, ""))
-        else:
-            live.append(i)
-    state: dict[int, tuple[np.ndarray, float, float]] = {}
-    for _cycle in range(MAX_WEIGHT_CYCLES):
-        if not live:
-            break
-        for i in live:
-            c = curves[i]
-            mu = logistic_log_scale(c.x, **_values(theta[i]))
-            tv = weighting_theta(c.request.weighting, c.request.theta)
-            state[i] = weights_from_curve(mu, c.y, c.request.blank, tv)
-        idx = np.array(live)
-        prob = _problems([curves[i] for i in live], [state[i][0] for i in live], five)
-        sol = solve(prob, theta[idx])
-        settled = weights_settled(theta[idx], sol.theta)
-        theta[idx], success[idx] = sol.theta, sol.success
-        for i, done in zip(live, settled, strict=True):
-            if done:
-                w, scale, theta_now = state[i]
-                c = curves[i]
-                out[i] = (
-                    theta[i],
-                    bool(success[i]),
-                    Weighting(c.request.weighting, theta_now, w, scale, ""),
-                )
-        live = [i for i, done in zip(live, settled, strict=True) if not done]
-    for i in live:
-        w, scale, theta_now = state[i]
-        weighting = Weighting(curves[i].request.weighting, theta_now, w, scale, WEIGHTS_NOT_SETTLED)
-        out[i] = (theta[i], bool(success[i]), weighting)
-    return [o for o in out if o is not None]
-
-
-def _summary(c: _Curve, model: str, fitted: tuple[np.ndarray, bool, Weighting]) -> CurveFit:
-    theta, success, weighting = fitted
-    message = "" if success else OPTIMISER_STOPPED
-    r = c.request
-    return summarise_fit(
-        _values(theta), success, message, weighting, model, c.x, c.y, r.blank, c.bounds, c.notes
-    )
+def _plans(requests: Sequence[CurveRequest], curves: _Curves) -> list[FitPlan]:
+    """`plan_fit` of every request (plans are shared between requests with the same counts)."""
+    levels = np.zeros(len(requests), dtype=np.int64)
+    kernel.count_levels(curves.x, curves.counts, levels)
+    cache: dict[tuple[int, int, str, int, int], FitPlan] = {}
+    plans = []
+    for r, n_levels, n in zip(requests, levels.tolist(), curves.counts.tolist()):
+        key = (n_levels, n, r.model, r.min_levels_4pl, r.min_levels_5pl)
+        if key not in cache:
+            cache[key] = plan_for_counts(*key)
+        plans.append(cache[key])
+    return plans
 
 
 def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
-    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic batched."""
-    results: list[CurveFit | None] = [None] * len(requests)
-    curves: dict[int, _Curve] = {}
-    for i, r in enumerate(requests):
-        x, y = np.asarray(r.x, dtype=float), np.asarray(r.y, dtype=float)
-        tv = weighting_theta(r.weighting, r.theta)
-        theta_now = 0.0 if tv == "estimate" else float(tv)
-        plan = plan_fit(x, r.model, r.min_levels_4pl, r.min_levels_5pl)
-        if plan.failure:
-            results[i] = failed_fit(
-                plan.model, r.weighting, theta_now, len(x), plan.n_params, plan.failure, r.blank
+    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
+    curves = _rows(requests)
+    m, n_max = curves.x.shape
+    plans = _plans(requests, curves)
+    fittable = np.array([not p.failure for p in plans], dtype=bool)
+    five = np.array([p.model == "5PL" for p in plans], dtype=bool)
+    x_lo, x_hi, y_lo, y_hi = _extremes(curves)
+    lower, upper = _bounds(x_lo, x_hi, y_lo, y_hi)
+    log_x = np.zeros((m, n_max))
+    best4, best5 = np.full((m, N_PARAMS), np.nan), np.full((m, N_PARAMS), np.nan)
+    found4, ok4 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    found5, ok5 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    data = (curves.x, curves.y, curves.counts, lower, upper, five, log_x)
+    _in_threads(
+        kernel.fit_unweighted,
+        np.flatnonzero(fittable),
+        *data,
+        best4,
+        found4,
+        ok4,
+        best5,
+        found5,
+        ok5,
+    )
+
+    settings = [weighting_theta(r.weighting, r.theta) for r in requests]
+    rules = (
+        np.array([r.weighting != "none" for r in requests], dtype=bool),
+        np.array([0.0 if s == "estimate" else float(s) for s in settings]),
+        np.array([s == "estimate" for s in settings], dtype=bool),
+        np.array([r.blank for r in requests], dtype=float),
+    )
+    out = _Outputs.empty(m, n_max)
+    as_five = np.flatnonzero(fittable & found4 & found5)
+    out.theta[as_five] = best5[as_five]
+    out.success[as_five] = ok5[as_five]  # the weighting cycles replace it
+    final = (curves.y, curves.counts, lower, upper)
+    _in_threads(kernel.finish, as_five, *final, five, log_x, *rules, *out.fields())
+    weighted5 = out.theta.copy()  # the weighted 5PL optima, for the fallback notes
+    at_bound5 = _at_bound(weighted5, lower, upper)
+    five_final = fittable & found4 & found5 & ~at_bound5.any(axis=1)
+    as_four = np.flatnonzero(fittable & found4 & ~five_final)
+    out.theta[as_four] = best4[as_four]
+    out.success[as_four] = ok4[as_four]
+    _in_threads(kernel.finish, as_four, *final, five_final, log_x, *rules, *out.fields())
+
+    unscaled = np.full((m, N_PARAMS, N_PARAMS), np.nan)
+    for p, chosen in ((5, five_final), (4, fittable & found4 & ~five_final)):
+        idx = np.flatnonzero(chosen)
+        if idx.size:
+            unscaled[idx, :p, :p] = _unscaled(out.info[idx, :p, :p])
+    ptp = y_hi - y_lo
+    span = np.where(ptp > 0, ptp, np.maximum(np.maximum(np.abs(y_hi), np.abs(y_lo)), 1e-12))
+    at_bound = _at_bound(out.theta, lower, upper)
+
+    results = []
+    for i, (r, plan, setting) in enumerate(zip(requests, plans, settings, strict=True)):
+        theta_now = 0.0 if setting == "estimate" else float(setting)
+        n = int(curves.counts[i])
+        if plan.failure or not found4[i]:
+            why = plan.failure or NO_START_CONVERGED
+            results.append(
+                failed_fit(plan.model, r.weighting, theta_now, n, plan.n_params, why, r.blank)
             )
             continue
-        curves[i] = _Curve(x, y, r, default_bounds(x, y), list(plan.notes), plan.model)
-    order = list(curves)
-    batch = [curves[i] for i in order]
-    theta4, ok4, found4 = _best_of_starts(
-        batch, [starting_points(c.x, c.y) for c in batch], five=False
-    )
-    for i, c, th, ok, found in zip(order, batch, theta4, ok4, found4, strict=True):
-        if found:
-            c.best4, c.best4_ok = th, bool(ok)
-        else:
-            p = 5 if c.model == "5PL" else 4
-            r = c.request
-            tv = weighting_theta(r.weighting, r.theta)
-            theta_now = 0.0 if tv == "estimate" else float(tv)
-            results[i] = failed_fit(
-                c.model, r.weighting, theta_now, len(c.x), p, NO_START_CONVERGED, r.blank
-            )
-    fives = [i for i in order if results[i] is None and curves[i].model == "5PL"]
-    if fives:
-        batch5 = [curves[i] for i in fives]
-        starts = [asymmetry_starts(_values(_best4(c)), G_STARTS) for c in batch5]
-        theta5, ok5, found5 = _best_of_starts(batch5, starts, five=True)
-        kept = [j for j in range(len(fives)) if found5[j]]
-        settled5 = _settle_weights([batch5[j] for j in kept], theta5[kept], ok5[kept], five=True)
-        for j, fitted in zip(kept, settled5, strict=True):
-            c = batch5[j]
-            at_bound = c.bounds.at_bound(_values(fitted[0]), PARAMETER_ORDER)
-            if not at_bound:
-                results[fives[j]] = _summary(c, "5PL", fitted)
+        notes = list(plan.notes)
+        if five[i] and not five_final[i]:
+            if found5[i]:
+                values = dict(zip(PARAMETER_ORDER, weighted5[i].tolist(), strict=True))
+                hits = tuple(_REPORTED[k] for k in range(N_PARAMS) if at_bound5[i, k])
+                notes.append(five_at_bound_note(values, hits))
             else:
-                c.notes.append(five_at_bound_note(_values(fitted[0]), at_bound))
-        for j in range(len(fives)):
-            if not found5[j]:
-                batch5[j].notes.append(NO_G_START_CONVERGED)
-    fours = [i for i in order if results[i] is None]
-    batch4 = [curves[i] for i in fours]
-    theta = np.array([c.best4 for c in batch4]).reshape(-1, N_PARAMS)
-    settled4 = _settle_weights(
-        batch4, theta, np.array([c.best4_ok for c in batch4], dtype=bool), five=False
-    )
-    for i, c, fitted in zip(fours, batch4, settled4, strict=True):
-        results[i] = _summary(c, "4PL", fitted)
-    return [r for r in results if r is not None]
+                notes.append(NO_G_START_CONVERGED)
+        p = 5 if five_final[i] else 4
+        success = bool(out.success[i])
+        weighting = Weighting(
+            r.weighting,
+            float(out.power_used[i]),
+            out.w[i, :n].copy(),
+            float(out.scale[i]),
+            "" if out.settled[i] else WEIGHTS_NOT_SETTLED,
+        )
+        values = dict(zip(PARAMETER_ORDER, out.theta[i].tolist(), strict=True))
+        results.append(
+            fit_from_statistics(
+                natural_parameters(values),
+                success,
+                "" if success else OPTIMISER_STOPPED,
+                weighting,
+                "5PL" if p == 5 else "4PL",
+                curves.xs[i],
+                curves.ys[i],
+                r.blank,
+                notes,
+                sigma=float(out.sigma[i]),
+                r_squared=float(out.r_squared[i]),
+                unscaled=unscaled[i, :p, :p],
+                span=float(span[i]),
+                at_bound=tuple(_REPORTED[k] for k in range(p) if at_bound[i, k]),
+            )
+        )
+    return results

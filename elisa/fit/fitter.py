@@ -21,6 +21,8 @@ G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 #: Below this share of the a → d span at the highest standard, the upper plateau is not reached
 #: by the standards (warning top_not_reached): the half-response concentration lies above them.
 TOP_REACHED_FRACTION = 0.5
+#: A later start replaces the best so far only when its objective is lower by this, relative.
+BETTER_REL = 1e-12
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,16 +120,22 @@ class FitPlan:
 
 def plan_fit(x: np.ndarray, model: str, min_levels_4pl: int, min_levels_5pl: int) -> FitPlan:
     """Downgrade 5PL with too few levels; refuse a fit with too few levels or wells."""
-    n_levels = len(np.unique(x))
+    return plan_for_counts(len(np.unique(x)), len(x), model, min_levels_4pl, min_levels_5pl)
+
+
+def plan_for_counts(
+    n_levels: int, n_wells: int, model: str, min_levels_4pl: int, min_levels_5pl: int
+) -> FitPlan:
+    """`plan_fit` from the number of distinct concentrations and of wells."""
     notes = []
     if model == "5PL" and n_levels < min_levels_5pl:
         notes.append(f"5PL needs {min_levels_5pl} levels, {n_levels} usable: fitted 4PL instead")
         model = "4PL"
     p = 5 if model == "5PL" else 4
     failure = ""
-    if n_levels < min_levels_4pl or len(x) <= p:
+    if n_levels < min_levels_4pl or n_wells <= p:
         failure = (
-            f"too few standards to fit a curve: {n_levels} levels and {len(x)} wells "
+            f"too few standards to fit a curve: {n_levels} levels and {n_wells} wells "
             f"usable, {min_levels_4pl} levels and more than {p} wells needed"
         )
     return FitPlan(model, p, tuple(notes), failure)
@@ -203,7 +211,7 @@ def fit_standard_curve(
 
 def is_better(sse: float | np.ndarray, best_sse: float | np.ndarray) -> np.ndarray:
     """Whether a start's objective beats the best so far (ties keep the earlier start)."""
-    return np.isfinite(sse) & (sse < best_sse * (1 - 1e-12))
+    return np.isfinite(sse) & (sse < best_sse * (1 - BETTER_REL))
 
 
 def _best_of_starts(
@@ -261,15 +269,7 @@ def summarise_fit(
 ) -> CurveFit:
     """The CurveFit at the fitted values v (a, b, log_c, d, log_g): SEs, r², rmse, bounds."""
     w = weighting.weights
-    if weighting.note:
-        notes = [*notes, weighting.note]
-    params = {
-        "a": v["a"],
-        "b": v["b"],
-        "c": float(np.exp(v["log_c"])),
-        "d": v["d"],
-        "g": float(np.exp(v["log_g"])),
-    }
+    params = natural_parameters(v)
     names = PARAMETER_ORDER if model == "5PL" else PARAMETER_ORDER[:4]
     n, p = len(x), len(names)
     fitted = logistic5(x, params["a"], params["b"], params["c"], params["d"], params["g"])
@@ -280,19 +280,76 @@ def summarise_fit(
     jac = logistic5_gradient(x, params["a"], params["b"], params["c"], params["d"], params["g"])[
         :, :p
     ]
+    try:
+        unscaled = np.linalg.inv(jac.T @ (w[:, None] * jac))
+    except np.linalg.LinAlgError:
+        unscaled = np.full((p, p), np.nan)
+    return fit_from_statistics(
+        params,
+        success,
+        optimizer_message,
+        weighting,
+        model,
+        x,
+        y,
+        blank,
+        notes,
+        sigma=sigma,
+        r_squared=r_squared,
+        unscaled=unscaled,
+        span=response_span(y),
+        at_bound=bounds.at_bound(v, names),
+    )
+
+
+def natural_parameters(v: dict[str, float]) -> dict[str, float]:
+    """a, b, c, d, g from the fitted values (a, b, log_c, d, log_g)."""
+    return {
+        "a": v["a"],
+        "b": v["b"],
+        "c": float(np.exp(v["log_c"])),
+        "d": v["d"],
+        "g": float(np.exp(v["log_g"])),
+    }
+
+
+def response_span(y: np.ndarray) -> float:
+    """The standards' response span (OD) against which fitted asymptotes count as equal."""
+    return float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
+
+
+def fit_from_statistics(
+    params: dict[str, float],
+    success: bool,
+    optimizer_message: str,
+    weighting: Weighting,
+    model: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    blank: float,
+    notes: list[str],
+    *,
+    sigma: float,
+    r_squared: float,
+    unscaled: np.ndarray,
+    span: float,
+    at_bound: tuple[str, ...],
+) -> CurveFit:
+    """The CurveFit from a fit's statistics: whether it converged and why not, SEs, notes.
+
+    ``params`` on the natural scale; ``unscaled`` = (JᵀWJ)⁻¹ in the free parameters; ``span`` =
+    `response_span` of y; ``at_bound`` the parameters within AT_BOUND_REL of a bound.
+    """
+    notes = [*notes, weighting.note] if weighting.note else list(notes)
+    p = 5 if model == "5PL" else 4
     converged = success and all(np.isfinite(list(params.values())))
     if not converged:
         notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
-    span = float(np.ptp(y)) if np.ptp(y) > 0 else max(float(np.max(np.abs(y))), 1e-12)
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
         converged = False
         notes.insert(
             0, "the standards show no dose-response (the fitted asymptotes a and d coincide)"
         )
-    try:
-        unscaled = np.linalg.inv(jac.T @ (w[:, None] * jac))
-    except np.linalg.LinAlgError:
-        unscaled = np.full((p, p), np.nan)
     cov = sigma**2 * unscaled
     if converged and not (np.all(np.isfinite(unscaled)) and np.all(np.diag(unscaled) > 0)):
         # a numerically singular information matrix: the standards do not identify the curve,
@@ -311,7 +368,6 @@ def summarise_fit(
         "se_d": se_free[3],
         "se_g": params["g"] * se_free[4] if p == 5 else float("nan"),
     }
-    at_bound = bounds.at_bound(v, names)
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
     return CurveFit(
@@ -323,7 +379,7 @@ def summarise_fit(
         covariance=cov,
         sigma=sigma,
         r_squared=r_squared,
-        n_points=n,
+        n_points=len(x),
         n_params=p,
         converged=converged,
         message="; ".join(notes),
@@ -332,5 +388,5 @@ def summarise_fit(
         weight_scale=weighting.scale,
         x=x,
         y=y,
-        weights=w,
+        weights=weighting.weights,
     )

@@ -15,6 +15,8 @@ from elisa.fit.logistic import logistic5, logistic5_gradient
 from elisa.fit.start import starting_points
 
 PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
+#: A start is clipped this share of a parameter's range inside its bounds.
+START_INSET = 1e-9
 
 __all__ = [
     "PARAMETER_ORDER",
@@ -42,7 +44,7 @@ def bounded_start(start: dict[str, float], bounds: Bounds, five: bool) -> dict[s
     for name in PARAMETER_ORDER:
         if five or name != "log_g":
             lo, hi = bounds.lower[name], bounds.upper[name]
-            inset = 1e-9 * (hi - lo)
+            inset = START_INSET * (hi - lo)
             values[name] = min(max(start.get(name, 0.0), lo + inset), hi - inset)
         else:
             values[name] = 0.0

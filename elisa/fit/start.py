@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+#: The logit start puts its asymptotes this share of the response span beyond the extreme means.
+PLATEAU_INSET = 1e-3
+#: The span (OD) given to a flat set of level means, so that the logit start stays defined.
+FLAT_SPAN = 1e-3
+#: The logit start's Hill slope is clipped into this range.
+LOGIT_SLOPE_RANGE = (0.2, 5.0)
+#: The grid of starts after the logit one: these Hill slopes × these percentiles of ln x.
+GRID_SLOPES = (0.5, 1.0, 2.0)
+GRID_QUANTILES = (25.0, 50.0, 75.0)
+
 
 def level_means(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct concentrations (ascending) and the mean response at each."""
@@ -14,10 +24,11 @@ def level_means(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def logit_start(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """Linearised start: asymptotes just beyond the data, regress the log-odds on ln x."""
     levels, means = level_means(x, y)
-    span = float(np.ptp(means)) or 1e-3
+    span = float(np.ptp(means)) or FLAT_SPAN
     increasing = means[-1] >= means[0]
-    a0 = means[0] - (1e-3 * span if increasing else -1e-3 * span)
-    d0 = means[-1] + (1e-3 * span if increasing else -1e-3 * span)
+    inset = PLATEAU_INSET * span if increasing else -PLATEAU_INSET * span
+    a0 = means[0] - inset
+    d0 = means[-1] + inset
     with np.errstate(divide="ignore", invalid="ignore"):
         odds = np.log((means - a0) / (d0 - means))
     ok = np.isfinite(odds)
@@ -25,7 +36,7 @@ def logit_start(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         slope, intercept = np.polyfit(np.log(levels[ok]), odds[ok], 1)
     else:
         slope, intercept = 1.0, -np.log(np.exp(np.mean(np.log(levels))))
-    b0 = float(np.clip(abs(slope), 0.2, 5.0))
+    b0 = float(np.clip(abs(slope), *LOGIT_SLOPE_RANGE))
     # log-odds = b (ln x − ln c): ln c = −intercept / slope
     log_c = float(-intercept / slope) if slope != 0 else float(np.mean(np.log(levels)))
     return {"a": float(a0), "b": b0, "log_c": log_c, "d": float(d0), "log_g": 0.0}
@@ -36,8 +47,8 @@ def starting_points(x: np.ndarray, y: np.ndarray) -> list[dict[str, float]]:
     levels, means = level_means(x, y)
     starts = [logit_start(x, y)]
     a0, d0 = float(means[0]), float(means[-1])
-    quartiles = np.percentile(np.log(levels), (25, 50, 75))  # one call: it is the slow part
-    for b in (0.5, 1.0, 2.0):
+    quartiles = np.percentile(np.log(levels), GRID_QUANTILES)  # one call: it is the slow part
+    for b in GRID_SLOPES:
         for log_c in quartiles:
             starts.append({"a": a0, "b": b, "log_c": float(log_c), "d": d0, "log_g": 0.0})
     return starts

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
 MAX_WEIGHT_CYCLES = 50
+#: The weights have settled when no parameter moved by more than this, relative, in a cycle.
+SETTLED_REL = 1e-8
+#: The estimated power-of-the-mean exponent is clipped into this range.
+THETA_RANGE = (0.0, 2.0)
 
 
 def raw_weights(mu: np.ndarray, blank: float, theta: float) -> np.ndarray:
@@ -35,7 +39,7 @@ def estimate_theta(y: np.ndarray, mu: np.ndarray, blank: float) -> float:
     if ok.sum() < 3:
         return 0.0
     slope = np.polyfit(np.log(raw[ok]), np.log(r[ok]), 1)[0]
-    return float(np.clip(slope, 0.0, 2.0))
+    return float(np.clip(slope, *THETA_RANGE))
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,10 @@ def weights_from_curve(
 
 
 def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """True where no parameter moved by more than 1e-8 relative (over the last axis)."""
-    return np.all(np.abs(now - previous) <= 1e-8 * np.maximum(np.abs(previous), 1e-12), axis=-1)
+    """True where no parameter moved by more than SETTLED_REL (over the last axis)."""
+    return np.all(
+        np.abs(now - previous) <= SETTLED_REL * np.maximum(np.abs(previous), 1e-12), axis=-1
+    )
 
 
 WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
