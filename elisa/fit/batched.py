@@ -23,6 +23,7 @@ import numpy as np
 
 from elisa.fit import batched_lm as kernel
 from elisa.fit.batched_lm import N_PARAMS
+from elisa.fit.batched_start import N_STARTS, prepare
 from elisa.fit.bounds import (
     ASYMMETRY_RANGE,
     ASYMPTOTE_SPANS,
@@ -127,7 +128,7 @@ def _threads() -> int:
         return os.cpu_count() or 1
 
 
-def _in_threads(run: Callable[..., None], index: np.ndarray, *args: np.ndarray) -> None:
+def _in_threads(run: Callable[..., None], index: np.ndarray, *args: object) -> None:
     """``run(chunk, *args)`` over chunks of ``index``: the compiled functions release the GIL,
     and each writes only its own curves' rows, so the chunks run side by side."""
     workers = min(_threads(), len(index) // MIN_CURVES_PER_THREAD)
@@ -151,7 +152,9 @@ class _Outputs:
     w: np.ndarray
     sigma: np.ndarray
     r_squared: np.ndarray
-    info: np.ndarray
+    info: np.ndarray  # JᵀWJ in the final model's parameters
+    unscaled: np.ndarray  # its inverse
+    at_bound: np.ndarray  # (m, 5) the final parameters within AT_BOUND_REL of a bound
 
     @classmethod
     def empty(cls, m: int, n: int) -> _Outputs:
@@ -165,6 +168,8 @@ class _Outputs:
             np.full(m, np.nan),
             np.full(m, np.nan),
             np.zeros((m, N_PARAMS, N_PARAMS)),
+            np.full((m, N_PARAMS, N_PARAMS), np.nan),
+            np.zeros((m, N_PARAMS), dtype=bool),
         )
 
     def fields(self) -> tuple[np.ndarray, ...]:
@@ -196,13 +201,40 @@ def _unscaled(info: np.ndarray) -> np.ndarray:
         return out
 
 
-def _plans(requests: Sequence[CurveRequest], curves: _Curves) -> list[FitPlan]:
+@dataclass(frozen=True)
+class _Levels:
+    """Per curve: its points in order of concentration, the distinct concentrations (ln x, the
+    end of each one's points in that order, their count) and the 4PL starting points."""
+
+    order: np.ndarray  # (m, n) int
+    log_x: np.ndarray  # (m, n)
+    ends: np.ndarray  # (m, n) int
+    count: np.ndarray  # (m,) int
+    starts: np.ndarray  # (m, N_STARTS, 5)
+
+    @classmethod
+    def of(cls, curves: _Curves) -> _Levels:
+        m, n = curves.x.shape
+        levels = cls(
+            np.zeros((m, n), dtype=np.int64),
+            np.zeros((m, n)),
+            np.zeros((m, n), dtype=np.int64),
+            np.zeros(m, dtype=np.int64),
+            np.zeros((m, N_STARTS, N_PARAMS)),
+        )
+        prepare(curves.x, curves.y, curves.counts, *levels.kernel(), levels.starts)
+        return levels
+
+    def kernel(self) -> tuple[np.ndarray, ...]:
+        """The arrays in the compiled functions' order."""
+        return (self.order, self.log_x, self.ends, self.count)
+
+
+def _plans(requests: Sequence[CurveRequest], curves: _Curves, levels: _Levels) -> list[FitPlan]:
     """`plan_fit` of every request (plans are shared between requests with the same counts)."""
-    levels = np.zeros(len(requests), dtype=np.int64)
-    kernel.count_levels(curves.x, curves.counts, levels)
     cache: dict[tuple[int, int, str, int, int], FitPlan] = {}
     plans = []
-    for r, n_levels, n in zip(requests, levels.tolist(), curves.counts.tolist()):
+    for r, n_levels, n in zip(requests, levels.count.tolist(), curves.counts.tolist()):
         key = (n_levels, n, r.model, r.min_levels_4pl, r.min_levels_5pl)
         if key not in cache:
             cache[key] = plan_for_counts(*key)
@@ -210,31 +242,34 @@ def _plans(requests: Sequence[CurveRequest], curves: _Curves) -> list[FitPlan]:
     return plans
 
 
-def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
-    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
-    curves = _rows(requests)
+@dataclass(frozen=True)
+class _Fitted:
+    """What the compiled sequence found, per curve."""
+
+    found4: np.ndarray  # a 4PL start had a finite objective
+    five: np.ndarray  # the plan asks for a 5PL
+    found5: np.ndarray  # a 5PL g start had a finite objective
+    five_final: np.ndarray  # the 5PL is the final model (no parameter at a bound)
+    weighted5: np.ndarray  # the weighted 5PL optimum (for the fallback's note)
+    at_bound5: np.ndarray  # its parameters at a bound
+    out: _Outputs  # the final fit
+
+
+def _fit_arrays(
+    curves: _Curves, levels: _Levels, plans: list[FitPlan], requests: Sequence[CurveRequest]
+) -> _Fitted:
+    """Run the compiled sequence: unweighted starts, then the weighting cycles of the 5PL, the
+    4PL fallback where a 5PL parameter ends at a bound, and the statistics of each final fit."""
     m, n_max = curves.x.shape
-    plans = _plans(requests, curves)
     fittable = np.array([not p.failure for p in plans], dtype=bool)
     five = np.array([p.model == "5PL" for p in plans], dtype=bool)
-    x_lo, x_hi, y_lo, y_hi = _extremes(curves)
-    lower, upper = _bounds(x_lo, x_hi, y_lo, y_hi)
-    log_x = np.zeros((m, n_max))
+    lower, upper = _bounds(*_extremes(curves))
     best4, best5 = np.full((m, N_PARAMS), np.nan), np.full((m, N_PARAMS), np.nan)
     found4, ok4 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
     found5, ok5 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    data = (curves.x, curves.y, curves.counts, lower, upper, five, log_x)
-    _in_threads(
-        kernel.fit_unweighted,
-        np.flatnonzero(fittable),
-        *data,
-        best4,
-        found4,
-        ok4,
-        best5,
-        found5,
-        ok5,
-    )
+    data = (curves.y, curves.counts, levels.kernel(), lower, upper)
+    found = (best4, found4, ok4, best5, found5, ok5)
+    _in_threads(kernel.fit_unweighted, np.flatnonzero(fittable), *data, five, levels.starts, found)
 
     settings = [weighting_theta(r.weighting, r.theta) for r in requests]
     rules = (
@@ -245,71 +280,85 @@ def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
     )
     out = _Outputs.empty(m, n_max)
     as_five = np.flatnonzero(fittable & found4 & found5)
-    out.theta[as_five] = best5[as_five]
-    out.success[as_five] = ok5[as_five]  # the weighting cycles replace it
-    final = (curves.y, curves.counts, lower, upper)
-    _in_threads(kernel.finish, as_five, *final, five, log_x, *rules, *out.fields())
-    weighted5 = out.theta.copy()  # the weighted 5PL optima, for the fallback notes
+    out.theta[as_five], out.success[as_five] = best5[as_five], ok5[as_five]
+    _in_threads(kernel.finish, as_five, *data, five, rules, out.fields())
+    weighted5 = out.theta.copy()
     at_bound5 = _at_bound(weighted5, lower, upper)
     five_final = fittable & found4 & found5 & ~at_bound5.any(axis=1)
     as_four = np.flatnonzero(fittable & found4 & ~five_final)
-    out.theta[as_four] = best4[as_four]
-    out.success[as_four] = ok4[as_four]
-    _in_threads(kernel.finish, as_four, *final, five_final, log_x, *rules, *out.fields())
-
-    unscaled = np.full((m, N_PARAMS, N_PARAMS), np.nan)
+    out.theta[as_four], out.success[as_four] = best4[as_four], ok4[as_four]
+    _in_threads(kernel.finish, as_four, *data, five_final, rules, out.fields())
+    out.at_bound = _at_bound(out.theta, lower, upper)
     for p, chosen in ((5, five_final), (4, fittable & found4 & ~five_final)):
         idx = np.flatnonzero(chosen)
         if idx.size:
-            unscaled[idx, :p, :p] = _unscaled(out.info[idx, :p, :p])
-    ptp = y_hi - y_lo
-    span = np.where(ptp > 0, ptp, np.maximum(np.maximum(np.abs(y_hi), np.abs(y_lo)), 1e-12))
-    at_bound = _at_bound(out.theta, lower, upper)
+            out.unscaled[idx, :p, :p] = _unscaled(out.info[idx, :p, :p])
+    return _Fitted(found4, five, found5, five_final, weighted5, at_bound5, out)
 
+
+def _response_span(curves: _Curves) -> list[float]:
+    """`fitter.response_span` of every curve."""
+    _, _, y_lo, y_hi = _extremes(curves)
+    ptp = y_hi - y_lo
+    return np.where(
+        ptp > 0, ptp, np.maximum(np.maximum(np.abs(y_hi), np.abs(y_lo)), 1e-12)
+    ).tolist()
+
+
+def _names(hit: np.ndarray, p: int) -> tuple[str, ...]:
+    return tuple(_REPORTED[k] for k in range(p) if hit[k])
+
+
+def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
+    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
+    curves = _rows(requests)
+    levels = _Levels.of(curves)
+    plans = _plans(requests, curves, levels)
+    fitted = _fit_arrays(curves, levels, plans, requests)
+    out = fitted.out
+    # per-curve values as Python lists: indexing numpy arrays one element at a time is slow
+    counts, success, settled = curves.counts.tolist(), out.success.tolist(), out.settled.tolist()
+    power, scale, sigma = out.power_used.tolist(), out.scale.tolist(), out.sigma.tolist()
+    r_squared, theta, span = out.r_squared.tolist(), out.theta.tolist(), _response_span(curves)
+    five_final, any_at_bound = fitted.five_final.tolist(), out.at_bound.any(axis=1).tolist()
     results = []
-    for i, (r, plan, setting) in enumerate(zip(requests, plans, settings, strict=True)):
-        theta_now = 0.0 if setting == "estimate" else float(setting)
-        n = int(curves.counts[i])
-        if plan.failure or not found4[i]:
+    for i, (r, plan) in enumerate(zip(requests, plans, strict=True)):
+        if plan.failure or not fitted.found4[i]:
+            setting = weighting_theta(r.weighting, r.theta)
+            theta_now = 0.0 if setting == "estimate" else float(setting)
             why = plan.failure or NO_START_CONVERGED
             results.append(
-                failed_fit(plan.model, r.weighting, theta_now, n, plan.n_params, why, r.blank)
+                failed_fit(
+                    plan.model, r.weighting, theta_now, counts[i], plan.n_params, why, r.blank
+                )
             )
             continue
         notes = list(plan.notes)
-        if five[i] and not five_final[i]:
-            if found5[i]:
-                values = dict(zip(PARAMETER_ORDER, weighted5[i].tolist(), strict=True))
-                hits = tuple(_REPORTED[k] for k in range(N_PARAMS) if at_bound5[i, k])
-                notes.append(five_at_bound_note(values, hits))
+        if fitted.five[i] and not five_final[i]:
+            if fitted.found5[i]:
+                values = dict(zip(PARAMETER_ORDER, fitted.weighted5[i].tolist(), strict=True))
+                notes.append(five_at_bound_note(values, _names(fitted.at_bound5[i], N_PARAMS)))
             else:
                 notes.append(NO_G_START_CONVERGED)
         p = 5 if five_final[i] else 4
-        success = bool(out.success[i])
-        weighting = Weighting(
-            r.weighting,
-            float(out.power_used[i]),
-            out.w[i, :n].copy(),
-            float(out.scale[i]),
-            "" if out.settled[i] else WEIGHTS_NOT_SETTLED,
-        )
-        values = dict(zip(PARAMETER_ORDER, out.theta[i].tolist(), strict=True))
+        note = "" if settled[i] else WEIGHTS_NOT_SETTLED
+        weights = out.w[i, : counts[i]].copy()
         results.append(
             fit_from_statistics(
-                natural_parameters(values),
-                success,
-                "" if success else OPTIMISER_STOPPED,
-                weighting,
+                natural_parameters(dict(zip(PARAMETER_ORDER, theta[i], strict=True))),
+                success[i],
+                "" if success[i] else OPTIMISER_STOPPED,
+                Weighting(r.weighting, power[i], weights, scale[i], note),
                 "5PL" if p == 5 else "4PL",
                 curves.xs[i],
                 curves.ys[i],
                 r.blank,
                 notes,
-                sigma=float(out.sigma[i]),
-                r_squared=float(out.r_squared[i]),
-                unscaled=unscaled[i, :p, :p],
-                span=float(span[i]),
-                at_bound=tuple(_REPORTED[k] for k in range(p) if at_bound[i, k]),
+                sigma=sigma[i],
+                r_squared=r_squared[i],
+                unscaled=out.unscaled[i, :p, :p],
+                span=span[i],
+                at_bound=_names(out.at_bound[i], p) if any_at_bound[i] else (),
             )
         )
     return results

@@ -5,6 +5,7 @@ Non-convergence is a result (``converged=False`` with a ``message``), never an e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -342,7 +343,7 @@ def fit_from_statistics(
     """
     notes = [*notes, weighting.note] if weighting.note else list(notes)
     p = 5 if model == "5PL" else 4
-    converged = success and all(np.isfinite(list(params.values())))
+    converged = success and all(math.isfinite(v) for v in params.values())
     if not converged:
         notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
@@ -351,7 +352,7 @@ def fit_from_statistics(
             0, "the standards show no dose-response (the fitted asymptotes a and d coincide)"
         )
     cov = sigma**2 * unscaled
-    if converged and not (np.all(np.isfinite(unscaled)) and np.all(np.diag(unscaled) > 0)):
+    if converged and not (np.isfinite(unscaled).all() and (unscaled.diagonal() > 0).all()):
         # a numerically singular information matrix: the standards do not identify the curve,
         # and clipped variances would report standard errors of zero
         converged = False
@@ -359,14 +360,14 @@ def fit_from_statistics(
         notes.append(
             "the parameters are not identified by the standards (singular information matrix)"
         )
-    with np.errstate(invalid="ignore"):  # a negative variance of a failed fit: NaN SE
-        se_free = np.sqrt(np.diag(cov))
+    # a negative variance (of a failed fit) has a NaN SE
+    se_free = [math.sqrt(v) if v >= 0 else math.nan for v in cov.diagonal().tolist()]
     se = {
         "se_a": se_free[0],
         "se_b": se_free[1],
         "se_c": params["c"] * se_free[2],
         "se_d": se_free[3],
-        "se_g": params["g"] * se_free[4] if p == 5 else float("nan"),
+        "se_g": params["g"] * se_free[4] if p == 5 else math.nan,
     }
     if at_bound:
         notes.append("parameter(s) at a bound: " + ", ".join(at_bound))
@@ -375,7 +376,7 @@ def fit_from_statistics(
         weighting=weighting.weighting,
         theta=weighting.theta,
         params=params,
-        se={k: float(s) for k, s in se.items()},
+        se=se,
         covariance=cov,
         sigma=sigma,
         r_squared=r_squared,
