@@ -4,12 +4,16 @@
 
 The batched fitter (elisa.fit.batched) fits CURVES curves; the one-plate fitter, plain
 `lmfit.Model.fit` and `scipy.optimize.curve_fit` fit the first SLOW_CURVES of them (they are
-slower; rates are per curve either way). Unweighted 4PL, the default settings. Prints figures
-and ratios; asserts nothing.
+slower; rates are per curve either way). Unweighted 4PL, the default settings. The batched
+fitter's first call (numba loading its compiled code from the cache, or compiling it once after
+an install or a change) is timed apart; then the best of three runs counts, as the machine is
+shared. It also fits a mixed set (4PL/5PL × none, 1/y, 1/y²) for information. Prints figures and
+ratios; asserts nothing.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
@@ -25,23 +29,28 @@ from test_batched_fit import random_requests
 from elisa.fit.batched import fit_standard_curves
 from elisa.fit.request import CurveRequest, fit_one
 
+TARGET = 100_000  # curves/s (issue 11)
+
 
 def _four_pl(x, a, b, c, d):
     return d + (a - d) / (1.0 + (x / c) ** b)
 
 
-def _rate(label: str, count: int, fit) -> float:
-    start = time.perf_counter()
-    fit()
-    seconds = time.perf_counter() - start
-    print(f"{label:<34} {count:>7} curves {seconds:8.2f} s {count / seconds:10.1f} curves/s")
+def _rate(label: str, count: int, fit, repeats: int = 1) -> float:
+    seconds = min(_seconds(fit) for _ in range(repeats))
+    print(f"{label:<40} {count:>7} curves {seconds:8.2f} s {count / seconds:10.1f} curves/s")
     return count / seconds
 
 
-def main(curves: int = 2000, slow_curves: int = 100) -> None:
-    requests = [
-        CurveRequest(x=r.x, y=r.y) for r in random_requests(seed=2024, count=curves)
-    ]  # unweighted 4PL
+def _seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def main(curves: int = 20000, slow_curves: int = 100) -> None:
+    mixed = random_requests(seed=2024, count=curves)
+    requests = [CurveRequest(x=r.x, y=r.y) for r in mixed]  # unweighted 4PL
     slow = requests[:slow_curves]
     starts = [
         (float(r.y.min()), 1.0, float(np.exp(np.log(r.x).mean())), float(r.y.max())) for r in slow
@@ -63,8 +72,18 @@ def main(curves: int = 2000, slow_curves: int = 100) -> None:
                 pass
 
     warnings.simplefilter("ignore")
-    print(f"seeded 4PL curves, {len(requests[0].x)}–{max(len(r.x) for r in requests)} wells each")
-    batched = _rate("batched fitter (all starts)", curves, lambda: fit_standard_curves(requests))
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"seeded 4PL curves, {len(requests[0].x)}–{max(len(r.x) for r in requests)} wells each;")
+    print(f"{threads} cores available, load average {os.getloadavg()[0]:.1f} (shared machine)")
+    first = _seconds(lambda: fit_standard_curves(requests[:1]))
+    print(f"batched fitter's first call (compiled code loaded or compiled): {first:.2f} s")
+    batched = _rate(
+        "batched fitter (all starts, best of 3)",
+        curves,
+        lambda: fit_standard_curves(requests),
+        repeats=3,
+    )
+    _rate("batched, mixed 4PL/5PL, weighted (info)", curves, lambda: fit_standard_curves(mixed))
     one = _rate(
         "one-plate fitter (lmfit, all starts)", len(slow), lambda: [fit_one(r) for r in slow]
     )
@@ -73,7 +92,10 @@ def main(curves: int = 2000, slow_curves: int = 100) -> None:
     print(f"batched / one-plate fitter: {batched / one:8.1f}x")
     print(f"batched / lmfit.Model.fit:  {batched / plain:8.1f}x")
     print(f"batched / scipy curve_fit:  {batched / scipy_rate:8.1f}x")
-    print("target (issue 11): 100,000 curves/s, 200x lmfit.Model.fit")
+    print(
+        f"target (issue 11): {TARGET:,} curves/s, 200x lmfit.Model.fit; reached "
+        f"{batched / TARGET:.0%} of the first, {batched / plain / 200:.0%} of the second"
+    )
 
 
 if __name__ == "__main__":

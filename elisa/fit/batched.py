@@ -5,42 +5,32 @@ standards allow, the bounds, the starting points (the 4PL starts, then the 5PL g
 best 4PL), the best start by the objective, the weighting cycles until the parameters settle,
 the 4PL fallback when a 5PL parameter ends at a bound, and the statistics and notes of the final
 fit (`fitter.fit_from_statistics`, shared). Only the optimiser differs: a compiled
-Levenberg–Marquardt (`elisa.fit.batched_lm`, with the per-curve sequence)
-instead of one lmfit fit per start.
+Levenberg–Marquardt (`elisa.fit.batched_lm`) instead of one lmfit fit per start.
 
-A curve's result does not depend on the other curves in its batch: the compiled functions read
-and write one curve's rows in a fixed order, whichever thread runs them.
+The batch is cut into chunks fitted on threads: the compiled code releases the GIL, so one chunk
+is fitted while another's results are assembled in Python. A curve's result does not depend on
+the other curves of its batch or chunk: the compiled functions read and write one curve's rows
+in a fixed order, whichever thread runs them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
-from elisa.fit import batched_lm as kernel
+from elisa.fit import batched_arrays as arrays
 from elisa.fit.batched_lm import N_PARAMS
-from elisa.fit.batched_start import N_STARTS, prepare
-from elisa.fit.bounds import (
-    ASYMMETRY_RANGE,
-    ASYMPTOTE_SPANS,
-    AT_BOUND_REL,
-    EC50_FACTOR,
-    SLOPE_RANGE,
-)
 from elisa.fit.fitter import (
     NO_G_START_CONVERGED,
     NO_START_CONVERGED,
     CurveFit,
-    FitPlan,
     failed_fit,
     fit_from_statistics,
     five_at_bound_note,
     natural_parameters,
-    plan_for_counts,
     weighting_theta,
 )
 from elisa.fit.model import PARAMETER_ORDER
@@ -48,77 +38,9 @@ from elisa.fit.request import CurveRequest
 from elisa.fit.weights import WEIGHTS_NOT_SETTLED, Weighting
 
 OPTIMISER_STOPPED = "the iteration limit was reached"
-#: Curves per thread below which a batch is fitted in the calling thread alone.
-MIN_CURVES_PER_THREAD = 64
+#: Curves per chunk: enough that a chunk's Python overhead is small against its fits.
+CHUNK_CURVES = 512
 _REPORTED = tuple(name.removeprefix("log_") for name in PARAMETER_ORDER)
-
-
-@dataclass(frozen=True)
-class _Curves:
-    """The requests as padded rows (points beyond ``counts`` are never read)."""
-
-    x: np.ndarray  # (m, n) in-well concentration
-    y: np.ndarray  # (m, n) corrected OD
-    counts: np.ndarray  # (m,) points per curve
-    xs: list[np.ndarray]  # each request's x and y as float arrays, for the results
-    ys: list[np.ndarray]
-
-
-def _rows(requests: Sequence[CurveRequest]) -> _Curves:
-    xs = [np.asarray(r.x, dtype=float) for r in requests]
-    ys = [np.asarray(r.y, dtype=float) for r in requests]
-    counts = np.array([len(v) for v in xs], dtype=np.int64)
-    m, n = len(xs), max(int(counts.max(initial=0)), 1)
-    x, y = np.ones((m, n)), np.zeros((m, n))
-    if counts.sum():
-        rows = np.repeat(np.arange(m), counts)
-        cols = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-        x[rows, cols], y[rows, cols] = np.concatenate(xs), np.concatenate(ys)
-    return _Curves(x, y, counts, xs, ys)
-
-
-def _extremes(curves: _Curves) -> tuple[np.ndarray, ...]:
-    """Per curve: the least and greatest x and y over its own points."""
-    valid = np.arange(curves.x.shape[1]) < curves.counts[:, None]
-    return (
-        np.where(valid, curves.x, np.inf).min(axis=1),
-        np.where(valid, curves.x, -np.inf).max(axis=1),
-        np.where(valid, curves.y, np.inf).min(axis=1),
-        np.where(valid, curves.y, -np.inf).max(axis=1),
-    )
-
-
-def _bounds(x_lo, x_hi, y_lo, y_hi) -> tuple[np.ndarray, np.ndarray]:
-    """`elisa.fit.bounds.default_bounds` of every curve as (m, 5) lower and upper arrays."""
-    span = y_hi - y_lo
-    span = np.where(span != 0, span, np.maximum(np.abs(y_hi), 1e-3))
-    ones = np.ones_like(span)
-    with np.errstate(divide="ignore", invalid="ignore"):  # empty curves are never fitted
-        lower = np.column_stack(
-            [
-                y_lo - ASYMPTOTE_SPANS * span,
-                ones * SLOPE_RANGE[0],
-                np.log(x_lo / EC50_FACTOR),
-                y_lo - ASYMPTOTE_SPANS * span,
-                ones * float(np.log(ASYMMETRY_RANGE[0])),
-            ]
-        )
-        upper = np.column_stack(
-            [
-                y_hi + ASYMPTOTE_SPANS * span,
-                ones * SLOPE_RANGE[1],
-                np.log(x_hi * EC50_FACTOR),
-                y_hi + ASYMPTOTE_SPANS * span,
-                ones * float(np.log(ASYMMETRY_RANGE[1])),
-            ]
-        )
-    return lower, upper
-
-
-def _at_bound(theta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """`Bounds.at_bound` for every row and parameter: (m, 5) bool."""
-    span = upper - lower
-    return (theta - lower <= AT_BOUND_REL * span) | (upper - theta <= AT_BOUND_REL * span)
 
 
 def _threads() -> int:
@@ -128,198 +50,31 @@ def _threads() -> int:
         return os.cpu_count() or 1
 
 
-def _in_threads(run: Callable[..., None], index: np.ndarray, *args: object) -> None:
-    """``run(chunk, *args)`` over chunks of ``index``: the compiled functions release the GIL,
-    and each writes only its own curves' rows, so the chunks run side by side."""
-    workers = min(_threads(), len(index) // MIN_CURVES_PER_THREAD)
+def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
+    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
+    chunks = [requests[i : i + CHUNK_CURVES] for i in range(0, len(requests), CHUNK_CURVES)]
+    workers = min(_threads(), len(chunks))
     if workers <= 1:
-        run(index, *args)
-        return
+        return [fit for chunk in chunks for fit in _fit_chunk(chunk)]
     with ThreadPoolExecutor(workers) as pool:
-        for done in [pool.submit(run, c, *args) for c in np.array_split(index, workers * 4)]:
-            done.result()
-
-
-@dataclass
-class _Outputs:
-    """Per curve: the final fit's θ, flags, weights and statistics (filled by `kernel.finish`)."""
-
-    theta: np.ndarray
-    success: np.ndarray
-    settled: np.ndarray
-    power_used: np.ndarray
-    scale: np.ndarray
-    w: np.ndarray
-    sigma: np.ndarray
-    r_squared: np.ndarray
-    info: np.ndarray  # JᵀWJ in the final model's parameters
-    unscaled: np.ndarray  # its inverse
-    at_bound: np.ndarray  # (m, 5) the final parameters within AT_BOUND_REL of a bound
-
-    @classmethod
-    def empty(cls, m: int, n: int) -> _Outputs:
-        return cls(
-            np.full((m, N_PARAMS), np.nan),
-            np.zeros(m, dtype=bool),
-            np.zeros(m, dtype=bool),
-            np.zeros(m),
-            np.ones(m),
-            np.ones((m, n)),
-            np.full(m, np.nan),
-            np.full(m, np.nan),
-            np.zeros((m, N_PARAMS, N_PARAMS)),
-            np.full((m, N_PARAMS, N_PARAMS), np.nan),
-            np.zeros((m, N_PARAMS), dtype=bool),
-        )
-
-    def fields(self) -> tuple[np.ndarray, ...]:
-        """The arrays `kernel.finish` fills, in its order."""
-        return (
-            self.theta,
-            self.success,
-            self.settled,
-            self.power_used,
-            self.scale,
-            self.w,
-            self.sigma,
-            self.r_squared,
-            self.info,
-        )
-
-
-def _unscaled(info: np.ndarray) -> np.ndarray:
-    """(JᵀWJ)⁻¹ of a stack of matrices, NaN where one is singular (as `summarise_fit`)."""
-    try:
-        return np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        out = np.full_like(info, np.nan)
-        for k, matrix in enumerate(info):
-            try:
-                out[k] = np.linalg.inv(matrix)
-            except np.linalg.LinAlgError:
-                pass
-        return out
-
-
-@dataclass(frozen=True)
-class _Levels:
-    """Per curve: its points in order of concentration, the distinct concentrations (ln x, the
-    end of each one's points in that order, their count) and the 4PL starting points."""
-
-    order: np.ndarray  # (m, n) int
-    log_x: np.ndarray  # (m, n)
-    ends: np.ndarray  # (m, n) int
-    count: np.ndarray  # (m,) int
-    starts: np.ndarray  # (m, N_STARTS, 5)
-
-    @classmethod
-    def of(cls, curves: _Curves) -> _Levels:
-        m, n = curves.x.shape
-        levels = cls(
-            np.zeros((m, n), dtype=np.int64),
-            np.zeros((m, n)),
-            np.zeros((m, n), dtype=np.int64),
-            np.zeros(m, dtype=np.int64),
-            np.zeros((m, N_STARTS, N_PARAMS)),
-        )
-        prepare(curves.x, curves.y, curves.counts, *levels.kernel(), levels.starts)
-        return levels
-
-    def kernel(self) -> tuple[np.ndarray, ...]:
-        """The arrays in the compiled functions' order."""
-        return (self.order, self.log_x, self.ends, self.count)
-
-
-def _plans(requests: Sequence[CurveRequest], curves: _Curves, levels: _Levels) -> list[FitPlan]:
-    """`plan_fit` of every request (plans are shared between requests with the same counts)."""
-    cache: dict[tuple[int, int, str, int, int], FitPlan] = {}
-    plans = []
-    for r, n_levels, n in zip(requests, levels.count.tolist(), curves.counts.tolist()):
-        key = (n_levels, n, r.model, r.min_levels_4pl, r.min_levels_5pl)
-        if key not in cache:
-            cache[key] = plan_for_counts(*key)
-        plans.append(cache[key])
-    return plans
-
-
-@dataclass(frozen=True)
-class _Fitted:
-    """What the compiled sequence found, per curve."""
-
-    found4: np.ndarray  # a 4PL start had a finite objective
-    five: np.ndarray  # the plan asks for a 5PL
-    found5: np.ndarray  # a 5PL g start had a finite objective
-    five_final: np.ndarray  # the 5PL is the final model (no parameter at a bound)
-    weighted5: np.ndarray  # the weighted 5PL optimum (for the fallback's note)
-    at_bound5: np.ndarray  # its parameters at a bound
-    out: _Outputs  # the final fit
-
-
-def _fit_arrays(
-    curves: _Curves, levels: _Levels, plans: list[FitPlan], requests: Sequence[CurveRequest]
-) -> _Fitted:
-    """Run the compiled sequence: unweighted starts, then the weighting cycles of the 5PL, the
-    4PL fallback where a 5PL parameter ends at a bound, and the statistics of each final fit."""
-    m, n_max = curves.x.shape
-    fittable = np.array([not p.failure for p in plans], dtype=bool)
-    five = np.array([p.model == "5PL" for p in plans], dtype=bool)
-    lower, upper = _bounds(*_extremes(curves))
-    best4, best5 = np.full((m, N_PARAMS), np.nan), np.full((m, N_PARAMS), np.nan)
-    found4, ok4 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    found5, ok5 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    data = (curves.y, curves.counts, levels.kernel(), lower, upper)
-    found = (best4, found4, ok4, best5, found5, ok5)
-    _in_threads(kernel.fit_unweighted, np.flatnonzero(fittable), *data, five, levels.starts, found)
-
-    settings = [weighting_theta(r.weighting, r.theta) for r in requests]
-    rules = (
-        np.array([r.weighting != "none" for r in requests], dtype=bool),
-        np.array([0.0 if s == "estimate" else float(s) for s in settings]),
-        np.array([s == "estimate" for s in settings], dtype=bool),
-        np.array([r.blank for r in requests], dtype=float),
-    )
-    out = _Outputs.empty(m, n_max)
-    as_five = np.flatnonzero(fittable & found4 & found5)
-    out.theta[as_five], out.success[as_five] = best5[as_five], ok5[as_five]
-    _in_threads(kernel.finish, as_five, *data, five, rules, out.fields())
-    weighted5 = out.theta.copy()
-    at_bound5 = _at_bound(weighted5, lower, upper)
-    five_final = fittable & found4 & found5 & ~at_bound5.any(axis=1)
-    as_four = np.flatnonzero(fittable & found4 & ~five_final)
-    out.theta[as_four], out.success[as_four] = best4[as_four], ok4[as_four]
-    _in_threads(kernel.finish, as_four, *data, five_final, rules, out.fields())
-    out.at_bound = _at_bound(out.theta, lower, upper)
-    for p, chosen in ((5, five_final), (4, fittable & found4 & ~five_final)):
-        idx = np.flatnonzero(chosen)
-        if idx.size:
-            out.unscaled[idx, :p, :p] = _unscaled(out.info[idx, :p, :p])
-    return _Fitted(found4, five, found5, five_final, weighted5, at_bound5, out)
-
-
-def _response_span(curves: _Curves) -> list[float]:
-    """`fitter.response_span` of every curve."""
-    _, _, y_lo, y_hi = _extremes(curves)
-    ptp = y_hi - y_lo
-    return np.where(
-        ptp > 0, ptp, np.maximum(np.maximum(np.abs(y_hi), np.abs(y_lo)), 1e-12)
-    ).tolist()
+        return [fit for done in pool.map(_fit_chunk, chunks) for fit in done]
 
 
 def _names(hit: np.ndarray, p: int) -> tuple[str, ...]:
     return tuple(_REPORTED[k] for k in range(p) if hit[k])
 
 
-def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
-    """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
-    curves = _rows(requests)
-    levels = _Levels.of(curves)
-    plans = _plans(requests, curves, levels)
-    fitted = _fit_arrays(curves, levels, plans, requests)
+def _fit_chunk(requests: Sequence[CurveRequest]) -> list[CurveFit]:
+    curves = arrays.rows(requests)
+    levels = arrays.Levels.of(curves)
+    plans = arrays.plans(requests, curves, levels)
+    fitted = arrays.fit_arrays(curves, levels, plans, requests)
     out = fitted.out
     # per-curve values as Python lists: indexing numpy arrays one element at a time is slow
     counts, success, settled = curves.counts.tolist(), out.success.tolist(), out.settled.tolist()
     power, scale, sigma = out.power_used.tolist(), out.scale.tolist(), out.sigma.tolist()
-    r_squared, theta, span = out.r_squared.tolist(), out.theta.tolist(), _response_span(curves)
+    r_squared, theta = out.r_squared.tolist(), out.theta.tolist()
+    span = arrays.response_span(curves)
     five_final, any_at_bound = fitted.five_final.tolist(), out.at_bound.any(axis=1).tolist()
     results = []
     for i, (r, plan) in enumerate(zip(requests, plans, strict=True)):

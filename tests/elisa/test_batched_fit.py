@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from elisa.fit import batched as batched_fitter
+from elisa.fit import batched_arrays
 from elisa.fit.batched import fit_standard_curves
 from elisa.fit.batched_lm import model_and_jacobian
 from elisa.fit.bounds import SLOPE_RANGE, default_bounds
@@ -161,9 +161,9 @@ def test_levels_and_starting_points_follow_the_shared_rules():
     shuffled = [
         CurveRequest(x=r.x[o], y=r.y[o]) for r in requests for o in [rng.permutation(len(r.x))]
     ]
-    curves = batched_fitter._rows(shuffled)
-    levels = batched_fitter._Levels.of(curves)
-    lower, upper = batched_fitter._bounds(*batched_fitter._extremes(curves))
+    curves = batched_arrays.rows(shuffled)
+    levels = batched_arrays.Levels.of(curves)
+    lower, upper = batched_arrays.bounds(*batched_arrays.extremes(curves))
     for i, r in enumerate(shuffled):
         expected = [[s[k] for k in PARAMETER_ORDER] for s in starting_points(r.x, r.y)]
         np.testing.assert_allclose(levels.starts[i], expected, rtol=1e-9, atol=1e-12)
