@@ -75,7 +75,7 @@ def _fit_chunk(requests: Sequence[CurveRequest]) -> list[CurveFit]:
     power, scale, sigma = out.power_used.tolist(), out.scale.tolist(), out.sigma.tolist()
     r_squared, theta = out.r_squared.tolist(), out.theta.tolist()
     span = arrays.response_span(curves)
-    five_final, any_at_bound = fitted.five_final.tolist(), out.at_bound.any(axis=1).tolist()
+    five_final, any_at_bound = fitted.five_final.tolist(), np.any(out.at_bound, axis=1).tolist()
     results = []
     for i, (r, plan) in enumerate(zip(requests, plans, strict=True)):
         if plan.failure or not fitted.found4[i]:

@@ -177,7 +177,8 @@ class Levels:
             np.zeros(m, dtype=np.int64),
             np.zeros((m, N_STARTS, N_PARAMS)),
         )
-        prepare(curves.x, curves.y, curves.counts, *levels.kernel(), levels.starts)
+        order, log_x, ends, count = levels.kernel()
+        prepare(curves.x, curves.y, curves.counts, order, log_x, ends, count, levels.starts)
         return levels
 
     def kernel(self) -> tuple[np.ndarray, ...]:
