@@ -1,8 +1,8 @@
 """report.html: one self-contained page for the technician (DESIGN 5.1).
 
 Per plate: the verdict with reasons and warnings in words, the standard curve and the plate map
-as inline SVG (:mod:`elisa.report.figures`), the samples, standards, curve and re-assay tables
-(:mod:`elisa.report.tables`); the provenance at the bottom.
+as inline SVG (:mod:`elisa.report.curve_figure`, :mod:`elisa.report.figures`), the samples,
+standards, curve and re-assay tables (:mod:`elisa.report.tables`); the provenance at the bottom.
 No network references, no scripts; every user-supplied text is HTML-escaped.
 """
 
@@ -18,13 +18,8 @@ import pandas as pd
 
 from elisa._version import __version__
 from elisa.missing import as_bool, as_float
-from elisa.report.figures import (
-    FLAG_MARKS,
-    ROLE_COLOURS,
-    curve_svg,
-    fmt,
-    plate_map_svg,
-)
+from elisa.report.curve_figure import curve_svg
+from elisa.report.figures import FLAG_MARKS, ROLE_COLOURS, fmt, plate_map_svg
 from elisa.report.marks import well_marks
 from elisa.report.tables import (
     FLAGS,
