@@ -25,9 +25,10 @@ from elisa.report.curve_marks import MARKS, Series, legend_rows, marker_path, se
 from elisa.report.figures import fmt, logistic, od_text
 from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, padded_range
 
-WIDTH = 700
-PLOT_LEFT, PLOT_RIGHT, PLOT_HEIGHT = 66, 684, 300
-FONT = 12  # px: tick labels, axis titles and legend
+WIDTH = 680
+PLOT_LEFT, PLOT_RIGHT, PLOT_HEIGHT = 70, 664, 300
+FONT = 13  # px; about 11 px where the review app shows the figure 570 px wide
+LEGEND_ROW = 20  # px between legend rows
 LIMIT_COLOUR = "#9467bd"
 #: How far (as a fraction of the points' OD span) a fitted curve may stretch the OD axis beyond
 #: the points: a curve whose asymptote lies far off would otherwise squash every point flat.
@@ -164,7 +165,7 @@ def curve_svg(
     if params:
         entries.insert(0, ("curve", "fitted curve"))
     rows = legend_rows(entries, PLOT_LEFT, PLOT_RIGHT, FONT)
-    height = bottom + 58 + 18 * len(rows)
+    height = bottom + 62 + LEGEND_ROW * len(rows)
 
     pid = escape(prefix)
     out = [
@@ -184,7 +185,7 @@ def curve_svg(
     if params:
         out.append(_curve_path(grid, curve_y, x_axis, y_axis, pid))
     out += [series_svg(s, x_axis, y_axis, pid) for s in shown]
-    out += _legend(rows, bottom + 58, pid)
+    out += _legend(rows, bottom + 62, pid)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -215,7 +216,7 @@ def _axes(x_axis: Axis, y_axis: Axis, top: float, bottom: float, unit: str) -> l
         f'<path class="ticks" d="{"".join(marks)}" stroke="#444" fill="none"/>',
         '<g class="x-ticks" text-anchor="middle" fill="#222">' + "".join(labels) + "</g>",
         '<g class="y-ticks" text-anchor="end" fill="#222">' + "".join(y_labels) + "</g>",
-        f'<text class="x-title" x="{(PLOT_LEFT + PLOT_RIGHT) / 2}" y="{number(bottom + 40)}" '
+        f'<text class="x-title" x="{(PLOT_LEFT + PLOT_RIGHT) / 2}" y="{number(bottom + 42)}" '
         f'text-anchor="middle" fill="#222">{x_title}</text>',
         f'<text class="y-title" x="16" y="{mid_y}" transform="rotate(-90 16 {mid_y})" '
         f'text-anchor="middle" fill="#222">corrected OD</text>',
@@ -265,7 +266,7 @@ def _curve_path(grid: np.ndarray, curve_y: np.ndarray, x_axis: Axis, y_axis: Axi
 def _legend(rows: list[list[tuple[str, str, float]]], top: float, pid: str) -> list[str]:
     out = [f'<g id="{pid}-legend" class="legend" fill="#222">']
     for r, row in enumerate(rows):
-        y = top + 18 * r
+        y = top + LEGEND_ROW * r
         for key, label, x in row:
             if key == "curve":
                 out.append(
