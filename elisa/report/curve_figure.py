@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from elisa.missing import as_bool, as_float
+from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.curve_marks import MARKS, Series, legend_rows, marker_path, series_svg
 from elisa.report.figures import fmt, logistic, od_text
 from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, padded_range
@@ -78,7 +78,7 @@ def _sample_series(samples: pd.DataFrame, unit: str) -> tuple[list[Series], list
     y = _floats(samples, "od_mean")
     kind = samples["kind"].astype(str).to_numpy()
     side = samples["range"].astype(str).to_numpy()
-    ids = samples["sample_id"].map(lambda v: "" if v is None or v != v else str(v)).tolist()
+    ids = ["" if is_missing(v) else str(v) for v in samples["sample_id"]]
     has_x = np.isfinite(x) & (x > 0)
     unit_txt = f" {unit}" if unit else ""
 

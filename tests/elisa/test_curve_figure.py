@@ -209,6 +209,14 @@ def test_no_positive_concentrations_and_nan_ods():
     assert any(p.get("id") == "q-fit" for p in root.iter("path"))
 
 
+def test_missing_text_cells_are_not_errors():
+    samples = _samples()
+    samples["sample_id"] = pd.array([pd.NA, "a", "b", "c"], dtype="string")
+    samples["kind"] = pd.array(["sample", pd.NA, "sample", "sample"], dtype="string")
+    root = _root(curve_svg(CURVE, _standards(), samples, "", prefix="m"))
+    assert len(_marks(root, "m-samples")) == 1 and not _marks(root, "m-controls")
+
+
 def test_one_standard_still_has_two_labelled_ticks_on_each_axis():
     root = _root(curve_svg(None, _standards(levels=[300.0]), _samples([]), "", prefix="o"))
     x_px, y_px = _axis_maps(root)  # needs two labels per axis
