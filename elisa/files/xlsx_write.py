@@ -5,6 +5,12 @@ the CSV columns (numbers as numbers, booleans as booleans, missing values as emp
 always stored as text, so a sample id such as ``=1+1`` is never a formula), and ``columns``
 describes each column with its unit. The file holds no timestamp: the same results give the
 same bytes (the workbook's dates are fixed and its zip entries carry a fixed time).
+
+The workbook's XML is written here directly, row by row into the zip, rather than through a
+spreadsheet library: a run of 1,000 plates holds about a million cells, which an in-memory
+workbook object turns into several hundred megabytes and tens of seconds. Floats are written
+as their shortest round-trip text (``repr``), the same text as the CSV files, so no digit is
+lost; strings are inline, so the file needs no shared-string table.
 """
 
 from __future__ import annotations
@@ -13,27 +19,54 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
 from numbers import Integral, Real
+from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from elisa._version import __version__
 from elisa.files.column_notes import column_rows
 from elisa.missing import is_missing
 from elisa.results import TABLE_COLUMNS, Results
 
-#: Workbook creation and modification date, and every zip entry's time: fixed, not the clock.
+__all__ = ["FIXED_TIME", "cell_value", "results_xlsx"]
+
+#: Every zip entry's time, and the workbook's creation and modification date: fixed, not the clock.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_CORE_DATES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+_FIXED_DATE = "1980-01-01T00:00:00Z"
+#: Characters XML 1.0 cannot hold (C0 controls but tab, newline, carriage return).
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ROWS_PER_WRITE = 2000
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+#: cellXfs 0 is the default style; 1 makes the header row bold.
+_STYLES = (
+    f'<styleSheet xmlns="{_MAIN}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
 
 
 def cell_value(value: object) -> object:
     """One table value as an Excel cell value: None (an empty cell) for missing or empty text,
-    else bool, int, float or str."""
-    if isinstance(value, str):  # XML cannot hold most C0 controls: shown as \xNN escapes
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value) or None
+    else bool, int, float or str. Characters XML cannot hold are shown as ``\\xNN`` escapes."""
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value) or None
     if is_missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
@@ -46,75 +79,144 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
-def _sheet(
-    workbook: Workbook, title: str, frame: pd.DataFrame, columns: tuple[str, ...]
-) -> dict[str, str]:
-    """Add a sheet; returns cell → exact text of the floats openpyxl would write short."""
-    sheet = workbook.create_sheet(title)
-    exact: dict[str, str] = {}
-    sheet.append(list(columns))
-    for row_number, row in enumerate(frame[list(columns)].itertuples(index=False), start=2):
-        for col_number, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=col_number)
-            converted = cell_value(value)
-            if converted is None:
-                continue
-            cell.value = converted
-            if isinstance(converted, str):
-                cell.data_type = "s"  # text stays text (openpyxl would run "=..." as a formula)
-            elif isinstance(converted, float) and float(f"{converted:.16g}") != converted:
-                exact[cell.coordinate] = repr(converted)
-    sheet.freeze_panes = "A2"
-    return exact
+def _column_letters(n: int) -> list[str]:
+    """Excel's column names A, B, …, Z, AA, … for the first ``n`` columns."""
+    letters = []
+    for index in range(1, n + 1):
+        name = ""
+        while index:
+            index, rest = divmod(index - 1, 26)
+            name = chr(ord("A") + rest) + name
+        letters.append(name)
+    return letters
+
+
+def _text_cell(ref: str, text: str, style: str = "") -> str:
+    return (
+        f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    )
+
+
+def _cell(ref: str, value: object) -> str:
+    """The XML of one non-empty cell; an infinite number (Excel has none) is written as text."""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return _text_cell(ref, repr(value))
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    return _text_cell(ref, str(value))
+
+
+def _sheet_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str]:
+    """The worksheet XML of ``frame``'s ``columns``, in pieces of a few thousand rows."""
+    letters = _column_letters(len(columns))
+    last = f"{letters[-1]}{len(frame) + 1}"
+    yield (
+        f'{_XML_HEAD}<worksheet xmlns="{_MAIN}"><dimension ref="A1:{last}"/>'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
+        "</sheetViews><sheetData>"
+    )
+    header = "".join(_text_cell(f"{c}1", name, ' s="1"') for c, name in zip(letters, columns))
+    piece = [f'<row r="1">{header}</row>']
+    for number, row in enumerate(frame[list(columns)].itertuples(index=False), start=2):
+        cells = (
+            _cell(f"{c}{number}", converted)
+            for c, value in zip(letters, row)
+            if (converted := cell_value(value)) is not None
+        )
+        piece.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(piece) >= _ROWS_PER_WRITE:
+            yield "".join(piece)
+            piece = []
+    yield "".join(piece) + "</sheetData></worksheet>"
+
+
+def _package_parts(titles: list[str]) -> dict[str, str]:
+    """Every part of the workbook except the worksheets: content types, relations, the
+    workbook with its sheet names, styles and the (fixed-date) document properties."""
+    sheets = range(1, len(titles) + 1)
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" '
+        f'ContentType="{_SHEET_TYPE}.worksheet+xml"/>'
+        for n in sheets
+    )
+    content_types = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_SHEET_TYPE}.sheet.main+xml"/>'
+        f'{overrides}<Override PartName="/xl/styles.xml" ContentType="{_SHEET_TYPE}.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
+        'package.core-properties+xml"/></Types>'
+    )
+    root_rels = (
+        f'<Relationships xmlns="{_PKG_RELS}">'
+        f'<Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+        f'<Relationship Id="rId2" Type="{_PKG_RELS}/metadata/core-properties" '
+        'Target="docProps/core.xml"/></Relationships>'
+    )
+    workbook = (
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}"><sheets>'
+        + "".join(
+            f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+            for n, title in zip(sheets, titles)
+        )
+        + "</sheets></workbook>"
+    )
+    workbook_rels = (
+        f'<Relationships xmlns="{_PKG_RELS}">'
+        + "".join(
+            f'<Relationship Id="rId{n}" Type="{_DOC_RELS}/worksheet" '
+            f'Target="worksheets/sheet{n}.xml"/>'
+            for n in sheets
+        )
+        + f'<Relationship Id="rId{len(titles) + 1}" Type="{_DOC_RELS}/styles" '
+        'Target="styles.xml"/></Relationships>'
+    )
+    core = (
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:creator>elisa {escape(__version__)}</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{_FIXED_DATE}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{_FIXED_DATE}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+    parts = {
+        "[Content_Types].xml": content_types,
+        "_rels/.rels": root_rels,
+        "docProps/core.xml": core,
+        "xl/workbook.xml": workbook,
+        "xl/_rels/workbook.xml.rels": workbook_rels,
+        "xl/styles.xml": _STYLES,
+    }
+    return {name: _XML_HEAD + text for name, text in parts.items()}
+
+
+def _write_part(archive: zipfile.ZipFile, name: str, pieces: Iterable[str]) -> None:
+    entry = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(entry, "w") as handle:
+        for piece in pieces:
+            handle.write(piece.encode("utf-8"))
 
 
 def results_xlsx(results: Results) -> bytes:
     """The bytes of results.xlsx for ``results``."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    exact = {}
-    for number, (name, columns) in enumerate(TABLE_COLUMNS.items(), start=1):
-        exact[f"xl/worksheets/sheet{number}.xml"] = _sheet(
-            workbook, name, getattr(results, name), columns
-        )
     notes = pd.DataFrame(
         column_rows(results.samples), columns=["sheet", "column", "unit", "description"]
     )
-    _sheet(workbook, "columns", notes, ("sheet", "column", "unit", "description"))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return _finished(buffer.getvalue(), exact)
-
-
-def _finished(data: bytes, exact: dict[str, dict[str, str]]) -> bytes:
-    """The same workbook with fixed dates in docProps/core.xml, fixed zip entry times, and
-    every float written in full: openpyxl writes 16 significant digits, which can lose the
-    last bit; the CSV's shortest round-trip text (``repr``) is put back in those cells."""
+    sheets = [(name, getattr(results, name), columns) for name, columns in TABLE_COLUMNS.items()]
+    sheets.append(("columns", notes, ("sheet", "column", "unit", "description")))
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", content)
-            elif exact.get(info.filename):
-                content = _exact_numbers(content, exact[info.filename])
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(entry, content)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _package_parts([title for title, _, _ in sheets]).items():
+            _write_part(archive, name, [text])
+        for number, (_, frame, columns) in enumerate(sheets, start=1):
+            _write_part(archive, f"xl/worksheets/sheet{number}.xml", _sheet_rows(frame, columns))
     return out.getvalue()
-
-
-_NUMBER_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*><v>)([^<]*)(</v>)')
-
-
-def _exact_numbers(xml: bytes, exact: dict[str, str]) -> bytes:
-    def put(match: re.Match[bytes]) -> bytes:
-        text = exact.get(match.group(2).decode())
-        if text is None:
-            return match.group(0)
-        return match.group(1) + text.encode() + match.group(4)
-
-    return _NUMBER_CELL.sub(put, xml)

@@ -92,3 +92,28 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     cell = openpyxl.load_workbook(path)["reassay"]["B2"]
     assert cell.value == "=1+1" and cell.data_type == "s"
     assert results_xlsx(Results(**tables, plates=None)) == data  # no timestamp inside
+
+
+def test_control_characters_infinities_and_exact_floats(tmp_path):
+    """Values openpyxl would lose or refuse: a C0 control in text (shown as an escape), an
+    infinite number (Excel has none: kept as its text) and a float needing 17 digits."""
+    from elisa.files.xlsx_write import results_xlsx
+    from elisa.results import Results
+
+    tables = {name: pd.DataFrame(columns=list(cols)) for name, cols in TABLE_COLUMNS.items()}
+    tables["reassay"] = pd.DataFrame(
+        [
+            {"plate_id": "p\x07<&>", "sample_id": "s1", "dilution": math.inf, "reason": "above"},
+            {"plate_id": "p", "sample_id": "s2", "dilution": 0.1 + 0.2, "reason": "above"},
+        ],
+        columns=list(TABLE_COLUMNS["reassay"]),
+    )
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(results_xlsx(Results(**tables, plates=None)))
+    sheet = openpyxl.load_workbook(path)["reassay"]
+    assert sheet["A2"].value == "p\\x07<&>"
+    assert sheet["C2"].value == "inf" and sheet["C2"].data_type == "s"
+    assert sheet["C3"].value == 0.30000000000000004
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]] == list(TABLE_COLUMNS["reassay"])
+    assert sheet["A1"].font.b is True
