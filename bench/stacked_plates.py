@@ -46,8 +46,10 @@ def write_stacked(folder: Path, n_plates: int) -> tuple[Path, Path]:
 
 
 def main(counts: list[int]) -> None:
-    print(f"{'plates':>7} {'exit':>4} {'seconds':>8} {'peak MB':>8} {'report.html MB':>15} "
-          f"{'plate pages':>11} {'largest page MB':>15}")
+    print(
+        f"{'plates':>7} {'exit':>4} {'seconds':>8} {'peak MB':>8} {'report.html MB':>15} "
+        f"{'plate pages':>11} {'largest page MB':>15}"
+    )
     for n in counts:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
@@ -56,9 +58,21 @@ def main(counts: list[int]) -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             start = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "elisa", "run", str(export), "--layout", str(layout),
-                 "--no-db", "--out", str(out)],
-                capture_output=True, text=True, cwd=folder,
+                [
+                    sys.executable,
+                    "-m",
+                    "elisa",
+                    "run",
+                    str(export),
+                    "--layout",
+                    str(layout),
+                    "--no-db",
+                    "--out",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=folder,
             )
             seconds = time.perf_counter() - start
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -70,9 +84,11 @@ def main(counts: list[int]) -> None:
             # ru_maxrss is the largest child so far (KiB on Linux): a smaller N after a larger
             # one would repeat the larger figure, so run counts in ascending order.
             note = "" if peak > before else " (peak of an earlier, larger run)"
-            print(f"{n:>7} {done.returncode:>4} {seconds:>8.1f} {peak / 1024:>8.0f} "
-                  f"{(out / 'report.html').stat().st_size / 1e6:>15.2f} {len(pages):>11} "
-                  f"{largest / 1e6:>15.3f}{note}")
+            print(
+                f"{n:>7} {done.returncode:>4} {seconds:>8.1f} {peak / 1024:>8.0f} "
+                f"{(out / 'report.html').stat().st_size / 1e6:>15.2f} {len(pages):>11} "
+                f"{largest / 1e6:>15.3f}{note}"
+            )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
 from elisa.files.xlsx_write import results_xlsx
-from elisa.report.plate_report import render_report
+from elisa.report.plate_report import PLATE_PAGE, render_report_pages
 from elisa.results import TABLE_COLUMNS, Results
 
 OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
@@ -23,6 +23,9 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
     "report.html",
     "provenance.json",
 )
+#: What an output folder may hold besides OUTPUT_FILES: the per-plate report pages of a large
+#: run (`elisa.report.plate_report.render_report_pages`).
+OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
 
 
 def render_outputs(results: Results) -> dict[str, bytes]:
@@ -31,7 +34,8 @@ def render_outputs(results: Results) -> dict[str, bytes]:
         f"{name}.csv": table_csv(getattr(results, name)).encode("utf-8") for name in TABLE_COLUMNS
     }
     files["results.xlsx"] = results_xlsx(results)
-    files["report.html"] = render_report(results).encode("utf-8")
+    for name, page in render_report_pages(results).items():
+        files[name] = page.encode("utf-8")
     files["provenance.json"] = (
         json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
         + "\n"
@@ -43,17 +47,17 @@ def write_outputs(results: Results, out_dir: str | Path) -> list[Path]:
     """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
     paths."""
     files = render_outputs(results)  # render first: a failure here writes nothing at all
-    return replace_folder(out_dir, files, OUTPUT_FILES)
+    return replace_folder(out_dir, files, OUTPUT_PATTERNS)
 
 
 def stage_outputs(results: Results, out_dir: str | Path) -> StagedFolder:
     """Render the outputs and write them beside ``out_dir``, ready to swap in."""
-    return stage_folder(out_dir, render_outputs(results), OUTPUT_FILES)
+    return stage_folder(out_dir, render_outputs(results), OUTPUT_PATTERNS)
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:
     """Check the output folder can be replaced by the outputs (an error names the problem)."""
-    return check_output_folder(out_dir, OUTPUT_FILES)
+    return check_output_folder(out_dir, OUTPUT_PATTERNS)
 
 
 def write_files(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fnmatch
 import os
 import shutil
 import sys
@@ -81,20 +82,35 @@ def _alive(path: Path, tag: str = STAGING_TAG) -> bool:
     return pid is not None and _process_alive(pid)
 
 
+def _foreign(folder: Path, patterns: list[str], under: str = "") -> list[str]:
+    """The paths in ``folder`` that match none of ``patterns`` (glob patterns of paths
+    relative to the output folder; a subfolder is allowed when some pattern reaches into it
+    and everything in it matches)."""
+    foreign = []
+    for path in sorted(folder.iterdir()):
+        name = under + path.name
+        if not under and path.name.startswith(LEGACY_STAGING_PREFIX):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            if any(p.startswith(name + "/") for p in patterns):
+                foreign += _foreign(path, patterns, name + "/")
+            else:
+                foreign.append(name)
+        elif not any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            foreign.append(name)
+    return foreign
+
+
 def check_output_folder(out: str | Path, names: Iterable[str]) -> Path:
-    """Check ``out`` can be replaced by a folder of ``names``: absent, or a folder holding only
-    such files (and leftovers of killed runs), in a parent that takes new folders. Returns the
-    resolved folder; raises OutputError naming the problem."""
+    """Check ``out`` can be replaced by a folder of ``names`` (file names, or glob patterns of
+    paths such as ``plates/plate-*.html``): absent, or a folder holding only such files (and
+    leftovers of killed runs), in a parent that takes new folders. Returns the resolved folder;
+    raises OutputError naming the problem."""
     target = Path(out).resolve()
-    allowed = set(names)
     if target.exists() and not target.is_dir():
         raise OutputError("is not a folder (--out DIR)", file=out)
     if target.is_dir():
-        foreign = sorted(
-            p.name
-            for p in target.iterdir()
-            if p.name not in allowed and not p.name.startswith(LEGACY_STAGING_PREFIX)
-        )
+        foreign = _foreign(target, list(names))
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise OutputError(
@@ -178,13 +194,16 @@ class StagedFolder:
             for name, data in files.items():
                 path = self.staging / name
                 try:
+                    if path.parent != self.staging and not path.parent.is_dir():
+                        path.parent.mkdir(parents=True)
                     write_synced(path, data)
                 except OSError as exc:
                     raise OutputError(
                         f"cannot write this output ({exc.strerror or exc}); nothing was changed",
                         file=target / name,
                     ) from None
-            _fsync(self.staging)
+            for folder in {(self.staging / name).parent for name in files}:
+                _fsync(folder)
         except BaseException:
             shutil.rmtree(self.staging, ignore_errors=True)
             raise

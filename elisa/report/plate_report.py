@@ -1,73 +1,37 @@
-"""report.html: one self-contained page for the technician (DESIGN 5.1).
+"""report.html for the technician (DESIGN 5.1): one self-contained page, or for a run of many
+plates an index page linking to one page per plate.
 
-Per plate: the verdict with reasons and warnings in words, the standard curve and the plate map
-as inline SVG (:mod:`elisa.report.curve_figure`, :mod:`elisa.report.figures`), the samples,
-standards, curve and re-assay tables (:mod:`elisa.report.tables`); the provenance at the bottom.
-No network references, no scripts; every user-supplied text is HTML-escaped.
+Each plate's section (:mod:`elisa.report.plate_section`) shows the verdict with reasons and
+warnings in words, the standard curve and the plate map as inline SVG, and the tables; the
+provenance comes at the bottom. No network references, no scripts; user text is HTML-escaped.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
 import pandas as pd
 
 from elisa._version import __version__
-from elisa.missing import as_bool, as_float
-from elisa.report.curve_figure import curve_svg
-from elisa.report.figures import FLAG_MARKS, ROLE_COLOURS, fmt, plate_map_svg
-from elisa.report.marks import well_marks
-from elisa.report.tables import (
-    FLAGS,
-    REASSAY,
-    cell_text,
-    curve_table,
-    definition_list,
-    html_table,
-    reassay_table,
-    samples_table,
-    split_codes,
-    standards_table,
-)
+from elisa.report.plate_section import REASONS, WARNINGS, failed, plate_section, verdict_badge
+from elisa.report.tables import FLAGS, REASSAY, cell_text, definition_list, html_table, split_codes
 from elisa.results import Results
-from elisa.units import factor_text
-from qc import codes
 
-__all__ = ["CSS", "FLAGS", "REASONS", "REASSAY", "WARNINGS", "render_report"]
-
-REASONS = {
-    codes.FIT_NOT_CONVERGED: "The standard curve fit did not converge.",
-    codes.PARAMETER_AT_BOUND: "A curve parameter ended at its bound, so the fit cannot be trusted.",
-    codes.RANGE_NOT_ESTABLISHED: "Fewer than two standard levels passed: no LLOQ–ULOQ range.",
-    codes.STANDARDS_FAILED: "Too few standard levels recovered within limits "
-    "(needs at least 75 % of levels and at least 6 levels).",
-    codes.CONTROLS_FAILED: "Controls outside their acceptance range "
-    "(needs 2/3 of all results and half of each control's results).",
-    codes.INTRA_CV_FAIL: "The intra-assay CV is significantly above the analyte's limit.",
-    codes.TOO_MANY_HIGH_CV: "More than 10 % of the controls and samples have a high replicate CV.",
-    codes.WESTGARD_REJECT: "Out of spec across runs: a Westgard reject rule fired on this run's "
-    "controls and no reviewer accepted the run, or a reviewer rejected it.",
-}
-WARNINGS = {
-    codes.INTRA_CV_ABOVE_LIMIT: "The intra-assay CV is above the analyte's limit "
-    "(not significantly: the plate is not failed for it).",
-    codes.CONTROLS_NOT_JUDGED: "No control has an expected value or range: controls were not judged.",
-    codes.WESTGARD_WARNING: "A Westgard warning rule (e.g. 1-2s) fired on this run's controls "
-    "(gates nothing).",
-    codes.INTRA_CV_NOT_ASSESSABLE: "No replicate group has a CV: the intra-assay CV could not be "
-    "assessed.",
-    codes.TOP_NOT_REACHED: "The highest standard lies below the curve's half-response: the upper "
-    "plateau is extrapolated (see uloq_profile for the precision at the top).",
-}
-#: intra_cv_above_limit on a plate that also failed intra_cv_fail: never contradict the verdict.
-ABOVE_LIMIT_AND_FAILED = (
-    "The intra-assay CV is above the analyte's limit, significantly so: the plate failed for it "
-    "(intra_cv_fail)."
-)
+__all__ = [
+    "CSS",
+    "FLAGS",
+    "MAX_PLATES_ON_ONE_PAGE",
+    "PLATE_PAGE",
+    "REASONS",
+    "REASSAY",
+    "WARNINGS",
+    "render_report",
+    "render_report_pages",
+]
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -89,40 +53,77 @@ dl.kv dt{font-weight:bold} dl.kv dd{margin:0}
 """
 
 
+#: A run with more plates than this gets report.html as an index and one page per plate: one
+#: page for 1,000 plates would be about 90 MB, more than a browser opens comfortably.
+MAX_PLATES_ON_ONE_PAGE = 24
+#: The per-plate pages of a larger run, numbered in the runs table's order (plate ids may
+#: hold characters a file name cannot).
+PLATE_PAGE = "plates/plate-{:04d}.html"
+
+
 def render_report(results: Results) -> str:
-    """The whole report.html page for `results`, as text."""
+    """The whole report.html page for `results`, as text (every plate on it, whatever their
+    number; `render_report_pages` splits large runs)."""
+    return _one_page(results, _PlateTables(results))
+
+
+def render_report_pages(results: Results) -> dict[str, str]:
+    """report.html, by file name; with more than MAX_PLATES_ON_ONE_PAGE plates it is an index
+    linking to one page per plate (PLATE_PAGE), each with the plate's own provenance."""
+    runs = results.runs.reset_index(drop=True)
+    tables = _PlateTables(results)
+    if len(runs) <= MAX_PLATES_ON_ONE_PAGE:
+        return {"report.html": _one_page(results, tables)}
+    prov = results.provenance or {}
+    index = [*_summary(runs, prov), _plate_index(runs, lambda i: PLATE_PAGE.format(i + 1))]
+    index.append(
+        '<p class="muted">Each plate\'s page shows its curve, plate map, tables and its own '
+        "provenance (source file, layout and settings).</p>"
+    )
+    shared = {k: v for k, v in prov.items() if k != "plates"}
+    index.append(_provenance_section(shared))
+    pages = {"report.html": _html("ELISA report", index)}
+    records = runs.to_dict("records")
+    for i, r in enumerate(records):
+        plate_prov = _plate_provenance(prov, r)
+        body = [
+            _page_links(records, i),
+            plate_section(tables.of_plate(r), r, i, plate_prov),
+            "<h2>Provenance of this plate</h2>"
+            + (_value_html(plate_prov) if plate_prov else '<p class="muted">None recorded.</p>'),
+        ]
+        title = f"ELISA report: {r.get('plate_id')} {r.get('analyte')}"
+        pages[PLATE_PAGE.format(i + 1)] = _html(title, body)
+    return pages
+
+
+def _page_links(records: list[dict], i: int) -> str:
+    """Links from plate page ``i`` to the index and to the previous and next plates' pages."""
+    links = ['<a href="../report.html">All plates</a>']
+    for label, j in (("previous", i - 1), ("next", i + 1)):
+        if 0 <= j < len(records):
+            target = PLATE_PAGE.format(j + 1).split("/", 1)[1]
+            links.append(f'<a href="{target}">{label}: {cell_text(records[j].get("plate_id"))}</a>')
+    return f"<p>Plate {i + 1} of {len(records)} · " + " · ".join(links) + "</p>"
+
+
+def _one_page(results: Results, tables: _PlateTables) -> str:
     runs = results.runs.reset_index(drop=True)
     prov = results.provenance or {}
-    body = ["<h1>ELISA plate report</h1>"]
-    n_fail = sum(_failed(r) for r in runs.to_dict("records"))
-    body.append(
-        f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
-        f"{n_fail} failed or out of spec. Software version "
-        f"{escape(str(prov.get('version', __version__)))}"
-        + (f", processed {escape(str(prov['time']))}" if prov.get("time") else "")
-        + ".</p>"
-    )
+    body = _summary(runs, prov)
     if len(runs) > 1:
-        body.append(
-            "<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
-            "<th>reasons</th></tr>"
-        )
-        for i, r in enumerate(runs.to_dict("records")):
-            body.append(
-                f'<tr class="{"bad" if _failed(r) else ""}"><td><a href="#plate-{i}">'
-                f"{cell_text(r.get('plate_id'))}</a></td>"
-                f"<td>{cell_text(r.get('analyte'))}</td>"
-                f"<td>{_verdict_badge(r, small=True)}</td>"
-                f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>"
-            )
-        body.append("</table>")
+        body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
     for i, r in enumerate(runs.to_dict("records")):
-        body.append(_plate_section(results, r, i))
+        body.append(plate_section(tables.of_plate(r), r, i, _plate_provenance(prov, r)))
     body.append(_provenance_section(prov))
+    return _html("ELISA report", body)
+
+
+def _html(title: str, body: list[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>ELISA report</title><style>"
+        f"<title>{escape(title)}</title><style>"
         + CSS
         + "</style></head><body>\n"
         + "\n".join(body)
@@ -130,106 +131,65 @@ def render_report(results: Results) -> str:
     )
 
 
-def _failed(run: dict) -> bool:
-    return str(run.get("verdict")) != "pass" or as_bool(run.get("out_of_spec")) is True
-
-
-def _verdict_badge(run: dict, small: bool = False) -> str:
-    cls = " small" if small else ""
-    ok = str(run.get("verdict")) == "pass"
-    out = f'<span class="verdict {"pass" if ok else "fail"}{cls}">{"PASS" if ok else "FAIL"}</span>'
-    if as_bool(run.get("out_of_spec")) is True:
-        out += f'<span class="verdict oos{cls}">OUT OF SPEC</span>'
-    return out
-
-
-def _sel(df: pd.DataFrame, run: dict) -> pd.DataFrame:
-    """Rows of `df` for the plate of `run` (and its analyte, where the table has one)."""
-    mask = df["plate_id"].astype(str) == str(run.get("plate_id"))
-    if "analyte" in df.columns and run.get("analyte") is not None:
-        mask &= df["analyte"].astype(str) == str(run.get("analyte"))
-    return df[mask]
-
-
-def _code_list(listed: list[str], words: dict[str, str], reasons: list[str] | None = None) -> str:
-    """Codes with their words; a warning's words take the plate's fail codes into account."""
-
-    def text(code: str) -> str:
-        if code == codes.INTRA_CV_ABOVE_LIMIT and codes.INTRA_CV_FAIL in (reasons or []):
-            return ABOVE_LIMIT_AND_FAILED
-        return words.get(code, "no description")
-
-    items = "".join(f"<li><code>{escape(c)}</code>: {escape(text(c))}</li>" for c in listed)
-    return f'<ul class="codes">{items}</ul>'
-
-
-def _count(passed: Any, total: Any) -> str:
-    p, t = as_float(passed), as_float(total)
-    if not math.isfinite(t) or t == 0:
-        return "not judged"
-    return f"{int(p) if math.isfinite(p) else '?'} of {int(t)} passed"
-
-
-def _plate_section(results: Results, run: dict, index: int) -> str:
-    samples, standards = _sel(results.samples, run), _sel(results.standards, run)
-    curves = _sel(results.curves, run)
-    wells = results.wells[results.wells["plate_id"].astype(str) == str(run.get("plate_id"))]
-    reassay = results.reassay[results.reassay["plate_id"].astype(str) == str(run.get("plate_id"))]
-    curve = curves.iloc[0].to_dict() if len(curves) else None
-    units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
-    plate_prov = _plate_provenance(results.provenance or {}, run)
-    unit = units[0] if units else str(plate_prov.get("unit") or "")
-    out = [
-        f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
-        f"{cell_text(run.get('analyte'))}</h2>",
-        f"<p>{_verdict_badge(run)}</p>",
+def _summary(runs: pd.DataFrame, prov: dict) -> list[str]:
+    n_fail = sum(failed(r) for r in runs.to_dict("records"))
+    return [
+        "<h1>ELISA plate report</h1>",
+        f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
+        f"{n_fail} failed or out of spec. Software version "
+        f"{escape(str(prov.get('version', __version__)))}"
+        + (f", processed {escape(str(prov['time']))}" if prov.get("time") else "")
+        + ".</p>",
     ]
-    reasons, warnings = split_codes(run.get("reasons")), split_codes(run.get("warnings"))
-    if reasons:
-        out.append("<h3>Why it failed</h3>" + _code_list(reasons, REASONS))
-    if warnings:
-        out.append("<h3>Warnings</h3>" + _code_list(warnings, WARNINGS, reasons))
-    rules = ", ".join(split_codes(run.get("rules")))
-    if rules:
-        out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
-    cv, lim = as_float(run.get("intra_cv_pct")), as_float(run.get("intra_cv_limit_pct"))
-    cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
-    if math.isfinite(lim):
-        cv_txt += f" (limit {fmt(lim, 3)} %" + (", above" if cv > lim else "") + ")"
-    facts = [
-        ("Intra-assay CV", escape(cv_txt)),
-        ("Standards", _count(run.get("standards_passed"), run.get("standards_total"))),
-        ("Controls", _count(run.get("controls_passed"), run.get("controls_total"))),
-        ("Run date", _run_date(run, plate_prov)),
-        ("Unit of results", _unit(unit, plate_prov)),
-        ("Kit lot", cell_text(run.get("lot"))),
-        ("Source file", cell_text(run.get("source_file"))),
-        ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>"),
+
+
+def _plate_index(runs: pd.DataFrame, href: Callable[[int], str]) -> str:
+    """A table of the plates, each linked to its section or page."""
+    rows = [
+        "<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
+        "<th>reasons</th></tr>"
     ]
-    out.append(definition_list(facts))
-    out.append("<h3>Standard curve</h3>")
-    if curve is not None and as_bool(curve.get("converged")) is not True:
-        out.append(
-            f"<p><strong>The fit did not converge</strong>: {cell_text(curve.get('message'))}</p>"
+    for i, r in enumerate(runs.to_dict("records")):
+        rows.append(
+            f'<tr class="{"bad" if failed(r) else ""}"><td><a href="{escape(href(i))}">'
+            f"{cell_text(r.get('plate_id'))}</a></td>"
+            f"<td>{cell_text(r.get('analyte'))}</td>"
+            f"<td>{verdict_badge(r, small=True)}</td>"
+            f"<td>{cell_text(', '.join(split_codes(r.get('reasons'))))}</td></tr>"
         )
-    out.append(
-        '<div class="fig">'
-        + curve_svg(curve, standards, samples, unit, prefix=f"p{index}-curve")
-        + "</div>"
-    )
-    if curve is not None:
-        out.append(curve_table(curve))
-    out.append("<h3>Plate map</h3>")
-    marks = well_marks(wells, samples, standards, plate_prov.get("failed_control_wells") or ())
-    out.append(
-        '<div class="fig">' + plate_map_svg(wells, prefix=f"p{index}-map", marks=marks) + "</div>"
-    )
-    out.append(_map_legend())
-    out.append("<h3>Samples and controls</h3>" + samples_table(samples, unit, curve))
-    out.append("<h3>Standards</h3>" + standards_table(standards))
-    out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
-    out.append("</section>")
-    return "\n".join(out)
+    rows.append("</table>")
+    return "".join(rows)
+
+
+class _PlateTables:
+    """The result tables split by plate once, so that each plate's section does not filter
+    every table again (a 1,000-plate run would filter a 96,000-row wells table 1,000 times).
+    Tables with an ``analyte`` column are split by (plate, analyte)."""
+
+    NAMES = ("samples", "standards", "curves", "wells", "reassay")
+
+    def __init__(self, results: Results) -> None:
+        self._tables = {name: getattr(results, name) for name in self.NAMES}
+        self._groups = {name: _by_plate(df) for name, df in self._tables.items()}
+
+    def of_plate(self, run: dict) -> dict[str, pd.DataFrame]:
+        """Each table's rows for the plate of ``run``, by table name."""
+        rows = {}
+        for name, table in self._tables.items():
+            key: Any = str(run.get("plate_id"))
+            if "analyte" in table.columns:
+                key = (key, str(run.get("analyte")))
+            rows[name] = self._groups[name].get(key, table.iloc[0:0])
+        return rows
+
+
+def _by_plate(df: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+    if not len(df):
+        return {}
+    keys = [df["plate_id"].astype(str)]
+    if "analyte" in df.columns:
+        keys.append(df["analyte"].astype(str))
+    return dict(iter(df.groupby(keys if len(keys) > 1 else keys[0], sort=False)))
 
 
 def _plate_provenance(prov: dict, run: dict) -> dict:
@@ -240,44 +200,6 @@ def _plate_provenance(prov: dict, run: dict) -> dict:
         ):
             return plate
     return {}
-
-
-def _run_date(run: dict, plate_prov: dict) -> str:
-    source = plate_prov.get("run_date_source")
-    date = cell_text(run.get("run_date"))
-    return f'{date} <span class="muted">(from the {escape(source)})</span>' if source else date
-
-
-def _unit(unit: str, plate_prov: dict) -> str:
-    """The results' unit, and the conversion of the layout's concentrations if there was one."""
-    conversion = plate_prov.get("unit_conversion")
-    text = escape(unit) if unit else "not stated"
-    if conversion:
-        text += (
-            f' <strong class="unit-conversion">(the layout\'s concentrations were in '
-            f"{escape(str(conversion['from_unit']))}, converted ×{factor_text(conversion['factor'])} to "
-            f"{escape(str(conversion['to_unit']))})</strong>"
-        )
-    return text
-
-
-def _map_legend() -> str:
-    roles = "".join(
-        f'<span><span class="sw" style="background:{c};display:inline-block"></span>{r}</span>'
-        for r, c in ROLE_COLOURS.items()
-    )
-    marks = "; ".join(
-        f"<b>{escape(m)}</b> {escape(FLAGS.get(f, f))}"
-        for f, m in FLAG_MARKS.items()
-        if f not in (codes.SATURATED, codes.MASKED_WELL)
-    )
-    return (
-        f'<p class="legend">{roles}</p><p class="muted">Numbers: corrected OD. '
-        "Red outline and OVER: saturated. Crossed out: masked. Orange corner and CV: "
-        "replicate group with a high CV. Red corner and FAIL: failed standard level or failed "
-        "control result. "
-        f"{marks}. Hover a well for its details.</p>"
-    )
 
 
 def _provenance_section(prov: dict) -> str:
