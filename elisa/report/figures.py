@@ -1,6 +1,8 @@
-"""Figures of report.html as inline SVG text: the standard curve and the plate map.
+"""The plate map of report.html as inline SVG text, and helpers the report's figures share:
+number formats, the logistic curve, and the matplotlib-to-inline-SVG step the QC report's
+charts still use (the standard curve is written directly: :mod:`elisa.report.curve_figure`).
 
-No user-supplied text (sample ids, plate ids, messages) is drawn into the matplotlib figure;
+No user-supplied text (sample ids, plate ids, messages) is drawn into a matplotlib figure;
 the plate map is built by hand and escapes everything it writes.
 """
 
@@ -11,15 +13,10 @@ import math
 import re
 from collections.abc import Mapping
 from html import escape
-from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from elisa.missing import as_bool, as_float
 from qc.codes import (
@@ -31,6 +28,9 @@ from qc.codes import (
     SATURATED,
     SINGLE_WELL,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ROLE_COLOURS = {
     "standard": "#9ecae1",
@@ -104,147 +104,13 @@ def clean_svg(svg: str, prefix: str) -> str:
 
 
 def figure_svg(fig: Figure, prefix: str) -> str:
+    """A matplotlib figure (the QC report's charts) as inline SVG, ids prefixed by ``prefix``."""
+    import matplotlib  # only the QC report's charts still go through matplotlib
+
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "elisa-report"}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     return clean_svg(buf.getvalue(), prefix)
-
-
-def curve_svg(
-    curve: Mapping[str, Any] | None,
-    standards: pd.DataFrame,
-    samples: pd.DataFrame,
-    unit: str,
-    prefix: str = "curve",
-) -> str:
-    """The standard curve as SVG: fitted line (when converged), standards with ±SD bars
-    (failing levels and anchors marked), samples and controls at (conc/dilution, od_mean),
-    LLOQ and ULOQ as labelled vertical lines."""
-    fig = Figure(figsize=(7.0, 4.4))
-    ax = fig.add_subplot()
-    xs_all: list[float] = []
-
-    st = standards.copy()
-    st_x = st["nominal"].map(as_float).to_numpy(float)
-    st_y = st["od_mean"].map(as_float).to_numpy(float)
-    st_sd = np.abs(st["od_cv_pct"].map(as_float).to_numpy(float) * st_y / 100.0)
-    st_sd = np.where(np.isfinite(st_sd), st_sd, 0.0)
-    anchor = st["anchor"].map(as_bool).to_numpy(object)
-    passed = st["passed"].map(as_bool).to_numpy(object)
-    ok = np.isfinite(st_x) & (st_x > 0) & np.isfinite(st_y)
-    groups = [
-        (
-            "standards, passed",
-            (anchor != True) & (passed == True),  # noqa: E712
-            dict(fmt="o", color="#1f5fa8", ms=6),
-        ),
-        (
-            "standards, failed",
-            (anchor != True) & (passed != True),  # noqa: E712
-            dict(fmt="X", color="#d62728", ms=9),
-        ),
-        (
-            "anchors (not judged)",
-            anchor == True,  # noqa: E712
-            dict(fmt="s", color="#777777", mfc="none", ms=7),
-        ),
-    ]
-    for label, mask, style in groups:
-        sel = ok & mask.astype(bool)
-        if sel.any():
-            ax.errorbar(
-                st_x[sel],
-                st_y[sel],
-                yerr=st_sd[sel],
-                capsize=3,
-                lw=0,
-                elinewidth=1,
-                label=label,
-                zorder=3,
-                **style,
-            )
-            xs_all.extend(st_x[sel])
-
-    if len(samples):
-        dil = samples["dilution"].map(as_float).to_numpy(float)
-        dil = np.where(np.isfinite(dil) & (dil > 0), dil, 1.0)
-        sx = samples["conc"].map(as_float).to_numpy(float) / dil
-        sy = samples["od_mean"].map(as_float).to_numpy(float)
-        kind = samples["kind"].astype(str).to_numpy()
-        for label, k, style in (
-            ("samples", "sample", dict(marker="D", color="#2ca02c", s=22)),
-            ("controls", "control", dict(marker="P", color="#ff7f0e", s=45)),
-        ):
-            sel = (kind == k) & np.isfinite(sx) & (sx > 0) & np.isfinite(sy)
-            if sel.any():
-                ax.scatter(sx[sel], sy[sel], label=label, zorder=4, alpha=0.85, **style)
-                xs_all.extend(sx[sel])
-        rng = samples["range"].astype(str).to_numpy()
-        off = ~(np.isfinite(sx) & (sx > 0)) & np.isfinite(sy)
-        edge = [(off & (rng == side), side) for side in ("below", "above")]
-    else:
-        edge, sy = [], np.array([])
-
-    if xs_all:
-        lo, hi = min(xs_all) / 2.0, max(xs_all) * 2.0
-    else:
-        lo, hi = 0.1, 1000.0
-    converged = bool(curve is not None and as_bool(curve.get("converged")))
-    params = [as_float(curve.get(k)) for k in "abcdg"] if curve is not None else []
-    if params and not math.isfinite(params[4]):
-        params[4] = 1.0
-    if converged and all(math.isfinite(p) for p in params) and params[2] > 0:
-        grid = np.geomspace(lo, hi, 400)
-        ax.plot(
-            grid, logistic(grid, *params), color="#333333", lw=1.5, label="fitted curve", zorder=2
-        )
-    else:
-        ax.set_title(
-            "The curve fit did not converge: standards shown without a curve",
-            color="#d62728",
-            fontsize=10,
-            fontweight="bold",
-        )
-
-    for sel, side in edge:  # no concentration: drawn at the plot's edge, at their OD
-        if sel.any():
-            ax.scatter(
-                np.full(int(sel.sum()), lo if side == "below" else hi),
-                sy[sel],
-                marker="<" if side == "below" else ">",
-                color="#8c564b",
-                s=40,
-                clip_on=False,
-                zorder=5,
-                label=f"no concentration ({side})",
-            )
-
-    for key, name in (("lloq", "LLOQ"), ("uloq", "ULOQ")):
-        v = as_float(curve.get(key)) if curve is not None else math.nan
-        if math.isfinite(v) and v > 0:
-            ax.axvline(v, color="#9467bd", ls="--", lw=1.2, zorder=1)
-            ax.text(
-                v,
-                0.97,
-                f" {name} {fmt(v)} ",
-                transform=ax.get_xaxis_transform(),
-                rotation=90,
-                ha="right" if name == "LLOQ" else "left",
-                va="top",
-                color="#9467bd",
-                fontsize=9,
-            )
-            lo, hi = min(lo, v / 1.5), max(hi, v * 1.5)
-
-    ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    unit_txt = plain_text(unit) if unit else ""
-    ax.set_xlabel(f"concentration in well ({unit_txt})" if unit_txt else "concentration in well")
-    ax.set_ylabel("corrected OD")
-    ax.grid(True, which="major", color="#e5e5e5", lw=0.6)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="best", framealpha=0.9)
-    return figure_svg(fig, prefix)
 
 
 def _parse_well(well: Any) -> tuple[int, int] | None:

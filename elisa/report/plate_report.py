@@ -37,7 +37,8 @@ CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
  max-width:1200px;padding:1em 2em;color:#222;line-height:1.4}
 h1{margin-bottom:.2em} h2{border-top:3px solid #ccc;padding-top:.8em;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.88em}
+table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.88em;display:block;
+ max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.bad td{background:#fde8e8} tr.warn td{background:#fff4dc}
@@ -48,8 +49,9 @@ tr.bad td{background:#fde8e8} tr.warn td{background:#fff4dc}
 svg{max-width:100%;height:auto} .fig{margin:.5em 0 1em}
 .legend span{display:inline-block;margin-right:1em} .sw{width:1em;height:1em;
  border:1px solid #888;vertical-align:middle;margin-right:.3em}
-ul.codes li{margin:.15em 0} dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}
-dl.kv dt{font-weight:bold} dl.kv dd{margin:0}
+ul.codes li{margin:.15em 0}
+dl.kv{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.1em 1em}
+dl.kv dt{font-weight:bold} dl.kv dd{margin:0;min-width:0;overflow-wrap:anywhere}
 """
 
 

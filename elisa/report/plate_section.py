@@ -1,6 +1,7 @@
 """One plate's section of the report: the verdict with reasons and warnings in words, the facts
-(CV, standards, controls, date, unit, lot, source), the standard curve and plate map as inline
-SVG, and the samples, standards, curve and re-assay tables. User text is HTML-escaped."""
+(CV, standards, controls, date, unit, lot, source), the standard curve
+(:mod:`elisa.report.curve_figure`) and plate map (:mod:`elisa.report.figures`) as inline SVG,
+and the samples, standards, curve and re-assay tables. User text is HTML-escaped."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from elisa.missing import as_bool, as_float
-from elisa.report.figures import FLAG_MARKS, ROLE_COLOURS, curve_svg, fmt, plate_map_svg
+from elisa.report.curve_figure import curve_svg
+from elisa.report.figures import FLAG_MARKS, ROLE_COLOURS, fmt, plate_map_svg
 from elisa.report.marks import well_marks
 from elisa.report.tables import (
     FLAGS,

@@ -9,7 +9,8 @@ import pandas as pd
 
 from elisa.across_runs.tables import Scope, build_qc_report
 from elisa.config import Config
-from elisa.report.figures import curve_svg, plate_map_svg
+from elisa.report.curve_figure import curve_svg
+from elisa.report.figures import plate_map_svg
 from elisa.report.plate_report import REASONS, WARNINGS
 from elisa.report.tables import curve_table, reassay_table, samples_table, standards_table
 from elisa.serve.plate_data import PlateView, codes

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from elisa.report.figures import clean_svg, curve_svg, fmt, logistic, plate_map_svg
+from elisa.report.curve_figure import curve_svg
+from elisa.report.figures import clean_svg, fmt, logistic, plate_map_svg
 from elisa.report.plate_report import REASONS, WARNINGS, render_report
 from elisa.results import TABLE_COLUMNS, Results
 

@@ -52,6 +52,14 @@ def test_start_up_loads_no_heavy_library(args):
     assert heavy == []
 
 
+def test_writing_outputs_loads_no_plotting_or_spreadsheet_library():
+    """The plate report draws its SVG and results.xlsx writes its XML itself: the output
+    writers (used by run, mask and review) need neither matplotlib nor openpyxl."""
+    modules = imported_modules("-c", "import elisa.files.staging")
+    assert "elisa.report.curve_figure" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("matplotlib", "openpyxl")) == []
+
+
 def test_the_lazy_package_attributes_still_work():
     code = (
         "import sys, elisa\n"
