@@ -54,7 +54,7 @@ _GRAD, _STEP, _TRIAL, _RECIP, _RHS, _SOLVED = range(6)
 
 
 @compiled
-def workspace(n_points):  # pragma: no cover - compiled
+def workspace(n_points):
     """Scratch for `fit` on curves of up to ``n_points`` points (reused across fits); the last
     array holds the indices of the parameters that move in a step."""
     return (
@@ -66,7 +66,7 @@ def workspace(n_points):  # pragma: no cover - compiled
 
 
 @compiled
-def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):  # pragma: no cover - compiled
+def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):
     """Σ w (y − f)² at θ; keeps (x/c)^b, s^−g and ln s per concentration in ``pts`` rows
     ``row`` … ``row + 2`` for the Jacobian (s = 1 + (x/c)^b)."""
     log_x, ends, k, y, w = curve
@@ -90,7 +90,7 @@ def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):  # pragma: no cover 
 
 
 @compiled
-def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):  # pragma: no cover - compiled
+def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):
     """∂f/∂(a, b, ln c, d, ln g) at one concentration, from its u = (x/c)^b, s^−g and ln s
     (amd = a − d)."""
     # u/s, written so that u = ∞ (far beyond c) gives its limit 1 rather than ∞/∞
@@ -101,7 +101,7 @@ def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):  # pragma: no cover 
 
 
 @compiled
-def normal_equations(theta, curve, five, pts, mats, vecs):  # pragma: no cover - compiled
+def normal_equations(theta, curve, five, pts, mats, vecs):
     """JᵀWJ into mats[_HESS] and JᵀW r into vecs[_GRAD] at θ, from the current rows of ``pts``
     (the 4PL's ln g row and column stay 0: it is held)."""
     log_x, ends, k, y, w = curve
@@ -133,7 +133,7 @@ def normal_equations(theta, curve, five, pts, mats, vecs):  # pragma: no cover -
 
 
 @compiled
-def cholesky_solve(mats, vecs, k):  # pragma: no cover - compiled
+def cholesky_solve(mats, vecs, k):
     """Solve the leading k×k block of mats[_MATRIX] (symmetric positive definite) against
     vecs[_RHS] into vecs[_SOLVED]; False when the block is not positive definite. The factor's
     diagonal is kept as reciprocals so that each row costs one division."""
@@ -162,7 +162,7 @@ def cholesky_solve(mats, vecs, k):  # pragma: no cover - compiled
 
 
 @compiled
-def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):  # pragma: no cover
+def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):
     """The damped Gauss–Newton step δ in the parameters not held (a held parameter's step is 0)
     into vecs[_STEP]. Returns (gᵀδ, δᵀHδ): the quadratic model predicts a decrease of
     2α gᵀδ − α² δᵀHδ for the step αδ (NaN: no step)."""
@@ -196,7 +196,7 @@ def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):  # prag
 
 
 @compiled
-def _trial_point(theta, lower, upper, vecs):  # pragma: no cover - compiled
+def _trial_point(theta, lower, upper, vecs):
     """θ + αδ into vecs[_TRIAL], α ≤ 1 the share of the step that stays in the box (the
     parameter whose bound ends it put exactly on it). Returns (α, whether no parameter moves by
     more than STEP_TOL)."""
@@ -219,7 +219,7 @@ def _trial_point(theta, lower, upper, vecs):  # pragma: no cover - compiled
 
 
 @compiled
-def fit(curve, lower, upper, five, theta, damping, work):  # pragma: no cover - compiled
+def fit(curve, lower, upper, five, theta, damping, work):
     """Minimise Σ w (y − f)² from ``theta`` (5,), in place, within [lower, upper], from the
     damping ``damping``; 4PL (``five`` False) holds ln g at 0.
 
@@ -276,7 +276,7 @@ _G_GRID = np.array(G_STARTS)
 
 
 @compiled
-def _bounded_start(start, lower, upper, five, theta):  # pragma: no cover - compiled
+def _bounded_start(start, lower, upper, five, theta):
     """`elisa.fit.model.bounded_start`: clipped a hair inside the bounds; 4PL has ln g = 0."""
     for k in range(N_PARAMS):
         inset = START_INSET * (upper[k] - lower[k])
@@ -286,7 +286,7 @@ def _bounded_start(start, lower, upper, five, theta):  # pragma: no cover - comp
 
 
 @compiled
-def best_of_starts(curve, lower, upper, five, starts, theta, work):  # pragma: no cover
+def best_of_starts(curve, lower, upper, five, starts, theta, work):
     """Fit from every start; the best objective (ties keep the earlier start) into ``theta``.
     Returns (any start had a finite objective, that fit's stopped-by-test flag)."""
     trial = np.empty(N_PARAMS)
@@ -301,7 +301,7 @@ def best_of_starts(curve, lower, upper, five, starts, theta, work):  # pragma: n
 
 
 @compiled
-def asymmetry_starts(four, starts):  # pragma: no cover - compiled
+def asymmetry_starts(four, starts):
     """`elisa.fit.start.asymmetry_starts` of the fitted 4PL ``four`` over G_STARTS: c moves so
     that the half-response concentration stays the 4PL's."""
     for row in range(N_STARTS_5PL):
@@ -312,7 +312,7 @@ def asymmetry_starts(four, starts):  # pragma: no cover - compiled
 
 
 @compiled
-def curve_values(theta, curve, mu):  # pragma: no cover - compiled
+def curve_values(theta, curve, mu):
     """f(x; θ) at each concentration of the curve into ``mu``."""
     log_x, _, k, _, _ = curve
     g = math.exp(theta[4])
@@ -322,7 +322,7 @@ def curve_values(theta, curve, mu):  # pragma: no cover - compiled
 
 
 @compiled
-def _estimate_power(curve, mu, blank, u, v):  # pragma: no cover - compiled
+def _estimate_power(curve, mu, blank, u, v):
     """`elisa.fit.weights.estimate_theta`: slope of ln|y − μ| on ln max(μ + blank, floor)."""
     _, ends, k, y, _ = curve
     count, start = 0, 0
@@ -349,7 +349,7 @@ def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, wor
     """The weighting cycles from the unweighted optimum ``theta`` (updated in place): weights
     w = max(μ + blank, floor)^(−2·power), normalised to mean 1, into the curve's w; ``estimate``
     re-estimates the power each cycle. Returns (the last fit's stopped-by-test flag, settled,
-    the power used, the mean of the raw weights)."""  # pragma: no cover - compiled
+    the power used, the mean of the raw weights)."""
     _, ends, k, _, w = curve
     n = ends[k - 1]
     mu, u, v, previous = np.empty(k), np.empty(n), np.empty(n), np.empty(N_PARAMS)
@@ -377,7 +377,7 @@ def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, wor
 
 
 @compiled
-def statistics(curve, p, theta, info):  # pragma: no cover - compiled
+def statistics(curve, p, theta, info):
     """σ̂ = √(Σ w r² / (n − p)), r² = 1 − Σ r² / Σ (y − ȳ)² and JᵀWJ in the first p parameters
     (into ``info``) at θ."""
     log_x, ends, k, y, w = curve
@@ -410,7 +410,7 @@ def statistics(curve, p, theta, info):  # pragma: no cover - compiled
 
 
 @compiled
-def _sorted_y(y, order, n, out):  # pragma: no cover - compiled
+def _sorted_y(y, order, n, out):
     for j in range(n):
         out[j] = y[order[j]]
     return out
@@ -421,7 +421,7 @@ def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found)
     """For the curves in ``index``: the best unweighted 4PL over ``starts4`` and, where
     ``five``, the best unweighted 5PL over the asymmetry starts from it. ``levels`` = (order,
     ln x, ends, count) per curve (`batched_start.prepare`); ``found`` = (best 4PL, found, its
-    flag, best 5PL, found, its flag)."""  # pragma: no cover - compiled
+    flag, best 5PL, found, its flag)."""
     order, log_levels, ends, n_levels = levels
     best4, found4, ok4, best5, found5, ok5 = found
     work = workspace(y.shape[1])
@@ -446,7 +446,7 @@ def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found)
 
 
 @compiled
-def finish(index, y, counts, levels, lower, upper, five, rules, out):  # pragma: no cover
+def finish(index, y, counts, levels, lower, upper, five, rules, out):
     """For the curves in ``index``, from the unweighted optimum in the θ of ``out`` (updated):
     the weighting cycles where weighted, then σ̂, r² and JᵀWJ of the fit. ``rules`` = (weighted,
     power, estimate the power, blank) per curve; ``out`` = (θ, flag, settled, power used, weight

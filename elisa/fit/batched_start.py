@@ -31,7 +31,7 @@ compiled = njit(cache=True, nogil=True, error_model="numpy")
 
 
 @compiled
-def line_fit(u, v, k):  # pragma: no cover - compiled
+def _line_fit(u, v, k):
     """Least-squares slope and intercept of v on u over the first k points."""
     mu, mv = 0.0, 0.0
     for j in range(k):
@@ -47,7 +47,7 @@ def line_fit(u, v, k):  # pragma: no cover - compiled
 
 
 @compiled
-def _quantile(ascending, k, q):  # pragma: no cover - compiled
+def _quantile(ascending, k, q):
     """numpy's default (linear) percentile q (0-100) of k ascending values."""
     pos = q / 100.0 * (k - 1)
     lo = math.floor(pos)
@@ -58,7 +58,7 @@ def _quantile(ascending, k, q):  # pragma: no cover - compiled
 
 
 @compiled
-def _levels(x, y, n, order, log_levels, ends, means):  # pragma: no cover - compiled
+def _levels(x, y, n, order, log_levels, ends, means):
     """Points in order of x (a stable sort) into ``order``; the distinct concentrations' ln x,
     the end of each one's points in that order, and their mean responses. Returns the count."""
     order[:n] = np.argsort(x[:n], kind="mergesort")
@@ -81,7 +81,7 @@ def _levels(x, y, n, order, log_levels, ends, means):  # pragma: no cover - comp
 
 
 @compiled
-def _starting_points(log_levels, means, k, starts):  # pragma: no cover - compiled
+def _starting_points(log_levels, means, k, starts):
     """`elisa.fit.start.starting_points` into ``starts`` (N_STARTS, 5): the logit start, then
     the grid over b and the quartiles of ln x."""
     span = means[:k].max() - means[:k].min()
@@ -100,7 +100,7 @@ def _starting_points(log_levels, means, k, starts):  # pragma: no cover - compil
     for i in range(k):
         mean_log += log_levels[i]
     mean_log /= k
-    slope, intercept = line_fit(finite_x, odds, ok) if ok >= 2 else (1.0, -mean_log)
+    slope, intercept = _line_fit(finite_x, odds, ok) if ok >= 2 else (1.0, -mean_log)
     starts[0, 0], starts[0, 3], starts[0, 4] = a0, d0, 0.0
     starts[0, 1] = min(max(abs(slope), LOGIT_SLOPE_RANGE[0]), LOGIT_SLOPE_RANGE[1])
     starts[0, 2] = -intercept / slope if slope != 0.0 else mean_log
@@ -118,7 +118,7 @@ def _starting_points(log_levels, means, k, starts):  # pragma: no cover - compil
 
 
 @compiled
-def prepare(x, y, counts, order, log_levels, ends, n_levels, starts):  # pragma: no cover
+def prepare(x, y, counts, order, log_levels, ends, n_levels, starts):
     """For every curve with points: its order by concentration, levels (ln x, ends, count) and
     starting points, into the rows of the output arrays."""
     means = np.empty(x.shape[1])
