@@ -15,7 +15,7 @@ import numpy as np
 
 from elisa.fit import batched_lm as kernel
 from elisa.fit.batched_lm import N_PARAMS
-from elisa.fit.batched_start import N_STARTS, prepare
+from elisa.fit.batched_start import N_STARTS, StartRules, prepare
 from elisa.fit.bounds import (
     ASYMMETRY_RANGE,
     ASYMPTOTE_SPANS,
@@ -178,7 +178,8 @@ class Levels:
             np.zeros((m, N_STARTS, N_PARAMS)),
         )
         order, log_x, ends, count = levels.kernel()
-        prepare(curves.x, curves.y, curves.counts, order, log_x, ends, count, levels.starts)
+        rules = StartRules.now()
+        prepare(curves.x, curves.y, curves.counts, order, log_x, ends, count, levels.starts, rules)
         return levels
 
     def kernel(self) -> tuple[np.ndarray, ...]:
@@ -225,25 +226,26 @@ def fit_arrays(
     found5, ok5 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
     data = (curves.y, curves.counts, levels.kernel(), lower, upper)
     found = (best4, found4, ok4, best5, found5, ok5)
-    kernel.fit_unweighted(np.flatnonzero(fittable), *data, five, levels.starts, found)
+    shared = kernel.SharedRules.now()
+    kernel.fit_unweighted(np.flatnonzero(fittable), *data, five, levels.starts, found, shared)
 
-    settings = [weighting_theta(r.weighting, r.theta) for r in requests]
-    rules = (
+    powers = [weighting_theta(r.weighting, r.theta) for r in requests]
+    settings = (
         np.array([r.weighting != "none" for r in requests], dtype=bool),
-        np.array([0.0 if s == "estimate" else float(s) for s in settings]),
-        np.array([s == "estimate" for s in settings], dtype=bool),
+        np.array([0.0 if s == "estimate" else float(s) for s in powers]),
+        np.array([s == "estimate" for s in powers], dtype=bool),
         np.array([r.blank for r in requests], dtype=float),
     )
     out = Outputs.empty(m, n_max)
     as_five = np.flatnonzero(fittable & found4 & found5)
     out.theta[as_five], out.success[as_five] = best5[as_five], ok5[as_five]
-    kernel.finish(as_five, *data, five, rules, out.fields())
+    kernel.finish(as_five, *data, five, settings, out.fields(), shared)
     weighted5 = out.theta.copy()
     at_bound5 = at_bound(weighted5, lower, upper)
     five_final = fittable & found4 & found5 & ~at_bound5.any(axis=1)
     as_four = np.flatnonzero(fittable & found4 & ~five_final)
     out.theta[as_four], out.success[as_four] = best4[as_four], ok4[as_four]
-    kernel.finish(as_four, *data, five_final, rules, out.fields())
+    kernel.finish(as_four, *data, five_final, settings, out.fields(), shared)
     out.at_bound = at_bound(out.theta, lower, upper)
     for p, chosen in ((5, five_final), (4, fittable & found4 & ~five_final)):
         idx = np.flatnonzero(chosen)

@@ -26,6 +26,7 @@ than STEP_TOL relative stops too, and so does a failed step at the damping ceili
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -271,41 +272,67 @@ def fit(curve, lower, upper, five, theta, damping, work):
 # Here rather than in a module of its own: numba renews a function's cache when its own file
 # changes, not when a file it calls into does, so the sequence lives beside the fit it calls.
 
-N_STARTS_5PL = len(G_STARTS)
-_G_GRID = np.array(G_STARTS)
+
+class SharedRules(NamedTuple):
+    """The shared rules' constants the sequence uses. They are passed in at each call rather
+    than read as globals: numba compiles a global in as a constant, and its cache would keep an
+    old value after a change in the module that defines it."""
+
+    better_rel: float  # fitter.BETTER_REL
+    start_inset: float  # model.START_INSET
+    g_starts: np.ndarray  # fitter.G_STARTS
+    max_weight_cycles: int  # weights.MAX_WEIGHT_CYCLES
+    settled_rel: float  # weights.SETTLED_REL
+    theta_low: float  # weights.THETA_RANGE
+    theta_high: float
+    weight_floor: float  # weights.WEIGHT_FLOOR_OD
+
+    @classmethod
+    def now(cls) -> SharedRules:
+        """The values in force."""
+        return cls(
+            BETTER_REL,
+            START_INSET,
+            np.array(G_STARTS, dtype=float),
+            MAX_WEIGHT_CYCLES,
+            SETTLED_REL,
+            THETA_RANGE[0],
+            THETA_RANGE[1],
+            WEIGHT_FLOOR_OD,
+        )
 
 
 @compiled
-def _bounded_start(start, lower, upper, five, theta):
+def _bounded_start(start, lower, upper, five, theta, inset_share):
     """`elisa.fit.model.bounded_start`: clipped a hair inside the bounds; 4PL has ln g = 0."""
     for k in range(N_PARAMS):
-        inset = START_INSET * (upper[k] - lower[k])
+        inset = inset_share * (upper[k] - lower[k])
         theta[k] = min(max(start[k], lower[k] + inset), upper[k] - inset)
     if not five:
         theta[4] = 0.0
 
 
 @compiled
-def best_of_starts(curve, lower, upper, five, starts, theta, work):
+def best_of_starts(curve, lower, upper, five, starts, theta, work, shared):
     """Fit from every start; the best objective (ties keep the earlier start) into ``theta``.
     Returns (any start had a finite objective, that fit's stopped-by-test flag)."""
     trial = np.empty(N_PARAMS)
     best_sse, found, success = math.inf, False, False
     for row in range(starts.shape[0]):
-        _bounded_start(starts[row], lower, upper, five, trial)
+        _bounded_start(starts[row], lower, upper, five, trial, shared.start_inset)
         sse, ok, _ = fit(curve, lower, upper, five, trial, DAMPING_FAR, work)
-        if math.isfinite(sse) and sse < best_sse * (1.0 - BETTER_REL):
+        if math.isfinite(sse) and sse < best_sse * (1.0 - shared.better_rel):
             best_sse, found, success = sse, True, ok
             theta[:] = trial
     return found, success
 
 
 @compiled
-def asymmetry_starts(four, starts):
+def asymmetry_starts(four, g_starts, starts):
     """`elisa.fit.start.asymmetry_starts` of the fitted 4PL ``four`` over G_STARTS: c moves so
     that the half-response concentration stays the 4PL's."""
-    for row in range(N_STARTS_5PL):
-        g = _G_GRID[row]
+    for row in range(len(g_starts)):
+        g = g_starts[row]
         starts[row, :] = four
         starts[row, 2] = four[2] - math.log(2.0 ** (1.0 / g) - 1.0) / four[1]
         starts[row, 4] = math.log(g)
@@ -322,7 +349,7 @@ def curve_values(theta, curve, mu):
 
 
 @compiled
-def _estimate_power(curve, mu, blank, u, v):
+def _estimate_power(curve, mu, blank, u, v, shared):
     """`elisa.fit.weights.estimate_theta`: slope of ln|y − μ| on ln max(μ + blank, floor)."""
     _, ends, k, y, _ = curve
     count, start = 0, 0
@@ -330,7 +357,7 @@ def _estimate_power(curve, mu, blank, u, v):
         for j in range(start, ends[i]):
             r = abs(y[j] - mu[i])
             if r > 0.0:
-                u[count] = math.log(max(mu[i] + blank, WEIGHT_FLOOR_OD))
+                u[count] = math.log(max(mu[i] + blank, shared.weight_floor))
                 v[count] = math.log(r)
                 count += 1
         start = ends[i]
@@ -341,11 +368,11 @@ def _estimate_power(curve, mu, blank, u, v):
     for j in range(count):
         suv += (u[j] - mean_u) * (v[j] - mean_v)
         suu += (u[j] - mean_u) * (u[j] - mean_u)
-    return min(max(suv / suu, THETA_RANGE[0]), THETA_RANGE[1])
+    return min(max(suv / suu, shared.theta_low), shared.theta_high)
 
 
 @compiled
-def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, work):
+def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, work, shared):
     """The weighting cycles from the unweighted optimum ``theta`` (updated in place): weights
     w = max(μ + blank, floor)^(−2·power), normalised to mean 1, into the curve's w; ``estimate``
     re-estimates the power each cycle. Returns (the last fit's stopped-by-test flag, settled,
@@ -354,13 +381,14 @@ def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, wor
     n = ends[k - 1]
     mu, u, v, previous = np.empty(k), np.empty(n), np.empty(n), np.empty(N_PARAMS)
     success, scale = True, 1.0
-    for _ in range(MAX_WEIGHT_CYCLES):
+    for _ in range(shared.max_weight_cycles):
         curve_values(theta, curve, mu)
         if estimate:
-            power = _estimate_power(curve, mu, blank, u, v)
+            power = _estimate_power(curve, mu, blank, u, v, shared)
         start = 0
         for i in range(k):
-            raw = 1.0 if power == 0.0 else max(mu[i] + blank, WEIGHT_FLOOR_OD) ** (-2.0 * power)
+            floored = max(mu[i] + blank, shared.weight_floor)
+            raw = 1.0 if power == 0.0 else floored ** (-2.0 * power)
             w[start : ends[i]] = raw
             start = ends[i]
         scale = w[:n].sum() / n
@@ -369,7 +397,7 @@ def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, wor
         _, success, _ = fit(curve, lower, upper, five, theta, DAMPING_NEAR, work)
         settled = True
         for q in range(N_PARAMS):
-            if not abs(theta[q] - previous[q]) <= SETTLED_REL * max(abs(previous[q]), 1e-12):
+            if not abs(theta[q] - previous[q]) <= shared.settled_rel * max(abs(previous[q]), 1e-12):
                 settled = False
         if settled:
             return success, True, power, scale
@@ -417,16 +445,16 @@ def _sorted_y(y, order, n, out):
 
 
 @compiled
-def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found):
+def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found, shared):
     """For the curves in ``index``: the best unweighted 4PL over ``starts4`` and, where
     ``five``, the best unweighted 5PL over the asymmetry starts from it. ``levels`` = (order,
     ln x, ends, count) per curve (`batched_start.prepare`); ``found`` = (best 4PL, found, its
-    flag, best 5PL, found, its flag)."""
+    flag, best 5PL, found, its flag); ``shared`` = `SharedRules.now()`."""
     order, log_levels, ends, n_levels = levels
     best4, found4, ok4, best5, found5, ok5 = found
     work = workspace(y.shape[1])
     ys, ones = np.empty(y.shape[1]), np.ones(y.shape[1])
-    starts5 = np.empty((N_STARTS_5PL, N_PARAMS))
+    starts5 = np.empty((len(shared.g_starts), N_PARAMS))
     for i in index:
         curve = (
             log_levels[i],
@@ -436,23 +464,23 @@ def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found)
             ones,
         )
         found4[i], ok4[i] = best_of_starts(
-            curve, lower[i], upper[i], False, starts4[i], best4[i], work
+            curve, lower[i], upper[i], False, starts4[i], best4[i], work, shared
         )
         if five[i] and found4[i]:
-            asymmetry_starts(best4[i], starts5)
+            asymmetry_starts(best4[i], shared.g_starts, starts5)
             found5[i], ok5[i] = best_of_starts(
-                curve, lower[i], upper[i], True, starts5, best5[i], work
+                curve, lower[i], upper[i], True, starts5, best5[i], work, shared
             )
 
 
 @compiled
-def finish(index, y, counts, levels, lower, upper, five, rules, out):
+def finish(index, y, counts, levels, lower, upper, five, settings, out, shared):
     """For the curves in ``index``, from the unweighted optimum in the θ of ``out`` (updated):
-    the weighting cycles where weighted, then σ̂, r² and JᵀWJ of the fit. ``rules`` = (weighted,
+    the weighting cycles where weighted, then σ̂, r² and JᵀWJ of the fit. ``settings`` = (weighted,
     power, estimate the power, blank) per curve; ``out`` = (θ, flag, settled, power used, weight
-    scale, weights, σ̂, r², JᵀWJ)."""
+    scale, weights, σ̂, r², JᵀWJ); ``shared`` = `SharedRules.now()`."""
     order, log_levels, ends, n_levels = levels
-    weighted, power, estimate, blank = rules
+    weighted, power, estimate, blank = settings
     theta, success, settled, power_used, scale, w, sigma, r_squared, info = out
     work = workspace(y.shape[1])
     ys, ws = np.empty(y.shape[1]), np.empty(y.shape[1])
@@ -462,7 +490,16 @@ def finish(index, y, counts, levels, lower, upper, five, rules, out):
         curve = (log_levels[i], ends[i], n_levels[i], _sorted_y(y[i], order[i], n, ys), ws)
         if weighted[i]:
             success[i], settled[i], power_used[i], scale[i] = settle_weights(
-                curve, blank[i], power[i], estimate[i], lower[i], upper[i], five[i], theta[i], work
+                curve,
+                blank[i],
+                power[i],
+                estimate[i],
+                lower[i],
+                upper[i],
+                five[i],
+                theta[i],
+                work,
+                shared,
             )
         else:
             settled[i], power_used[i], scale[i] = True, 0.0, 1.0

@@ -12,6 +12,7 @@ when its own file changes, not when a file it calls into does.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -25,6 +26,32 @@ from elisa.fit.start import (
 )
 
 N_STARTS = 1 + len(GRID_SLOPES) * len(GRID_QUANTILES)  # the logit start, then the grid
+
+
+class StartRules(NamedTuple):
+    """`elisa.fit.start`'s constants, passed in at each call rather than read as globals:
+    numba compiles a global in as a constant, and its cache would keep an old value after a
+    change in the module that defines it."""
+
+    flat_span: float
+    plateau_inset: float
+    slope_low: float  # LOGIT_SLOPE_RANGE
+    slope_high: float
+    grid_slopes: np.ndarray
+    grid_quantiles: np.ndarray
+
+    @classmethod
+    def now(cls) -> StartRules:
+        """The values in force."""
+        return cls(
+            FLAT_SPAN,
+            PLATEAU_INSET,
+            LOGIT_SLOPE_RANGE[0],
+            LOGIT_SLOPE_RANGE[1],
+            np.array(GRID_SLOPES, dtype=float),
+            np.array(GRID_QUANTILES, dtype=float),
+        )
+
 
 #: IEEE arithmetic (x/0 is ±∞ or NaN, as in numpy) rather than Python's ZeroDivisionError
 compiled = njit(cache=True, nogil=True, error_model="numpy")
@@ -81,13 +108,15 @@ def _levels(x, y, n, order, log_levels, ends, means):
 
 
 @compiled
-def _starting_points(log_levels, means, k, starts):
+def _starting_points(log_levels, means, k, starts, rules):
     """`elisa.fit.start.starting_points` into ``starts`` (N_STARTS, 5): the logit start, then
     the grid over b and the quartiles of ln x."""
     span = means[:k].max() - means[:k].min()
     if span == 0.0:
-        span = FLAT_SPAN
-    inset = PLATEAU_INSET * span if means[k - 1] >= means[0] else -PLATEAU_INSET * span
+        span = rules.flat_span
+    inset = rules.plateau_inset * span
+    if means[k - 1] < means[0]:
+        inset = -inset
     a0, d0 = means[0] - inset, means[k - 1] + inset
     finite_x, odds = np.empty(k), np.empty(k)
     ok = 0
@@ -102,11 +131,11 @@ def _starting_points(log_levels, means, k, starts):
     mean_log /= k
     slope, intercept = _line_fit(finite_x, odds, ok) if ok >= 2 else (1.0, -mean_log)
     starts[0, 0], starts[0, 3], starts[0, 4] = a0, d0, 0.0
-    starts[0, 1] = min(max(abs(slope), LOGIT_SLOPE_RANGE[0]), LOGIT_SLOPE_RANGE[1])
+    starts[0, 1] = min(max(abs(slope), rules.slope_low), rules.slope_high)
     starts[0, 2] = -intercept / slope if slope != 0.0 else mean_log
     row = 1
-    for b in GRID_SLOPES:
-        for q in GRID_QUANTILES:
+    for b in rules.grid_slopes:
+        for q in rules.grid_quantiles:
             starts[row, 0], starts[row, 1], starts[row, 3], starts[row, 4] = (
                 means[0],
                 b,
@@ -118,9 +147,9 @@ def _starting_points(log_levels, means, k, starts):
 
 
 @compiled
-def prepare(x, y, counts, order, log_levels, ends, n_levels, starts):
+def prepare(x, y, counts, order, log_levels, ends, n_levels, starts, rules):
     """For every curve with points: its order by concentration, levels (ln x, ends, count) and
-    starting points, into the rows of the output arrays."""
+    starting points, into the rows of the output arrays; ``rules`` = `StartRules.now()`."""
     means = np.empty(x.shape[1])
     for i in range(len(counts)):
         n = counts[i]
@@ -129,4 +158,4 @@ def prepare(x, y, counts, order, log_levels, ends, n_levels, starts):
             continue
         k = _levels(x[i], y[i], n, order[i], log_levels[i], ends[i], means)
         n_levels[i] = k
-        _starting_points(log_levels[i], means, k, starts[i])
+        _starting_points(log_levels[i], means, k, starts[i], rules)
