@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from elisa.fit import batched as batched_module
 from elisa.fit import batched_arrays
 from elisa.fit.batched import fit_standard_curves
 from elisa.fit.batched_lm import model_and_jacobian
@@ -184,7 +185,7 @@ def test_too_few_standards_fail_as_in_the_lmfit_path():
     assert "too few standards" in batched.message
 
 
-def test_a_curve_gives_bit_identical_results_alone_in_a_batch_and_in_chunks():
+def test_a_curve_gives_bit_identical_results_alone_in_a_batch_and_in_chunks(monkeypatch):
     requests = random_requests(seed=11, count=500)
     whole = fit_standard_curves(requests)
     chunks = [
@@ -192,11 +193,16 @@ def test_a_curve_gives_bit_identical_results_alone_in_a_batch_and_in_chunks():
         for lo, hi in ((0, 1), (1, 170), (170, 333), (333, 500))
         for fit in fit_standard_curves(requests[lo:hi])
     ]
+    # the batch cut into the fitter's own chunks, fitted on two threads, in reverse order
+    monkeypatch.setattr(batched_module, "CHUNK_CURVES", 37)
+    monkeypatch.setattr(batched_module, "_threads", lambda: 2)
+    threaded = fit_standard_curves(requests[::-1])[::-1]
     for i in (0, 5, 250, 499):  # 4PL and 5PL, unweighted and weighted
         alone = fit_standard_curves([requests[i]])[0]
-        for other in (whole[i], chunks[i]):
+        for other in (whole[i], chunks[i], threaded[i]):
             assert _same(other.params, alone.params) and _same(other.se, alone.se)
             assert np.array_equal(other.covariance, alone.covariance, equal_nan=True)
+            assert np.array_equal(other.weights, alone.weights)
             assert (other.sigma, other.message) == (alone.sigma, alone.message)
-    for a, b in zip(whole, chunks, strict=True):
-        assert _same(a.params, b.params)
+    for a, b, c in zip(whole, chunks, threaded, strict=True):
+        assert _same(a.params, b.params) and _same(a.params, c.params)
