@@ -72,7 +72,7 @@ def weights_from_curve(
 
 
 def weights_settled(previous: np.ndarray, now: np.ndarray) -> np.ndarray:
-    """True where no parameter moved by more than SETTLED_REL (over the last axis)."""
+    """True where no parameter moved by more than SETTLED_REL, relative (over the last axis)."""
     return np.all(
         np.abs(now - previous) <= SETTLED_REL * np.maximum(np.abs(previous), 1e-12), axis=-1
     )
