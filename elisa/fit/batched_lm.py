@@ -47,6 +47,8 @@ DAMPING_MIN = 1e-15
 
 #: IEEE arithmetic (x/0 is ±∞ or NaN, as in numpy) rather than Python's ZeroDivisionError
 compiled = njit(cache=True, nogil=True, error_model="numpy")
+#: the same, and inlined where it is called (a call costs more than a small function's work)
+inlined = njit(cache=True, nogil=True, error_model="numpy", inline="always")
 
 # rows of the scratch arrays: per concentration (6, n), 5×5 matrices (3, 5, 5), vectors (6, 5)
 _U, _SG, _LS, _TU, _TSG, _TLS = range(6)  # (x/c)^b, s^−g and ln s; current point, then trial
@@ -66,7 +68,7 @@ def workspace(n_points):
     )
 
 
-@compiled
+@inlined
 def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):
     """Σ w (y − f)² at θ; keeps (x/c)^b, s^−g and ln s per concentration in ``pts`` rows
     ``row`` … ``row + 2`` for the Jacobian (s = 1 + (x/c)^b)."""
@@ -90,7 +92,7 @@ def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):
     return sse
 
 
-@compiled
+@inlined
 def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):
     """∂f/∂(a, b, ln c, d, ln g) at one concentration, from its u = (x/c)^b, s^−g and ln s
     (amd = a − d)."""
@@ -101,7 +103,7 @@ def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):
     return s_g, common * (log_x_i - log_c), -common * b, 1.0 - s_g, d_log_g
 
 
-@compiled
+@inlined
 def normal_equations(theta, curve, five, pts, mats, vecs):
     """JᵀWJ into mats[_HESS] and JᵀW r into vecs[_GRAD] at θ, from the current rows of ``pts``
     (the 4PL's ln g row and column stay 0: it is held)."""
@@ -133,32 +135,32 @@ def normal_equations(theta, curve, five, pts, mats, vecs):
             mats[_HESS, q, i] = mats[_HESS, i, q]
 
 
-@compiled
-def cholesky_solve(mats, vecs, k):
-    """Solve the leading k×k block of mats[_MATRIX] (symmetric positive definite) against
-    vecs[_RHS] into vecs[_SOLVED]; False when the block is not positive definite. The factor's
-    diagonal is kept as reciprocals so that each row costs one division."""
+@inlined
+def cholesky_solve(matrix, rhs, k, low, recip, out):
+    """Solve the leading k×k block of ``matrix`` (symmetric positive definite) against ``rhs``
+    into ``out``; False when the block is not positive definite. The factor's diagonal is kept
+    as reciprocals (``recip``) so that each row costs one division."""
     for i in range(k):
         for j in range(i + 1):
-            acc = mats[_MATRIX, i, j]
+            acc = matrix[i, j]
             for q in range(j):
-                acc -= mats[_LOW, i, q] * mats[_LOW, j, q]
+                acc -= low[i, q] * low[j, q]
             if i == j:
                 if not acc > 0.0:  # also NaN
                     return False
-                vecs[_RECIP, i] = 1.0 / math.sqrt(acc)
+                recip[i] = 1.0 / math.sqrt(acc)
             else:
-                mats[_LOW, i, j] = acc * vecs[_RECIP, j]
+                low[i, j] = acc * recip[j]
     for i in range(k):  # L z = rhs
-        acc = vecs[_RHS, i]
+        acc = rhs[i]
         for q in range(i):
-            acc -= mats[_LOW, i, q] * vecs[_SOLVED, q]
-        vecs[_SOLVED, i] = acc * vecs[_RECIP, i]
+            acc -= low[i, q] * out[q]
+        out[i] = acc * recip[i]
     for i in range(k - 1, -1, -1):  # Lᵀ δ = z
-        acc = vecs[_SOLVED, i]
+        acc = out[i]
         for q in range(i + 1, k):
-            acc -= mats[_LOW, q, i] * vecs[_SOLVED, q]
-        vecs[_SOLVED, i] = acc * vecs[_RECIP, i]
+            acc -= low[q, i] * out[q]
+        out[i] = acc * recip[i]
     return True
 
 
@@ -167,36 +169,48 @@ def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):
     """The damped Gauss–Newton step δ in the parameters not held (a held parameter's step is 0)
     into vecs[_STEP]. Returns (gᵀδ, δᵀHδ): the quadratic model predicts a decrease of
     2α gᵀδ − α² δᵀHδ for the step αδ (NaN: no step)."""
-    k = 0  # the parameters that move this step, packed into moving[:k]
+    hess, matrix, low = mats[_HESS], mats[_MATRIX], mats[_LOW]
+    grad, step, rhs, solved = vecs[_GRAD], vecs[_STEP], vecs[_RHS], vecs[_SOLVED]
+    k, leading = 0, True  # the parameters that move this step, packed into moving[:k]
     for i in range(N_PARAMS):
-        grad = vecs[_GRAD, i]
-        out_low = theta[i] <= lower[i] and grad < 0.0
-        out_high = theta[i] >= upper[i] and grad > 0.0
-        vecs[_STEP, i] = 0.0
+        out_low = theta[i] <= lower[i] and grad[i] < 0.0
+        out_high = theta[i] >= upper[i] and grad[i] > 0.0
+        step[i] = 0.0
         if (five or i != 4) and not out_low and not out_high:
             moving[k] = i
+            leading = leading and i == k
             k += 1
+    if leading:  # the usual case, indexed directly (the same arithmetic, a third faster)
+        for p in range(k):
+            for q in range(k):
+                matrix[p, q] = hess[p, q]
+            rhs[p] = grad[p]
+    else:
+        for p in range(k):
+            for q in range(k):
+                matrix[p, q] = hess[moving[p], moving[q]]
+            rhs[p] = grad[moving[p]]
     for p in range(k):
-        i = moving[p]
-        for q in range(k):
-            mats[_MATRIX, p, q] = mats[_HESS, i, moving[q]]
-        diag = mats[_HESS, i, i]
-        mats[_MATRIX, p, p] += damping * (diag if diag > 0.0 else 1.0)
-        vecs[_RHS, p] = vecs[_GRAD, i]
-    if not cholesky_solve(mats, vecs, k):
+        diag = matrix[p, p]
+        matrix[p, p] += damping * (diag if diag > 0.0 else 1.0)
+    if not cholesky_solve(matrix, rhs, k, low, vecs[_RECIP], solved):
         return math.nan, math.nan
     g_step, h_step = 0.0, 0.0
     for p in range(k):
-        vecs[_STEP, moving[p]] = vecs[_SOLVED, p]
         row = 0.0
-        for q in range(k):
-            row += mats[_HESS, moving[p], moving[q]] * vecs[_SOLVED, q]
-        g_step += vecs[_RHS, p] * vecs[_SOLVED, p]
-        h_step += vecs[_SOLVED, p] * row
+        if leading:
+            for q in range(k):
+                row += hess[p, q] * solved[q]
+        else:
+            for q in range(k):
+                row += hess[moving[p], moving[q]] * solved[q]
+        step[moving[p]] = solved[p]
+        g_step += rhs[p] * solved[p]
+        h_step += solved[p] * row
     return g_step, h_step
 
 
-@compiled
+@inlined
 def _trial_point(theta, lower, upper, vecs):
     """θ + αδ into vecs[_TRIAL], α ≤ 1 the share of the step that stays in the box (the
     parameter whose bound ends it put exactly on it). Returns (α, whether no parameter moves by
