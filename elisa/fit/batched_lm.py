@@ -6,7 +6,7 @@ concentrations, the end of each one's points, their count, y, w)`` with the poin
 concentration (`elisa.fit.batched_start`), so that f and its Jacobian are evaluated once per
 concentration rather than once per replicate well. The functions read one curve's own arrays in a
 fixed order, so a fit's result is bit-identical whichever other curves share a call, how a batch
-is chunked or which thread runs it. The hot loops index their scratch arrays directly.
+is chunked or which thread runs it. The inner loop's functions are inlined into it.
 
 Bounds: a parameter on a bound whose gradient points outward is held there for that step (an
 active set). A step that would leave the box is shortened to reach the first bound it meets, which
@@ -180,7 +180,7 @@ def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):
             moving[k] = i
             leading = leading and i == k
             k += 1
-    if leading:  # the usual case, indexed directly (the same arithmetic, a third faster)
+    if leading:  # the usual case: the same arithmetic without the index lookups
         for p in range(k):
             for q in range(k):
                 matrix[p, q] = hess[p, q]
