@@ -15,6 +15,7 @@ in a fixed order, whichever thread runs them.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +31,6 @@ from elisa.fit.fitter import (
     failed_fit,
     fit_from_statistics,
     five_at_bound_note,
-    natural_parameters,
     weighting_theta,
 )
 from elisa.fit.model import PARAMETER_ORDER
@@ -58,6 +58,13 @@ def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
         return [fit for chunk in chunks for fit in _fit_chunk(chunk)]
     with ThreadPoolExecutor(workers) as pool:
         return [fit for done in pool.map(_fit_chunk, chunks) for fit in done]
+
+
+def _natural(theta: list[float]) -> dict[str, float]:
+    """`fitter.natural_parameters` of a row of θ (math.exp: one value at a time, as numpy's
+    vectorised exp need not round each element as its scalar exp does)."""
+    a, b, log_c, d, log_g = theta
+    return {"a": a, "b": b, "c": math.exp(log_c), "d": d, "g": math.exp(log_g)}
 
 
 def _names(hit: np.ndarray, p: int) -> tuple[str, ...]:
@@ -100,7 +107,7 @@ def _fit_chunk(requests: Sequence[CurveRequest]) -> list[CurveFit]:
         weights = out.w[i, : counts[i]].copy()
         results.append(
             fit_from_statistics(
-                natural_parameters(dict(zip(PARAMETER_ORDER, theta[i], strict=True))),
+                _natural(theta[i]),
                 success[i],
                 "" if success[i] else OPTIMISER_STOPPED,
                 Weighting(r.weighting, power[i], weights, scale[i], note),

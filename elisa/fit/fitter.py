@@ -343,7 +343,7 @@ def fit_from_statistics(
     """
     notes = [*notes, weighting.note] if weighting.note else list(notes)
     p = 5 if model == "5PL" else 4
-    converged = success and all(math.isfinite(v) for v in params.values())
+    converged = success and all(map(math.isfinite, params.values()))
     if not converged:
         notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
     if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
@@ -352,7 +352,10 @@ def fit_from_statistics(
             0, "the standards show no dose-response (the fitted asymptotes a and d coincide)"
         )
     cov = sigma**2 * unscaled
-    if converged and not (np.isfinite(unscaled).all() and (unscaled.diagonal() > 0).all()):
+    # checked as Python floats: for a dozen numbers numpy's calls cost more than the work
+    values = unscaled.ravel().tolist()
+    identified = all(map(math.isfinite, values)) and min(values[:: p + 1]) > 0  # the diagonal
+    if converged and not identified:
         # a numerically singular information matrix: the standards do not identify the curve,
         # and clipped variances would report standard errors of zero
         converged = False
