@@ -38,8 +38,10 @@ from elisa.fit.request import CurveRequest
 from elisa.fit.weights import WEIGHTS_NOT_SETTLED, Weighting
 
 OPTIMISER_STOPPED = "the iteration limit was reached"
-#: Curves per chunk: enough that a chunk's Python overhead is small against its fits.
+#: Curves per chunk at most, and at least (unless the batch is smaller): enough that a chunk's
+#: Python overhead is small against its fits; a batch of a few hundred still uses every core.
 CHUNK_CURVES = 512
+MIN_CHUNK_CURVES = 32
 _REPORTED = tuple(name.removeprefix("log_") for name in PARAMETER_ORDER)
 
 
@@ -52,8 +54,10 @@ def _threads() -> int:
 
 def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
     """Fit every curve as `fit_standard_curve` would, with all curves' arithmetic compiled."""
-    chunks = [requests[i : i + CHUNK_CURVES] for i in range(0, len(requests), CHUNK_CURVES)]
-    workers = min(_threads(), len(chunks))
+    threads = _threads()
+    size = max(MIN_CHUNK_CURVES, min(CHUNK_CURVES, -(-len(requests) // threads)))
+    chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
+    workers = min(threads, len(chunks))
     if workers <= 1:
         return [fit for chunk in chunks for fit in _fit_chunk(chunk)]
     with ThreadPoolExecutor(workers) as pool:
