@@ -39,6 +39,7 @@ class Curves:
 
 
 def rows(requests: Sequence[CurveRequest]) -> Curves:
+    """The requests' points as rows padded to the longest curve."""
     xs = [np.asarray(r.x, dtype=float) for r in requests]
     ys = [np.asarray(r.y, dtype=float) for r in requests]
     counts = np.array([len(v) for v in xs], dtype=np.int64)
@@ -62,7 +63,9 @@ def extremes(curves: Curves) -> tuple[np.ndarray, ...]:
     )
 
 
-def bounds(x_lo, x_hi, y_lo, y_hi) -> tuple[np.ndarray, np.ndarray]:
+def bounds(
+    x_lo: np.ndarray, x_hi: np.ndarray, y_lo: np.ndarray, y_hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """`elisa.fit.bounds.default_bounds` of every curve as (m, 5) lower and upper arrays."""
     span = y_hi - y_lo
     span = np.where(span != 0, span, np.maximum(np.abs(y_hi), 1e-3))
