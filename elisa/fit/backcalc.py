@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import side_beyond_asymptote
 from elisa.fit.uncertainty import inwell_se, log_interval, precision_profile
 from elisa.reduction.replicate_groups import ReplicateGroup
+from elisa.reduction.wells import PlateWells, has_role
 from qc.codes import (
     BELOW_BLANK,
     EXTRAPOLATED,
@@ -66,25 +66,22 @@ def od_stats(od: np.ndarray) -> tuple[float, float]:
     return mean, float(100.0 * np.std(od, ddof=1) / abs(mean))
 
 
-def well_concentrations(wells: pd.DataFrame, fit: CurveFit) -> np.ndarray:
+def well_concentrations(wells: PlateWells, fit: CurveFit) -> np.ndarray:
     """Per-well in-well concentration; NaN for wells that are no result (unusable, blank,
     empty) or whose OD has no solution."""
-    x = fit.inverse(wells["od"].to_numpy())
-    is_result = (
-        wells["usable"].to_numpy()
-        & wells["role"].isin(["standard", "control", "sample"]).to_numpy()
-    )
-    return np.where(is_result & ~wells["is_blank"].to_numpy(), x, np.nan)
+    x = fit.inverse(wells.od)
+    is_result = wells.usable & has_role(wells.role, "standard", "control", "sample")
+    return np.where(is_result & ~wells.is_blank, x, np.nan)
 
 
-def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float) -> set[str]:
+def well_state_flags(group: ReplicateGroup, wells: PlateWells, od_mean: float) -> set[str]:
     """Flags a group takes from its wells: saturated, masked_well, single_well, below_blank."""
-    rows = np.array(group.rows)
-    n_usable = len(group.usable_rows(wells))
+    rows = list(group.rows)
+    n_usable = len(group.usable)
     flags = set()
-    if wells["saturated"].to_numpy()[rows].any():
+    if wells.saturated[rows].any():
         flags.add(SATURATED)
-    if wells["masked"].to_numpy()[rows].any():
+    if wells.masked[rows].any():
         flags.add(MASKED_WELL)
     if n_usable == 1:
         flags.add(SINGLE_WELL)
@@ -95,7 +92,7 @@ def well_state_flags(group: ReplicateGroup, wells: pd.DataFrame, od_mean: float)
 
 def back_calculate(
     group: ReplicateGroup,
-    wells: pd.DataFrame,
+    wells: PlateWells,
     fit: CurveFit,
     lloq: float,
     uloq: float,
@@ -103,8 +100,8 @@ def back_calculate(
     intra_limit_pct: float,
 ) -> GroupResult:
     """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
-    usable = group.usable_rows(wells)
-    od = wells["od"].to_numpy()[usable]
+    usable = group.usable_rows()
+    od = wells.od[usable]
     od_mean, od_cv = od_stats(od)
     flags = well_state_flags(group, wells, od_mean)
     nan = float("nan")

@@ -15,7 +15,7 @@ from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit
 from elisa.fit.request import CurveRequest, fit_curves
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
-from elisa.reduction.wells import correct_wells
+from elisa.reduction.wells import PlateWells, correct_wells, has_role, wells_table
 from qc.codes import (
     BELOW_BLANK,
     CONTROLS_FAILED,
@@ -52,6 +52,7 @@ class PlateReduction:
 
     plate: PlateInput
     wells: pd.DataFrame  # corrected wells with conc_well and flags columns
+    well_arrays: PlateWells  # the same wells as arrays (without conc_well and flags)
     blank_mean: float
     blank_wells: tuple[str, ...]
     fit: CurveFit
@@ -73,7 +74,7 @@ def curve_request(plate: PlateInput, rules: Rules) -> CurveRequest:
     """The plate's first standard-curve fit (all usable standards), to fit with other plates'."""
     corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
     standards = sorted(replicate_groups(corrected.wells, "standard"), key=lambda g: g.nominal)
-    x, y = _fit_points(standards, corrected.wells)
+    x, y = _fit_points(standards, corrected.wells.od)
     return _request(x, y, plate.analyte, corrected.blank_mean, rules)
 
 
@@ -94,7 +95,7 @@ def reduce_plate(
     )
     nominal = np.array([g.nominal for g in standards])
     controls_and_samples = replicate_groups(wells, "control") + replicate_groups(wells, "sample")
-    m = _replicate_count([g for g in controls_and_samples if g.kind == "sample"], wells)
+    m = _replicate_count([g for g in controls_and_samples if g.kind == "sample"])
     if fit.converged and len(nominal):
         lloq_p, uloq_p = profile_limits(fit, profile_grid(nominal), m, rules.profile_cv_target_pct)
     else:
@@ -105,10 +106,8 @@ def reduce_plate(
         for g in controls_and_samples
     ]
     in_well = well_concentrations(wells, fit)
-    wells["conc_well"] = in_well * np.where(
-        wells["role"] == "standard", 1.0, wells["dilution"].to_numpy(float)
-    )
-    controls, failed_control_wells = _judge_controls(wells, rules)
+    conc_well = in_well * np.where(wells.role == "standard", 1.0, wells.dilution)
+    controls, failed_control_wells = _judge_controls(wells, conc_well, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
     intra = assess_intra_assay(
         [r.conc_cv_pct for r in eligible],
@@ -130,10 +129,11 @@ def reduce_plate(
     if fit.top_fraction() < TOP_REACHED_FRACTION:  # False when NaN (no fit)
         warnings.append(TOP_NOT_REACHED)
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
-    wells["flags"] = _well_flags(wells, in_well, fit.converged, extent)
+    flags = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(
         plate=plate,
-        wells=wells,
+        wells=wells_table(wells, conc_well, flags),
+        well_arrays=wells,
         blank_mean=corrected.blank_mean,
         blank_wells=corrected.blank_wells,
         fit=fit,
@@ -154,7 +154,7 @@ def reduce_plate(
 
 def _fit_and_judge(
     standards: list[ReplicateGroup],
-    wells: pd.DataFrame,
+    wells: PlateWells,
     analyte: Analyte,
     blank: float,
     rules: Rules,
@@ -163,21 +163,21 @@ def _fit_and_judge(
     """Fit the curve and judge its levels; with `drop_failing_standards` (the M10 option) the
     most deviant failing level leaves the fit and the curve is refitted, while more than
     `standards_min_levels` levels remain. A dropped level stays in the table as failed."""
-    od = wells["od"].to_numpy()
+    od = wells.od
     nominal = np.array([g.nominal for g in standards])
     anchors = [g.anchor for g in standards]
-    usable = np.array([len(g.usable_rows(wells)) for g in standards])
+    usable = np.array([len(g.usable) for g in standards])
     dropped: list[int] = []
     while True:
         kept = [g for i, g in enumerate(standards) if i not in dropped]
-        x, y = _fit_points(kept, wells)
+        x, y = _fit_points(kept, od)
         if first_fit is not None and not dropped:
             fit = first_fit
         else:
             fit = fit_curves([_request(x, y, analyte, blank, rules)], rules.fitter)[0]
         backfit = np.array(
             [
-                fit.inverse(od[g.usable_rows(wells)].mean()) if n else np.nan
+                fit.inverse(od[g.usable_rows()].mean()) if n else np.nan
                 for g, n in zip(standards, usable)
             ],
             dtype=float,
@@ -229,83 +229,73 @@ def _request(
     )
 
 
-def _fit_points(
-    standards: list[ReplicateGroup], wells: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    """One (nominal, od) point per usable well of every non-zero standard level."""
-    od = wells["od"].to_numpy()
+def _fit_points(standards: list[ReplicateGroup], od: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One (nominal, od) point per usable well of every non-zero standard level (``od``: the
+    plate's corrected ODs)."""
     xs, ys = [], []
     for group in standards:
-        rows = group.usable_rows(wells)
+        rows = group.usable_rows()
         xs.extend([group.nominal] * len(rows))
         ys.extend(od[rows])
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 
-def _replicate_count(samples: list[ReplicateGroup], wells: pd.DataFrame) -> float:
+def _replicate_count(samples: list[ReplicateGroup]) -> float:
     """The most common number of usable wells in sample groups (2 when there are none)."""
-    counts = [c for c in (len(g.usable_rows(wells)) for g in samples) if c > 0]
+    counts = [c for c in (len(g.usable) for g in samples) if c > 0]
     if not counts:
         return 2.0
     values, freq = np.unique(counts, return_counts=True)
     return float(values[np.argmax(freq)])
 
 
-def _judge_controls(wells: pd.DataFrame, rules: Rules) -> tuple[ControlsOutcome, tuple[str, ...]]:
+def _judge_controls(
+    wells: PlateWells, conc_well: np.ndarray, rules: Rules
+) -> tuple[ControlsOutcome, tuple[str, ...]]:
     """Each usable or saturated control well is a result; masked wells are not results.
-    Also returns the wells of the judged results that failed (marked on the report's plate map)."""
-    rows = wells[
-        (wells["role"] == "control") & ~wells["masked"] & (wells["usable"] | wells["saturated"])
-    ]
+    Also returns the wells of the judged results that failed (marked on the report's plate map).
+    ``conc_well``: each well's concentration (in-well × dilution)."""
+    rows = (wells.role == "control") & ~wells.masked & (wells.usable | wells.saturated)
     low, high = control_limits(
-        rows["conc"].to_numpy(float),
-        rows["conc_low"].to_numpy(float),
-        rows["conc_high"].to_numpy(float),
-        rules.control_tolerance_pct,
+        wells.conc[rows], wells.conc_low[rows], wells.conc_high[rows], rules.control_tolerance_pct
     )
-    outcome = judge_controls(
-        list(rows["sample"].astype(str)), rows["conc_well"].to_numpy(float), low, high
-    )
+    outcome = judge_controls([str(s) for s in wells.sample[rows]], conc_well[rows], low, high)
     judged = np.isfinite(low) & np.isfinite(high)
-    failed = tuple(rows["well"].to_numpy()[judged & ~outcome.result_passed])
+    failed = tuple(wells.well[rows][judged & ~outcome.result_passed])
     return outcome, failed
 
 
 def _well_flags(
-    wells: pd.DataFrame, in_well: np.ndarray, converged: bool, extent: tuple[float, float]
+    wells: PlateWells, in_well: np.ndarray, converged: bool, extent: tuple[float, float]
 ) -> list[str]:
     """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated.
 
     ``in_well``: each well's in-well concentration (NaN where the well is no result or its OD
     has no solution).
     """
-    usable = wells["usable"].to_numpy()
+    usable = wells.usable
     is_result = (
-        usable
-        & wells["role"].isin(["standard", "control", "sample"]).to_numpy()
-        & ~wells["is_blank"].to_numpy()
-        & converged
+        usable & has_role(wells.role, "standard", "control", "sample") & ~wells.is_blank & converged
     )
     columns = {
-        BELOW_BLANK: usable & (wells["od"].to_numpy() < 0),
+        BELOW_BLANK: usable & (wells.od < 0),
         # a solution outside the standards is extrapolated (DESIGN 4.4): samples and controls
         # only; a standard well reading past its own level is the curve's residual, not that
         EXTRAPOLATED: is_result
-        & wells["role"].isin(["control", "sample"]).to_numpy()
+        & has_role(wells.role, "control", "sample")
         & ((in_well < extent[0]) | (in_well > extent[1])),
-        MASKED_WELL: wells["masked"].to_numpy(),
+        MASKED_WELL: wells.masked,
         NO_SOLUTION: is_result & np.isnan(in_well),
-        SATURATED: wells["saturated"].to_numpy(),
+        SATURATED: wells.saturated,
     }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
-    return [
-        ";".join(name for name, column in columns.items() if column[i]) for i in range(len(wells))
-    ]
+    named = [(name, column.tolist()) for name, column in columns.items()]
+    return [";".join(name for name, column in named if column[i]) for i in range(len(wells.role))]
 
 
 def standard_level_stats(
     reduction: PlateReduction, group: ReplicateGroup
 ) -> tuple[int, float, float]:
     """(usable wells, mean od, od CV %) of a standard level."""
-    rows = group.usable_rows(reduction.wells)
-    mean, cv = od_stats(reduction.wells["od"].to_numpy()[rows])
+    rows = group.usable_rows()
+    mean, cv = od_stats(reduction.well_arrays.od[rows])
     return len(rows), mean, cv

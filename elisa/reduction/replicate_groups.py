@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+from elisa.reduction.wells import PlateWells
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,42 +21,45 @@ class ReplicateGroup:
     conc_high: float
     anchor: bool
     rows: tuple[int, ...]
+    usable: tuple[int, ...]  # the positions of the group's usable wells, a subset of rows
 
-    def usable_rows(self, wells: pd.DataFrame) -> np.ndarray:
-        """Positions of the group's usable wells."""
-        rows = np.array(self.rows)
-        return rows[wells["usable"].to_numpy()[rows]]
+    def usable_rows(self) -> np.ndarray:
+        """Positions of the group's usable wells (an integer array, to index the well arrays)."""
+        return np.array(self.usable, dtype=np.intp)
 
 
-def replicate_groups(wells: pd.DataFrame, kind: str) -> list[ReplicateGroup]:
+def replicate_groups(wells: PlateWells, kind: str) -> list[ReplicateGroup]:
     """Groups of one kind, in the order of their first well (row-major)."""
-    role = wells["role"].to_numpy()
-    conc = wells["conc"].to_numpy(float)
+    role, conc = wells.role, wells.conc
     selected = role == kind
     if kind == "standard":
         selected &= conc > 0
-    samples, dilutions = wells["sample"].to_numpy(), wells["dilution"].to_numpy(float)
+    samples, dilutions = wells.sample, wells.dilution
     groups: dict[tuple, list[int]] = {}
-    for position in np.flatnonzero(selected):
+    for position in np.flatnonzero(selected).tolist():
         key = (conc[position],) if kind == "standard" else (samples[position], dilutions[position])
-        groups.setdefault(key, []).append(int(position))
-    anchors = wells["anchor"].to_numpy(bool)
-    low, high = wells["conc_low"].to_numpy(float), wells["conc_high"].to_numpy(float)
+        groups.setdefault(key, []).append(position)
+    usable = wells.usable.tolist()
     return [
         ReplicateGroup(
             kind=kind,
             sample_id=None if kind == "standard" else samples[rows[0]],
             dilution=1.0 if kind == "standard" else float(dilutions[rows[0]]),
             nominal=float(conc[rows[0]]),
-            conc_low=_first_number(low[rows]),
-            conc_high=_first_number(high[rows]),
-            anchor=bool(anchors[rows].any()),
+            conc_low=_first_number(wells.conc_low, rows),
+            conc_high=_first_number(wells.conc_high, rows),
+            anchor=bool(wells.anchor[rows].any()),
             rows=tuple(rows),
+            usable=tuple(row for row in rows if usable[row]),
         )
         for rows in groups.values()
     ]
 
 
-def _first_number(values: np.ndarray) -> float:
-    finite = values[~np.isnan(values)]
-    return float(finite[0]) if len(finite) else float("nan")
+def _first_number(values: np.ndarray, rows: list[int]) -> float:
+    """The first non-NaN of ``values`` at ``rows`` (NaN when there is none)."""
+    for row in rows:
+        value = float(values[row])
+        if value == value:
+            return value
+    return float("nan")

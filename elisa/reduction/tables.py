@@ -56,7 +56,7 @@ def standard_rows(r: PlateReduction) -> list[dict]:
     rows = []
     for level, group in enumerate(r.standard_groups, start=1):
         n, mean, cv = standard_level_stats(r, group)
-        flags = well_state_flags(group, r.wells, mean)
+        flags = well_state_flags(group, r.well_arrays, mean)
         if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
             flags.add(NO_SOLUTION)
         passed = r.standards.passed[level - 1]
@@ -114,24 +114,29 @@ def curve_row(r: PlateReduction) -> dict:
 
 def well_rows(r: PlateReduction) -> list[dict]:
     """wells.csv rows in row-major order (every well of the plate)."""
+    columns = ("well", "role", "sample", "conc", "dilution", "od_raw", "od", "conc_well")
+    values = {name: r.wells[name].tolist() for name in columns}
+    saturated, masked = r.wells["saturated"].tolist(), r.wells["masked"].tolist()
+    flags = r.wells["flags"].tolist()
+    plate_id = r.plate.plate_id
     rows = []
-    for _, w in r.wells.iterrows():
-        role = w["role"]
-        nominal = w["conc"] if role in ("standard", "control") else None
+    for i, role in enumerate(values["role"]):
+        sample = values["sample"][i]
+        nominal = values["conc"][i] if role in ("standard", "control") else None
         rows.append(
             {
-                "plate_id": r.plate.plate_id,
-                "well": w["well"],
+                "plate_id": plate_id,
+                "well": values["well"][i],
                 "role": role,
-                "sample_id": w["sample"] if isinstance(w["sample"], str) else None,
+                "sample_id": sample if isinstance(sample, str) else None,
                 "conc_nominal": finite_or_none(nominal) if nominal is not None else None,
-                "dilution": float(w["dilution"]) if role in ("sample", "control") else None,
-                "od_raw": finite_or_none(w["od_raw"]),
-                "od": finite_or_none(w["od"]),
-                "conc_well": finite_or_none(w["conc_well"]),
-                "saturated": bool(w["saturated"]),
-                "masked": bool(w["masked"]),
-                "flags": w["flags"],
+                "dilution": float(values["dilution"][i]) if role in ("sample", "control") else None,
+                "od_raw": finite_or_none(values["od_raw"][i]),
+                "od": finite_or_none(values["od"][i]),
+                "conc_well": finite_or_none(values["conc_well"][i]),
+                "saturated": bool(saturated[i]),
+                "masked": bool(masked[i]),
+                "flags": flags[i],
             }
         )
     return rows

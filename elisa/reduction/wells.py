@@ -1,4 +1,9 @@
-"""Per-well optical densities: reference correction, usability and blank subtraction (DESIGN 4.1)."""
+"""Per-well optical densities: reference correction, usability and blank subtraction (DESIGN 4.1).
+
+The wells are held as numpy arrays (`PlateWells`) while a plate is reduced: every replicate
+group indexes them, and indexing an array costs about a hundredth of a pandas column look-up.
+The wells table (a DataFrame) is built once, when the reduction is done (`wells_table`).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,40 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+#: The columns the reads add to the layout's, in the order of the wells table.
+READ_COLUMNS = ("od_raw", "saturated", "masked", "usable", "is_blank", "od")
+
+
+@dataclass(frozen=True, eq=False)
+class PlateWells:
+    """One plate's wells as arrays, row-major, aligned with the layout's wells table.
+
+    Layout fields (``well`` .. ``dilution``) come from the layout; the rest from the reads.
+    ODs are absorbance units; concentrations in the analyte's unit.
+    """
+
+    layout: pd.DataFrame  # the layout's wells table, unchanged
+    well: np.ndarray  # well names (object)
+    role: np.ndarray  # object: standard, blank, control, sample, empty
+    conc: np.ndarray  # nominal concentration (float, NaN when not given)
+    conc_low: np.ndarray  # control acceptance range (float, NaN when not given)
+    conc_high: np.ndarray
+    sample: np.ndarray  # sample or control id (object, None when not given)
+    dilution: np.ndarray  # float
+    anchor: np.ndarray  # bool
+    od_raw: np.ndarray  # read at the measurement wavelength (float)
+    saturated: np.ndarray  # bool: either read saturated
+    masked: np.ndarray  # bool: the layout gives a mask reason
+    usable: np.ndarray  # bool: not saturated, not masked, read, not empty
+    is_blank: np.ndarray  # bool: blank wells and zero standards
+    od: np.ndarray  # corrected OD: reference and blank subtracted; NaN unless usable or masked
+
 
 @dataclass(frozen=True)
 class CorrectedWells:
-    """The layout's wells with their reads: `od_raw`, `od` (corrected), `saturated`, `masked`,
-    `usable` columns added, and the blank mean (OD) that was subtracted."""
+    """The plate's corrected wells and the blank mean (OD) that was subtracted."""
 
-    wells: pd.DataFrame
+    wells: PlateWells
     blank_mean: float
     blank_wells: tuple[str, ...]
 
@@ -28,19 +60,52 @@ def correct_wells(
 
     od = od_raw − reference read (if any) − mean of the usable blank wells (and zero standards).
     """
-    wells = layout_wells.copy()
-    wells["od_raw"] = np.asarray(od_raw, dtype=float)
-    wells["saturated"] = np.asarray(saturated, dtype=bool)
-    wells["masked"] = wells["mask"].notna()
-    od_ref = wells["od_raw"].to_numpy()
+    od_raw = np.asarray(od_raw, dtype=float)
+    saturated = np.asarray(saturated, dtype=bool)
+    role = layout_wells["role"].to_numpy()
+    conc = layout_wells["conc"].to_numpy(float)
+    masked = layout_wells["mask"].notna().to_numpy()
+    od_ref = od_raw
     if od_reference is not None:
         od_ref = od_ref - np.asarray(od_reference, dtype=float)
-    wells["usable"] = (
-        ~wells["saturated"] & ~wells["masked"] & np.isfinite(od_ref) & (wells["role"] != "empty")
+    usable = ~saturated & ~masked & np.isfinite(od_ref) & (role != "empty")
+    is_blank = (role == "blank") | ((role == "standard") & (conc == 0))
+    blank_rows = is_blank & usable
+    blank_mean = float(od_ref[blank_rows].mean()) if blank_rows.any() else 0.0
+    well = layout_wells["well"].to_numpy()
+    wells = PlateWells(
+        layout=layout_wells,
+        well=well,
+        role=role,
+        conc=conc,
+        conc_low=layout_wells["conc_low"].to_numpy(float),
+        conc_high=layout_wells["conc_high"].to_numpy(float),
+        sample=layout_wells["sample"].to_numpy(),
+        dilution=layout_wells["dilution"].to_numpy(float),
+        anchor=layout_wells["anchor"].to_numpy(bool),
+        od_raw=od_raw,
+        saturated=saturated,
+        masked=masked,
+        usable=usable,
+        is_blank=is_blank,
+        od=np.where(usable | masked, od_ref - blank_mean, np.nan),
     )
-    is_blank = (wells["role"] == "blank") | ((wells["role"] == "standard") & (wells["conc"] == 0))
-    wells["is_blank"] = is_blank
-    blank_rows = is_blank & wells["usable"]
-    blank_mean = float(od_ref[blank_rows.to_numpy()].mean()) if blank_rows.any() else 0.0
-    wells["od"] = np.where(wells["usable"] | wells["masked"], od_ref - blank_mean, np.nan)
-    return CorrectedWells(wells, blank_mean, tuple(wells.loc[blank_rows, "well"]))
+    return CorrectedWells(wells, blank_mean, tuple(well[blank_rows]))
+
+
+def has_role(role: np.ndarray, *roles: str) -> np.ndarray:
+    """Which wells have one of ``roles`` (a boolean array, like pandas ``isin``)."""
+    found = np.zeros(len(role), dtype=bool)
+    for name in roles:
+        found |= role == name
+    return found
+
+
+def wells_table(wells: PlateWells, conc_well: np.ndarray, flags: list[str]) -> pd.DataFrame:
+    """The wells table of a reduced plate: the layout's columns, then `READ_COLUMNS`, then
+    ``conc_well`` (in-well × dilution for samples and controls) and ``flags`` (one text a well)."""
+    columns = {name: wells.layout[name] for name in wells.layout.columns}
+    columns.update({name: getattr(wells, name) for name in READ_COLUMNS})
+    columns["conc_well"] = conc_well
+    columns["flags"] = flags
+    return pd.DataFrame(columns, index=wells.layout.index)
