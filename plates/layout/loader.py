@@ -16,12 +16,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from plates.errors import LayoutError
 from plates.layout.checks import (
     COLUMNS,
     ROLES,
+    WELL_FIELDS,
     check_unknown,
     check_well,
     experiment_fields,
@@ -51,6 +53,56 @@ class PlateLayout:
     wells: pd.DataFrame  # one row per well, row-major; columns COLUMNS
 
 
+#: The wells table's columns and their dtypes (object: text or None).
+_DTYPES = {
+    "well": object,
+    "row": object,
+    "col": np.int64,
+    "role": object,
+    "conc": np.float64,
+    "conc_low": np.float64,
+    "conc_high": np.float64,
+    "sample": object,
+    "dilution": np.float64,
+    "anchor": bool,
+    "mask": object,
+}
+assert tuple(_DTYPES) == COLUMNS
+#: The wellmap columns a well's record is checked from.
+_RECORD_COLUMNS = ("well", "row_i", "col_j", *WELL_FIELDS)
+
+
+def _native(value: Any) -> Any:
+    """A table cell as a plain Python value (numpy scalars unwrapped, pd.NA None), as
+    ``DataFrame.to_dict("records")`` gives it."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return None if value is pd.NA else value
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each well's wellmap fields (only the columns the checks read), one dict a row; built
+    column by column, which costs a fraction of ``to_dict("records")``."""
+    columns = {}
+    for name in _RECORD_COLUMNS:
+        if name in table.columns:
+            column = table[name]
+            values = column.tolist()
+            if column.dtype == object or not isinstance(column.dtype, np.dtype):
+                values = [_native(v) for v in values]
+            columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _column(values: list, dtype: Any) -> pd.Series | np.ndarray:
+    """One column of the wells table (object columns hold the values as given: a Series, as
+    pandas would otherwise infer its own text dtype)."""
+    if dtype is object:
+        return pd.Series(values, dtype=object)
+    return np.array(values, dtype=dtype)
+
+
 def _build(
     table: pd.DataFrame,
     extras: dict,
@@ -70,7 +122,7 @@ def _build(
     last = ROW_LETTERS[n_rows - 1]
     names = well_names(n_rows, n_cols)
     rows: dict[str, dict | None] = {name: None for name in names}
-    for rec in table.to_dict("records"):
+    for rec in _records(table):
         well = str(rec["well"])
         r, c = int(rec["row_i"]), int(rec["col_j"])
         if r >= n_rows or c >= n_cols:
@@ -80,33 +132,16 @@ def _build(
                 well,
             )
         rows[names[r * n_cols + c]] = check_well(rec, lambda m, w=well: err(m, w))
-    records = []
+    empty = check_well({}, None)
+    columns: dict[str, list] = {name: [] for name in COLUMNS}
     for i, name in enumerate(names):
-        values = rows[name] or check_well({}, None)
-        records.append(
-            {"well": name, "row": ROW_LETTERS[i // n_cols], "col": i % n_cols + 1, **values}
-        )
-    wells = pd.DataFrame(
-        {
-            name: pd.Series([rec[name] for rec in records], dtype=dtype)
-            for name, dtype in zip(
-                COLUMNS,
-                (
-                    object,
-                    object,
-                    "int64",
-                    object,
-                    "float64",
-                    "float64",
-                    "float64",
-                    object,
-                    "float64",
-                    bool,
-                    object,
-                ),
-            )
-        }
-    )
+        values = rows[name] or empty
+        columns["well"].append(name)
+        columns["row"].append(ROW_LETTERS[i // n_cols])
+        columns["col"].append(i % n_cols + 1)
+        for field in WELL_FIELDS:
+            columns[field].append(values[field])
+    wells = pd.DataFrame({name: _column(columns[name], dtype) for name, dtype in _DTYPES.items()})
     expt = experiment_fields(table, extras, err)
     return PlateLayout(source, sha, plate, MappingProxyType(expt), wells)
 
