@@ -23,15 +23,31 @@ def _settings(analyte) -> dict[str, Any]:
 
 
 def _control_targets(wells) -> dict[str, dict[str, float | None]]:
-    """Each control's expected value and range from the layout (concentration units)."""
-    targets = {}
-    for name, group in wells[wells["role"] == "control"].groupby("sample"):
-        first = group.iloc[0]
-        targets[str(name)] = {
-            k: (None if first[k] != first[k] else float(first[k]))
-            for k in ("conc", "conc_low", "conc_high")
+    """Each control's expected value and range from the layout (concentration units), from its
+    first well, by control name."""
+    first: dict[str, int] = {}
+    for i, (role, sample) in enumerate(zip(wells["role"].tolist(), wells["sample"].tolist())):
+        if role == "control" and sample == sample and sample is not None:
+            first.setdefault(sample, i)
+    columns = {k: wells[k].tolist() for k in ("conc", "conc_low", "conc_high")}
+    return {
+        str(name): {
+            k: (None if values[first[name]] != values[first[name]] else float(values[first[name]]))
+            for k, values in columns.items()
         }
-    return targets
+        for name in sorted(first)
+    }
+
+
+def _masked_wells(wells) -> dict[str, str]:
+    """Masked well → its reason."""
+    return {
+        well: mask
+        for well, mask, masked in zip(
+            wells["well"].tolist(), wells["mask"].tolist(), wells["masked"].tolist()
+        )
+        if masked
+    }
 
 
 def _library_versions() -> dict[str, str]:
@@ -63,7 +79,6 @@ def provenance_record(
             ],
         }
         layouts[str(item.layout.source)] = {"sha256": item.layout.sha256}
-        masked = r.wells.loc[r.wells["masked"], ["well", "mask"]]
         plates.append(
             {
                 "plate_id": item.plate_id,
@@ -84,7 +99,7 @@ def provenance_record(
                 **chosen,
                 "blank_mean_od": r.blank_mean,
                 "blank_wells": list(r.blank_wells),
-                "masked_wells": dict(zip(masked["well"], masked["mask"])),
+                "masked_wells": _masked_wells(r.wells),
                 "control_targets": _control_targets(r.wells),
                 "failed_control_wells": list(r.failed_control_wells),
                 "fit": {
