@@ -8,7 +8,7 @@ import numpy as np
 
 from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import side_beyond_asymptote
-from elisa.fit.uncertainty import inwell_se, log_interval, precision_profile
+from elisa.fit.uncertainty import inwell_se_each, log_interval
 from elisa.reduction.replicate_groups import ReplicateGroup
 from elisa.reduction.wells import PlateWells, has_role
 from qc.codes import (
@@ -90,27 +90,104 @@ def well_state_flags(group: ReplicateGroup, wells: PlateWells, od_mean: float) -
     return flags
 
 
+@dataclass(frozen=True)
+class CurveReading:
+    """A group read on the curve: in-well ``x_w`` of its mean OD, concentrations after dilution."""
+
+    x_w: float
+    conc_wells: np.ndarray  # each usable well's concentration (NaN: no solution)
+    conc: float
+    conc_se: float
+    ci_low: float
+    ci_high: float
+    expected_cv_pct: float  # the precision profile's single-well CV at x_w
+
+
+def read_curve(
+    groups: list[ReplicateGroup], wells: PlateWells, fit: CurveFit, od_means: list[float]
+) -> list[CurveReading]:
+    """Every group of a plate read on the (converged) curve in one pass over arrays.
+
+    Each group's numbers are those of reading it alone: the steps are elementwise (each element
+    gets the same result whatever the array's length) and the SEs are `inwell_se_each`.
+    ``od_means``: each group's mean corrected OD (NaN without usable wells).
+    """
+    dilution = np.array([g.dilution for g in groups], dtype=float)
+    n_wells = np.array([len(g.usable) for g in groups], dtype=float)
+    in_well = fit.inverse(wells.od)
+    x_w = fit.inverse(np.array(od_means, dtype=float))
+    # groups without wells or a solution are read too (NaN): their warnings are not news
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        conc_se = inwell_se_each(fit, x_w, n_wells) * dilution
+        expected_cv = 100.0 * inwell_se_each(fit, x_w, 1.0) / x_w
+        conc = x_w * dilution
+    ci_low, ci_high = log_interval(conc, conc_se, fit.df)
+    return [
+        CurveReading(
+            x_w=float(x_w[i]),
+            conc_wells=in_well[group.usable_rows()] * group.dilution,
+            conc=float(conc[i]),
+            conc_se=float(conc_se[i]),
+            ci_low=float(ci_low[i]),
+            ci_high=float(ci_high[i]),
+            expected_cv_pct=float(expected_cv[i]),
+        )
+        for i, group in enumerate(groups)
+    ]
+
+
 def back_calculate(
-    group: ReplicateGroup,
+    groups: list[ReplicateGroup],
     wells: PlateWells,
     fit: CurveFit,
     lloq: float,
     uloq: float,
     extent: tuple[float, float],
     intra_limit_pct: float,
+) -> list[GroupResult]:
+    """Everything samples.csv says about each group (extent: smallest/largest non-zero nominal)."""
+    od = [wells.od[g.usable_rows()] for g in groups]
+    stats = [od_stats(values) for values in od]
+    readings = read_curve(groups, wells, fit, [mean for mean, _ in stats]) if fit.converged else []
+    return [
+        _group_result(
+            group,
+            od_values,
+            od_mean,
+            od_cv,
+            readings[i] if readings else None,
+            wells,
+            fit,
+            (lloq, uloq),
+            extent,
+            intra_limit_pct,
+        )
+        for i, (group, od_values, (od_mean, od_cv)) in enumerate(zip(groups, od, stats))
+    ]
+
+
+def _group_result(
+    group: ReplicateGroup,
+    od: np.ndarray,
+    od_mean: float,
+    od_cv: float,
+    reading: CurveReading | None,
+    wells: PlateWells,
+    fit: CurveFit,
+    limits: tuple[float, float],
+    extent: tuple[float, float],
+    intra_limit_pct: float,
 ) -> GroupResult:
-    """Everything samples.csv says about one group (extent: smallest/largest non-zero nominal)."""
-    usable = group.usable_rows()
-    od = wells.od[usable]
-    od_mean, od_cv = od_stats(od)
+    """One group's result from its usable wells' ``od`` and its ``reading`` (None: no fit)."""
+    lloq, uloq = limits
     flags = well_state_flags(group, wells, od_mean)
     nan = float("nan")
-    common = {"group": group, "n_wells": len(usable), "od_mean": od_mean, "od_cv_pct": od_cv}
-    if not fit.converged or len(usable) == 0:
+    common = {"group": group, "n_wells": len(od), "od_mean": od_mean, "od_cv_pct": od_cv}
+    if reading is None or len(od) == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
         return _without_concentration(common, flags, range_=side if np.isfinite(lloq) else "")
-    x_w = float(fit.inverse(od_mean))
-    conc_wells = fit.inverse(od) * group.dilution
+    x_w = reading.x_w
+    conc_wells = reading.conc_wells
     any_without_solution = bool(np.isnan(conc_wells).any())
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
     conc_sd = (
@@ -134,24 +211,20 @@ def back_calculate(
         return _without_concentration(
             common, flags, range_="", x_w=x_w, conc_sd=conc_sd, conc_cv_pct=conc_cv
         )
-    se = float(inwell_se(fit, x_w, len(usable))[0]) * group.dilution
-    conc = x_w * group.dilution
-    low, high = log_interval(np.array([conc]), np.array([se]), fit.df)
     range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
     if group.kind == "control" or range_ == "in":
-        expected = float(precision_profile(fit, np.array([x_w]), 1.0)[0])
-        threshold = high_cv_threshold(intra_limit_pct, expected)
+        threshold = high_cv_threshold(intra_limit_pct, reading.expected_cv_pct)
         if is_high_cv(conc_cv, threshold, any_without_solution):
             flags.add(HIGH_CV)
     return GroupResult(
         **common,
         x_w=x_w,
-        conc=conc,
+        conc=reading.conc,
         conc_sd=conc_sd,
         conc_cv_pct=conc_cv,
-        conc_se=se,
-        ci_low=float(low[0]),
-        ci_high=float(high[0]),
+        conc_se=reading.conc_se,
+        ci_low=reading.ci_low,
+        ci_high=reading.ci_high,
         range=range_,
         flags=frozenset(flags),
     )

@@ -16,6 +16,20 @@ def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np
 
     Var = (∂x/∂y)² σ̂² / (w₀ m) + g_θᵀ Cov g_θ (methods §3.1), w₀ the normalised weight at x.
     """
+    return _inwell_se(fit, x, m, one_at_a_time=False)
+
+
+def inwell_se_each(fit: CurveFit, x: np.ndarray, m: np.ndarray | float) -> np.ndarray:
+    """`inwell_se` of each x on its own, in one pass: element i is ``inwell_se(fit, x[i],
+    m[i])[0]`` to the last bit. The covariance term is summed one x at a time, as a call with
+    one x sums it (a sum over several rows may be ordered otherwise); every other step is
+    elementwise, which gives each element the same result whatever the array's length."""
+    return _inwell_se(fit, x, m, one_at_a_time=True)
+
+
+def _inwell_se(
+    fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float, *, one_at_a_time: bool
+) -> np.ndarray:
     x = np.atleast_1d(np.asarray(x, dtype=float))
     m = np.broadcast_to(np.asarray(m, dtype=float), x.shape)
     out = np.full(x.shape, np.nan)
@@ -26,9 +40,19 @@ def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np
     dx_dy, dx_dtheta = inverse_gradient(x[ok], p["a"], p["b"], p["c"], p["d"], p["g"])
     dx_dtheta = dx_dtheta[:, : fit.n_params]
     replicate = dx_dy**2 * fit.sigma**2 / (fit.weight_at(x[ok]) * m[ok])
-    parameter = np.einsum("ij,jk,ik->i", dx_dtheta, fit.covariance, dx_dtheta)
+    if one_at_a_time:
+        parameter = np.array(
+            [_quadratic_form(dx_dtheta[i : i + 1], fit.covariance)[0] for i in range(len(dx_dy))]
+        )
+    else:
+        parameter = _quadratic_form(dx_dtheta, fit.covariance)
     out[ok] = np.sqrt(replicate + parameter)
     return out
+
+
+def _quadratic_form(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """gᵀ Cov g for each row g of ``gradients``."""
+    return np.einsum("ij,jk,ik->i", gradients, covariance, gradients)
 
 
 def log_interval(

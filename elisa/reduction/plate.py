@@ -101,10 +101,15 @@ def reduce_plate(
     else:
         lloq_p = uloq_p = float("nan")
     extent = (float(nominal.min()), float(nominal.max())) if len(nominal) else (np.nan, np.nan)
-    groups = [
-        back_calculate(g, wells, fit, judged.lloq, judged.uloq, extent, analyte.intra_cv_limit_pct)
-        for g in controls_and_samples
-    ]
+    groups = back_calculate(
+        controls_and_samples,
+        wells,
+        fit,
+        judged.lloq,
+        judged.uloq,
+        extent,
+        analyte.intra_cv_limit_pct,
+    )
     in_well = well_concentrations(wells, fit)
     conc_well = in_well * np.where(wells.role == "standard", 1.0, wells.dilution)
     controls, failed_control_wells = _judge_controls(wells, conc_well, rules)
