@@ -154,7 +154,7 @@ def _iso_date(value: Any, err) -> str:
 def experiment_fields(table: pd.DataFrame, extras: dict, err) -> dict[str, Any]:
     expt: dict[str, Any] = {}
     for name in EXPT_FIELDS:
-        values = [v for v in table[name]] if name in table.columns else []
+        values = table[name].tolist() if name in table.columns else []
         values = [v for v in values if is_given(v)] or ([extras[name]] if name in extras else [])
         distinct = list(dict.fromkeys(_text(v) for v in values))
         if len(distinct) > 1:
