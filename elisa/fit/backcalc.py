@@ -20,7 +20,7 @@ from qc.codes import (
     SATURATED,
     SINGLE_WELL,
 )
-from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
+from qc.replicates import high_cv_threshold, is_high_cv, mean_and_sd, replicate_cv
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,10 +60,10 @@ def od_stats(od: np.ndarray) -> tuple[float, float]:
     """Mean and CV (%) of corrected ODs (CV NaN below 2 wells)."""
     if len(od) == 0:
         return float("nan"), float("nan")
-    mean = float(np.mean(od))
+    mean, sd = mean_and_sd(od)
     if len(od) < 2 or mean == 0:
         return mean, float("nan")
-    return mean, float(100.0 * np.std(od, ddof=1) / abs(mean))
+    return mean, 100.0 * sd / abs(mean)
 
 
 def well_concentrations(wells: PlateWells, fit: CurveFit) -> np.ndarray:
@@ -190,9 +190,7 @@ def _group_result(
     conc_wells = reading.conc_wells
     any_without_solution = bool(np.isnan(conc_wells).any())
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
-    conc_sd = (
-        float(np.std(conc_wells, ddof=1)) if len(od) >= 2 and not any_without_solution else nan
-    )
+    conc_sd = mean_and_sd(conc_wells)[1] if len(od) >= 2 and not any_without_solution else nan
     if np.isnan(x_w):
         flags.add(NO_SOLUTION)
         if group.kind == "control" and any_without_solution:

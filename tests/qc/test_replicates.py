@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qc.replicates import high_cv_threshold, is_high_cv, replicate_cv
+from qc.replicates import high_cv_threshold, is_high_cv, mean_and_sd, replicate_cv
 
 
 def test_hand_checked_cvs():
@@ -88,3 +88,22 @@ def test_cv_matches_a_direct_formula(values):
 def test_threshold_is_at_least_the_limit_rule(limit, expected):
     t = high_cv_threshold(limit, expected)
     assert t >= 2.576 * limit - 1e-12 and t >= 2.576 * expected - 1e-12
+
+
+def _bits(x: float) -> bytes:
+    return np.float64(x).tobytes()
+
+
+def test_mean_and_sd_are_numpys_to_the_last_bit():
+    # the fast path for duplicates must give np.mean and np.std(ddof=1) exactly, signed zeros too
+    rng = np.random.default_rng(7)
+    pairs = [rng.normal(0.0, 1.0, 2) * 10.0 ** rng.integers(-150, 150) for _ in range(20_000)] + [
+        np.array(p) for p in ((-0.0, -0.0), (0.0, -0.0), (-0.0, 0.0), (1.0, -1.0), (3.0, 3.0))
+    ]
+    for values in pairs + [rng.uniform(0.01, 3.0, n) for n in (1, 3, 4, 7, 12) for _ in range(50)]:
+        mean, sd = mean_and_sd(values)
+        assert _bits(mean) == _bits(np.mean(values))
+        if len(values) >= 2:
+            assert _bits(sd) == _bits(np.std(values, ddof=1))
+        else:
+            assert math.isnan(sd)
