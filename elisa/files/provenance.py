@@ -13,6 +13,7 @@ from elisa._version import __version__
 from elisa.config import Config
 from elisa.fit.bounds import CURVE_BOUNDS_NOTE
 from elisa.missing import json_scalar
+from elisa.reduction.wells import PlateWells
 
 
 def _settings(analyte) -> dict[str, Any]:
@@ -22,14 +23,14 @@ def _settings(analyte) -> dict[str, Any]:
     return fields
 
 
-def _control_targets(wells) -> dict[str, dict[str, float | None]]:
+def _control_targets(wells: PlateWells) -> dict[str, dict[str, float | None]]:
     """Each control's expected value and range from the layout (concentration units), from its
     first well, by control name."""
     first: dict[str, int] = {}
-    for i, (role, sample) in enumerate(zip(wells["role"].tolist(), wells["sample"].tolist())):
+    for i, (role, sample) in enumerate(zip(wells.role.tolist(), wells.sample.tolist())):
         if role == "control" and sample == sample and sample is not None:
             first.setdefault(sample, i)
-    columns = {k: wells[k].tolist() for k in ("conc", "conc_low", "conc_high")}
+    columns = {k: getattr(wells, k).tolist() for k in ("conc", "conc_low", "conc_high")}
     return {
         str(name): {
             k: (None if values[first[name]] != values[first[name]] else float(values[first[name]]))
@@ -39,12 +40,12 @@ def _control_targets(wells) -> dict[str, dict[str, float | None]]:
     }
 
 
-def _masked_wells(wells) -> dict[str, str]:
+def _masked_wells(wells: PlateWells) -> dict[str, str]:
     """Masked well → its reason."""
     return {
         well: mask
         for well, mask, masked in zip(
-            wells["well"].tolist(), wells["mask"].tolist(), wells["masked"].tolist()
+            wells.well.tolist(), wells.mask.tolist(), wells.masked.tolist()
         )
         if masked
     }
@@ -99,8 +100,8 @@ def provenance_record(
                 **chosen,
                 "blank_mean_od": r.blank_mean,
                 "blank_wells": list(r.blank_wells),
-                "masked_wells": _masked_wells(r.wells),
-                "control_targets": _control_targets(r.wells),
+                "masked_wells": _masked_wells(r.well_arrays),
+                "control_targets": _control_targets(r.well_arrays),
                 "failed_control_wells": list(r.failed_control_wells),
                 "fit": {
                     "model": r.fit.model,

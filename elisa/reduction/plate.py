@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -51,8 +52,9 @@ class PlateReduction:
     """Everything computed for one plate, before it is laid out as tables."""
 
     plate: PlateInput
-    wells: pd.DataFrame  # corrected wells with conc_well and flags columns
-    well_arrays: PlateWells  # the same wells as arrays (without conc_well and flags)
+    well_arrays: PlateWells  # the corrected wells, as arrays
+    conc_well: np.ndarray  # each well's concentration: in-well × dilution (NaN: no result)
+    well_flags: list[str]  # each well's flags, ";"-joined
     blank_mean: float
     blank_wells: tuple[str, ...]
     fit: CurveFit
@@ -68,6 +70,12 @@ class PlateReduction:
     reasons: str
     warnings: str
     failed_control_wells: tuple[str, ...] = ()  # judged control results outside their limits
+
+    @cached_property
+    def wells(self) -> pd.DataFrame:
+        """The corrected wells table with ``conc_well`` and ``flags`` columns, built when first
+        asked for (the tables of a run are laid out from the arrays)."""
+        return wells_table(self.well_arrays, self.conc_well, self.well_flags)
 
 
 def curve_request(plate: PlateInput, rules: Rules) -> CurveRequest:
@@ -137,8 +145,9 @@ def reduce_plate(
     flags = _well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(
         plate=plate,
-        wells=wells_table(wells, conc_well, flags),
         well_arrays=wells,
+        conc_well=conc_well,
+        well_flags=flags,
         blank_mean=corrected.blank_mean,
         blank_wells=corrected.blank_wells,
         fit=fit,

@@ -114,10 +114,11 @@ def curve_row(r: PlateReduction) -> dict:
 
 def well_rows(r: PlateReduction) -> list[dict]:
     """wells.csv rows in row-major order (every well of the plate)."""
-    columns = ("well", "role", "sample", "conc", "dilution", "od_raw", "od", "conc_well")
-    values = {name: r.wells[name].tolist() for name in columns}
-    saturated, masked = r.wells["saturated"].tolist(), r.wells["masked"].tolist()
-    flags = r.wells["flags"].tolist()
+    wells = r.well_arrays
+    columns = ("well", "role", "sample", "conc", "dilution", "od_raw", "od")
+    values = {name: getattr(wells, name).tolist() for name in columns}
+    values["conc_well"] = r.conc_well.tolist()
+    saturated, masked, flags = wells.saturated.tolist(), wells.masked.tolist(), r.well_flags
     plate_id = r.plate.plate_id
     rows = []
     for i, role in enumerate(values["role"]):

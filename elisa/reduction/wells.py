@@ -12,9 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: The columns the reads add to the layout's, in the order of the wells table.
-READ_COLUMNS = ("od_raw", "saturated", "masked", "usable", "is_blank", "od")
-
 
 @dataclass(frozen=True, eq=False)
 class PlateWells:
@@ -33,6 +30,7 @@ class PlateWells:
     sample: np.ndarray  # sample or control id (object, None when not given)
     dilution: np.ndarray  # float
     anchor: np.ndarray  # bool
+    mask: np.ndarray  # object: the reason a well is masked (None when it is not)
     od_raw: np.ndarray  # read at the measurement wavelength (float)
     saturated: np.ndarray  # bool: either read saturated
     masked: np.ndarray  # bool: the layout gives a mask reason
@@ -83,6 +81,7 @@ def correct_wells(
         sample=layout_wells["sample"].to_numpy(),
         dilution=layout_wells["dilution"].to_numpy(float),
         anchor=layout_wells["anchor"].to_numpy(bool),
+        mask=layout_wells["mask"].to_numpy(),
         od_raw=od_raw,
         saturated=saturated,
         masked=masked,
@@ -102,10 +101,16 @@ def has_role(role: np.ndarray, *roles: str) -> np.ndarray:
 
 
 def wells_table(wells: PlateWells, conc_well: np.ndarray, flags: list[str]) -> pd.DataFrame:
-    """The wells table of a reduced plate: the layout's columns, then `READ_COLUMNS`, then
-    ``conc_well`` (in-well × dilution for samples and controls) and ``flags`` (one text a well)."""
+    """The wells table of a reduced plate: the layout's columns, then the reads' (``od_raw`` ..
+    ``od``), ``conc_well`` (in-well × dilution for samples and controls) and ``flags`` (one
+    text a well)."""
     columns = {name: wells.layout[name] for name in wells.layout.columns}
-    columns.update({name: getattr(wells, name) for name in READ_COLUMNS})
+    columns["od_raw"] = wells.od_raw
+    columns["saturated"] = wells.saturated
+    columns["masked"] = wells.masked
+    columns["usable"] = wells.usable
+    columns["is_blank"] = wells.is_blank
+    columns["od"] = wells.od
     columns["conc_well"] = conc_well
     columns["flags"] = flags
     return pd.DataFrame(columns, index=wells.layout.index)
