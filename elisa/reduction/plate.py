@@ -16,7 +16,13 @@ from elisa.fit.fitter import TOP_REACHED_FRACTION, CurveFit
 from elisa.fit.request import CurveRequest, fit_curves
 from elisa.fit.uncertainty import profile_grid, profile_limits
 from elisa.reduction.replicate_groups import ReplicateGroup, replicate_groups
-from elisa.reduction.wells import PlateWells, correct_wells, has_role, wells_table
+from elisa.reduction.wells import (
+    CorrectedWells,
+    PlateWells,
+    correct_wells,
+    has_role,
+    wells_table,
+)
 from qc.codes import (
     BELOW_BLANK,
     CONTROLS_FAILED,
@@ -45,6 +51,17 @@ class PlateInput:
     od_raw: np.ndarray  # per well at the measurement wavelength
     od_reference: np.ndarray | None  # per well at the reference wavelength, if read
     saturated: np.ndarray  # per well, either read saturated
+
+    @cached_property
+    def corrected(self) -> CorrectedWells:
+        """The wells with their reads corrected, computed once: a batched run asks for them
+        twice (`curve_request`, then `reduce_plate`). Never modified."""
+        return correct_wells(self.wells, self.od_raw, self.od_reference, self.saturated)
+
+    @cached_property
+    def standard_groups(self) -> list[ReplicateGroup]:
+        """The non-zero standard levels, by ascending nominal concentration."""
+        return sorted(replicate_groups(self.corrected.wells, "standard"), key=lambda g: g.nominal)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,9 +97,8 @@ class PlateReduction:
 
 def curve_request(plate: PlateInput, rules: Rules) -> CurveRequest:
     """The plate's first standard-curve fit (all usable standards), to fit with other plates'."""
-    corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
-    standards = sorted(replicate_groups(corrected.wells, "standard"), key=lambda g: g.nominal)
-    x, y = _fit_points(standards, corrected.wells.od)
+    corrected = plate.corrected
+    x, y = _fit_points(plate.standard_groups, corrected.wells.od)
     return _request(x, y, plate.analyte, corrected.blank_mean, rules)
 
 
@@ -95,9 +111,9 @@ def reduce_plate(
     batch; otherwise (and for any refit) the curve is fitted here with ``rules.fitter``.
     """
     analyte = plate.analyte
-    corrected = correct_wells(plate.wells, plate.od_raw, plate.od_reference, plate.saturated)
+    corrected = plate.corrected
     wells = corrected.wells
-    standards = sorted(replicate_groups(wells, "standard"), key=lambda g: g.nominal)
+    standards = plate.standard_groups
     fit, backfit, judged = _fit_and_judge(
         standards, wells, analyte, corrected.blank_mean, rules, first_fit
     )
