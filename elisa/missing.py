@@ -56,6 +56,11 @@ def as_bool(value: Any) -> bool | None:
 
 def json_scalar(value: Any) -> Any:
     """A cell for JSON: numpy scalars as plain Python numbers, missing and infinite as null."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cells, answered first
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
