@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from elisa.missing import is_missing
@@ -21,7 +22,32 @@ Rows = pd.DataFrame | Sequence[Mapping[str, Any]]
 
 def records(rows: Rows) -> Sequence[Mapping[str, Any]]:
     """``rows`` as dicts by column, in order."""
-    return rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+    return frame_records(rows) if isinstance(rows, pd.DataFrame) else rows
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, built a column at a time (several times faster on a
+    table of 100,000 rows): Python scalars, None for a missing value of a nullable column,
+    NaN kept in float columns."""
+    columns = [str(c) for c in frame.columns]
+    cells = [_python_cells(frame.iloc[:, k]) for k in range(len(columns))]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(columns, row)) for row in zip(*cells)]
+
+
+def _python_cells(column: pd.Series) -> list[Any]:
+    values = column.tolist()
+    if isinstance(column.dtype, np.dtype) and column.dtype != object:
+        return values  # numpy numbers and booleans: tolist gives Python scalars, NaN kept
+    return [_python_cell(v) for v in values]
+
+
+def _python_cell(value: Any) -> Any:
+    """What ``to_dict`` makes of a cell of an object or nullable column."""
+    if value is pd.NA:
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def pandas_text(value: Any) -> str:
@@ -34,7 +60,7 @@ def rows_by_plate(table: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
     has an analyte column, else by plate_id as text (`pandas_text`)."""
     groups: dict[Any, list[dict[str, Any]]] = {}
     by_analyte = "analyte" in table.columns
-    for row in table.to_dict("records"):
+    for row in frame_records(table):
         plate = pandas_text(row["plate_id"])
         key = (plate, pandas_text(row["analyte"])) if by_analyte else plate
         groups.setdefault(key, []).append(row)
