@@ -22,6 +22,10 @@ def format_cell(value: object) -> str:
         return "'" + value if value.startswith(FORMULA_STARTS) else value  # type: ignore[attr-defined]
     if kind is float:
         return "" if value != value else repr(value)  # NaN is the one float unequal to itself
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if is_missing(value):
         return ""
     if isinstance(value, (bool, np.bool_)):
