@@ -13,6 +13,7 @@ import numpy as np
 
 from elisa.analytes import Analyte
 from elisa.config import Westgard
+from elisa.missing import as_float
 from elisa.store.database import Store
 from elisa.store.series_rows import series_rows
 from qc.levey_jennings import CONFIG, LJLimits, lj_westgard
@@ -103,14 +104,10 @@ def _control_wells(wells: list[dict]) -> tuple[tuple[str, float], ...]:
     """(control, per-well result) of the control wells neither masked nor saturated; a result
     the well has none of is NaN."""
     return tuple(
-        (str(w.get("sample_id")), _number(w.get("conc_well")))
+        (str(w.get("sample_id")), as_float(w.get("conc_well")))
         for w in wells
         if w.get("role") == "control" and not w.get("masked") and not w.get("saturated")
     )
-
-
-def _number(value: object) -> float:
-    return math.nan if value is None else float(value)  # type: ignore[arg-type]
 
 
 def control_values(run: StoredRun, control: str) -> list[float]:
