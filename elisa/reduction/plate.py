@@ -20,18 +20,13 @@ from elisa.reduction.wells import (
     CorrectedWells,
     PlateWells,
     correct_wells,
-    has_role,
+    well_flags,
     wells_table,
 )
 from qc.codes import (
-    BELOW_BLANK,
     CONTROLS_FAILED,
     CONTROLS_NOT_JUDGED,
-    EXTRAPOLATED,
-    MASKED_WELL,
-    NO_SOLUTION,
     RANGE_NOT_ESTABLISHED,
-    SATURATED,
     STANDARDS_FAILED,
     TOP_NOT_REACHED,
 )
@@ -158,7 +153,7 @@ def reduce_plate(
     if fit.top_fraction() < TOP_REACHED_FRACTION:  # False when NaN (no fit)
         warnings.append(TOP_NOT_REACHED)
     verdict, reasons, warning_text = plate_verdict(fails, warnings)
-    flags = _well_flags(wells, in_well, fit.converged, extent)
+    flags = well_flags(wells, in_well, fit.converged, extent)
     return PlateReduction(
         plate=plate,
         well_arrays=wells,
@@ -293,33 +288,6 @@ def _judge_controls(
     judged = np.isfinite(low) & np.isfinite(high)
     failed = tuple(wells.well[rows][judged & ~outcome.result_passed])
     return outcome, failed
-
-
-def _well_flags(
-    wells: PlateWells, in_well: np.ndarray, converged: bool, extent: tuple[float, float]
-) -> list[str]:
-    """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated.
-
-    ``in_well``: each well's in-well concentration (NaN where the well is no result or its OD
-    has no solution).
-    """
-    usable = wells.usable
-    is_result = (
-        usable & has_role(wells.role, "standard", "control", "sample") & ~wells.is_blank & converged
-    )
-    columns = {
-        BELOW_BLANK: usable & (wells.od < 0),
-        # a solution outside the standards is extrapolated (DESIGN 4.4): samples and controls
-        # only; a standard well reading past its own level is the curve's residual, not that
-        EXTRAPOLATED: is_result
-        & has_role(wells.role, "control", "sample")
-        & ((in_well < extent[0]) | (in_well > extent[1])),
-        MASKED_WELL: wells.masked,
-        NO_SOLUTION: is_result & np.isnan(in_well),
-        SATURATED: wells.saturated,
-    }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
-    named = [(name, column.tolist()) for name, column in columns.items()]
-    return [";".join(name for name, column in named if column[i]) for i in range(len(wells.role))]
 
 
 def standard_level_stats(

@@ -1,4 +1,5 @@
-"""Per-well optical densities: reference correction, usability and blank subtraction (DESIGN 4.1).
+"""Per-well optical densities: reference correction, usability and blank subtraction (DESIGN 4.1),
+and each well's flags.
 
 The wells are held as numpy arrays (`PlateWells`) while a plate is reduced: every replicate
 group indexes them, and indexing an array costs about a hundredth of a pandas column look-up.
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from qc.codes import BELOW_BLANK, EXTRAPOLATED, MASKED_WELL, NO_SOLUTION, SATURATED
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,3 +117,30 @@ def wells_table(wells: PlateWells, conc_well: np.ndarray, flags: list[str]) -> p
     columns["conc_well"] = conc_well
     columns["flags"] = flags
     return pd.DataFrame(columns, index=wells.layout.index)
+
+
+def well_flags(
+    wells: PlateWells, in_well: np.ndarray, converged: bool, extent: tuple[float, float]
+) -> list[str]:
+    """Well-level facts: below_blank, masked_well, saturated, no_solution, extrapolated.
+
+    ``in_well``: each well's in-well concentration (NaN where the well is no result or its OD
+    has no solution).
+    """
+    usable = wells.usable
+    is_result = (
+        usable & has_role(wells.role, "standard", "control", "sample") & ~wells.is_blank & converged
+    )
+    columns = {
+        BELOW_BLANK: usable & (wells.od < 0),
+        # a solution outside the standards is extrapolated (DESIGN 4.4): samples and controls
+        # only; a standard well reading past its own level is the curve's residual, not that
+        EXTRAPOLATED: is_result
+        & has_role(wells.role, "control", "sample")
+        & ((in_well < extent[0]) | (in_well > extent[1])),
+        MASKED_WELL: wells.masked,
+        NO_SOLUTION: is_result & np.isnan(in_well),
+        SATURATED: wells.saturated,
+    }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
+    named = [(name, column.tolist()) for name, column in columns.items()]
+    return [";".join(name for name, column in named if column[i]) for i in range(len(wells.role))]
