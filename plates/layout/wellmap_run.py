@@ -7,14 +7,10 @@ errors become LayoutError naming the original file.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import json
 import math
-import os
-import shutil
 import tempfile
-import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -99,8 +95,8 @@ def run_wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFram
     import wellmap  # deferred: wellmap loads matplotlib for its plotting module
 
     portable = _portable(doc, source, plate)
-    copy_path = _scratch_folder() / source.name
-    try:
+    with tempfile.TemporaryDirectory() as folder:
+        copy_path = Path(folder) / source.name
         copy_path.write_text(
             "\n".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in portable.items())
             + "\n",
@@ -121,27 +117,4 @@ def run_wellmap(doc: dict, source: Path, plate: str | None) -> tuple[pd.DataFram
             raise LayoutError(
                 f"not a valid wellmap layout: {text}", file=source, where=_plate_where(plate)
             ) from None
-    finally:
-        copy_path.unlink(missing_ok=True)
     return table, dict(meta.extras)
-
-
-_SCRATCH = threading.local()
-
-
-def _scratch_folder() -> Path:
-    """A temporary folder for the portable copies, one per thread and process, made once and
-    removed at exit: a new folder per layout costs as much as wellmap's own work on some file
-    systems. Each copy is deleted as soon as wellmap has read it."""
-    pid = os.getpid()
-    if getattr(_SCRATCH, "pid", None) != pid:  # a new thread, or a forked process
-        _SCRATCH.folder = Path(tempfile.mkdtemp(prefix="elisa-layout-"))
-        _SCRATCH.pid = pid
-        atexit.register(_remove_folder, _SCRATCH.folder, pid)
-    return _SCRATCH.folder
-
-
-def _remove_folder(folder: Path, pid: int) -> None:
-    """Remove ``folder`` at the exit of the process that made it (not of a fork of it)."""
-    if os.getpid() == pid:
-        shutil.rmtree(folder, ignore_errors=True)
