@@ -87,7 +87,7 @@ def cluster_session(scheduler: Any = None, workers: int | None = None) -> Iterat
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: 8787 may be taken
                 silence_logs=logging.ERROR,
             ) as cluster,
             distributed.Client(cluster) as client,
