@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -131,8 +130,3 @@ def _table(name: str, tables: list[pd.DataFrame]) -> pd.DataFrame:
     ids = table["plate_id"].tolist()
     order = sorted(range(len(ids)), key=ids.__getitem__)
     return table.iloc[order].reset_index(drop=True).astype(TABLE_DTYPES[name])
-
-
-def file_names(records: Sequence[FileRecord], indices: Sequence[int]) -> set[str]:
-    """The exports (paths as given) of these records."""
-    return {str(Path(records[i].export)) for i in indices}

@@ -100,6 +100,11 @@ def cluster_session(scheduler: Any = None, workers: int | None = None) -> Iterat
 
 
 def _connect(distributed: Any, address: str) -> Any:
+    if not address.strip():
+        raise ElisaError(
+            "--dask needs the address of a running dask.distributed scheduler, such as "
+            "tcp://host:8786"
+        )
     try:
         return distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
@@ -112,7 +117,7 @@ def _connect(distributed: Any, address: str) -> Any:
 
 def chunk_size_for(n_files: int, n_workers: int, chunk_size: int | None = None) -> int:
     """Exports per chunk: ``chunk_size`` if given, else `CHUNKS_PER_WORKER` chunks per worker
-    (at least one export, at most `MAX_CHUNK`)."""
+    (thread of a worker; at least one export, at most `MAX_CHUNK`)."""
     if chunk_size is not None:
         if chunk_size < 1:
             raise ElisaError(f"--chunk-size {chunk_size}: expected a number of exports >= 1")
@@ -136,8 +141,8 @@ def process_on_cluster(
     error, or goes to ``on_bad_file``; ``one_process`` processes the run in this process
     instead (`needs_one_process`)."""
     given: list[Pair] = [(str(e), None if lay is None else str(lay)) for e, lay in pairs]
-    n_workers = len(client.scheduler_info().get("workers", {}))
-    size = chunk_size_for(len(given), n_workers, chunk_size)
+    slots = sum(client.nthreads().values())  # worker threads: chunks run at once
+    size = chunk_size_for(len(given), slots, chunk_size)
     with progress.stage("processing plates (cluster)", len(given), "file") as advance:
         chunks = _run_chunks(client, given, options, size, advance)
     records = [record for chunk in chunks for record in chunk.files]
