@@ -90,10 +90,14 @@ class ChunkPart:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """A chunk's exports in order and the part its fitted plates make (None when none was)."""
+    """A chunk's exports in order and the part its fitted plates make (None when none was);
+    of the plates it planned (fitted or not): their analytes' wavelengths (nm) and whether any
+    has a read without a wavelength (`elisa.cluster.session.needs_one_process`)."""
 
     files: tuple[FileRecord, ...]
     part: ChunkPart | None
+    analyte_nms: frozenset[int] = frozenset()
+    unnamed_reads: bool = False
 
 
 def process_chunk(pairs: Sequence[Pair], options: ChunkOptions) -> ChunkResult:
@@ -125,6 +129,10 @@ def process_chunk(pairs: Sequence[Pair], options: ChunkOptions) -> ChunkResult:
         records.append(FileRecord(path, export.sha256, attempt.plate_ids, attempt.error, fits))
     if not plan:
         return ChunkResult(tuple(records), None)
+    planned = {
+        "analyte_nms": frozenset(p.analyte.wavelength for p in plan),
+        "unnamed_reads": any(None in p.read.wavelengths for p in plan),
+    }
     late: dict[Path, AssayError] = {}
 
     def left_out(bad: BadFile) -> None:
@@ -140,7 +148,7 @@ def process_chunk(pairs: Sequence[Pair], options: ChunkOptions) -> ChunkResult:
         results = None
     records = [dataclasses.replace(r, late_error=late.get(r.export)) for r in records]
     if results is None:
-        return ChunkResult(tuple(records), None)
+        return ChunkResult(tuple(records), None, **planned)
     reads = tuple(
         PlateData(
             p.plate_id,
@@ -156,7 +164,7 @@ def process_chunk(pairs: Sequence[Pair], options: ChunkOptions) -> ChunkResult:
     import xarray as xr  # loaded by the pipeline already
 
     without_dataset = dataclasses.replace(results, plates=xr.Dataset())
-    return ChunkResult(tuple(records), ChunkPart(without_dataset, reads))
+    return ChunkResult(tuple(records), ChunkPart(without_dataset, reads), **planned)
 
 
 def _sources(pairs: Sequence[Pair], folder: str) -> dict[str, bytes]:

@@ -197,13 +197,13 @@ def _owners(chunks: list[ChunkResult], first: int) -> list[int]:
 
 
 def needs_one_process(chunks: Sequence[ChunkResult], wavelength: int | None) -> bool:
-    """True when a read without a wavelength would be named after the run's first plate's
-    analyte and the fitted plates' analytes do not share one wavelength."""
+    """True when a read without a wavelength would be named after the run's first planned
+    plate's analyte and the planned plates' analytes do not share one wavelength: which plate
+    comes first then decides, and only one process sees it."""
     if wavelength is not None:
         return False
-    reads = [r for c in chunks if c.part is not None for r in c.part.reads]
-    unnamed = any(None in r.wavelengths for r in reads)
-    return unnamed and len({r.analyte_nm for r in reads}) > 1
+    unnamed = any(c.unnamed_reads for c in chunks)
+    return unnamed and len(frozenset().union(*(c.analyte_nms for c in chunks))) > 1
 
 
 def _kept_parts(

@@ -183,10 +183,10 @@ def test_a_chunk_size_below_one_is_refused():
 
 def test_unnamed_reads_with_analytes_of_two_wavelengths_go_to_one_process():
     chunk = process_chunk([pair("fkn_clean"), pair("il6_clean")], options())
-    reads = chunk.part.reads
-    assert not needs_one_process([chunk], None)  # every read names its wavelength
-    unnamed = dataclasses.replace(reads[0], wavelengths=(None,), analyte_nm=405)
-    part = dataclasses.replace(chunk.part, reads=(unnamed, *reads[1:]))
-    odd = dataclasses.replace(chunk, part=part)
-    assert needs_one_process([odd], None)
-    assert not needs_one_process([odd], 450)  # --wavelength names every read
+    assert (chunk.analyte_nms, chunk.unnamed_reads) == (frozenset({450}), False)
+    assert not needs_one_process([chunk], None)
+    unnamed = dataclasses.replace(chunk, unnamed_reads=True)
+    assert not needs_one_process([unnamed], None)  # one wavelength: the first plate's
+    other = dataclasses.replace(chunk, analyte_nms=frozenset({405}))
+    assert needs_one_process([unnamed, other], None)
+    assert not needs_one_process([unnamed, other], 450)  # --wavelength names every read
