@@ -32,6 +32,8 @@ def finite_or_none(value: Any) -> float | None:
 
 def as_float(value: Any) -> float:
     """A cell as a float: NaN when missing or not a number (text is parsed, ``"1.5"`` → 1.5)."""
+    if type(value) is float:  # the common cell, answered first
+        return value if value == value else math.nan
     if is_missing(value):
         return math.nan
     try:
@@ -43,6 +45,8 @@ def as_float(value: Any) -> float:
 def as_bool(value: Any) -> bool | None:
     """A table boolean (bool, numpy bool, ``"true"``/``"false"`` as written to CSV) as True,
     False, or None when missing or other text."""
+    if type(value) is bool:  # the common cell, answered first
+        return value
     if isinstance(value, str):
         low = value.strip().lower()
         return True if low == "true" else False if low == "false" else None
@@ -56,6 +60,11 @@ def as_bool(value: Any) -> bool | None:
 
 def json_scalar(value: Any) -> Any:
     """A cell for JSON: numpy scalars as plain Python numbers, missing and infinite as null."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:  # the common cells, answered first
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars

@@ -6,14 +6,16 @@ are left out of every series; an accepted run counts as in spec.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from elisa.analytes import Analyte
 from elisa.config import Westgard
+from elisa.missing import as_float
 from elisa.store.database import Store
+from elisa.store.series_rows import series_rows
 from qc.levey_jennings import CONFIG, LJLimits, lj_westgard
 from qc.rule_sets import RuleSet, default_rule_set
 from qc.westgard import RuleHit, rule_label
@@ -33,7 +35,7 @@ class StoredRun:
     warnings: str  # the plate's own warning codes
     intra_cv_pct: float | None
     review: str | None  # latest decision: "accept", "reject" or None
-    control_wells: pd.DataFrame  # control, value (per-well result after dilution)
+    control_wells: tuple[tuple[str, float], ...]  # (control, per-well result after dilution)
     expected: dict[str, float]  # control → layout's expected concentration
 
 
@@ -79,59 +81,60 @@ class AnalyteQC:
 
 def load_runs(store: Store, analyte: str) -> list[StoredRun]:
     """Current versions of one analyte's plates, in run order."""
-    runs = []
-    for row in store.current_versions(analyte):
-        tables = row.tables
-        wells = pd.DataFrame(tables["wells"])
-        controls = pd.DataFrame(columns=["control", "value"])
-        expected: dict[str, float] = {}
-        if len(wells):
-            picked = wells[
-                (wells["role"] == "control")
-                & ~wells["masked"].astype(bool)
-                & ~wells["saturated"].astype(bool)
-            ]
-            controls = pd.DataFrame(
-                {
-                    "control": picked["sample_id"].astype(str),
-                    "value": pd.to_numeric(picked["conc_well"]),
-                }
-            )
-        targets = row.provenance["plates"][0].get("control_targets", {})
-        for name, target in targets.items():
-            expected[name] = _expected(target)
-        review = store.latest_review(row.id)
-        runs.append(
-            StoredRun(
-                plate_id=row.plate_id,
-                analyte=row.analyte,
-                version_id=row.id,
-                run_date=row.run_date,
-                lot=row.lot,
-                verdict=row.verdict,
-                reasons=row.reasons,
-                warnings=row.warnings,
-                intra_cv_pct=row.intra_cv_pct,
-                review=review.decision if review else None,
-                control_wells=controls,
-                expected=expected,
-            )
+    return [
+        StoredRun(
+            plate_id=row.plate_id,
+            analyte=row.analyte,
+            version_id=row.version_id,
+            run_date=row.run_date,
+            lot=row.lot,
+            verdict=row.verdict,
+            reasons=row.reasons,
+            warnings=row.warnings,
+            intra_cv_pct=row.intra_cv_pct,
+            review=row.review,
+            control_wells=_control_wells(row.wells),
+            expected={name: _expected(t) for name, t in row.control_targets.items()},
         )
-    return runs
+        for row in series_rows(store, analyte)
+    ]
 
 
-def evaluate_analyte(store: Store, analyte: Analyte, westgard: Westgard | None = None) -> AnalyteQC:
+def _control_wells(wells: list[dict]) -> tuple[tuple[str, float], ...]:
+    """(control, per-well result) of the control wells neither masked nor saturated; a result
+    the well has none of is NaN."""
+    return tuple(
+        (str(w.get("sample_id")), as_float(w.get("conc_well")))
+        for w in wells
+        if w.get("role") == "control" and not w.get("masked") and not w.get("saturated")
+    )
+
+
+def control_values(run: StoredRun, control: str) -> list[float]:
+    """The results of one control's wells on a run (missing results left out)."""
+    return [v for c, v in run.control_wells if c == control and not math.isnan(v)]
+
+
+def evaluate_analyte(
+    store: Store,
+    analyte: Analyte,
+    westgard: Westgard | None = None,
+    every_run: list[StoredRun] | None = None,
+) -> AnalyteQC:
     """Levey-Jennings limits and Westgard rules over every non-rejected run of an analyte, with
-    the rule set ``westgard`` gives for its number of controls (default: the built-in sets)."""
+    the rule set ``westgard`` gives for its number of controls (default: the built-in sets).
+    ``every_run``: the analyte's `load_runs`, when the caller has read them already."""
     settings = westgard or Westgard()
-    runs = [r for r in load_runs(store, analyte.name) if r.review != "reject"]
-    found = {c for r in runs for c in r.control_wells["control"]}
+    if every_run is None:
+        every_run = load_runs(store, analyte.name)
+    runs = [r for r in every_run if r.review != "reject"]
+    found = {c for r in runs for c, _ in r.control_wells}
     if not runs or not found:
         return AnalyteQC(analyte, runs, [], [], default_rule_set(1))
     expected_of = {n: _median([r.expected.get(n, np.nan) for r in runs]) for n in found}
     # controls low to high (then by name): the order of the pooled Westgard sequence
     names = sorted(found, key=lambda n: (np.nan_to_num(expected_of[n], nan=np.inf), n))
-    means = np.array([[_mean(r.control_wells, name) for name in names] for r in runs])
+    means = np.array([[_mean(control_values(r, name)) for name in names] for r in runs])
     expected = [expected_of[n] for n in names]
     configured = [
         LJLimits(t.mean, t.sd, CONFIG) if (t := analyte.controls.get(n)) else None for n in names
@@ -167,9 +170,9 @@ def _median(values: list[float]) -> float:
     return float(np.median(finite)) if finite else float("nan")
 
 
-def _mean(wells: pd.DataFrame, control: str) -> float:
-    values = wells.loc[wells["control"] == control, "value"].dropna()
-    return float(values.mean()) if len(values) else float("nan")
+def _mean(values: list[float]) -> float:
+    """The mean as pandas takes it (a pairwise sum, then divided by the count)."""
+    return float(np.array(values, dtype=float).sum() / len(values)) if values else math.nan
 
 
 def rules_text(hits: list[RuleHit]) -> str:

@@ -14,6 +14,8 @@ import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
+
 from elisa.across_runs.series import AnalyteQC, StoredRun, evaluate_analyte, load_runs, rules_text
 from elisa.config import Config, load_config
 from elisa.results import Results
@@ -33,6 +35,8 @@ CAUSE_BASELINE = "baseline set"
 AUDIT_WESTGARD = "westgard"
 AUDIT_OUT = "westgard: out of spec"
 AUDIT_IN = "westgard: back in spec"
+#: The columns of runs.csv that a run's stored status sets.
+STATUS_COLUMNS = ("verdict", "reasons", "warnings", "out_of_spec", "rules")
 
 
 def run_status(run: StoredRun, outcome: AnalyteQC | None, index: int | None) -> RunStatus:
@@ -60,10 +64,11 @@ def run_status(run: StoredRun, outcome: AnalyteQC | None, index: int | None) -> 
 
 def judge_analyte(store: Store, config: Config, analyte: str) -> tuple[AnalyteQC, list[RunStatus]]:
     """The Westgard outcome and every current run's status (rejected runs too), in run order."""
-    outcome = evaluate_analyte(store, config.registry.resolve(analyte), config.westgard)
+    every_run = load_runs(store, analyte)  # read once: the series and the statuses share it
+    outcome = evaluate_analyte(store, config.registry.resolve(analyte), config.westgard, every_run)
     position = {r.plate_id: i for i, r in enumerate(outcome.runs)}
     statuses = []
-    for run in load_runs(store, analyte):
+    for run in every_run:
         at = position.get(run.plate_id)
         statuses.append(run_status(run, None if at is None else outcome, at))
     return outcome, statuses
@@ -167,15 +172,12 @@ def with_statuses(
     the stored statuses (so runs.csv says what the store holds)."""
     runs = results.runs.copy()
     by_key = {(s.plate_id, s.analyte): s for _, statuses in judged.values() for s in statuses}
-    for row in runs.index:
-        status = by_key.get((runs.at[row, "plate_id"], runs.at[row, "analyte"]))
-        if status is None:
-            continue
-        runs.at[row, "verdict"] = status.verdict
-        runs.at[row, "reasons"] = status.reasons
-        runs.at[row, "warnings"] = status.warnings
-        runs.at[row, "out_of_spec"] = status.out_of_spec
-        runs.at[row, "rules"] = status.rules
+    keys = zip(runs["plate_id"].tolist(), runs["analyte"].tolist(), strict=True)
+    found = [by_key.get(key) for key in keys]  # per row of runs: its status, or None
+    for column in STATUS_COLUMNS:  # whole columns: a row-by-row update costs 1,000s of lookups
+        kept = runs[column].tolist()
+        values = [kept[i] if s is None else getattr(s, column) for i, s in enumerate(found)]
+        runs[column] = pd.array(values, dtype=runs[column].dtype)
     return dataclasses.replace(results, runs=runs)
 
 

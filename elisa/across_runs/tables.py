@@ -14,7 +14,7 @@ from elisa.across_runs.performance import (
     rules_row,
     sigma_rows,
 )
-from elisa.across_runs.series import AnalyteQC, load_runs
+from elisa.across_runs.series import AnalyteQC, control_values, load_runs
 from elisa.across_runs.status import CAUSE_QC, refresh_statuses
 from elisa.config import Config
 from elisa.store.database import Store
@@ -155,13 +155,13 @@ def build_qc_report(store: Store, config: Config, scope: Scope) -> QCReport:
 
 def _control_rows(analyte: str, runs: list, limit_pct: float) -> list[dict]:
     rows = []
-    names = sorted({c for r in runs for c in r.control_wells["control"]})
+    names = sorted({c for r in runs for c, _ in r.control_wells})
     for control in names:
         ids, values = [], []
         for r in runs:
-            wells = r.control_wells[r.control_wells["control"] == control]["value"].dropna()
-            ids += [r.plate_id] * len(wells)
-            values += list(wells)
+            results = control_values(r, control)
+            ids += [r.plate_id] * len(results)
+            values += results
         o = inter_assay_cv(ids, np.array(values, dtype=float), limit_pct)
         rows.append(
             {

@@ -13,16 +13,16 @@ share a page; no scripts, no external references.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.curve_marks import MARKS, Series, legend_rows, marker_path, series_svg
 from elisa.report.figures import fmt, logistic, od_text
+from elisa.report.rows import Rows, pandas_text, records
 from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, padded_range
 
 WIDTH = 680
@@ -36,20 +36,24 @@ CURVE_OVERSHOOT = 0.5
 NOT_CONVERGED = "The curve fit did not converge: standards shown without a curve"
 
 
-def _floats(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].map(as_float).to_numpy(float)
+def _floats(rows: Sequence[Mapping[str, Any]], column: str) -> np.ndarray:
+    return np.array([as_float(r.get(column)) for r in rows], dtype=float)
 
 
-def _standard_series(standards: pd.DataFrame) -> list[Series]:
+def _flags(rows: Sequence[Mapping[str, Any]], column: str) -> np.ndarray:
+    return np.array([as_bool(r.get(column)) is True for r in rows], dtype=bool)
+
+
+def _standard_series(standards: Rows) -> list[Series]:
     """Passed, failed and anchor levels with a positive nominal and a finite OD."""
-    if not len(standards):
+    rows = records(standards)
+    if not len(rows):
         return []
-    x, y = _floats(standards, "nominal"), _floats(standards, "od_mean")
-    sd = np.abs(_floats(standards, "od_cv_pct") * y / 100.0)
+    x, y = _floats(rows, "nominal"), _floats(rows, "od_mean")
+    sd = np.abs(_floats(rows, "od_cv_pct") * y / 100.0)
     sd = np.where(np.isfinite(sd), sd, 0.0)
-    anchor = standards["anchor"].map(lambda v: as_bool(v) is True).to_numpy(bool)
-    passed = standards["passed"].map(lambda v: as_bool(v) is True).to_numpy(bool)
-    levels = standards["level"].tolist()
+    anchor, passed = _flags(rows, "anchor"), _flags(rows, "passed")
+    levels = ["<NA>" if (v := r.get("level")) is None else v for r in rows]  # as pandas shows NA
     ok = np.isfinite(x) & (x > 0) & np.isfinite(y)
     out = []
     for key, mask, status in (
@@ -67,18 +71,19 @@ def _standard_series(standards: pd.DataFrame) -> list[Series]:
     return out
 
 
-def _sample_series(samples: pd.DataFrame, unit: str) -> tuple[list[Series], list[Series]]:
+def _sample_series(samples: Rows, unit: str) -> tuple[list[Series], list[Series]]:
     """Samples and controls at (conc / dilution, od_mean); and those with a finite OD but no
     positive concentration, below or above the curve, with their x left to the caller."""
-    if not len(samples):
+    rows = records(samples)
+    if not len(rows):
         return [], []
-    dil = _floats(samples, "dilution")
+    dil = _floats(rows, "dilution")
     dil = np.where(np.isfinite(dil) & (dil > 0), dil, 1.0)
-    x = _floats(samples, "conc") / dil
-    y = _floats(samples, "od_mean")
-    kind = samples["kind"].astype(str).to_numpy()
-    side = samples["range"].astype(str).to_numpy()
-    ids = ["" if is_missing(v) else str(v) for v in samples["sample_id"]]
+    x = _floats(rows, "conc") / dil
+    y = _floats(rows, "od_mean")
+    kind = np.array([pandas_text(r.get("kind")) for r in rows], dtype=object)
+    side = np.array([pandas_text(r.get("range")) for r in rows], dtype=object)
+    ids = ["" if is_missing(v := r.get("sample_id")) else str(v) for r in rows]
     has_x = np.isfinite(x) & (x > 0)
     unit_txt = f" {unit}" if unit else ""
 
@@ -131,8 +136,8 @@ def _od_range(points: list[Series], curve_y: np.ndarray) -> tuple[float, float]:
 
 def curve_svg(
     curve: Mapping[str, Any] | None,
-    standards: pd.DataFrame,
-    samples: pd.DataFrame,
+    standards: Rows,
+    samples: Rows,
     unit: str,
     prefix: str = "curve",
 ) -> str:

@@ -16,9 +16,9 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from elisa.missing import as_bool, as_float
+from elisa.report.rows import Rows, records
 from qc.codes import (
     BELOW_BLANK,
     EXTRAPOLATED,
@@ -121,7 +121,7 @@ def _parse_well(well: Any) -> tuple[int, int] | None:
 
 
 def plate_map_svg(
-    wells: pd.DataFrame, prefix: str = "map", marks: Mapping[str, set[str]] | None = None
+    wells: Rows, prefix: str = "map", marks: Mapping[str, set[str]] | None = None
 ) -> str:
     """The plate as an SVG grid (8×12, or 16×24 when a well needs it): fill by role, corrected
     OD written in each well, flags as short marks, saturated wells outlined red, masked wells
@@ -129,7 +129,7 @@ def plate_map_svg(
     red corner with FAIL for a failed standard level or control result; each well has a tooltip
     (escaped) with its details."""
     marks = marks or {}
-    parsed = [(_parse_well(w), r) for w, r in zip(wells["well"], wells.to_dict("records"))]
+    parsed = [(_parse_well(r["well"]), r) for r in records(wells)]
     parsed = [(p, r) for p, r in parsed if p is not None]
     big = any(p[0] >= 8 or p[1] >= 12 for p, _ in parsed)
     n_rows, n_cols = (16, 24) if big else (8, 12)

@@ -6,32 +6,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pandas as pd
-
 from elisa.missing import as_bool, as_float
+from elisa.report.rows import Rows, records
 from elisa.report.tables import split_codes
 from qc.codes import HIGH_CV
 
 
 def well_marks(
-    wells: pd.DataFrame,
-    samples: pd.DataFrame,
-    standards: pd.DataFrame,
+    wells: Rows,
+    samples: Rows,
+    standards: Rows,
     failed_control_wells: Iterable[str] = (),
 ) -> dict[str, set[str]]:
     """Well → marks (``high_cv``, ``failed_standard``, ``failed_control``) for one plate."""
     marks: dict[str, set[str]] = {}
     high_cv = {
         (str(r["kind"]), str(r["sample_id"]), as_float(r["dilution"]))
-        for r in samples.to_dict("records")
+        for r in records(samples)
         if HIGH_CV in split_codes(r.get("flags"))
     }
     failed_levels = {
         as_float(r["nominal"])
-        for r in standards.to_dict("records")
+        for r in records(standards)
         if as_bool(r.get("anchor")) is not True and as_bool(r.get("passed")) is False
     }
-    for w in wells.to_dict("records"):
+    for w in records(wells):
         role, well = str(w.get("role")), str(w.get("well"))
         if (role, str(w.get("sample_id")), as_float(w.get("dilution"))) in high_cv:
             marks.setdefault(well, set()).add(HIGH_CV)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from elisa._version import __version__
 from elisa.report.plate_section import REASONS, WARNINGS, failed, plate_section, verdict_badge
+from elisa.report.rows import rows_by_plate
 from elisa.report.tables import FLAGS, REASSAY, cell_text, definition_list, html_table, split_codes
 from elisa.results import Results
 
@@ -86,8 +87,9 @@ def render_report_pages(results: Results) -> dict[str, str]:
     index.append(_provenance_section(shared))
     pages = {"report.html": _html("ELISA report", index)}
     records = runs.to_dict("records")
+    provenance_of = _PlateProvenance(prov)
     for i, r in enumerate(records):
-        plate_prov = _plate_provenance(prov, r)
+        plate_prov = provenance_of(r)
         body = [
             _page_links(records, i),
             plate_section(tables.of_plate(r), r, i, plate_prov),
@@ -115,8 +117,9 @@ def _one_page(results: Results, tables: _PlateTables) -> str:
     body = _summary(runs, prov)
     if len(runs) > 1:
         body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
+    provenance_of = _PlateProvenance(prov)
     for i, r in enumerate(runs.to_dict("records")):
-        body.append(plate_section(tables.of_plate(r), r, i, _plate_provenance(prov, r)))
+        body.append(plate_section(tables.of_plate(r), r, i, provenance_of(r)))
     body.append(_provenance_section(prov))
     return _html("ELISA report", body)
 
@@ -164,44 +167,40 @@ def _plate_index(runs: pd.DataFrame, href: Callable[[int], str]) -> str:
 
 
 class _PlateTables:
-    """The result tables split by plate once, so that each plate's section does not filter
-    every table again (a 1,000-plate run would filter a 96,000-row wells table 1,000 times).
-    Tables with an ``analyte`` column are split by (plate, analyte)."""
+    """The result tables split by plate once, as dicts (`elisa.report.rows`), so that each
+    plate's section neither filters every table again nor calls pandas (a 1,000-plate run
+    would filter a 96,000-row wells table 1,000 times). Tables with an ``analyte`` column are
+    split by (plate, analyte)."""
 
     NAMES = ("samples", "standards", "curves", "wells", "reassay")
 
     def __init__(self, results: Results) -> None:
-        self._tables = {name: getattr(results, name) for name in self.NAMES}
-        self._groups = {name: _by_plate(df) for name, df in self._tables.items()}
+        tables = {name: getattr(results, name) for name in self.NAMES}
+        self._by_analyte = {name: "analyte" in df.columns for name, df in tables.items()}
+        self._groups = {name: rows_by_plate(df) for name, df in tables.items()}
 
-    def of_plate(self, run: dict) -> dict[str, pd.DataFrame]:
+    def of_plate(self, run: dict) -> dict[str, list[dict[str, Any]]]:
         """Each table's rows for the plate of ``run``, by table name."""
         rows = {}
-        for name, table in self._tables.items():
+        for name, groups in self._groups.items():
             key: Any = str(run.get("plate_id"))
-            if "analyte" in table.columns:
+            if self._by_analyte[name]:
                 key = (key, str(run.get("analyte")))
-            rows[name] = self._groups[name].get(key, table.iloc[0:0])
+            rows[name] = groups.get(key, [])
         return rows
 
 
-def _by_plate(df: pd.DataFrame) -> dict[Any, pd.DataFrame]:
-    if not len(df):
-        return {}
-    keys = [df["plate_id"].astype(str)]
-    if "analyte" in df.columns:
-        keys.append(df["analyte"].astype(str))
-    return dict(iter(df.groupby(keys if len(keys) > 1 else keys[0], sort=False)))
+class _PlateProvenance:
+    """The provenance entry of each plate (the first one of its plate_id and analyte), looked
+    up by a runs row; empty when there is none."""
 
+    def __init__(self, prov: dict) -> None:
+        self._entries: dict[tuple[Any, Any], dict] = {}
+        for plate in prov.get("plates", []):
+            self._entries.setdefault((plate.get("plate_id"), plate.get("analyte")), plate)
 
-def _plate_provenance(prov: dict, run: dict) -> dict:
-    """The provenance entry of the plate of ``run`` (empty when there is none)."""
-    for plate in prov.get("plates", []):
-        if plate.get("plate_id") == run.get("plate_id") and plate.get("analyte") == run.get(
-            "analyte"
-        ):
-            return plate
-    return {}
+    def __call__(self, run: dict) -> dict:
+        return self._entries.get((run.get("plate_id"), run.get("analyte")), {})
 
 
 def _provenance_section(prov: dict) -> str:

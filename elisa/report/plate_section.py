@@ -6,16 +6,15 @@ and the samples, standards, curve and re-assay tables. User text is HTML-escaped
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-import pandas as pd
-
-from elisa.missing import as_bool, as_float
+from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.curve_figure import curve_svg
 from elisa.report.figures import FLAG_MARKS, ROLE_COLOURS, fmt, plate_map_svg
 from elisa.report.marks import well_marks
+from elisa.report.rows import Rows, records
 from elisa.report.tables import (
     FLAGS,
     cell_text,
@@ -94,15 +93,15 @@ def _count(passed: Any, total: Any) -> str:
     return f"{int(p) if math.isfinite(p) else '?'} of {int(t)} passed"
 
 
-def plate_section(rows: Mapping[str, pd.DataFrame], run: dict, index: int, plate_prov: dict) -> str:
+def plate_section(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: dict) -> str:
     """The HTML section of the plate of ``run``: ``rows`` holds its rows of the samples,
-    standards, curves, wells and reassay tables, ``plate_prov`` its provenance entry, and
-    ``index`` makes the section's anchor and figure ids unique on a page."""
-    samples, standards, curves = rows["samples"], rows["standards"], rows["curves"]
-    wells, reassay = rows["wells"], rows["reassay"]
-    curve = curves.iloc[0].to_dict() if len(curves) else None
-    units = [u for u in samples["unit"].dropna().astype(str).unique() if u]
-    unit = units[0] if units else str(plate_prov.get("unit") or "")
+    standards, curves, wells and reassay tables (DataFrames or dicts, `elisa.report.rows`),
+    ``plate_prov`` its provenance entry, and ``index`` makes the section's anchor and figure
+    ids unique on a page."""
+    samples, standards = records(rows["samples"]), records(rows["standards"])
+    curves, wells, reassay = records(rows["curves"]), records(rows["wells"]), rows["reassay"]
+    curve = dict(curves[0]) if len(curves) else None
+    unit = _samples_unit(samples) or str(plate_prov.get("unit") or "")
     out = [
         f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
         f"{cell_text(run.get('analyte'))}</h2>",
@@ -154,6 +153,12 @@ def plate_section(rows: Mapping[str, pd.DataFrame], run: dict, index: int, plate
     out.append("<h3>Re-assay list</h3>" + reassay_table(reassay))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _samples_unit(samples: Sequence[Mapping[str, Any]]) -> str:
+    """The first unit the samples give (empty when none does)."""
+    units = (str(r.get("unit")) for r in samples if not is_missing(r.get("unit")))
+    return next((u for u in units if u), "")
 
 
 def _run_date(run: dict, plate_prov: dict) -> str:

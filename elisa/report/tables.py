@@ -5,14 +5,13 @@ HTML-escaped here; :func:`html_table` takes cells already escaped."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-import pandas as pd
-
 from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.figures import fmt
+from elisa.report.rows import Rows, records
 from elisa.report.values import concentration_cell, interval_cell, percent
 from qc import codes
 
@@ -100,7 +99,7 @@ def flag_spans(value: Any) -> str:
     )
 
 
-def samples_table(samples: pd.DataFrame, unit: str, curve: dict | None = None) -> str:
+def samples_table(samples: Rows, unit: str, curve: Mapping[str, Any] | None = None) -> str:
     """Samples and controls; outside the range as < LLOQ / > ULOQ with the number in small
     print; interval ends the curve cannot resolve as unbounded (:mod:`elisa.report.values`)."""
     if not len(samples):
@@ -121,7 +120,7 @@ def samples_table(samples: pd.DataFrame, unit: str, curve: dict | None = None) -
         "flags",
     ]
     rows = []
-    for r in samples.to_dict("records"):
+    for r in records(samples):
         cls = "" if as_bool(r.get("reportable")) else "warn"
         rows.append(
             (
@@ -145,7 +144,7 @@ def samples_table(samples: pd.DataFrame, unit: str, curve: dict | None = None) -
     return html_table(header, rows, {2, 3, 4, 5, 6, 7, 8})
 
 
-def standards_table(standards: pd.DataFrame) -> str:
+def standards_table(standards: Rows) -> str:
     if not len(standards):
         return '<p class="muted">No standards on this plate.</p>'
     header = [
@@ -161,7 +160,7 @@ def standards_table(standards: pd.DataFrame) -> str:
         "flags",
     ]
     rows = []
-    for r in standards.to_dict("records"):
+    for r in records(standards):
         anchor = as_bool(r.get("anchor")) is True
         passed = as_bool(r.get("passed"))
         cls = "bad" if (not anchor and passed is not True) else ""
@@ -212,7 +211,7 @@ def _range(low: Any, high: Any) -> str:
     return f"{lo} – {hi}" if lo or hi else "not established"
 
 
-def reassay_table(reassay: pd.DataFrame) -> str:
+def reassay_table(reassay: Rows) -> str:
     if not len(reassay):
         return '<p class="muted">Nothing to re-assay on this plate.</p>'
     rows = [
@@ -226,6 +225,6 @@ def reassay_table(reassay: pd.DataFrame) -> str:
                 short_number(r.get("suggested_dilution")),
             ],
         )
-        for r in reassay.to_dict("records")
+        for r in records(reassay)
     ]
     return html_table(["sample", "dilution", "reason", "suggested dilution"], rows, {1, 3})

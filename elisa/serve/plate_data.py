@@ -22,8 +22,9 @@ from elisa.errors import ElisaError
 from elisa.results import TABLE_COLUMNS, Results
 from elisa.store.database import Store
 from elisa.store.history import plate_reviews, plate_versions
+from elisa.store.plate_rows import table_records
 from elisa.store.records import StoredVersion
-from elisa.store.versions import all_recorded_masks, table_records
+from elisa.store.versions import all_recorded_masks
 
 VERDICTS = ("pass", "fail")
 

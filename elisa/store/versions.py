@@ -12,15 +12,12 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from elisa._version import __version__
 from elisa.config import Config, config_from_bytes
-from elisa.missing import json_scalar
-from elisa.results import TABLE_COLUMNS, Results
+from elisa.results import Results
 from elisa.store.database import Store, StoreError, utc_now
+from elisa.store.plate_rows import PlateRows, plate_provenance
 from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
 
 
@@ -53,23 +50,6 @@ class RunInputs:
     files: dict[str, bytes] = field(default_factory=dict)
     config_bytes: bytes | None = None
     config_name: str | None = None
-
-
-def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A result table as JSON-safe records (NaN → null)."""
-    return [{k: json_scalar(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def plate_tables(results: Results, plate_id: str, analyte: str) -> dict[str, list[dict]]:
-    """The rows of every result table that belong to one plate."""
-    tables = {}
-    for name in TABLE_COLUMNS:
-        frame = getattr(results, name)
-        rows = frame[frame["plate_id"] == plate_id]
-        if "analyte" in rows.columns:
-            rows = rows[rows["analyte"] == analyte]
-        tables[name] = table_records(rows)
-    return tables
 
 
 def read_inputs(results: Results, config: Config) -> RunInputs:
@@ -132,6 +112,7 @@ def record_results(
         refuse_unintended(replacements, replace)
         if replace:
             audit_replacements(store, replacements, replace)
+        rows = PlateRows(results)  # every table split by plate once, not once per plate
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
@@ -150,6 +131,7 @@ def record_results(
                 _record_plate(
                     store,
                     results,
+                    rows,
                     plate,
                     config_sha,
                     options,
@@ -165,6 +147,7 @@ def record_results(
 def _record_plate(
     store: Store,
     results: Results,
+    rows: PlateRows,
     plate: dict,
     config_sha: str | None,
     options: RunOptions,
@@ -207,9 +190,7 @@ def _record_plate(
                 version=existing["version"],
             )
         return Recorded(plate_id, analyte, existing["version"], False, became_current)
-    run = results.runs[
-        (results.runs["plate_id"] == plate_id) & (results.runs["analyte"] == analyte)
-    ].iloc[0]
+    run = rows.run(plate_id, analyte)
     number = conn.execute(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM plate_versions WHERE "
         "plate_id = ? AND analyte = ?",
@@ -229,7 +210,7 @@ def _record_plate(
             fp,
             now,
             plate["run_date"],
-            json_scalar(run["lot"]),
+            run["lot"],
             plate["source_file"],
             plate["source_sha256"],
             plate["layout"],
@@ -240,10 +221,10 @@ def _record_plate(
             run["verdict"],
             run["reasons"],
             run["warnings"],
-            json_scalar(run["intra_cv_pct"]),
+            run["intra_cv_pct"],
             __version__,
-            json.dumps(plate_tables(results, plate_id, analyte)),
-            json.dumps({**results.provenance, "plates": [plate]}, default=str),
+            json.dumps(rows.tables(plate_id, analyte)),
+            json.dumps(plate_provenance(results.provenance, plate), default=str),
         ),
     )
     store.checkpoint("version")

@@ -1,0 +1,98 @@
+"""A run's result tables as the store keeps them: JSON-safe rows, split by plate once.
+
+Each stored plate version holds its own rows of every result table (``tables_json``) and the
+provenance of its processing narrowed to that plate (``provenance_json``). A batch of 1,000
+plates used to filter every table once per plate (a million-row scan of the wells table) and
+convert each plate's rows with pandas; here every table is converted once, column by column,
+and its rows are handed out by plate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from elisa.missing import json_scalar
+from elisa.results import TABLE_COLUMNS, Results
+
+#: The key of a plate's rows: (plate_id, analyte) in tables with an analyte column, else plate_id.
+RowKey = tuple[Any, Any] | Any
+
+
+def _json_column(column: pd.Series) -> list[Any]:
+    """One column's cells as JSON-safe values (`json_scalar`: NaN and infinity as None)."""
+    values = column.to_numpy() if column.dtype == np.float64 else None
+    if values is None:
+        return [json_scalar(v) for v in column.tolist()]
+    cells: list[Any] = values.tolist()  # plain Python floats
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        cells[i] = None
+    return cells
+
+
+def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A result table as JSON-safe records (NaN → null), one dict per row in table order."""
+    columns = [str(c) for c in frame.columns]
+    cells = [_json_column(frame.iloc[:, k]) for k in range(len(columns))]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(columns, row)) for row in zip(*cells)]
+
+
+class PlateRows:
+    """Every result table of ``results`` as JSON-safe rows, grouped by plate once.
+
+    Tables with an ``analyte`` column are grouped by (plate_id, analyte), the others (wells,
+    re-assay list) by plate_id; rows keep their table order within a plate."""
+
+    def __init__(self, results: Results) -> None:
+        self._groups: dict[str, dict[RowKey, list[dict[str, Any]]]] = {}
+        self._by_analyte: dict[str, bool] = {}
+        for name in TABLE_COLUMNS:
+            frame = getattr(results, name)
+            by_analyte = "analyte" in frame.columns
+            groups: dict[RowKey, list[dict[str, Any]]] = {}
+            for row in table_records(frame):
+                key = (row["plate_id"], row["analyte"]) if by_analyte else row["plate_id"]
+                groups.setdefault(key, []).append(row)
+            self._groups[name] = groups
+            self._by_analyte[name] = by_analyte
+
+    def tables(self, plate_id: str, analyte: str) -> dict[str, list[dict[str, Any]]]:
+        """The rows of every result table that belong to one plate, by table name."""
+        return {
+            name: groups.get((plate_id, analyte) if self._by_analyte[name] else plate_id, [])
+            for name, groups in self._groups.items()
+        }
+
+    def run(self, plate_id: str, analyte: str) -> dict[str, Any]:
+        """The plate's row of the runs table (JSON-safe values); a KeyError when it has none."""
+        return self._groups["runs"][(plate_id, analyte)][0]
+
+
+def plate_provenance(provenance: dict[str, Any], plate: dict[str, Any]) -> dict[str, Any]:
+    """The run's provenance narrowed to one plate: its own entry, its export and layout among
+    the inputs and its analyte among the settings; the rest (software, config, rules) whole.
+
+    A stored version keeps this rather than the whole run's provenance, which names every input
+    of the batch: 1,000 plates would store 1,000 copies of 1,000 inputs (about 400 MB).
+    """
+    narrowed = {**provenance, "plates": [plate]}
+    inputs = provenance.get("inputs")
+    if isinstance(inputs, dict):
+        exports, layouts = inputs.get("exports", {}), inputs.get("layouts", {})
+        narrowed["inputs"] = {
+            **inputs,
+            "exports": {k: v for k, v in exports.items() if k == plate.get("source_file")},
+            "layouts": {k: v for k, v in layouts.items() if k == plate.get("layout")},
+        }
+    settings = provenance.get("settings")
+    if isinstance(settings, dict) and isinstance(settings.get("analytes"), dict):
+        analyte = plate.get("analyte")
+        narrowed["settings"] = {
+            **settings,
+            "analytes": {k: v for k, v in settings["analytes"].items() if k == analyte},
+        }
+    return narrowed
