@@ -1,6 +1,6 @@
 """Benchmark: `elisa run` end to end on 1, 100 and 1,000 generated plates, against plain lmfit.
 
-    python bench/bench_scale.py [COUNT ...] [--fitter lmfit|batched] [--keep DIR]
+    python bench/bench_scale.py [COUNT ...] [--fitter lmfit|batched] [--workers N] [--keep DIR]
 
 For each COUNT (default 1 100 1000) it generates COUNT plates into a folder, each its own grid
 export and layout (`plate0007.csv` + `plate0007.toml`, the fixture plate model of
@@ -10,8 +10,11 @@ subprocess (start-up, reading, fitting, the store and every output file), with a
 time. In the same run it times plain `lmfit.Model.fit` (one start, unweighted 4PL) on the same
 standard curves (blank-subtracted, as the pipeline fits them), and the batched fitter
 (elisa.fit.batched) on them. Prints figures and ratios; asserts nothing. ``--fitter batched``
-runs `elisa run` with ``[rules] fitter = "batched"``; ``--keep DIR`` keeps the generated plates
-and outputs in DIR (default: a temporary folder, removed).
+runs `elisa run` with ``[rules] fitter = "batched"``; ``--workers N`` also times the same run
+with ``--workers N`` (a local dask cluster of N worker processes, started by the run: its start-up
+is in the time) and prints it next to the one-process time, after checking that both runs wrote
+the same CSV files; ``--keep DIR`` keeps the generated plates and outputs in DIR (default: a
+temporary folder, removed).
 
 Issue 11 asks for 1,000 plates in no more than 10x one plate and no more than 4x what plain
 lmfit takes to fit their standard curves (1x the target beyond it).
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import filecmp
 import os
 import subprocess
 import sys
@@ -105,9 +109,12 @@ def batched_seconds(curves: list[Curve]) -> float:
     return time.perf_counter() - start
 
 
-def run_seconds(folder: Path, work: Path, fitter: str) -> tuple[float, int]:
-    """Seconds `elisa run FOLDER` takes end to end in a subprocess, with a new store; and its
-    exit code."""
+def run_seconds(
+    folder: Path, work: Path, fitter: str, workers: int | None = None
+) -> tuple[float, int]:
+    """Seconds `elisa run FOLDER` takes end to end in a subprocess, with a new store (into
+    work/out, or work/out-workers with ``workers``); and its exit code."""
+    name = "" if workers is None else "-workers"
     config = work / "elisa.toml"
     config.write_text(f'[rules]\nfitter = "{fitter}"\n', encoding="utf-8")
     command = [
@@ -117,13 +124,13 @@ def run_seconds(folder: Path, work: Path, fitter: str) -> tuple[float, int]:
         "run",
         str(folder),
         "--db",
-        str(work / "elisa.sqlite"),
+        str(work / f"elisa{name}.sqlite"),
         "--out",
-        str(work / "out"),
+        str(work / f"out{name}"),
         "--config",
         str(config),
         "--quiet",
-    ]
+    ] + ([] if workers is None else ["--workers", str(workers)])
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
@@ -132,7 +139,15 @@ def run_seconds(folder: Path, work: Path, fitter: str) -> tuple[float, int]:
     return seconds, done.returncode
 
 
-def main(counts: list[int], fitter: str, keep: Path | None) -> None:
+def same_csvs(a: Path, b: Path) -> bool:
+    """Whether two output folders hold the same CSV files, byte for byte."""
+    names = sorted(p.name for p in a.glob("*.csv"))
+    return names == sorted(p.name for p in b.glob("*.csv")) and all(
+        filecmp.cmp(a / n, b / n, shallow=False) for n in names
+    )
+
+
+def main(counts: list[int], fitter: str, keep: Path | None, workers: int | None = None) -> None:
     warnings.simplefilter("ignore")
     base = Path(tempfile.mkdtemp(prefix="bench-scale-")) if keep is None else keep
     print(f"elisa run end to end (subprocess, new store, all outputs), fitter = {fitter}")
@@ -156,6 +171,14 @@ def main(counts: list[int], fitter: str, keep: Path | None) -> None:
                 f"{seconds / lmfit_s:>9.1f}x {count / batched_s:>8.0f} crv/s"
                 + ("" if code == 0 else "  (exit 1: a plate failed its QC)")
             )
+            if workers is not None:
+                on_workers, _ = run_seconds(work / "plates", work, fitter, workers)
+                same = same_csvs(work / "out", work / "out-workers")
+                print(
+                    f"{'':>7} --workers {workers}: {on_workers:.2f}s against {seconds:.2f}s in one "
+                    f"process ({seconds / on_workers:.2f}x), "
+                    + ("the same CSVs" if same else "CSVS DIFFER")
+                )
     finally:
         if keep is None:
             import shutil
@@ -177,5 +200,8 @@ if __name__ == "__main__":
     parser.add_argument("counts", nargs="*", type=int, default=[1, 100, 1000])
     parser.add_argument("--fitter", choices=("lmfit", "batched"), default="lmfit")
     parser.add_argument("--keep", type=Path, help="keep plates and outputs in this folder")
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="also time elisa run --workers N (dask)"
+    )
     args = parser.parse_args()
-    main(args.counts, args.fitter, args.keep)
+    main(args.counts, args.fitter, args.keep, args.workers)

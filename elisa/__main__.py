@@ -2,4 +2,5 @@
 
 from elisa.cli.main import entry
 
-entry()
+if __name__ == "__main__":  # not when a worker process started by dask imports this module
+    entry()

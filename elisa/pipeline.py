@@ -94,6 +94,20 @@ def process(
             except AssayError as exc:
                 report(BadFile(path, exc))
             advance()
+    return results_of_plan(plan, cfg, wavelength, reference, now, report, progress)
+
+
+def results_of_plan(
+    plan: list[PlanPlate],
+    cfg: Config,
+    wavelength: int | None,
+    reference: int | None,
+    now: dt.datetime,
+    report: Callable[[BadFile], None],
+    progress: Progress = NO_PROGRESS,
+) -> Results:
+    """Fit, back-calculate and judge the planned plates (the second half of `process`); an
+    export whose plates' reads do not fit is handed to ``report`` (which may raise)."""
     plan, dataset, inputs = _plate_inputs(plan, wavelength, reference, report)
     first_fits = _batched_fits([plate_input for plate_input, _ in inputs], cfg.rules, progress)
     reductions, infos, settings = [], [], []

@@ -8,7 +8,7 @@ loaded, plate ids and export bytes already taken) changes only when a whole file
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from elisa.config import Config
 from elisa.errors import ElisaError
 from elisa.run_date import RunDate, choose_run_date
 from elisa.units import UnitConversion, conversion_factor
+from plates.errors import AssayError
 from plates.layout.loader import PlateLayout, carried_layout, layout_for_plate, load_layout
 from plates.model import ExportFile, PlateRead
 
@@ -32,6 +33,63 @@ class PlanPlate:
     analyte: Analyte
     run_date: RunDate
     unit_conversion: UnitConversion | None  # the layout's conc values converted, if they were
+
+
+@dataclass(frozen=True)
+class FileAttempt:
+    """One export planned on its own, without the checks that span files: its plates when it
+    planned, else the error that stopped it. ``plate_ids``: the ids settled before the error
+    (all of them when none), the ones the checks across files (`Claims`) then look at."""
+
+    plates: tuple[PlanPlate, ...]
+    plate_ids: tuple[str, ...]
+    error: AssayError | None
+
+
+class Claims:
+    """What spans files: the plate ids and export bytes taken by the files accepted so far.
+
+    Kept apart from the planning of one file so that a run split in chunks (`elisa.cluster`)
+    can plan each file on its own on a worker and check the claims of all files, in order, in
+    one place: `conflict` finds the error a planner holding every earlier file would raise.
+    """
+
+    def __init__(self) -> None:
+        self._ids: dict[str, str] = {}  # plate id → the export it came from
+        self._bytes: dict[str, tuple[Path, str]] = {}  # SHA-256 → (export, its first plate id)
+
+    def conflict(self, export: Path, sha256: str, plate_ids: Sequence[str]) -> ElisaError | None:
+        """The first refusal for an export with these bytes and plate ids (in plate order):
+        the same bytes as an accepted export (checked at its first plate), or a plate id one
+        has taken; None when there is none."""
+        for index, plate_id in enumerate(plate_ids):
+            if index == 0:
+                first_path, first_id = self._bytes.get(sha256, (export, plate_id))
+                if first_path != export:
+                    return ElisaError(
+                        f"has the same bytes (SHA-256 {sha256[:12]}) as {first_path} (plate "
+                        f"{first_id!r}): one export given twice under two names; give each "
+                        "plate once",
+                        file=export,
+                    )
+            taken = self._ids.get(plate_id)
+            if taken is not None:
+                return _two_plates_error(plate_id, taken, export)
+        return None
+
+    def take(self, export: Path, sha256: str, plate_ids: Sequence[str]) -> None:
+        """The accepted export's ids and bytes are taken from now on."""
+        self._ids.update(dict.fromkeys(plate_ids, str(export)))
+        if plate_ids:
+            self._bytes.setdefault(sha256, (export, plate_ids[0]))
+
+
+def _two_plates_error(plate_id: str, taken: str, export: Path) -> ElisaError:
+    return ElisaError(
+        f"two plates have the id {plate_id!r} ({taken} and "
+        f"{export}); give each layout its own [expt] plate_id",
+        file=export,
+    )
 
 
 class Planner:
@@ -55,46 +113,53 @@ class Planner:
         self.fallback_dates = fallback_dates
         self.sources = sources
         self.masks = masks
+        self.claims = Claims()
         self._layouts: dict[tuple[Path, int, int], dict] = {}
-        self._ids: dict[str, str] = {}  # plate id → the export it came from
-        self._bytes: dict[str, tuple[Path, str]] = {}  # SHA-256 → (export, its first plate id)
 
     def plan_file(self, export: ExportFile, layout_path: Path | None) -> list[PlanPlate]:
         """The export's absorbance plates, planned; ``layout_path`` None takes the layout the
         export carries. Raises an AssayError naming the file; the planner is then unchanged."""
+        attempt = self.plan_alone(export, layout_path)
+        # a refusal across files comes first: it is met at a plate id settled before the error
+        error = self.claims.conflict(export.path, export.sha256, attempt.plate_ids)
+        error = error or attempt.error
+        if error is not None:
+            raise error
+        # the whole file is accepted: its ids and bytes are taken from now on
+        self.claims.take(export.path, export.sha256, attempt.plate_ids)
+        return list(attempt.plates)
+
+    def plan_alone(self, export: ExportFile, layout_path: Path | None) -> FileAttempt:
+        """The export planned as if it were the only one (`plan_file` without the checks
+        across files); an AssayError is returned in the attempt, not raised."""
         planned: list[PlanPlate] = []
         ids_here: dict[str, str] = {}
-        for index, read in _absorbance_plates(export):
-            lay = self._layout(export, read, layout_path)
-            plate_id = _plate_id(export, read, lay, index)
-            if not planned:
-                _refuse_duplicate_export(export, plate_id, self._bytes)
-            taken = self._ids.get(plate_id) or ids_here.get(plate_id)
-            if taken is not None:
-                raise ElisaError(
-                    f"two plates have the id {plate_id!r} ({taken} and "
-                    f"{export.path}); give each layout its own [expt] plate_id",
-                    file=export.path,
+        try:
+            for index, read in _absorbance_plates(export):
+                lay = self._layout(export, read, layout_path)
+                plate_id = _plate_id(export, read, lay, index)
+                if plate_id in ids_here:
+                    ids = (*ids_here, plate_id)
+                    error = _two_plates_error(plate_id, ids_here[plate_id], export.path)
+                    return FileAttempt(tuple(planned), ids, error)
+                ids_here[plate_id] = str(export.path)
+                chosen = _analyte(self.analyte, lay, self.cfg)
+                lay, conversion = _convert_units(lay, chosen, plate_id)
+                lay = _apply_masks(lay, self.masks.get(plate_id, {}))
+                planned.append(
+                    PlanPlate(
+                        export=export,
+                        read=read,
+                        layout=lay,
+                        plate_id=plate_id,
+                        analyte=chosen,
+                        run_date=choose_run_date(lay.expt, read.metadata, *self.fallback_dates),
+                        unit_conversion=conversion,
+                    )
                 )
-            ids_here[plate_id] = str(export.path)
-            chosen = _analyte(self.analyte, lay, self.cfg)
-            lay, conversion = _convert_units(lay, chosen, plate_id)
-            lay = _apply_masks(lay, self.masks.get(plate_id, {}))
-            planned.append(
-                PlanPlate(
-                    export=export,
-                    read=read,
-                    layout=lay,
-                    plate_id=plate_id,
-                    analyte=chosen,
-                    run_date=choose_run_date(lay.expt, read.metadata, *self.fallback_dates),
-                    unit_conversion=conversion,
-                )
-            )
-        # the whole file is accepted: its ids and bytes are taken from now on
-        self._ids.update(ids_here)
-        self._bytes.setdefault(export.sha256, (export.path, planned[0].plate_id))
-        return planned
+        except AssayError as exc:
+            return FileAttempt(tuple(planned), tuple(ids_here), exc)
+        return FileAttempt(tuple(planned), tuple(ids_here), None)
 
     def _layout(self, export: ExportFile, read: PlateRead, layout_path: Path | None) -> PlateLayout:
         if layout_path is None:
@@ -109,20 +174,6 @@ class Planner:
                 limits=self.cfg.limits,
             )
         return layout_for_plate(self._layouts[key], read.name)
-
-
-def _refuse_duplicate_export(
-    export: ExportFile, plate_id: str, by_bytes: Mapping[str, tuple[Path, str]]
-) -> None:
-    """Byte-identical exports under two names in one call are one plate read twice: an error
-    naming both files and plates."""
-    first_path, first_id = by_bytes.get(export.sha256, (export.path, plate_id))
-    if first_path != export.path:
-        raise ElisaError(
-            f"has the same bytes (SHA-256 {export.sha256[:12]}) as {first_path} (plate "
-            f"{first_id!r}): one export given twice under two names; give each plate once",
-            file=export.path,
-        )
 
 
 def _absorbance_plates(export: ExportFile) -> list[tuple[int, PlateRead]]:

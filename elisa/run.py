@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as replace_outcome
 from pathlib import Path
+from typing import Any
 
 from elisa.batch.pairing import BadFile, pair_inputs
 from elisa.batch.progress import NO_PROGRESS, Progress
@@ -67,6 +68,9 @@ def run_exports(
     keep_going: bool = False,
     on_bad_file: Callable[[BadFile], None] | None = None,
     progress: Progress = NO_PROGRESS,
+    dask: Any = None,
+    workers: int | None = None,
+    chunk_size: int | None = None,
 ) -> RunOutcome:
     """Process ``exports``, keep every plate in the run-history store and write the nine
     outputs into ``out`` (what `elisa run` does).
@@ -89,7 +93,46 @@ def run_exports(
     ``on_bad_file`` as found and listed in `RunOutcome.bad_files`, and the other plates are
     processed, stored and written as usual (an error when none is left). ``progress`` shows
     the stages (`elisa.batch.progress`).
+
+    ``dask``: a `distributed.Client`, or the address of a running dask.distributed scheduler
+    (``tcp://host:8786``); ``workers`` N: a local cluster of N worker processes, started and
+    closed by the run. The plates are then processed in chunks of ``chunk_size`` exports
+    (default: two chunks per worker, at most 100 exports each) on the cluster's workers, and
+    gathered here: the store and the outputs are written by this process only, byte for byte
+    as without a cluster (`elisa.cluster.session`).
     """
+    arguments = dict(locals())  # the parameters: no other name is bound yet
+    del arguments["dask"], arguments["workers"]
+    if dask is None and workers is None:
+        if chunk_size is not None:
+            raise ElisaError("--chunk-size needs a cluster: give --dask SCHEDULER or --workers N")
+        return _run_exports(**arguments, client=None)
+    from elisa.cluster.session import cluster_session
+
+    with cluster_session(dask, workers) as client:
+        return _run_exports(**arguments, client=client)
+
+
+def _run_exports(
+    exports: PathLike | Sequence[PathLike],
+    layout: PathLike | Sequence[PathLike] | None,
+    *,
+    out: PathLike,
+    db: PathLike | bool | None,
+    user: str | None,
+    analyte: str | None,
+    config: Config | PathLike | None,
+    fmt: str | None,
+    wavelength: int | None,
+    reference: int | None,
+    layout_from_export: bool,
+    replace: str | None,
+    keep_going: bool,
+    on_bad_file: Callable[[BadFile], None] | None,
+    progress: Progress,
+    chunk_size: int | None,
+    client: Any,
+) -> RunOutcome:
     if layout_from_export and layout:
         raise ElisaError("give either --layout or --layout-from-export, not both")
     config = config if isinstance(config, Config) else load_config(config)
@@ -119,6 +162,30 @@ def run_exports(
     def run_with(masks: dict[str, dict[str, str]] | None) -> Results:
         if not pairs:
             raise ElisaError("no export could be processed: every one was a bad file")
+        if client is None:
+            return in_this_process(masks)
+        from elisa.cluster.session import chunk_options, process_on_cluster
+
+        options = chunk_options(
+            analyte=analyte,
+            config=config,
+            fmt=fmt,
+            wavelength=wavelength,
+            reference=reference,
+            masks=masks or {},
+            now=now,
+        )
+        return process_on_cluster(
+            client,
+            pairs,
+            options,
+            chunk_size=chunk_size,
+            on_bad_file=left_out if keep_going else None,
+            progress=progress,
+            one_process=lambda: in_this_process(masks),
+        )
+
+    def in_this_process(masks: dict[str, dict[str, str]] | None) -> Results:
         return process(
             [export for export, _ in pairs],
             None if layout_from_export else [lay for _, lay in pairs if lay is not None],

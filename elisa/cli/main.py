@@ -98,6 +98,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quiet", action="store_true", help="no progress bar (shown only on a terminal anyway)"
     )
+    cluster = run.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="process the plates in chunks on a running dask.distributed cluster: the "
+        "scheduler's address (tcp://host:8786); its workers must see the same files and have "
+        "the toolkit installed; the store and the outputs are written here only",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="process the plates in chunks on N local worker processes (a dask cluster "
+        "started and closed by the run); the outputs are those of a run without it",
+    )
+    run.add_argument(
+        "--chunk-size",
+        type=int,
+        metavar="N",
+        help="exports per chunk with --dask or --workers (default: two chunks per worker, "
+        "at most 100 exports each)",
+    )
 
     inspect = sub.add_parser(
         "inspect",

@@ -37,6 +37,9 @@ def run_command(args: argparse.Namespace) -> int:
         keep_going=args.keep_going,
         on_bad_file=report_bad,
         progress=progress,
+        dask=args.dask,
+        workers=args.workers,
+        chunk_size=args.chunk_size,
     )
     results = outcome.results
     for line in conversion_lines(results.provenance):

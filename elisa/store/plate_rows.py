@@ -9,8 +9,6 @@ and its rows are handed out by plate.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,29 +72,27 @@ class PlateRows:
         return self._groups["runs"][(plate_id, analyte)][0]
 
 
-def plate_provenance_json(provenance: dict[str, Any]) -> Callable[[dict[str, Any]], str]:
-    """A function giving, for one plate's provenance entry, the text of
-    ``json.dumps({**provenance, "plates": [plate]}, default=str)``.
+def plate_provenance(provenance: dict[str, Any], plate: dict[str, Any]) -> dict[str, Any]:
+    """The run's provenance narrowed to one plate: its own entry, its export and layout among
+    the inputs and its analyte among the settings; the rest (software, config, rules) whole.
 
-    Everything but the plate is encoded once: the provenance names every input of the run, so
-    encoding it again for each of 1,000 plates would encode 1,000 times 1,000 inputs. JSON
-    without indentation is the members' texts joined by ", ", so the joined text is the same.
+    A stored version keeps this rather than the whole run's provenance, which names every input
+    of the batch: 1,000 plates would store 1,000 copies of 1,000 inputs (about 400 MB).
     """
-    if not all(isinstance(key, str) for key in provenance):  # json would turn keys into text
-        return lambda plate: json.dumps({**provenance, "plates": [plate]}, default=str)
-    members = {
-        key: f"{json.dumps(key)}: {json.dumps(value, default=str)}"
-        for key, value in provenance.items()
-        if key != "plates"
-    }
-    keys = list(provenance) if "plates" in provenance else [*provenance, "plates"]
-    at = keys.index("plates")
-    before = [members[key] for key in keys[:at]]
-    after = [members[key] for key in keys[at + 1 :]]
-    plates_key = json.dumps("plates")
-
-    def text(plate: dict[str, Any]) -> str:
-        plates = f"{plates_key}: {json.dumps([plate], default=str)}"
-        return "{" + ", ".join([*before, plates, *after]) + "}"
-
-    return text
+    narrowed = {**provenance, "plates": [plate]}
+    inputs = provenance.get("inputs")
+    if isinstance(inputs, dict):
+        exports, layouts = inputs.get("exports", {}), inputs.get("layouts", {})
+        narrowed["inputs"] = {
+            **inputs,
+            "exports": {k: v for k, v in exports.items() if k == plate.get("source_file")},
+            "layouts": {k: v for k, v in layouts.items() if k == plate.get("layout")},
+        }
+    settings = provenance.get("settings")
+    if isinstance(settings, dict) and isinstance(settings.get("analytes"), dict):
+        analyte = plate.get("analyte")
+        narrowed["settings"] = {
+            **settings,
+            "analytes": {k: v for k, v in settings["analytes"].items() if k == analyte},
+        }
+    return narrowed

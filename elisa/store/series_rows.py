@@ -2,8 +2,7 @@
 
 The Westgard series needs, per run, a few columns, its wells and its controls' targets, and
 its latest review. Reading whole versions would decode every plate's stored tables and its
-provenance, which names every input of the batch that made it (about 400 kB a plate in a run of
-1,000 plates); SQLite picks the two parts out of the stored JSON instead, and the reviews come
+provenance; SQLite picks the two parts out of the stored JSON instead, and the reviews come
 with the same query.
 """
 

@@ -17,7 +17,7 @@ from elisa._version import __version__
 from elisa.config import Config, config_from_bytes
 from elisa.results import Results
 from elisa.store.database import Store, StoreError, utc_now
-from elisa.store.plate_rows import PlateRows, plate_provenance_json
+from elisa.store.plate_rows import PlateRows, plate_provenance
 from elisa.store.replacement import audit_replacements, pending_replacements, refuse_unintended
 
 
@@ -113,7 +113,6 @@ def record_results(
         if replace:
             audit_replacements(store, replacements, replace)
         rows = PlateRows(results)  # every table split by plate once, not once per plate
-        provenance_text = plate_provenance_json(results.provenance)
         config_sha = None
         if inputs.config_bytes is not None:
             config_sha = store.put_blob(inputs.config_bytes, "config", inputs.config_name or "")
@@ -133,7 +132,6 @@ def record_results(
                     store,
                     results,
                     rows,
-                    provenance_text,
                     plate,
                     config_sha,
                     options,
@@ -150,7 +148,6 @@ def _record_plate(
     store: Store,
     results: Results,
     rows: PlateRows,
-    provenance_text: Callable[[dict], str],
     plate: dict,
     config_sha: str | None,
     options: RunOptions,
@@ -227,7 +224,7 @@ def _record_plate(
             run["intra_cv_pct"],
             __version__,
             json.dumps(rows.tables(plate_id, analyte)),
-            provenance_text(plate),
+            json.dumps(plate_provenance(results.provenance, plate), default=str),
         ),
     )
     store.checkpoint("version")

@@ -5,12 +5,11 @@ JSON text, so a stored version does not change with the way it is computed."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from elisa.missing import json_scalar
-from elisa.store.plate_rows import PlateRows, plate_provenance_json, table_records
+from elisa.store.plate_rows import PlateRows, plate_provenance, table_records
 from tests.conftest import plate_paths
 
 PLATES = ("fkn_clean", "il6_clean", "tracp5b_saturated")
@@ -70,20 +69,29 @@ def test_each_plate_gets_the_rows_a_filter_gives(results):
     } == dict.fromkeys(("samples", "standards", "curves", "wells", "runs", "reassay"), 0)
 
 
-def test_plate_provenance_text_is_the_whole_dump(results):
-    provenance = {**results.provenance, 'odd ké"y': Path("a/b"), "after": [1.5, None]}
-    text_of = plate_provenance_json(provenance)
+def test_plate_provenance_names_only_the_plates_own_inputs(results):
+    provenance = results.provenance
+    assert len(provenance["inputs"]["exports"]) > 1  # a batch: the narrowing can show
     for plate in provenance["plates"]:
-        expected = json.dumps({**provenance, "plates": [plate]}, default=str)
-        assert text_of(plate) == expected
+        narrowed = plate_provenance(provenance, plate)
+        assert narrowed["plates"] == [plate]
+        assert list(narrowed["inputs"]["exports"]) == [plate["source_file"]]
+        assert (
+            narrowed["inputs"]["exports"][plate["source_file"]]
+            == (provenance["inputs"]["exports"][plate["source_file"]])
+        )
+        assert list(narrowed["inputs"]["layouts"]) == [plate["layout"]]
+        assert list(narrowed["settings"]["analytes"]) == [plate["analyte"]]
+        assert narrowed["settings"]["rules"] == provenance["settings"]["rules"]
+        for key in provenance.keys() - {"inputs", "settings", "plates"}:
+            assert narrowed[key] == provenance[key]
+    assert (
+        len(provenance["plates"]) > 1
+        and provenance["plates"][0]
+        not in (plate_provenance(provenance, provenance["plates"][1])["plates"])
+    )
 
 
-def test_plate_provenance_text_without_plates_or_with_other_keys():
-    plain = {"version": "1", "x": {"y": float("nan")}}
-    assert plate_provenance_json(plain)({"p": 1}) == json.dumps(
-        {**plain, "plates": [{"p": 1}]}, default=str
-    )
-    numbered = {1: "one", "plates": []}  # json turns the key into text: handled as a whole
-    assert plate_provenance_json(numbered)({"p": 2}) == json.dumps(
-        {**numbered, "plates": [{"p": 2}]}, default=str
-    )
+def test_plate_provenance_leaves_a_record_without_inputs_whole():
+    plain = {"version": "1", "x": {"y": None}}
+    assert plate_provenance(plain, {"p": 1}) == {**plain, "plates": [{"p": 1}]}

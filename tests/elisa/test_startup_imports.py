@@ -1,7 +1,8 @@
 """Start-up costs nothing: the library, the store and `elisa --help` load no fitting stack.
 
 `python -X importtime` lists every module a start imports (on stderr); lmfit, matplotlib and
-xarray (each hundreds of milliseconds) must not be among them. The speed itself is measured in
+xarray (each hundreds of milliseconds) must not be among them, nor dask (loaded only by a run
+on a cluster, `elisa run --dask` / `--workers`). The speed itself is measured in
 bench/bench_startup.py, not here.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("lmfit", "matplotlib", "xarray")
+HEAVY = ("lmfit", "matplotlib", "xarray", "dask", "distributed")
 
 
 def imported_modules(*args: str) -> set[str]:
@@ -86,3 +87,20 @@ def test_the_installed_version_is_the_single_source():
     from elisa._version import __version__
 
     assert version("elisa-toolkit") == __version__
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("-c", "import elisa.run"), ("-m", "elisa", "run", "--help")],
+    ids=["import elisa.run", "elisa run --help"],
+)
+def test_a_run_without_a_cluster_loads_no_dask(args):
+    modules = imported_modules(*args)
+    assert "elisa.cli.main" in modules or "elisa.run" in modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("dask", "distributed")) == []
+
+
+def test_the_importtime_reading_sees_dask_when_a_cluster_is_used():
+    assert "distributed" in imported_modules(
+        "-c", "import elisa.cluster.session as s; s._distributed()"
+    )
