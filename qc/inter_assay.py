@@ -18,7 +18,9 @@ a linear combination of independent mean squares, so
 
     df_T = s_T⁴ / ((MS_between/n0)² / df_b + ((1 − 1/n0)·MS_within)² / df_w).
 
-When s_b² is truncated to 0, s_T² = MS_within and df_T = df_w. The 95 % interval of the total
+When s_b² is truncated to 0, s_T² = MS_within and df_T = df_w. MS_between within rounding of
+MS_within (TIE_REL) is a tie, s_b² = 0 untruncated: the two formulas for df_T differ there, and
+rounding alone (the order of the results) must not choose between them. The 95 % interval of the total
 CV (%) is 100 · sqrt(s_T² · df_T / χ²(q, df_T)) / ȳ with q = 0.975 for the lower and q = 0.025
 for the upper limit (χ² quantiles at non-integer df).
 
@@ -47,6 +49,8 @@ from qc.arrays import CV_SLACK_PCT
 from qc.errors import QCError
 
 NAN = float("nan")
+#: |MS_between − MS_within| below this share of the larger is rounding: s_b² = 0, not truncated
+TIE_REL = 1e-12
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,8 +156,9 @@ def inter_assay_cv(
     truncated = False
     if np.isfinite(ms_b) and np.isfinite(ms_w):
         raw_b = (ms_b - ms_w) / n0
-        truncated = bool(raw_b < 0.0)
-        s_b2 = max(0.0, raw_b)
+        tie = abs(ms_b - ms_w) <= TIE_REL * max(ms_b, ms_w)
+        truncated = bool(raw_b < 0.0) and not tie
+        s_b2 = 0.0 if tie else max(0.0, raw_b)
         total = s_r2 + s_b2
         if truncated:
             df_total = float(table.df_within)

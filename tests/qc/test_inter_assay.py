@@ -242,3 +242,20 @@ def test_order_of_results_does_not_matter(runs, seed):
     b = inter_assay_cv([ids[i] for i in perm], [values[i] for i in perm], 6.0)
     assert b.cv_total_pct == pytest.approx(a.cv_total_pct, rel=1e-9, nan_ok=True)
     assert b.cv_total_df == pytest.approx(a.cv_total_df, rel=1e-9, nan_ok=True)
+
+
+@pytest.mark.parametrize("a, b", [(0.6374417, 1.8369622), (1.0, 2.0), (12.5, 3.25)])
+def test_equal_mean_squares_are_a_tie_in_every_order(a, b):
+    # runs (a, a, b) and (a, a, a): MS_between = MS_within = (b − a)²/6 exactly, so only
+    # rounding decides the sign of their difference; every order must give the untruncated
+    # Satterthwaite df: n0 = 3, s_T² = M, df_T = M² / ((M/3)² / 1 + (2M/3)² / 4) = 4.5
+    runs = [[a, a, b], [a, a, a]]
+    ids = [f"R{i}" for i, ys in enumerate(runs) for _ in ys]
+    values = [y for ys in runs for y in ys]
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        perm = rng.permutation(len(values))
+        result = inter_assay_cv([ids[i] for i in perm], [values[i] for i in perm], 6.0)
+        assert not result.truncated
+        assert result.cv_total_df == pytest.approx(4.5, rel=1e-9)
+        assert result.cv_between_pct == 0.0
