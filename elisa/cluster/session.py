@@ -50,6 +50,8 @@ MAX_CHUNK = 100
 CHUNKS_PER_WORKER = 2
 #: Seconds to wait for a scheduler to answer before the address is reported as unreachable.
 CONNECT_TIMEOUT_S = 10
+#: Seconds to wait for a reached scheduler to have a worker before the run gives up.
+WORKER_WAIT_S = 60
 INSTALL_HINT = "pip install 'elisa-toolkit[cluster]' (or: pip install distributed)"
 
 
@@ -106,13 +108,22 @@ def _connect(distributed: Any, address: str) -> Any:
             "tcp://host:8786"
         )
     try:
-        return distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ElisaError(
             f"cannot reach a dask scheduler at {address!r} ({reason}): expected the address "
             "of a running dask.distributed scheduler, such as tcp://host:8786"
         ) from None
+    try:  # a scheduler without workers would hold the run forever
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ElisaError(
+            f"the dask scheduler at {address!r} has no worker (waited {WORKER_WAIT_S} s): start "
+            f"`dask worker {address}` on machines that see the exports, then run again"
+        ) from None
+    return client
 
 
 def chunk_size_for(n_files: int, n_workers: int, chunk_size: int | None = None) -> int:

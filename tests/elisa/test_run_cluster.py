@@ -217,6 +217,27 @@ def test_a_bad_scheduler_address_is_one_line_and_writes_nothing(tmp_path, monkey
     assert not (tmp_path / "out").exists() and not (tmp_path / "s.sqlite").exists()
 
 
+def test_a_scheduler_without_workers_is_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(session, "WORKER_WAIT_S", 1)
+    generate_plates(tmp_path / "plates", 1)
+    with (
+        distributed.LocalCluster(
+            n_workers=0, processes=False, dashboard_address=":0", silence_logs=50
+        ) as empty,
+        pytest.raises(ElisaError) as caught,
+    ):
+        run_exports(
+            tmp_path / "plates",
+            out=tmp_path / "out",
+            db=tmp_path / "s.sqlite",
+            dask=empty.scheduler_address,
+        )
+    message = str(caught.value)
+    assert f"the dask scheduler at '{empty.scheduler_address}' has no worker" in message
+    assert f"dask worker {empty.scheduler_address}" in message and "\n" not in message
+    assert not (tmp_path / "out").exists() and not (tmp_path / "s.sqlite").exists()
+
+
 class FailsOnWorker(str):
     """An analyte name that a worker gets as `NameFailing`: the client never resolves it."""
 
