@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -167,6 +168,18 @@ TABLE_DTYPES: dict[str, dict[str, str]] = {
     name: {column: _COLUMN_DTYPES.get(column, _NUMBER) for column in columns}
     for name, columns in TABLE_COLUMNS.items()
 }
+
+
+def column_records(
+    frame: pd.DataFrame, cells: Callable[[pd.Series], list[Any]]
+) -> list[dict[str, Any]]:
+    """``frame``'s rows as dicts by column name, in table order, each column's values converted
+    at once by ``cells`` (a column at a time: several times faster than ``to_dict`` per row)."""
+    columns = [str(c) for c in frame.columns]
+    if not columns:
+        return [{} for _ in range(len(frame))]
+    converted = [cells(frame.iloc[:, k]) for k in range(len(columns))]
+    return [dict(zip(columns, row)) for row in zip(*converted)]
 
 
 def typed_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from elisa.missing import is_missing
+from elisa.results import column_records
 
 #: A table's rows: a DataFrame, or its rows as dicts (``to_dict("records")``).
 Rows = pd.DataFrame | Sequence[Mapping[str, Any]]
@@ -29,11 +30,7 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """``frame.to_dict("records")``, built a column at a time (several times faster on a
     table of 100,000 rows): Python scalars, None for a missing value of a nullable column,
     NaN kept in float columns."""
-    columns = [str(c) for c in frame.columns]
-    cells = [_python_cells(frame.iloc[:, k]) for k in range(len(columns))]
-    if not columns:
-        return [{} for _ in range(len(frame))]
-    return [dict(zip(columns, row)) for row in zip(*cells)]
+    return column_records(frame, _python_cells)
 
 
 def _python_cells(column: pd.Series) -> list[Any]:

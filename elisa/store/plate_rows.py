@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from elisa.missing import json_scalar
-from elisa.results import TABLE_COLUMNS, Results
+from elisa.results import TABLE_COLUMNS, Results, column_records
 
 #: The key of a plate's rows: (plate_id, analyte) in tables with an analyte column, else plate_id.
 RowKey = tuple[Any, Any] | Any
@@ -34,11 +34,7 @@ def _json_column(column: pd.Series) -> list[Any]:
 
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A result table as JSON-safe records (NaN → null), one dict per row in table order."""
-    columns = [str(c) for c in frame.columns]
-    cells = [_json_column(frame.iloc[:, k]) for k in range(len(columns))]
-    if not columns:
-        return [{} for _ in range(len(frame))]
-    return [dict(zip(columns, row)) for row in zip(*cells)]
+    return column_records(frame, _json_column)
 
 
 class PlateRows:
