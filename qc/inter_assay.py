@@ -43,10 +43,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import chi2
 
 from qc.arrays import CV_SLACK_PCT
 from qc.errors import QCError
+from qc.quantiles import chi2_quantile
 
 NAN = float("nan")
 #: |MS_between − MS_within| below this share of the larger is rounding: s_b² = 0, not truncated
@@ -171,8 +171,8 @@ def inter_assay_cv(
         s_b2 = total = df_total = NAN
 
     if np.isfinite(total) and np.isfinite(df_total) and df_total > 0:
-        ci_low = cv(total * df_total / float(chi2.ppf(0.975, df_total)))
-        ci_high = cv(total * df_total / float(chi2.ppf(0.025, df_total)))
+        ci_low = cv(total * df_total / chi2_quantile(0.975, df_total))
+        ci_high = cv(total * df_total / chi2_quantile(0.025, df_total))
     else:
         ci_low = ci_high = NAN
 

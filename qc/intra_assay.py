@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import chi2
 
 from qc.arrays import CV_SLACK_PCT, one_dimensional
 from qc.codes import INTRA_CV_ABOVE_LIMIT, INTRA_CV_FAIL, INTRA_CV_NOT_ASSESSABLE, TOO_MANY_HIGH_CV
 from qc.errors import QCError
+from qc.quantiles import chi2_quantile
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +36,7 @@ def chi2_exceeds_limit(intra_cv_pct: float, k: int, limit_pct: float, alpha: flo
     if k <= 0 or not np.isfinite(intra_cv_pct):
         return False
     statistic = k * intra_cv_pct**2 / limit_pct**2
-    return bool(statistic > chi2.ppf(1.0 - alpha, k))
+    return bool(statistic > chi2_quantile(1.0 - alpha, k))
 
 
 def assess_intra_assay(

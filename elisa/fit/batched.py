@@ -33,8 +33,8 @@ from elisa.fit.fitter import (
     five_at_bound_note,
     weighting_theta,
 )
-from elisa.fit.model import PARAMETER_ORDER
 from elisa.fit.request import CurveRequest
+from elisa.fit.solve import PARAMETER_ORDER
 from elisa.fit.weights import WEIGHTS_NOT_SETTLED, Weighting
 
 OPTIMISER_STOPPED = "the iteration limit was reached"

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from elisa.fit.fitter import BETTER_REL, G_STARTS
-from elisa.fit.model import START_INSET
+from elisa.fit.solve import START_INSET
 from elisa.fit.weights import MAX_WEIGHT_CYCLES, SETTLED_REL, THETA_RANGE, WEIGHT_FLOOR_OD
 
 N_PARAMS = 5  # a, b, ln c, d, ln g (elisa.fit.logistic.FREE_PARAMETERS)
@@ -318,7 +318,7 @@ class SharedRules(NamedTuple):
 
 @compiled
 def _bounded_start(start, lower, upper, five, theta, inset_share):
-    """`elisa.fit.model.bounded_start`: clipped a hair inside the bounds; 4PL has ln g = 0."""
+    """`elisa.fit.solve.bounded_start`: clipped a hair inside the bounds; 4PL has ln g = 0."""
     for k in range(N_PARAMS):
         inset = inset_share * (upper[k] - lower[k])
         theta[k] = min(max(start[k], lower[k] + inset), upper[k] - inset)

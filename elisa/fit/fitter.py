@@ -12,7 +12,7 @@ import numpy as np
 
 from elisa.fit.bounds import Bounds, default_bounds
 from elisa.fit.logistic import inverse_logistic5, logistic5, logistic5_gradient
-from elisa.fit.model import PARAMETER_ORDER, LogisticModel
+from elisa.fit.solve import PARAMETER_ORDER, Solution, bounded_start, solve_curve
 from elisa.fit.start import asymmetry_starts, starting_points
 from elisa.fit.weights import Weighted, Weighting, iterate_weights, raw_weights
 
@@ -185,18 +185,16 @@ def fit_standard_curve(
         return failed_fit(model, weighting, theta_now, len(x), p, plan.failure, blank)
 
     bounds = default_bounds(x, y)
-    four = LogisticModel(five=False)
     ones = np.ones_like(y)
-    best = _best_of_starts(four, x, y, ones, bounds, starting_points(x, y))
+    best = _best_of_starts(False, x, y, ones, bounds, starting_points(x, y))
     if best is None:
         return failed_fit(model, weighting, theta_now, len(x), p, NO_START_CONVERGED, blank)
     if model == "5PL":
-        five = LogisticModel(five=True)
-        starts = asymmetry_starts(best.params.valuesdict(), G_STARTS)
-        best5 = _best_of_starts(five, x, y, ones, bounds, starts)
+        starts = asymmetry_starts(best.values, G_STARTS)
+        best5 = _best_of_starts(True, x, y, ones, bounds, starts)
         if best5 is not None:
-            weighted = iterate_weights(five, best5, x, y, weighting, theta_value, blank)
-            values = weighted.result.params.valuesdict()
+            weighted = iterate_weights(True, best5, x, y, bounds, weighting, theta_value, blank)
+            values = weighted.result.values
             at_bound = bounds.at_bound(values, PARAMETER_ORDER)
             if not at_bound:
                 return _summarise(weighted, "5PL", x, y, blank, bounds, notes)
@@ -206,7 +204,7 @@ def fit_standard_curve(
         else:
             notes.append(NO_G_START_CONVERGED)
         model = "4PL"
-    weighted = iterate_weights(four, best, x, y, weighting, theta_value, blank)
+    weighted = iterate_weights(False, best, x, y, bounds, weighting, theta_value, blank)
     return _summarise(weighted, model, x, y, blank, bounds, notes)
 
 
@@ -216,16 +214,16 @@ def is_better(sse: float | np.ndarray, best_sse: float | np.ndarray) -> np.ndarr
 
 
 def _best_of_starts(
-    curve_model: LogisticModel,
+    five: bool,
     x: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
     bounds: Bounds,
     starts: list[dict[str, float]],
-):
+) -> Solution | None:
     best, best_sse = None, np.inf
     for start in starts:
-        result = curve_model.fit_weighted(x, y, w, curve_model.make_bounded_params(start, bounds))
+        result = solve_curve(x, y, w, bounded_start(start, bounds, five), bounds, five)
         sse = float(np.sum(result.residual**2))
         if is_better(sse, best_sse):
             best, best_sse = result, sse
@@ -243,9 +241,9 @@ def _summarise(
 ) -> CurveFit:
     result = weighted.result
     return summarise_fit(
-        result.params.valuesdict(),
-        bool(result.success),
-        str(result.message),
+        result.values,
+        result.success,
+        result.message,
         weighted.weighting,
         model,
         x,

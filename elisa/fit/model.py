@@ -1,8 +1,9 @@
 """The logistic family wrapped for lmfit, with c and g fitted on the log scale.
 
-`LogisticModel` is an ordinary lmfit Model (usable in a notebook, with `guess()`); the fitter in
-`elisa.fit.fitter` drives it with an analytic Jacobian and native bounds (scipy's trust-region
-reflective solver through lmfit's `least_squares` method).
+`LogisticModel` is an ordinary lmfit Model (usable in a notebook, with `guess()`), fitted with
+an analytic Jacobian and native bounds (scipy's trust-region reflective solver through lmfit's
+`least_squares` method). It is the reference: the fitter in `elisa.fit.fitter` makes the same
+solver call directly (`elisa.fit.solve`), and a test holds the two to the same bits.
 """
 
 from __future__ import annotations
@@ -11,44 +12,15 @@ import lmfit
 import numpy as np
 
 from elisa.fit.bounds import Bounds, default_bounds
-from elisa.fit.logistic import logistic5, logistic5_gradient
+from elisa.fit.logistic import logistic5_gradient
+from elisa.fit.solve import (
+    MAX_EVALUATIONS,
+    PARAMETER_ORDER,
+    TOLERANCE,
+    bounded_start,
+    logistic_log_scale,
+)
 from elisa.fit.start import starting_points
-
-PARAMETER_ORDER = ("a", "b", "log_c", "d", "log_g")
-#: A start is clipped this share of a parameter's range inside its bounds.
-START_INSET = 1e-9
-
-__all__ = [
-    "PARAMETER_ORDER",
-    "Bounds",
-    "LogisticModel",
-    "bounded_start",
-    "default_bounds",
-    "logistic_log_scale",
-]
-
-
-def logistic_log_scale(
-    x: np.ndarray, a: float, b: float, log_c: float, d: float, log_g: float = 0.0
-) -> np.ndarray:
-    """`logistic5` with c and g given as natural logarithms (lmfit's model function)."""
-    return logistic5(x, a, b, np.exp(log_c), d, np.exp(log_g))
-
-
-def bounded_start(start: dict[str, float], bounds: Bounds, five: bool) -> dict[str, float]:
-    """Starting values clipped a hair (1e-9 of the range) inside ``bounds``; 4PL has log_g = 0.
-
-    A start exactly on a bound would leave the bounded solvers no room to move off it.
-    """
-    values = {}
-    for name in PARAMETER_ORDER:
-        if five or name != "log_g":
-            lo, hi = bounds.lower[name], bounds.upper[name]
-            inset = START_INSET * (hi - lo)
-            values[name] = min(max(start.get(name, 0.0), lo + inset), hi - inset)
-        else:
-            values[name] = 0.0
-    return values
 
 
 class LogisticModel(lmfit.Model):
@@ -107,10 +79,10 @@ class LogisticModel(lmfit.Model):
                 nan_policy="propagate",
                 fit_kws={
                     "Dfun": self.jacobian,
-                    "ftol": 1e-15,
-                    "xtol": 1e-15,
-                    "gtol": 1e-15,
+                    "ftol": TOLERANCE,
+                    "xtol": TOLERANCE,
+                    "gtol": TOLERANCE,
                     "x_scale": "jac",
                 },
-                max_nfev=2000,
+                max_nfev=MAX_EVALUATIONS,
             )

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
-from scipy import stats
 
 from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import inverse_gradient
+from qc.quantiles import t_quantile
 
 
 def inwell_se(fit: CurveFit, x: np.ndarray | float, m: np.ndarray | float) -> np.ndarray:
@@ -74,13 +72,6 @@ def log_interval(
         low, high = conc * np.exp(-half), conc * np.exp(half)
     unbounded = np.isinf(high)
     return np.where(unbounded, np.nan, low), np.where(unbounded, np.nan, high)
-
-
-@lru_cache(maxsize=1024)
-def t_quantile(probability: float, df: int) -> float:
-    """Student's t quantile, remembered: a plate's groups all ask for the same one, and scipy
-    takes about 100 µs to compute it."""
-    return stats.t.ppf(probability, df)
 
 
 def profile_grid(nominals: np.ndarray, n: int = 1001) -> np.ndarray:

@@ -7,14 +7,11 @@ configured θ for pom, or θ estimated from the residuals each cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import lmfit
-
-    from elisa.fit.model import LogisticModel
+from elisa.fit.bounds import Bounds
+from elisa.fit.solve import Solution, solve_curve
 
 WEIGHT_FLOOR_OD = 1e-3  # μ is floored here so a weight never explodes near zero response
 MAX_WEIGHT_CYCLES = 50
@@ -55,9 +52,9 @@ class Weighting:
 
 @dataclass(frozen=True)
 class Weighted:
-    """The fit after the weights settled: the lmfit result and the weights it used."""
+    """The fit after the weights settled, and the weights it used."""
 
-    result: lmfit.model.ModelResult
+    result: Solution
     weighting: Weighting
 
 
@@ -82,10 +79,11 @@ WEIGHTS_NOT_SETTLED = f"weights did not settle in {MAX_WEIGHT_CYCLES} cycles"
 
 
 def iterate_weights(
-    curve_model: LogisticModel,
-    best: lmfit.model.ModelResult,
+    five: bool,
+    best: Solution,
     x: np.ndarray,
     y: np.ndarray,
+    bounds: Bounds,
     weighting: str,
     theta_value: float | str,
     blank: float,
@@ -96,10 +94,10 @@ def iterate_weights(
     if weighting == "none":
         return Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
     for _cycle in range(MAX_WEIGHT_CYCLES):
-        w, scale, theta_now = weights_from_curve(best.eval(x=x), y, blank, theta_value)
-        previous = np.array(list(best.params.valuesdict().values()))
-        best = curve_model.fit_weighted(x, y, w, best.params)
-        now = np.array(list(best.params.valuesdict().values()))
+        w, scale, theta_now = weights_from_curve(best.predict(x), y, blank, theta_value)
+        previous = np.array(list(best.values.values()))
+        best = solve_curve(x, y, w, best.values, bounds, five)
+        now = np.array(list(best.values.values()))
         if weights_settled(previous, now):
             return Weighted(best, Weighting(weighting, theta_now, w, scale, ""))
     return Weighted(best, Weighting(weighting, theta_now, w, scale, WEIGHTS_NOT_SETTLED))

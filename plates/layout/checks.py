@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -34,12 +35,16 @@ COLUMNS = (
 MAX_CONC = 1e12
 MAX_DILUTION = 1e7
 WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
+#: A plate's expanded wells by column: ``well``, ``row_i``, ``col_j`` and every field given
+#: anywhere, one value a well (None or NaN where the well lacks it).
+Columns = Mapping[str, Sequence[Any]]
 
 __all__ = [
     "COLUMNS",
     "EXPT_FIELDS",
     "ROLES",
     "WELL_FIELDS",
+    "Columns",
     "check_unknown",
     "check_well",
     "experiment_fields",
@@ -151,11 +156,13 @@ def _iso_date(value: Any, err) -> str:
     raise err(f"date must be an ISO 8601 date such as 2024-03-01, found {value!r}")
 
 
-def experiment_fields(table: pd.DataFrame, extras: dict, err) -> dict[str, Any]:
+def experiment_fields(columns: Columns, extras: dict, err) -> dict[str, Any]:
+    """The [expt] fields the wells agree on (else from the file's notes); differing is an error."""
     expt: dict[str, Any] = {}
     for name in EXPT_FIELDS:
-        values = table[name].tolist() if name in table.columns else []
-        values = [v for v in values if is_given(v)] or ([extras[name]] if name in extras else [])
+        values = [v for v in columns.get(name, ()) if is_given(v)] or (
+            [extras[name]] if name in extras else []
+        )
         distinct = list(dict.fromkeys(_text(v) for v in values))
         if len(distinct) > 1:
             raise err(
@@ -167,13 +174,14 @@ def experiment_fields(table: pd.DataFrame, extras: dict, err) -> dict[str, Any]:
     return expt
 
 
-def check_unknown(table: pd.DataFrame, err) -> None:
+def check_unknown(columns: Columns, err) -> None:
+    """A field that nearly matches a known one (``dillution``) is refused, naming its first well."""
     known = WELL_FIELDS + EXPT_FIELDS
-    for column in table.columns:
+    for column, values in columns.items():
         if column in WELLMAP_COLUMNS or column in known:
             continue
         close = difflib.get_close_matches(str(column).lower(), known, n=1, cutoff=0.8)
         if close:
-            wells = [w for w, v in zip(table["well"], table[column]) if is_given(v)]
+            wells = [w for w, v in zip(columns["well"], values, strict=True) if is_given(v)]
             if wells:
                 raise err(f"unknown field {column!r}: did you mean {close[0]!r}?", wells[0])

@@ -24,12 +24,14 @@ from plates.layout.checks import (
     COLUMNS,
     ROLES,
     WELL_FIELDS,
+    Columns,
     check_unknown,
     check_well,
     experiment_fields,
     is_given,
 )
 from plates.layout.document import check_document, parse_document
+from plates.layout.expand import expand_document, layout_extras
 from plates.layout.wellmap_run import run_wellmap, toml_value
 from plates.limits import DEFAULT_LIMITS, InputLimits, check_file_size
 from plates.wells import ROW_LETTERS, well_names
@@ -68,8 +70,6 @@ _DTYPES = {
     "mask": object,
 }
 assert tuple(_DTYPES) == COLUMNS
-#: The wellmap columns a well's record is checked from.
-_RECORD_COLUMNS = ("well", "row_i", "col_j", *WELL_FIELDS)
 
 
 def _native(value: Any) -> Any:
@@ -80,19 +80,17 @@ def _native(value: Any) -> Any:
     return None if value is pd.NA else value
 
 
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each well's wellmap fields (only the columns the checks read), one dict a row; built
-    column by column, which costs a fraction of ``to_dict("records")``."""
+def _table_columns(table: pd.DataFrame) -> Columns:
+    """wellmap's table as plain Python columns (converting a column at a time costs a fraction
+    of ``to_dict("records")``)."""
     columns = {}
-    for name in _RECORD_COLUMNS:
-        if name in table.columns:
-            column = table[name]
-            values = column.tolist()
-            if column.dtype == object or not isinstance(column.dtype, np.dtype):
-                values = [_native(v) for v in values]
-            columns[name] = values
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    for name in table.columns:
+        column = table[name]
+        values = column.tolist()
+        if column.dtype == object or not isinstance(column.dtype, np.dtype):
+            values = [_native(v) for v in values]
+        columns[str(name)] = values
+    return columns
 
 
 def _column(values: list, dtype: Any) -> pd.Series | np.ndarray:
@@ -104,7 +102,7 @@ def _column(values: list, dtype: Any) -> pd.Series | np.ndarray:
 
 
 def _build(
-    table: pd.DataFrame,
+    columns: Columns,
     extras: dict,
     source: Path,
     sha: str,
@@ -118,31 +116,34 @@ def _build(
         where = (prefix + (f"well {well}" if well else "")).strip() or None
         return LayoutError(message, file=source, where=where)
 
-    check_unknown(table, err)
+    check_unknown(columns, err)
     last = ROW_LETTERS[n_rows - 1]
     names = well_names(n_rows, n_cols)
     rows: dict[str, dict | None] = {name: None for name in names}
-    for rec in _records(table):
-        well = str(rec["well"])
-        r, c = int(rec["row_i"]), int(rec["col_j"])
+    fields = [name for name in WELL_FIELDS if name in columns]
+    for k, (well, r, c) in enumerate(
+        zip(columns["well"], columns["row_i"], columns["col_j"], strict=True)
+    ):
+        well, r, c = str(well), int(r), int(c)
         if r >= n_rows or c >= n_cols:
             raise err(
                 f"well {well} is off the plate: a {n_rows * n_cols}-well plate has rows"
                 f" A-{last} and columns 1-{n_cols}",
                 well,
             )
-        rows[names[r * n_cols + c]] = check_well(rec, lambda m, w=well: err(m, w))
+        record = {name: columns[name][k] for name in fields}
+        rows[names[r * n_cols + c]] = check_well(record, lambda m, w=well: err(m, w))
     empty = check_well({}, None)
-    columns: dict[str, list] = {name: [] for name in COLUMNS}
+    table: dict[str, list] = {name: [] for name in COLUMNS}
     for i, name in enumerate(names):
         values = rows[name] or empty
-        columns["well"].append(name)
-        columns["row"].append(ROW_LETTERS[i // n_cols])
-        columns["col"].append(i % n_cols + 1)
+        table["well"].append(name)
+        table["row"].append(ROW_LETTERS[i // n_cols])
+        table["col"].append(i % n_cols + 1)
         for field in WELL_FIELDS:
-            columns[field].append(values[field])
-    wells = pd.DataFrame({name: _column(columns[name], dtype) for name, dtype in _DTYPES.items()})
-    expt = experiment_fields(table, extras, err)
+            table[field].append(values[field])
+    wells = pd.DataFrame({name: _column(table[name], dtype) for name, dtype in _DTYPES.items()})
+    expt = experiment_fields(columns, extras, err)
     return PlateLayout(source, sha, plate, MappingProxyType(expt), wells)
 
 
@@ -178,6 +179,37 @@ def load_layout(
 def _load_document(
     doc: dict, source: Path, sha: str, n_rows: int, n_cols: int
 ) -> dict[str | None, PlateLayout]:
+    """The document's layouts: expanded here when it is one of the common kinds, else (or when
+    its wells are refused, so that the error is wellmap's reading of them) by wellmap."""
+    expanded = expand_document(doc)
+    if expanded is not None:
+        try:
+            return layouts_by_expansion(doc, expanded, source, sha, n_rows, n_cols)
+        except LayoutError:
+            pass
+    return layouts_by_wellmap(doc, source, sha, n_rows, n_cols)
+
+
+def layouts_by_expansion(
+    doc: dict,
+    expanded: dict[str | None, Columns],
+    source: Path,
+    sha: str,
+    n_rows: int,
+    n_cols: int,
+) -> dict[str | None, PlateLayout]:
+    """The layouts from :func:`plates.layout.expand.expand_document`'s columns."""
+    extras = layout_extras(doc)
+    return {
+        name: _build(columns, extras, source, sha, name, n_rows, n_cols)
+        for name, columns in expanded.items()
+    }
+
+
+def layouts_by_wellmap(
+    doc: dict, source: Path, sha: str, n_rows: int, n_cols: int
+) -> dict[str | None, PlateLayout]:
+    """The layouts as wellmap expands the document (the reference, and every kind of layout)."""
     table, extras = run_wellmap(doc, source, None)
     # plate names from the file itself: wellmap loses the plate column when a plate is empty
     own = list(doc["plate"]) if isinstance(doc.get("plate"), dict) else []
@@ -193,7 +225,7 @@ def _load_document(
             part = table
         else:
             part = table[table["plate"] == name]
-        layouts[name] = _build(part, extras, source, sha, name, n_rows, n_cols)
+        layouts[name] = _build(_table_columns(part), extras, source, sha, name, n_rows, n_cols)
     return layouts
 
 
