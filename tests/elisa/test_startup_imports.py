@@ -104,3 +104,25 @@ def test_the_importtime_reading_sees_dask_when_a_cluster_is_used():
     assert "distributed" in imported_modules(
         "-c", "import elisa.cluster.session as s; s._distributed()"
     )
+
+
+def test_one_plate_run_loads_neither_lmfit_nor_wellmap(tmp_path):
+    """The README's first command: the fit calls scipy's solver directly (elisa.fit.solve), the
+    layout is expanded without wellmap (plates.layout.expand), and χ²/t quantiles come from
+    scipy.special, so none of lmfit, wellmap or scipy.stats (a second between them) is loaded."""
+    modules = imported_modules(
+        "-m",
+        "elisa",
+        "run",
+        "fixtures/plates/fkn_clean.csv",
+        "--layout",
+        "fixtures/plates/fkn_clean.toml",
+        "--out",
+        str(tmp_path / "results"),
+        "--db",
+        str(tmp_path / "elisa.sqlite"),
+    )
+    assert "elisa.fit.solve" in modules and "plates.layout.expand" in modules
+    assert (tmp_path / "results" / "report.html").is_file()
+    loaded = sorted(m for m in modules if m.split(".")[0] in ("lmfit", "wellmap", "matplotlib"))
+    assert loaded + sorted(m for m in modules if m.startswith("scipy.stats")) == []
