@@ -7,7 +7,8 @@ and judges without writing anything.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as replace_outcome
 from pathlib import Path
@@ -101,16 +102,41 @@ def run_exports(
     gathered here: the store and the outputs are written by this process only, byte for byte
     as without a cluster (`elisa.cluster.session`).
     """
-    arguments = dict(locals())  # the parameters: no other name is bound yet
-    del arguments["dask"], arguments["workers"]
+    if dask is None and workers is None and chunk_size is not None:
+        raise ElisaError("--chunk-size needs a cluster: give --dask SCHEDULER or --workers N")
+    with _cluster_client(dask, workers) as client:
+        return _run_exports(
+            exports,
+            layout,
+            out=out,
+            db=db,
+            user=user,
+            analyte=analyte,
+            config=config,
+            fmt=fmt,
+            wavelength=wavelength,
+            reference=reference,
+            layout_from_export=layout_from_export,
+            replace=replace,
+            keep_going=keep_going,
+            on_bad_file=on_bad_file,
+            progress=progress,
+            chunk_size=chunk_size,
+            client=client,
+        )
+
+
+@contextmanager
+def _cluster_client(dask: Any, workers: int | None) -> Iterator[Any]:
+    """The dask client of a run on a cluster (`elisa.cluster.session`), or None without one:
+    dask is imported only when a cluster is asked for."""
     if dask is None and workers is None:
-        if chunk_size is not None:
-            raise ElisaError("--chunk-size needs a cluster: give --dask SCHEDULER or --workers N")
-        return _run_exports(**arguments, client=None)
+        yield None
+        return
     from elisa.cluster.session import cluster_session
 
     with cluster_session(dask, workers) as client:
-        return _run_exports(**arguments, client=client)
+        yield client
 
 
 def _run_exports(
