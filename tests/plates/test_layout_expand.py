@@ -165,3 +165,20 @@ def test_common_layout_loads_without_wellmap():
         "assert 'wellmap' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+FIXTURE_LAYOUTS = sorted((ROOT / "fixtures").rglob("*.toml"))
+
+
+@pytest.mark.parametrize("path", FIXTURE_LAYOUTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_fixture_layout_expands_as_wellmap_does(path):
+    data = path.read_bytes()
+    doc = tomllib.loads(data.decode("utf-8"))
+    expanded = expand_document(doc)
+    assert expanded is not None  # the fixtures are common layouts: no wellmap in a run
+    mine = layouts_by_expansion(doc, expanded, path, "sha", 8, 12)
+    theirs = layouts_by_wellmap(doc, path, "sha", 8, 12)
+    assert list(mine) == list(theirs)
+    for name, layout in mine.items():
+        assert dict(layout.expt) == dict(theirs[name].expt)
+        pd.testing.assert_frame_equal(layout.wells, theirs[name].wells)
