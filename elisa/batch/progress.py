@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any, TextIO
 
 Advance = Callable[[], None]
@@ -38,9 +39,7 @@ class Progress:
         if not self.shown:
             yield _nothing
             return
-        from tqdm import tqdm  # imported only when a bar is drawn
-
-        with tqdm(
+        with _bar_class()(
             total=total,
             desc=label,
             unit=f" {unit}",
@@ -64,6 +63,15 @@ class Progress:
             tqdm.write(line, file=stream)
         else:
             print(line, file=stream, flush=True)
+
+
+@cache
+def _bar_class() -> type:
+    """tqdm's bar without its monitor thread: a run with no thread but its own may fork to
+    render its outputs (`elisa.files.two_processes`), and the bars redraw on each step anyway."""
+    from tqdm import tqdm  # imported only when a bar is drawn
+
+    return type("Bar", (tqdm,), {"monitor_interval": 0})
 
 
 #: Progress that shows nothing (the library's default).

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
+from elisa.files.two_processes import in_two_processes
 from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import PLATE_PAGE, render_report_pages
 from elisa.results import TABLE_COLUMNS, Results
@@ -30,6 +31,8 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
     "report.html",
     "provenance.json",
 )
+#: Runs of this many plates or more render their outputs in two processes (`render_outputs`).
+TWO_PROCESSES_FROM = 50
 #: What an output folder may hold besides OUTPUT_FILES: the per-plate report pages of a large
 #: run (`elisa.report.plate_report.render_report_pages`).
 OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
@@ -37,30 +40,33 @@ OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
 
 def render_outputs(results: Results, progress: Progress = NO_PROGRESS) -> dict[str, bytes]:
     """Every output file's bytes, by file name (nothing touches the disk); ``progress`` counts
-    the outputs rendered (the report's pages count as one)."""
-    steps: list[Callable[[], dict[str, bytes]]] = [
+    the outputs rendered (the report's pages count as one).
+
+    A run of TWO_PROCESSES_FROM plates or more renders the tables (CSVs, results.xlsx,
+    provenance) in a forked process while this one renders the report (`elisa.files.
+    two_processes`): about half the time on two cores, the same bytes.
+    """
+    tables: list[Callable[[], dict[str, bytes]]] = [
         partial(_csv_file, name, getattr(results, name)) for name in TABLE_COLUMNS
     ]
-    steps.append(lambda: {"results.xlsx": results_xlsx(results)})
-    steps.append(
+    tables.append(lambda: {"results.xlsx": results_xlsx(results)})
+    tables.append(lambda: {"provenance.json": _provenance_json(results)})
+    report = [
         lambda: {name: page.encode("utf-8") for name, page in render_report_pages(results).items()}
-    )
-    steps.append(
-        lambda: {
-            "provenance.json": (
-                json.dumps(
-                    results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False
-                )
-                + "\n"
-            ).encode("utf-8")
-        }
-    )
+    ]
+    with progress.stage("writing outputs", len(tables) + len(report), "output") as advance:
+        pages, parts = in_two_processes(
+            report, tables, advance, fork=len(results.runs) >= TWO_PROCESSES_FROM
+        )
     files: dict[str, bytes] = {}
-    with progress.stage("writing outputs", len(steps), "output") as advance:
-        for step in steps:
-            files.update(step())
-            advance()
+    for part in [*parts[:-1], *pages, parts[-1]]:  # the tables, the report, provenance last
+        files.update(part)
     return files
+
+
+def _provenance_json(results: Results) -> bytes:
+    text = json.dumps(results.provenance, indent=2, sort_keys=True, default=str, allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
 def _csv_file(name: str, table: pd.DataFrame) -> dict[str, bytes]:

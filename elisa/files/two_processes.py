@@ -1,0 +1,98 @@
+"""Rendering a large run's outputs on two cores: one share of the work in a forked process.
+
+A thousand-plate run spends seconds rendering its outputs (the report's pages and results.xlsx
+above all), and each output is independent of the others. Where forking is safe (Linux, two
+cores or more, no other thread in this process), `in_two_processes` runs one list of steps in
+a forked child while this process runs the other: the child inherits the results (copy on
+write, nothing is sent to it) and sends back only what it rendered. Elsewhere, and whenever the
+child fails or dies, its steps run here instead, so the bytes are the same either way and an
+error is raised here with its own traceback.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["fork_is_safe", "in_two_processes"]
+
+
+def fork_is_safe() -> bool:
+    """Whether a child forked now runs safely and can run beside this process: Linux (macOS
+    system libraries are not fork-safe), two cores or more, and no thread but this one (a
+    thread holding a lock at the fork would leave the child's copy locked)."""
+    return (
+        sys.platform.startswith("linux")
+        and "fork" in multiprocessing.get_all_start_methods()
+        and (os.cpu_count() or 1) >= 2
+        and threading.active_count() == 1
+    )
+
+
+def in_two_processes(
+    here: Sequence[Callable[[], T]],
+    there: Sequence[Callable[[], T]],
+    on_step: Callable[[], None] = lambda: None,
+    *,
+    fork: bool = True,
+) -> tuple[list[T], list[T]]:
+    """The results of the steps ``here`` and ``there``, in order; ``there`` runs in a forked
+    child when ``fork`` is asked and `fork_is_safe`. ``on_step`` is called once per step done."""
+    if not (fork and there and fork_is_safe()):
+        return _run(here, on_step), _run(there, on_step)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):  # else the child would write buffered text again
+        stream.flush()
+    child = context.Process(target=_run_and_send, args=(there, send), daemon=True)
+    child.start()
+    send.close()
+    finished = False
+    try:
+        mine = _run(here, on_step)
+        theirs = _received(receive)
+        finished = True
+    finally:
+        receive.close()
+        if not finished:
+            child.terminate()  # this process failed: the child's work is not wanted
+        child.join()
+    if theirs is None:  # the child failed or died: its steps run here, to the same bytes
+        return mine, _run(there, on_step)
+    for _ in there:
+        on_step()
+    return mine, theirs
+
+
+def _run(steps: Sequence[Callable[[], T]], on_step: Callable[[], None]) -> list[T]:
+    results = []
+    for step in steps:
+        results.append(step())
+        on_step()
+    return results
+
+
+def _run_and_send(steps: Sequence[Callable[[], Any]], send: Connection) -> None:
+    """The child: run ``steps`` and send their results, or None when one fails."""
+    try:
+        results: list[Any] | None = [step() for step in steps]
+    except BaseException:
+        results = None  # the parent runs them again and raises the error itself
+    try:
+        send.send(results)
+    finally:
+        send.close()
+
+
+def _received(receive: Connection) -> list[Any] | None:
+    try:
+        return receive.recv()
+    except (EOFError, OSError):  # the child died before sending
+        return None

@@ -1,0 +1,142 @@
+"""Rendering outputs in two processes (`elisa.files.two_processes`) gives what one process gives.
+
+The forking cases run in a fresh interpreter: a test session may hold other threads (dask's, from
+the cluster tests), and then no fork happens, by design.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from elisa.files.two_processes import fork_is_safe, in_two_processes
+
+ROOT = Path(__file__).resolve().parents[2]
+CAN_FORK = sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+forking = pytest.mark.skipif(not CAN_FORK, reason="forks only on Linux with two cores or more")
+
+STEPS = """
+import json, multiprocessing, os
+from elisa.files.two_processes import fork_is_safe, in_two_processes
+PARENT = os.getpid()
+assert fork_is_safe()
+
+def pid():
+    return os.getpid()
+
+def fails_in_a_child():
+    if os.getpid() != PARENT:
+        raise RuntimeError("only in the child")
+    return "here"
+
+def dies_in_a_child():
+    if os.getpid() != PARENT:
+        os._exit(3)
+    return "here"
+"""
+
+
+def run_fresh(code: str) -> object:
+    """What ``code`` (after the STEPS above) prints as JSON, run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", STEPS + textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@forking
+def test_the_other_steps_run_in_a_forked_child_in_order():
+    got = run_fresh("""
+        steps = []
+        mine, theirs = in_two_processes([pid, lambda: "a"], [pid, lambda: "b"], lambda: steps.append(1))
+        print(json.dumps([mine == [PARENT, "a"], theirs[1], theirs[0] != PARENT, len(steps)]))
+    """)
+    assert got == [True, "b", True, 4]
+
+
+@forking
+@pytest.mark.parametrize("step", ["fails_in_a_child", "dies_in_a_child"])
+def test_a_child_that_fails_or_dies_has_its_steps_run_here(step):
+    got = run_fresh(f"print(json.dumps(in_two_processes([lambda: 1], [{step}, lambda: 2])))")
+    assert got == [[1], ["here", 2]]
+
+
+@forking
+def test_an_error_here_ends_the_child():
+    got = run_fresh("""
+        def broken():
+            raise ValueError("bad page")
+
+        try:
+            in_two_processes([broken], [lambda: sum(range(10**10))])  # the child would run long
+        except ValueError as exc:
+            print(json.dumps([str(exc), len(multiprocessing.active_children())]))
+    """)
+    assert got == ["bad page", 0]
+
+
+@forking
+def test_outputs_rendered_in_two_processes_are_the_same_bytes():
+    got = run_fresh("""
+        from pathlib import Path
+        import elisa
+        import elisa.files.staging as staging
+
+        plates = Path("fixtures/plates")
+        names = ("fkn_clean", "tracp5b_saturated", "fkn_bad_curve")
+        results = elisa.process(
+            [plates / f"{n}.csv" for n in names], layout=[plates / f"{n}.toml" for n in names]
+        )
+        one = staging.render_outputs(results)
+        staging.TWO_PROCESSES_FROM = 1
+        forked = []
+        split = staging.in_two_processes
+
+        def spied(*args, **kwargs):
+            forked.append(kwargs["fork"] and fork_is_safe())
+            return split(*args, **kwargs)
+
+        staging.in_two_processes = spied
+        two = staging.render_outputs(results)
+        print(json.dumps([forked, list(two) == list(one), all(two[n] == one[n] for n in one)]))
+    """)
+    assert got == [[True], True, True]
+
+
+def test_an_error_everywhere_is_raised_here():
+    def broken():
+        raise ValueError("bad cell")
+
+    with pytest.raises(ValueError, match="bad cell"):
+        in_two_processes([lambda: 1], [broken])
+
+
+def test_no_fork_while_another_thread_runs():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not fork_is_safe()
+        assert in_two_processes([os.getpid], [os.getpid]) == ([os.getpid()], [os.getpid()])
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_without_fork_every_step_runs_here():
+    assert in_two_processes([os.getpid], [os.getpid], fork=False) == (
+        [os.getpid()],
+        [os.getpid()],
+    )
