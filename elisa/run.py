@@ -19,6 +19,7 @@ from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, stage_outputs, write_outputs
+from elisa.files.two_processes import fork_is_safe
 from elisa.pipeline import process
 from elisa.results import Results
 from elisa.store.database import DEFAULT_DB, Store, open_store
@@ -32,6 +33,11 @@ from elisa.store.versions import (
 )
 
 PathLike = str | Path
+
+
+#: A run of this many exports or more, without a cluster, processes them in two chunks, one in
+#: a forked process (`elisa.cluster.two_cores`), where forking is safe.
+TWO_CORES_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -188,9 +194,11 @@ def _run_exports(
     def run_with(masks: dict[str, dict[str, str]] | None) -> Results:
         if not pairs:
             raise ElisaError("no export could be processed: every one was a bad file")
-        if client is None:
+        on_two_cores = client is None and len(pairs) >= TWO_CORES_FROM and fork_is_safe()
+        if client is None and not on_two_cores:
             return in_this_process(masks)
         from elisa.cluster.session import chunk_options, process_on_cluster
+        from elisa.cluster.two_cores import process_on_two_cores
 
         options = chunk_options(
             analyte=analyte,
@@ -201,12 +209,21 @@ def _run_exports(
             masks=masks or {},
             now=now,
         )
+        on_bad_file = left_out if keep_going else None
+        if client is None:
+            return process_on_two_cores(
+                pairs,
+                options,
+                on_bad_file=on_bad_file,
+                progress=progress,
+                one_process=lambda: in_this_process(masks),
+            )
         return process_on_cluster(
             client,
             pairs,
             options,
             chunk_size=chunk_size,
-            on_bad_file=left_out if keep_going else None,
+            on_bad_file=on_bad_file,
             progress=progress,
             one_process=lambda: in_this_process(masks),
         )

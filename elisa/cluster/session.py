@@ -151,17 +151,54 @@ def process_on_cluster(
     own), the plates processed in chunks on ``client``'s cluster. A bad export raises its
     error, or goes to ``on_bad_file``; ``one_process`` processes the run in this process
     instead (`needs_one_process`)."""
-    given: list[Pair] = [(str(e), None if lay is None else str(lay)) for e, lay in pairs]
+    given = given_pairs(pairs)
     slots = sum(client.nthreads().values())  # worker threads: chunks run at once
     size = chunk_size_for(len(given), slots, chunk_size)
-    with progress.stage("processing plates (cluster)", len(given), "file") as advance:
-        chunks = _run_chunks(client, given, options, size, advance)
+
+    def run(batch: list[Pair], advance: Callable[[], None]) -> list[ChunkResult]:
+        return _run_chunks(client, batch, options, size, advance)
+
+    return gather_chunks(
+        run,
+        given,
+        options,
+        "processing plates (cluster)",
+        on_bad_file=on_bad_file,
+        progress=progress,
+        one_process=one_process,
+    )
+
+
+def given_pairs(pairs: Sequence[tuple[Path, Path | None]]) -> list[Pair]:
+    """The run's (export, layout) pairs as the chunks take them (paths as text)."""
+    return [(str(e), None if lay is None else str(lay)) for e, lay in pairs]
+
+
+ChunkRunner = Callable[[list[Pair], Callable[[], None]], list[ChunkResult]]
+
+
+def gather_chunks(
+    run: ChunkRunner,
+    given: list[Pair],
+    options: ChunkOptions,
+    label: str,
+    *,
+    on_bad_file: Callable[[BadFile], None] | None,
+    progress: Progress,
+    one_process: Callable[[], Results],
+) -> Results:
+    """What `process` gives for ``given``, from the chunks ``run`` processes (in their order,
+    calling its second argument once per export done): the checks that span files made over
+    every export, a second round for exports refused for an id the run does not give away,
+    and the kept plates combined in the run's order."""
+    with progress.stage(label, len(given), "file") as advance:
+        chunks = run(given, advance)
     records = [record for chunk in chunks for record in chunk.files]
     owners = [k for k, chunk in enumerate(chunks) for _ in chunk.files]
     verdicts = judge_files(records)
     if verdicts.again:  # exports a chunk refused for an id this run does not give away
         redo = [given[i] for i in verdicts.again]
-        extra = _run_chunks(client, redo, options, size, lambda: None)
+        extra = run(redo, lambda: None)
         redone = [record for chunk in extra for record in chunk.files]
         for i, record, k in zip(verdicts.again, redone, _owners(extra, len(chunks))):
             records[i], owners[i] = record, k
