@@ -87,6 +87,8 @@ def _run_and_send(steps: Sequence[Callable[[], Any]], send: Connection) -> None:
         results = None  # the parent runs them again and raises the error itself
     try:
         send.send(results)
+    except OSError:
+        pass  # the run ended (killed, or failed itself) and no longer reads: nothing to report
     finally:
         send.close()
 
