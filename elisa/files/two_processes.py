@@ -51,7 +51,7 @@ def in_two_processes(
     receive, send = context.Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # else the child would write buffered text again
         stream.flush()
-    child = context.Process(target=_run_and_send, args=(there, send), daemon=True)
+    child = context.Process(target=_run_and_send, args=(there, send, receive), daemon=True)
     child.start()
     send.close()
     finished = False
@@ -79,8 +79,13 @@ def _run(steps: Sequence[Callable[[], T]], on_step: Callable[[], None]) -> list[
     return results
 
 
-def _run_and_send(steps: Sequence[Callable[[], Any]], send: Connection) -> None:
+def _run_and_send(
+    steps: Sequence[Callable[[], Any]], send: Connection, receive: Connection
+) -> None:
     """The child: run ``steps`` and send their results, or None when one fails."""
+    # the child's copy of the reading end, closed: once the run is gone (killed), nobody reads,
+    # and sending fails at once instead of waiting for a reader forever
+    receive.close()
     try:
         results: list[Any] | None = [step() for step in steps]
     except BaseException:

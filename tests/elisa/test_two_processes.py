@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,49 @@ def test_without_fork_every_step_runs_here():
         [os.getpid()],
         [os.getpid()],
     )
+
+
+def _ended(pid: int) -> bool:
+    """Whether process ``pid`` has exited (gone, or a zombie nobody has reaped yet)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@forking
+def test_a_child_whose_run_is_killed_ends_instead_of_waiting_for_a_reader(tmp_path):
+    """The run killed (kill -9) while its child works: the child's result (larger than a pipe
+    holds) cannot be sent, and the child ends rather than waiting forever."""
+    marker = tmp_path / "child.pid"
+    code = STEPS + textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+
+        def child_work():
+            Path({str(marker)!r}).write_text(str(os.getpid()))
+            time.sleep(1.0)  # the run is killed meanwhile
+            return b"x" * 10**6
+
+        in_two_processes([lambda: time.sleep(60)], [child_work])
+    """)
+    run = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE)
+    child = None
+    try:
+        for _ in range(200):
+            if marker.is_file() and marker.read_text():
+                break
+            time.sleep(0.05)
+        child = int(marker.read_text())
+        run.kill()
+        run.wait()
+        for _ in range(200):
+            if _ended(child):
+                break
+            time.sleep(0.05)
+        assert _ended(child), "the child of a killed run is still waiting"
+    finally:
+        run.kill()
+        if child is not None and not _ended(child):
+            os.kill(child, signal.SIGKILL)  # a failed check leaves no process behind
