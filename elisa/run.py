@@ -16,10 +16,10 @@ from typing import Any
 
 from elisa.batch.pairing import BadFile, pair_inputs
 from elisa.batch.progress import NO_PROGRESS, Progress
+from elisa.batch.two_processes import fork_is_safe
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import prepare_output_folder, stage_outputs, write_outputs
-from elisa.files.two_processes import fork_is_safe
 from elisa.pipeline import process
 from elisa.results import Results
 from elisa.store.database import DEFAULT_DB, Store, open_store

@@ -68,7 +68,7 @@ class Progress:
 @cache
 def _bar_class() -> type:
     """tqdm's bar without its monitor thread: a run with no thread but its own may fork to
-    render its outputs (`elisa.files.two_processes`), and the bars redraw on each step anyway."""
+    render its outputs (`elisa.batch.two_processes`), and the bars redraw on each step anyway."""
     from tqdm import tqdm  # imported only when a bar is drawn
 
     return type("Bar", (tqdm,), {"monitor_interval": 0})

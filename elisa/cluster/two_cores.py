@@ -1,7 +1,7 @@
 """A large run on this machine's two cores, without a cluster.
 
 The exports are cut into two chunks in their order; a forked process processes the second
-(`elisa.files.two_processes`) while the run processes the first, and the chunks are gathered as
+(`elisa.batch.two_processes`) while the run processes the first, and the chunks are gathered as
 a cluster's are (`elisa.cluster.session.gather_chunks`): the same Results as one process, in
 about half the processing time. Where forking is not safe, both chunks are processed here.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from elisa.batch.pairing import BadFile
 from elisa.batch.progress import NO_PROGRESS, Progress
+from elisa.batch.two_processes import in_two_processes
 from elisa.cluster.chunks import ChunkOptions, ChunkResult, Pair, process_chunk
 from elisa.cluster.session import gather_chunks, given_pairs
-from elisa.files.two_processes import in_two_processes
 from elisa.results import Results
 
 __all__ = ["process_on_two_cores"]

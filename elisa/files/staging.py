@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from elisa.batch.progress import NO_PROGRESS, Progress
+from elisa.batch.two_processes import in_two_processes
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
-from elisa.files.two_processes import in_two_processes
 from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import PLATE_PAGE, render_report_pages
 from elisa.results import TABLE_COLUMNS, Results
@@ -43,7 +43,7 @@ def render_outputs(results: Results, progress: Progress = NO_PROGRESS) -> dict[s
     the outputs rendered (the report's pages count as one).
 
     A run of TWO_PROCESSES_FROM plates or more renders the tables (CSVs, results.xlsx,
-    provenance) in a forked process while this one renders the report (`elisa.files.
+    provenance) in a forked process while this one renders the report (`elisa.batch.
     two_processes`): about half the time on two cores, the same bytes.
     """
     tables: list[Callable[[], dict[str, bytes]]] = [

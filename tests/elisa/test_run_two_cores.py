@@ -26,7 +26,7 @@ from bench_scale import generate_plates
 
 import elisa.cluster.two_cores as two_cores
 import elisa.run as run
-from elisa.files.two_processes import fork_is_safe
+from elisa.batch.two_processes import fork_is_safe
 
 NOW = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
 

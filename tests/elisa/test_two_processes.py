@@ -1,4 +1,4 @@
-"""Rendering outputs in two processes (`elisa.files.two_processes`) gives what one process gives.
+"""Rendering outputs in two processes (`elisa.batch.two_processes`) gives what one process gives.
 
 The forking cases run in a fresh interpreter: a test session may hold other threads (dask's, from
 the cluster tests), and then no fork happens, by design.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from elisa.files.two_processes import fork_is_safe, in_two_processes
+from elisa.batch.two_processes import fork_is_safe, in_two_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CAN_FORK = sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
@@ -26,7 +26,7 @@ forking = pytest.mark.skipif(not CAN_FORK, reason="forks only on Linux with two 
 
 STEPS = """
 import json, multiprocessing, os
-from elisa.files.two_processes import fork_is_safe, in_two_processes
+from elisa.batch.two_processes import fork_is_safe, in_two_processes
 PARENT = os.getpid()
 assert fork_is_safe()
 

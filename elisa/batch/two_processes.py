@@ -1,12 +1,13 @@
-"""Rendering a large run's outputs on two cores: one share of the work in a forked process.
+"""A large run's work on two cores: one share of it in a forked process.
 
-A thousand-plate run spends seconds rendering its outputs (the report's pages and results.xlsx
-above all), and each output is independent of the others. Where forking is safe (Linux, two
-cores or more, no other thread in this process), `in_two_processes` runs one list of steps in
-a forked child while this process runs the other: the child inherits the results (copy on
-write, nothing is sent to it) and sends back only what it rendered. Elsewhere, and whenever the
-child fails or dies, its steps run here instead, so the bytes are the same either way and an
-error is raised here with its own traceback.
+A thousand-plate run spends seconds processing its exports and seconds rendering its outputs,
+in parts that do not depend on each other. Where forking is safe (Linux, two cores or more, no
+other thread in this process), `in_two_processes` runs one list of steps in a forked child while
+this process runs the other: the child inherits what the steps read (copy on write, nothing is
+sent to it) and sends back only their results. Elsewhere, and whenever the child fails or dies,
+its steps run here instead, so the results are the same either way and an error is raised here
+with its own traceback. Used for a large run's processing (`elisa.cluster.two_cores`) and its
+outputs (`elisa.files.staging.render_outputs`).
 """
 
 from __future__ import annotations
