@@ -209,12 +209,12 @@ def _run_exports(
             masks=masks or {},
             now=now,
         )
-        on_bad_file = left_out if keep_going else None
+        report_bad = left_out if keep_going else None
         if client is None:
             return process_on_two_cores(
                 pairs,
                 options,
-                on_bad_file=on_bad_file,
+                on_bad_file=report_bad,
                 progress=progress,
                 one_process=lambda: in_this_process(masks),
             )
@@ -223,7 +223,7 @@ def _run_exports(
             pairs,
             options,
             chunk_size=chunk_size,
-            on_bad_file=on_bad_file,
+            on_bad_file=report_bad,
             progress=progress,
             one_process=lambda: in_this_process(masks),
         )
