@@ -104,17 +104,17 @@ class CurveReading:
 
 
 def read_curve(
-    groups: list[ReplicateGroup], wells: PlateWells, fit: CurveFit, od_means: list[float]
+    groups: list[ReplicateGroup], in_well: np.ndarray, fit: CurveFit, od_means: list[float]
 ) -> list[CurveReading]:
     """Every group of a plate read on the (converged) curve in one pass over arrays.
 
     Each group's numbers are those of reading it alone: the steps are elementwise (each element
     gets the same result whatever the array's length) and the SEs are `inwell_se_each`.
-    ``od_means``: each group's mean corrected OD (NaN without usable wells).
+    ``in_well``: each well's in-well concentration (`well_concentrations`); ``od_means``: each
+    group's mean corrected OD (NaN without usable wells).
     """
     dilution = np.array([g.dilution for g in groups], dtype=float)
     n_wells = np.array([len(g.usable) for g in groups], dtype=float)
-    in_well = fit.inverse(wells.od)
     x_w = fit.inverse(np.array(od_means, dtype=float))
     # groups without wells or a solution are read too (NaN): their warnings are not news
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -139,16 +139,19 @@ def read_curve(
 def back_calculate(
     groups: list[ReplicateGroup],
     wells: PlateWells,
+    in_well: np.ndarray,
     fit: CurveFit,
     lloq: float,
     uloq: float,
     extent: tuple[float, float],
     intra_limit_pct: float,
 ) -> list[GroupResult]:
-    """Everything samples.csv says about each group (extent: smallest/largest non-zero nominal)."""
+    """Everything samples.csv says about each group (extent: smallest/largest non-zero nominal;
+    ``in_well``: each well's in-well concentration, `well_concentrations`)."""
     od = [wells.od[g.usable_rows()] for g in groups]
     stats = [od_stats(values) for values in od]
-    readings = read_curve(groups, wells, fit, [mean for mean, _ in stats]) if fit.converged else []
+    means = [mean for mean, _ in stats]
+    readings = read_curve(groups, in_well, fit, means) if fit.converged else []
     return [
         _group_result(
             group,

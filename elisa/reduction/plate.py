@@ -120,16 +120,17 @@ def reduce_plate(
     else:
         lloq_p = uloq_p = float("nan")
     extent = (float(nominal.min()), float(nominal.max())) if len(nominal) else (np.nan, np.nan)
+    in_well = well_concentrations(wells, fit)
     groups = back_calculate(
         controls_and_samples,
         wells,
+        in_well,
         fit,
         judged.lloq,
         judged.uloq,
         extent,
         analyte.intra_cv_limit_pct,
     )
-    in_well = well_concentrations(wells, fit)
     conc_well = in_well * np.where(wells.role == "standard", 1.0, wells.dilution)
     controls, failed_control_wells = _judge_controls(wells, conc_well, rules)
     eligible = [r for r in groups if r.group.kind == "control" or r.range == "in"]
