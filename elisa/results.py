@@ -182,6 +182,19 @@ def column_records(
     return [dict(zip(columns, row)) for row in zip(*converted)]
 
 
+def rows_by_plate(
+    rows: list[dict[str, Any]], by_analyte: bool, key: Callable[[Any], Any] = lambda v: v
+) -> dict[Any, list[dict[str, Any]]]:
+    """A table's rows grouped by plate, in table order: by (plate_id, analyte) when the table
+    has an analyte column (``by_analyte``), else by plate_id; ``key`` makes each part of the
+    key from its cell (as it is, by default)."""
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for row in rows:
+        plate = key(row["plate_id"])
+        groups.setdefault((plate, key(row["analyte"])) if by_analyte else plate, []).append(row)
+    return groups
+
+
 def typed_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The table ``name`` from its rows (dicts by column, None for missing), with the columns
     and dtypes of TABLE_DTYPES."""

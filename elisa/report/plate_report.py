@@ -18,7 +18,7 @@ import pandas as pd
 
 from elisa._version import __version__
 from elisa.report.plate_section import REASONS, WARNINGS, failed, plate_section, verdict_badge
-from elisa.report.rows import rows_by_plate
+from elisa.report.rows import table_rows_by_plate
 from elisa.report.tables import FLAGS, REASSAY, cell_text, definition_list, html_table, split_codes
 from elisa.results import Results
 
@@ -177,7 +177,7 @@ class _PlateTables:
     def __init__(self, results: Results) -> None:
         tables = {name: getattr(results, name) for name in self.NAMES}
         self._by_analyte = {name: "analyte" in df.columns for name, df in tables.items()}
-        self._groups = {name: rows_by_plate(df) for name, df in tables.items()}
+        self._groups = {name: table_rows_by_plate(df) for name, df in tables.items()}
 
     def of_plate(self, run: dict) -> dict[str, list[dict[str, Any]]]:
         """Each table's rows for the plate of ``run``, by table name."""

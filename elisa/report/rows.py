@@ -1,6 +1,6 @@
 """The rows a part of the report is drawn from: a result table, or one plate's rows of it.
 
-A run of many plates splits each table by plate once (`rows_by_plate`), as plain dicts, so that
+A run of many plates splits each table by plate once (`table_rows_by_plate`), as plain dicts, so that
 drawing 1,000 plates costs no pandas call per plate; the review app and the tests hand whole
 DataFrames. Either way a part sees the same dicts: ``DataFrame.to_dict("records")`` gives
 floats, ints, bools and str, and None for a missing value of a nullable column.
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from elisa.missing import is_missing
-from elisa.results import column_records
+from elisa.results import column_records, rows_by_plate
 
 #: A table's rows: a DataFrame, or its rows as dicts (``to_dict("records")``).
 Rows = pd.DataFrame | Sequence[Mapping[str, Any]]
@@ -52,13 +52,7 @@ def pandas_text(value: Any) -> str:
     return "nan" if is_missing(value) else str(value)
 
 
-def rows_by_plate(table: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
-    """A table's rows grouped by plate, in table order: by (plate_id, analyte) as text when it
-    has an analyte column, else by plate_id as text (`pandas_text`)."""
-    groups: dict[Any, list[dict[str, Any]]] = {}
-    by_analyte = "analyte" in table.columns
-    for row in frame_records(table):
-        plate = pandas_text(row["plate_id"])
-        key = (plate, pandas_text(row["analyte"])) if by_analyte else plate
-        groups.setdefault(key, []).append(row)
-    return groups
+def table_rows_by_plate(table: pd.DataFrame) -> dict[Any, list[dict[str, Any]]]:
+    """A table's rows grouped by plate (`elisa.results.rows_by_plate`), the keys as text
+    (`pandas_text`): by (plate_id, analyte) when it has an analyte column, else by plate_id."""
+    return rows_by_plate(frame_records(table), "analyte" in table.columns, pandas_text)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from elisa.missing import json_scalar
-from elisa.results import TABLE_COLUMNS, Results, column_records
+from elisa.results import TABLE_COLUMNS, Results, column_records, rows_by_plate
 
 #: The key of a plate's rows: (plate_id, analyte) in tables with an analyte column, else plate_id.
 RowKey = tuple[Any, Any] | Any
@@ -49,11 +49,7 @@ class PlateRows:
         for name in TABLE_COLUMNS:
             frame = getattr(results, name)
             by_analyte = "analyte" in frame.columns
-            groups: dict[RowKey, list[dict[str, Any]]] = {}
-            for row in table_records(frame):
-                key = (row["plate_id"], row["analyte"]) if by_analyte else row["plate_id"]
-                groups.setdefault(key, []).append(row)
-            self._groups[name] = groups
+            self._groups[name] = rows_by_plate(table_records(frame), by_analyte)
             self._by_analyte[name] = by_analyte
 
     def tables(self, plate_id: str, analyte: str) -> dict[str, list[dict[str, Any]]]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from elisa.report.rows import frame_records, pandas_text, rows_by_plate
+from elisa.report.rows import frame_records, pandas_text, table_rows_by_plate
 from elisa.results import typed_table
 from tests.conftest import plate_paths
 
@@ -51,13 +51,13 @@ def test_missing_cells_of_every_dtype():
 
 
 def test_rows_are_grouped_by_plate_and_analyte_in_table_order(results):
-    groups = rows_by_plate(results.samples)
+    groups = table_rows_by_plate(results.samples)
     for (plate_id, analyte), rows in groups.items():
         expected = results.samples[
             (results.samples["plate_id"] == plate_id) & (results.samples["analyte"] == analyte)
         ]
         _same(rows, expected.to_dict("records"))
-    wells = rows_by_plate(results.wells)
+    wells = table_rows_by_plate(results.wells)
     assert sorted(wells) == sorted(set(results.wells["plate_id"]))
     assert sum(len(v) for v in wells.values()) == len(results.wells)
 
