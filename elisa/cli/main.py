@@ -12,6 +12,7 @@ none of the fitting, table or plotting libraries.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import traceback
@@ -289,7 +290,12 @@ def internal_error_line(exc: BaseException, args: argparse.Namespace | None = No
 
 def entry() -> None:
     """Console-script wrapper that exits with `main`'s code."""
-    sys.exit(main())
+    code = main()
+    # The command is done and has closed what it wrote. Frozen objects are left out of the
+    # collections the interpreter makes as it tears down its ~1,300 modules at exit, which
+    # otherwise cost a one-plate run about 0.15 s; atexit handlers and teardown still run.
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

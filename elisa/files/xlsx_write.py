@@ -20,8 +20,8 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from html import escape
 from numbers import Integral, Real
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import pandas as pd
@@ -97,9 +97,7 @@ def _column_letters(n: int) -> list[str]:
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:
-    return (
-        f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
-    )
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text, quote=False)}</t></is></c>'
 
 
 def _cell(ref: str, value: object) -> str:
@@ -172,7 +170,7 @@ def _package_parts(titles: list[str]) -> dict[str, str]:
     workbook = (
         f'<workbook xmlns="{_MAIN}" xmlns:r="{_DOC_RELS}"><sheets>'
         + "".join(
-            f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+            f'<sheet name="{escape(title)}" sheetId="{n}" r:id="rId{n}"/>'
             for n, title in zip(sheets, titles)
         )
         + "</sheets></workbook>"
@@ -192,7 +190,7 @@ def _package_parts(titles: list[str]) -> dict[str, str]:
         'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:creator>elisa {escape(__version__)}</dc:creator>"
+        f"<dc:creator>elisa {escape(__version__, quote=False)}</dc:creator>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{_FIXED_DATE}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{_FIXED_DATE}</dcterms:modified>'
         "</cp:coreProperties>"

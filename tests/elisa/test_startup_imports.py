@@ -109,7 +109,9 @@ def test_the_importtime_reading_sees_dask_when_a_cluster_is_used():
 def test_one_plate_run_loads_neither_lmfit_nor_wellmap(tmp_path):
     """The README's first command: the fit calls scipy's solver directly (elisa.fit.solve), the
     layout is expanded without wellmap (plates.layout.expand), and χ²/t quantiles come from
-    scipy.special, so none of lmfit, wellmap or scipy.stats (a second between them) is loaded."""
+    scipy.special, so none of lmfit, wellmap or scipy.stats (a second between them) is loaded.
+    Nor is xml.sax (results.xlsx escapes its text with html.escape; xml.sax's escaping loads
+    urllib and http, 10 ms)."""
     modules = imported_modules(
         "-m",
         "elisa",
@@ -126,3 +128,4 @@ def test_one_plate_run_loads_neither_lmfit_nor_wellmap(tmp_path):
     assert (tmp_path / "results" / "report.html").is_file()
     loaded = sorted(m for m in modules if m.split(".")[0] in ("lmfit", "wellmap", "matplotlib"))
     assert loaded + sorted(m for m in modules if m.startswith("scipy.stats")) == []
+    assert "xml.sax" not in modules
