@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,6 +14,8 @@ import pandas as pd
 from elisa.missing import is_missing
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Nullable dtypes whose every value is of one kind (str, int or bool) or missing.
+_ONE_KIND_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.BooleanDtype)
 
 
 def format_cell(value: object) -> str:
@@ -38,12 +41,31 @@ def format_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def cells_by_distinct_value(
+    column: pd.Series, format_value: Callable[[object], str]
+) -> list[str] | None:
+    """``format_value`` of every cell of ``column``, called once per distinct value rather than
+    once per cell; None when the column's dtype does not allow it.
+
+    Columns of nullable text, integers or booleans (and numpy integers or booleans) hold one
+    kind of value, and few distinct ones (plate ids, codes, levels), so this saves most of the
+    calls. Object columns are left out: there 1, 1.0 and True count as one distinct value but
+    are written differently. A missing value is formatted as ``format_value(None)``."""
+    dtype = column.dtype
+    if not (isinstance(dtype, _ONE_KIND_DTYPES) or (dtype.kind in "iub")):
+        return None
+    codes, distinct = pd.factorize(column)  # code -1 (the list's last item): a missing value
+    texts = [format_value(value) for value in distinct.tolist()] + [format_value(None)]
+    return [texts[code] for code in codes.tolist()]
+
+
 def column_cells(column: pd.Series) -> list[str]:
     """The CSV text of every cell of one column, in row order (`format_cell`)."""
     if column.dtype != np.float64:
-        return [format_cell(v) for v in column.tolist()]
+        cells = cells_by_distinct_value(column, format_cell)
+        return cells if cells is not None else [format_cell(v) for v in column.tolist()]
     values = column.to_numpy()
-    cells = [repr(v) for v in values.tolist()]  # plain floats: the shortest round-trip text
+    cells = list(map(repr, values.tolist()))  # plain floats: the shortest round-trip text
     for i in np.flatnonzero(np.isnan(values)).tolist():
         cells[i] = ""
     return cells

@@ -28,6 +28,7 @@ import pandas as pd
 
 from elisa._version import __version__
 from elisa.files.column_notes import column_rows
+from elisa.files.csv_write import cells_by_distinct_value
 from elisa.missing import is_missing
 from elisa.results import TABLE_COLUMNS, Results
 
@@ -97,29 +98,61 @@ def _column_letters(n: int) -> list[str]:
 
 
 def _text_cell(ref: str, text: str, style: str = "") -> str:
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text, quote=False)}</t></is></c>'
+    return f'<c r="{ref}"{style}{_text_tail(text)}'
+
+
+def _text_tail(text: str) -> str:
+    """A text cell's XML after its reference (``<c r="A2"`` + this)."""
+    return f' t="inlineStr"><is><t xml:space="preserve">{escape(text, quote=False)}</t></is></c>'
+
+
+def _cell_tail(value: object) -> str:
+    """One table value's cell XML after its reference (``<c r="A2"`` + this), "" for an empty
+    cell. The reference is left out so that equal values share one text (see `_column_cells`).
+    An infinite number (Excel has none) is written as text."""
+    value = cell_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return f' t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f"><v>{value}</v></c>"
+    if isinstance(value, float):
+        return f"><v>{value!r}</v></c>" if math.isfinite(value) else _text_tail(repr(value))
+    return _text_tail(str(value))
 
 
 def _cell(ref: str, value: object) -> str:
-    """The XML of one non-empty cell; an infinite number (Excel has none) is written as text."""
-    if isinstance(value, bool):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int):
-        return f'<c r="{ref}"><v>{value}</v></c>'
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return _text_cell(ref, repr(value))
-        return f'<c r="{ref}"><v>{value!r}</v></c>'
-    return _text_cell(ref, str(value))
+    """The XML of one table value's cell at ``ref``, "" for an empty cell: the general rule,
+    one value at a time, that the column writers below must match."""
+    tail = _cell_tail(value)
+    return f'<c r="{ref}"{tail}' if tail else ""
 
 
-def _column_cells(letter: str, column: pd.Series) -> list[str]:
-    """The XML of each cell of one column from row 2 on, "" for an empty cell (a whole column
-    at a time: a 1,000-plate run writes about a million cells)."""
-    return [
-        "" if (value := cell_value(v)) is None else _cell(f"{letter}{number}", value)
-        for number, v in enumerate(column.tolist(), start=2)
-    ]
+def _float_column_cells(letter: str, values: np.ndarray, numbers: list[str]) -> list[str]:
+    """`_column_cells` for a float64 column: every cell written as a number, then the few
+    non-finite ones put right (NaN: no cell; ±inf: text)."""
+    cells = [f'<c r="{letter}{n}"><v>{v!r}</v></c>' for n, v in zip(numbers, values.tolist())]
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        cells[i] = _cell(f"{letter}{numbers[i]}", float(values[i]))
+    return cells
+
+
+def _column_cells(letter: str, column: pd.Series, numbers: list[str]) -> list[str]:
+    """The XML of each cell of one column from row 2 on ("" for an empty cell), equal to
+    `_cell` of each value. ``numbers`` are the row numbers as text ("2", "3", …).
+
+    A 1,000-plate run writes about a million cells, so the writer is chosen once per column:
+    float64 columns format their numbers directly; columns of one kind of value (nullable
+    text, integers, booleans) hold few distinct values (plate ids, codes, levels), so each
+    distinct value's XML is made once and looked up per row. Any other column (object dtype,
+    where 1 and True would count as equal) goes value by value."""
+    if column.dtype == np.float64:
+        return _float_column_cells(letter, column.to_numpy(), numbers)
+    tails = cells_by_distinct_value(column, _cell_tail)
+    if tails is None:
+        tails = [_cell_tail(value) for value in column.tolist()]
+    return [f'<c r="{letter}{n}"{tail}' if tail else "" for n, tail in zip(numbers, tails)]
 
 
 def _sheet_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str]:
@@ -133,14 +166,13 @@ def _sheet_rows(frame: pd.DataFrame, columns: tuple[str, ...]) -> Iterator[str]:
         "</sheetViews><sheetData>"
     )
     header = "".join(_text_cell(f"{c}1", name, ' s="1"') for c, name in zip(letters, columns))
-    piece = [f'<row r="1">{header}</row>']
-    cells = [_column_cells(letter, frame[name]) for letter, name in zip(letters, columns)]
-    for number, row in enumerate(zip(*cells), start=2):
-        piece.append(f'<row r="{number}">{"".join(row)}</row>')
-        if len(piece) >= _ROWS_PER_WRITE:
-            yield "".join(piece)
-            piece = []
-    yield "".join(piece) + "</sheetData></worksheet>"
+    numbers = [str(number) for number in range(2, len(frame) + 2)]
+    cells = [_column_cells(letter, frame[name], numbers) for letter, name in zip(letters, columns)]
+    rows = [f'<row r="1">{header}</row>']
+    rows += [f'<row r="{n}">{"".join(row)}</row>' for n, row in zip(numbers, zip(*cells))]
+    for start in range(0, len(rows), _ROWS_PER_WRITE):
+        yield "".join(rows[start : start + _ROWS_PER_WRITE])
+    yield "</sheetData></worksheet>"
 
 
 def _package_parts(titles: list[str]) -> dict[str, str]:
