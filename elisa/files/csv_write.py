@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from numbers import Integral, Real
 
@@ -16,6 +17,9 @@ from elisa.missing import is_missing
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Nullable dtypes whose every value is of one kind (str, int or bool) or missing.
 _ONE_KIND_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.BooleanDtype)
+#: The characters that may make csv.writer (QUOTE_MINIMAL, "\n" line ends) quote a cell; a
+#: carriage return is quoted by some Python versions only, so a cell holding one goes to csv.
+_QUOTED_CHARACTER = re.compile(r'[,"\r\n]')
 
 
 def format_cell(value: object) -> str:
@@ -71,12 +75,29 @@ def column_cells(column: pd.Series) -> list[str]:
     return cells
 
 
+def _needs_quotes(cells: list[str]) -> bool:
+    """True when a cell holds a character that csv.writer would quote (comma, double quote or
+    line break). Checked on the distinct texts: a text column repeats few of them."""
+    return _QUOTED_CHARACTER.search("".join(set(cells))) is not None
+
+
 def table_csv(frame: pd.DataFrame) -> str:
     """The whole CSV text of a table (header row, then one line per row, LF endings). Cells
-    are formatted a column at a time: a 1,000-plate run has about a million of them."""
+    are formatted a column at a time: a 1,000-plate run has about a million of them.
+
+    csv.writer quotes a cell only when it holds a comma, double quote or line break. When no
+    cell of a table of two or more columns does (the text of a float never does), the rows are
+    joined with commas directly, which gives the same bytes in a fraction of the time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(frame.columns)
-    columns = [column_cells(frame.iloc[:, k]) for k in range(frame.shape[1])]
-    writer.writerows(zip(*columns) if columns else [[]] * len(frame))
+    columns = [frame.iloc[:, k] for k in range(frame.shape[1])]
+    cells = [column_cells(column) for column in columns]
+    plain = len(cells) >= 2 and not any(  # a lone empty cell is written as "" by csv.writer
+        column.dtype != np.float64 and _needs_quotes(texts) for column, texts in zip(columns, cells)
+    )
+    if plain:
+        buffer.writelines(f"{','.join(row)}\n" for row in zip(*cells))
+    else:
+        writer.writerows(zip(*cells) if cells else [[]] * len(frame))
     return buffer.getvalue()

@@ -4,13 +4,15 @@ paths chosen by dtype (float64; nullable text, integers and booleans) must not c
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elisa.files.csv_write import column_cells, format_cell
+from elisa.files.csv_write import column_cells, format_cell, table_csv
 from elisa.files.xlsx_write import _cell, _column_cells
 
 #: Text a table could hold that each writer treats specially: empty, formula-like, XML
@@ -27,22 +29,28 @@ MISSING = st.sampled_from([None, pd.NA])
 
 
 @st.composite
-def columns(draw) -> pd.Series:
-    """A column as result tables hold them: one of the typed dtypes, or object with anything."""
+def columns(draw, size: int | None = None) -> pd.Series:
+    """A column as result tables hold them: one of the typed dtypes, or object with anything;
+    ``size`` rows, or any number up to 30."""
     kind = draw(st.sampled_from(["float64", "Int64", "boolean", "string", "int64", "object"]))
-    size = st.integers(0, 30)
-    if kind == "float64":
-        return pd.Series(draw(st.lists(FLOATS, max_size=30)), dtype="float64")
-    if kind == "int64":
-        return pd.Series(draw(st.lists(st.integers(-(2**62), 2**62), max_size=30)), dtype="int64")
-    if kind == "object":
-        anything = st.one_of(FLOATS, st.integers(), st.booleans(), TRICKY_TEXT, MISSING)
-        return pd.Series(draw(st.lists(anything, max_size=30)), dtype=object)
-    value = {"Int64": st.integers(-(2**62), 2**62), "boolean": st.booleans(), "string": TRICKY_TEXT}
-    n = draw(size)
-    return pd.Series(
-        draw(st.lists(st.one_of(value[kind], MISSING), min_size=n, max_size=n)), dtype=kind
-    )
+    value = {
+        "float64": FLOATS,
+        "int64": st.integers(-(2**62), 2**62),
+        "Int64": st.one_of(st.integers(-(2**62), 2**62), MISSING),
+        "boolean": st.one_of(st.booleans(), MISSING),
+        "string": st.one_of(TRICKY_TEXT, MISSING),
+        "object": st.one_of(FLOATS, st.integers(), st.booleans(), TRICKY_TEXT, MISSING),
+    }[kind]
+    n = draw(st.integers(0, 30)) if size is None else size
+    return pd.Series(draw(st.lists(value, min_size=n, max_size=n)), dtype=kind)
+
+
+@st.composite
+def tables(draw) -> pd.DataFrame:
+    """A table of 0 to 4 such columns, of equal length."""
+    n = draw(st.integers(0, 12))
+    width = draw(st.integers(0, 4))
+    return pd.DataFrame({f"c{k}": draw(columns(n)) for k in range(width)}, index=range(n))
 
 
 @settings(max_examples=300, deadline=None)
@@ -57,6 +65,18 @@ def test_xlsx_column_equals_cell_by_cell(column, letter):
     numbers = [str(number) for number in range(2, len(column) + 2)]
     expected = [_cell(f"{letter}{n}", value) for n, value in zip(numbers, column.tolist())]
     assert _column_cells(letter, column, numbers) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables())
+def test_csv_table_equals_csv_writer(frame):
+    """table_csv joins plain rows itself: the text must be what csv.writer writes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(frame.columns)
+    for row in frame.itertuples(index=False):
+        writer.writerow([format_cell(value) for value in row])
+    assert table_csv(frame) == buffer.getvalue()
 
 
 def test_xlsx_cells_of_each_kind():
