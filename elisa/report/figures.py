@@ -78,10 +78,17 @@ def fmt(value: Any, sig: int = 4) -> str:
         return ""
     if v == 0:
         return "0"
-    mag = math.floor(math.log10(abs(v)))
-    if mag >= 6 or mag < -3:
-        return f"{v:.{sig - 1}e}"
-    return f"{v:.{max(0, sig - 1 - mag)}f}"
+    return format(v, _number_format(sig, math.floor(math.log10(abs(v)))))
+
+
+@functools.cache
+def _number_format(sig: int, magnitude: int) -> str:
+    """The format spec `fmt` writes a number of 10^magnitude with: exponent notation beyond
+    everyday magnitudes, else the decimals that leave ``sig`` significant digits. Cached: a
+    report formats a million numbers with a few dozen specs."""
+    if magnitude >= 6 or magnitude < -3:
+        return f".{sig - 1}e"
+    return f".{max(0, sig - 1 - magnitude)}f"
 
 
 def logistic(x: np.ndarray, a: float, b: float, c: float, d: float, g: float = 1.0) -> np.ndarray:

@@ -12,7 +12,12 @@ from typing import Any
 from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.figures import fmt
 from elisa.report.rows import Rows, records
-from elisa.report.values import concentration_cell, interval_cell, percent
+from elisa.report.values import (
+    concentration_cell,
+    interval_cell_within,
+    percent,
+    supported_range,
+)
 from qc import codes
 
 __all__ = [
@@ -65,12 +70,11 @@ def split_codes(value: Any) -> list[str]:
 def html_table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[int]) -> str:
     """An HTML table; each row is (css class, already-escaped cells)."""
     head = "".join(f"<th>{h}</th>" for h in header)
+    width = max((len(cells) for _, cells in rows), default=0)
+    opening = ['<td class="n">' if k in numeric else "<td>" for k in range(width)]
     body = "".join(
         f'<tr class="{cls}">'
-        + "".join(
-            f'<td class="n">{c}</td>' if k in numeric else f"<td>{c}</td>"
-            for k, c in enumerate(cells)
-        )
+        + "".join(f"{start}{c}</td>" for start, c in zip(opening, cells))
         + "</tr>"
         for cls, cells in rows
     )
@@ -119,6 +123,7 @@ def samples_table(samples: Rows, unit: str, curve: Mapping[str, Any] | None = No
         "reportable",
         "flags",
     ]
+    supported = supported_range(curve)
     rows = []
     for r in records(samples):
         cls = "" if as_bool(r.get("reportable")) else "warn"
@@ -134,7 +139,7 @@ def samples_table(samples: Rows, unit: str, curve: Mapping[str, Any] | None = No
                     percent(r.get("od_cv_pct")),
                     concentration_cell(r),
                     percent(r.get("conc_cv_pct")),
-                    interval_cell(r, curve),
+                    interval_cell_within(r, supported),
                     cell_text(r.get("range")),
                     yes_no(r.get("reportable")),
                     flag_spans(r.get("flags")),
