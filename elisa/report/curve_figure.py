@@ -23,7 +23,7 @@ from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.curve_marks import MARKS, Series, legend_rows, marker_path, series_svg
 from elisa.report.figures import fmt, logistic, od_text
 from elisa.report.rows import Rows, pandas_text, records
-from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, padded_range
+from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, numbers, padded_range
 
 WIDTH = 680
 PLOT_LEFT, PLOT_RIGHT, PLOT_HEIGHT = 70, 664, 300
@@ -259,7 +259,7 @@ def _curve_path(grid: np.ndarray, curve_y: np.ndarray, x_axis: Axis, y_axis: Axi
     """The fitted curve as one path, broken where it is not finite, clipped to the plot."""
     px, py = x_axis.px(grid), y_axis.px(curve_y)
     if px.size and np.isfinite(px).all() and np.isfinite(py).all():  # the usual curve: one line
-        d = "M" + "L".join(f"{number(x)},{number(y)}" for x, y in zip(px.tolist(), py.tolist()))
+        d = "M" + "L".join(f"{x},{y}" for x, y in zip(numbers(px.tolist()), numbers(py.tolist())))
     else:
         d = _broken_path(px.tolist(), py.tolist())
     return (
