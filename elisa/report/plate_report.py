@@ -62,6 +62,8 @@ MAX_PLATES_ON_ONE_PAGE = 24
 #: The per-plate pages of a larger run, numbered in the runs table's order (plate ids may
 #: hold characters a file name cannot).
 PLATE_PAGE = "plates/plate-{:04d}.html"
+#: A SHA-256 digest as provenance writes it, shown as code.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def render_report(results: Results) -> str:
@@ -226,6 +228,6 @@ def _value_html(value: Any, depth: int = 0) -> str:
             rows = [("", [_value_html(v.get(k), depth + 1) for k in keys]) for v in value]
             return html_table([escape(str(k)) for k in keys], rows, set())
         return ", ".join(_value_html(v, depth + 1) for v in value)
-    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+    if isinstance(value, str) and SHA256_HEX.fullmatch(value):
         return f"<code>{value}</code>"
     return cell_text(value)

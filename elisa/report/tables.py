@@ -4,6 +4,7 @@ HTML-escaped here; :func:`html_table` takes cells already escaped."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from html import escape
@@ -56,6 +57,8 @@ REASSAY = {
 
 def cell_text(value: Any) -> str:
     """User or table text, escaped; missing as empty."""
+    if type(value) is str:  # the common cell, answered first
+        return escape(value)
     if is_missing(value):
         return ""
     return escape(str(value))
@@ -98,8 +101,15 @@ def yes_no(value: Any) -> str:
 
 
 def flag_spans(value: Any) -> str:
+    return "" if is_missing(value) else _flag_spans(str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _flag_spans(text: str) -> str:
+    """`flag_spans` of a flags cell's text; cached because a run repeats a few combinations
+    across its tens of thousands of rows."""
     return ", ".join(
-        f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>' for c in split_codes(value)
+        f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>' for c in split_codes(text)
     )
 
 
