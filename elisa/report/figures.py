@@ -59,6 +59,10 @@ GROUP_MARKS = {
 }
 
 
+#: The group marks of a well that has none.
+NO_MARKS: frozenset[str] = frozenset()
+
+
 def od_text(value: float, decimals: int = 3) -> str:
     """An OD with fixed decimals, never ``-0.000`` (a value that rounds to zero is 0)."""
     text = f"{value:.{decimals}f}"
@@ -142,14 +146,14 @@ def plate_map_svg(
         grid.background,
     ]
     for (i, j), rec in parsed:
-        extra = marks.get(str(rec.get("well")), set())
+        extra = marks.get(str(rec.get("well")), NO_MARKS)
         out.append(_well_svg(rec, well_box(i, j, big), extra))
     out.append("</svg>")
     return "\n".join(out)
 
 
 def _well_svg(
-    rec: Mapping[str, Any], box: WellBox, extra: set[str] | frozenset[str] = frozenset()
+    rec: Mapping[str, Any], box: WellBox, extra: set[str] | frozenset[str] = NO_MARKS
 ) -> str:
     role = str(rec.get("role") or "empty")
     flags = _well_flags(str(rec.get("flags") or ""))
@@ -168,7 +172,7 @@ def _well_svg(
         text = "–"
     marks = _flag_marks(flags)
     if extra:
-        marks = [*marks, *(GROUP_MARKS[m] for m in sorted(extra) if GROUP_MARKS[m] not in marks)]
+        marks = (*marks, *(GROUP_MARKS[m] for m in sorted(extra) if GROUP_MARKS[m] not in marks))
     high_cv = HIGH_CV in flags or HIGH_CV in extra
     failed = "failed_standard" in extra or "failed_control" in extra
     stroke = (
