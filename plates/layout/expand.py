@@ -14,6 +14,7 @@ loader runs wellmap. Tests compare the two on random documents.
 from __future__ import annotations
 
 import re
+from bisect import insort_left
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -148,12 +149,14 @@ def _wells(config: dict) -> dict[Cell, dict]:
         width, height = int(match.group(1)), int(match.group(2))
         if width == 0 or height == 0:
             raise _Outside
+        area = width * height
         for pattern, fields in corners.items():
             for i0, j0 in _each(pattern, _cell):
                 for i in range(i0, i0 + height):
                     for j in range(j0, j0 + width):
+                        # kept smaller first, and before a block of its size named earlier:
                         # a later block of the same size wins, as in wellmap
-                        blocks.setdefault((i, j), []).insert(0, (width * height, fields))
+                        insort_left(blocks.setdefault((i, j), []), (area, fields), key=_AREA)
                         wells.setdefault((i, j), {})
 
     rows = _by_index(config.get("row") or {}, _row)
@@ -177,8 +180,7 @@ def _wells(config: dict) -> dict[Cell, dict]:
     expt = config.get("expt") or {}
     shared: dict[tuple[int, ...], dict] = {}
     for (i, j), fields in wells.items():
-        ordered = sorted(blocks.get((i, j), ()), key=_AREA)
-        sources = [block for _area, block in ordered]
+        sources = [block for _area, block in blocks.get((i, j), ())]
         sources += (rows.get(i, _NONE), cols.get(j, _NONE), expt)
         if fields:  # its own [well] fields: a record of its own
             for source in sources:
@@ -186,11 +188,19 @@ def _wells(config: dict) -> dict[Cell, dict]:
             continue
         key = tuple(map(id, sources))
         if key not in shared:
-            shared[key] = {}
-            for source in sources:
-                _fill(shared[key], source)
+            shared[key] = _merged(sources)
         wells[(i, j)] = shared[key]
     return wells
+
+
+def _merged(sources: list[dict]) -> dict:
+    """A well's fields, each from the first of ``sources`` that gives it (fields hold no
+    tables: ``check_document`` refuses them)."""
+    record: dict = {}
+    for source in sources:
+        for key, value in source.items():
+            record.setdefault(key, value)
+    return record
 
 
 def _row_name(i: int) -> str:
@@ -206,10 +216,10 @@ def _plate_wells(wells: dict[Cell, dict]) -> PlateWells:
     records = list(wells.values())
     distinct = list({id(record): record for record in records}.values())
     fields = list(dict.fromkeys(name for record in distinct for name in record))
-    values = [value for record in distinct for value in record.values()]
-    if any(isinstance(v, int) and abs(v) >= _EXACT_INT for v in values):
+    integers = [v for record in distinct for v in record.values() if isinstance(v, int)]
+    if any(abs(v) >= _EXACT_INT for v in integers):
         raise _Outside
-    row_names = {i: _row_name(i) for i, _ in wells}
+    row_names = {i: _row_name(i) for i in {i for i, _ in wells}}
     return PlateWells(
         names=[f"{row_names[i]}{j + 1}" for i, j in wells],
         rows=[i for i, _ in wells],

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -105,20 +106,27 @@ def _table_wells(table: pd.DataFrame) -> PlateWells:
 _EMPTY_WELL = check_well({}, None)
 
 
+@lru_cache(maxsize=16)
+def _grid(n_rows: int, n_cols: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """Each well's name, row letter and column number, row-major: the same for every layout of
+    a plate size."""
+    names = tuple(well_names(n_rows, n_cols))
+    letters = tuple(ROW_LETTERS[r] for r in range(n_rows) for _ in range(n_cols))
+    numbers = tuple(c + 1 for _ in range(n_rows) for c in range(n_cols))
+    return names, letters, numbers
+
+
 def _wells_frame(rows: list[dict[str, Any]], n_rows: int, n_cols: int) -> pd.DataFrame:
     """The wells table from each well's checked fields, row-major. Each column is made with
     its dtype (object columns as object Series: pandas would otherwise infer its own text
     dtype) on one shared index, which spares pandas aligning eleven indexes."""
     index = pd.RangeIndex(n_rows * n_cols)
-    columns: dict[str, list] = {
-        "well": well_names(n_rows, n_cols),
-        "row": [ROW_LETTERS[r] for r in range(n_rows) for _ in range(n_cols)],
-        "col": [c + 1 for _ in range(n_rows) for c in range(n_cols)],
-    }
+    names, letters, numbers = _grid(n_rows, n_cols)
+    columns: dict[str, Sequence] = {"well": names, "row": letters, "col": numbers}
     for field in WELL_FIELDS:
         columns[field] = [row[field] for row in rows]
     data = {
-        name: pd.Series(np.array(columns[name], dtype=object), index=index, dtype=object)
+        name: pd.Series(columns[name], index=index, dtype=object)
         if dtype is object
         else np.array(columns[name], dtype=dtype)
         for name, dtype in _DTYPES.items()
