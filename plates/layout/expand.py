@@ -151,12 +151,13 @@ def _wells(config: dict) -> dict[Cell, dict]:
             raise _Outside
         area = width * height
         for pattern, fields in corners.items():
+            entry = (area, fields)
             for i0, j0 in _each(pattern, _cell):
                 for i in range(i0, i0 + height):
                     for j in range(j0, j0 + width):
                         # kept smaller first, and before a block of its size named earlier:
                         # a later block of the same size wins, as in wellmap
-                        insort_left(blocks.setdefault((i, j), []), (area, fields), key=_AREA)
+                        insort_left(blocks.setdefault((i, j), []), entry, key=_AREA)
                         wells.setdefault((i, j), {})
 
     rows = _by_index(config.get("row") or {}, _row)
