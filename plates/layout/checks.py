@@ -191,12 +191,10 @@ def experiment_fields(wells: PlateWells, extras: dict, err) -> dict[str, Any]:
     records = [record for _well, record in wells.distinct_records()]
     expt: dict[str, Any] = {}
     for name in EXPT_FIELDS:
-        found: dict[int, Any] = {}  # each value object once, in order of first appearance
-        for record in records:
-            value = record.get(name)
-            if value is not None:
-                found.setdefault(id(value), value)
-        values = [v for v in found.values() if is_given(v)]
+        present = [record[name] for record in records if name in record]
+        # each value object once, in order of first appearance (a key keeps its first place)
+        once = {id(value): value for value in present}
+        values = [value for value in once.values() if is_given(value)]
         values = values or ([extras[name]] if name in extras else [])
         distinct = list(dict.fromkeys(_text(v) for v in values))
         if len(distinct) > 1:
