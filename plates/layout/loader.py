@@ -102,7 +102,7 @@ def _table_wells(table: pd.DataFrame) -> PlateWells:
     )
 
 
-#: the table of wells with no fields (all but the names, which _build adds)
+#: the checked fields of a well no table names (shared by every such well: only read)
 _EMPTY_WELL = check_well({}, None)
 
 
