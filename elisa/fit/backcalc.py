@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,7 +57,7 @@ class GroupResult:
         )
 
 
-def od_stats(od: np.ndarray) -> tuple[float, float]:
+def od_stats(od: np.ndarray | list[float]) -> tuple[float, float]:
     """Mean and CV (%) of corrected ODs (CV NaN below 2 wells)."""
     if len(od) == 0:
         return float("nan"), float("nan")
@@ -74,14 +75,13 @@ def well_concentrations(wells: PlateWells, fit: CurveFit) -> np.ndarray:
     return np.where(is_result & ~wells.is_blank, x, np.nan)
 
 
-def well_state_flags(group: ReplicateGroup, wells: PlateWells, od_mean: float) -> set[str]:
+def well_state_flags(group: ReplicateGroup, od_mean: float) -> set[str]:
     """Flags a group takes from its wells: saturated, masked_well, single_well, below_blank."""
-    rows = list(group.rows)
     n_usable = len(group.usable)
     flags = set()
-    if wells.saturated[rows].any():
+    if group.saturated:
         flags.add(SATURATED)
-    if wells.masked[rows].any():
+    if group.masked:
         flags.add(MASKED_WELL)
     if n_usable == 1:
         flags.add(SINGLE_WELL)
@@ -95,7 +95,7 @@ class CurveReading:
     """A group read on the curve: in-well ``x_w`` of its mean OD, concentrations after dilution."""
 
     x_w: float
-    conc_wells: np.ndarray  # each usable well's concentration (NaN: no solution)
+    conc_wells: list[float]  # each usable well's concentration (NaN: no solution)
     conc: float
     conc_se: float
     ci_low: float
@@ -122,17 +122,29 @@ def read_curve(
         expected_cv = 100.0 * inwell_se_each(fit, x_w, 1.0) / x_w
         conc = x_w * dilution
     ci_low, ci_high = log_interval(conc, conc_se, fit.df)
+    # each group reads a few wells: Python floats cost less than numpy's per-call overhead, and
+    # a float product is the same IEEE operation as numpy's
+    in_well_list = in_well.tolist()
+    columns = zip(
+        groups,
+        x_w.tolist(),
+        conc.tolist(),
+        conc_se.tolist(),
+        ci_low.tolist(),
+        ci_high.tolist(),
+        expected_cv.tolist(),
+    )
     return [
         CurveReading(
-            x_w=float(x_w[i]),
-            conc_wells=in_well[group.usable_rows()] * group.dilution,
-            conc=float(conc[i]),
-            conc_se=float(conc_se[i]),
-            ci_low=float(ci_low[i]),
-            ci_high=float(ci_high[i]),
-            expected_cv_pct=float(expected_cv[i]),
+            x_w=x,
+            conc_wells=[in_well_list[row] * group.dilution for row in group.usable],
+            conc=c,
+            conc_se=se,
+            ci_low=low,
+            ci_high=high,
+            expected_cv_pct=cv,
         )
-        for i, group in enumerate(groups)
+        for group, x, c, se, low, high, cv in columns
     ]
 
 
@@ -148,52 +160,50 @@ def back_calculate(
 ) -> list[GroupResult]:
     """Everything samples.csv says about each group (extent: smallest/largest non-zero nominal;
     ``in_well``: each well's in-well concentration, `well_concentrations`)."""
-    od = [wells.od[g.usable_rows()] for g in groups]
-    stats = [od_stats(values) for values in od]
+    od = wells.od.tolist()  # read a few wells per group, as Python floats (see `read_curve`)
+    stats = [od_stats([od[row] for row in g.usable]) for g in groups]
     means = [mean for mean, _ in stats]
     readings = read_curve(groups, in_well, fit, means) if fit.converged else []
     return [
         _group_result(
             group,
-            od_values,
             od_mean,
             od_cv,
             readings[i] if readings else None,
-            wells,
             fit,
             (lloq, uloq),
             extent,
             intra_limit_pct,
         )
-        for i, (group, od_values, (od_mean, od_cv)) in enumerate(zip(groups, od, stats))
+        for i, (group, (od_mean, od_cv)) in enumerate(zip(groups, stats))
     ]
 
 
 def _group_result(
     group: ReplicateGroup,
-    od: np.ndarray,
     od_mean: float,
     od_cv: float,
     reading: CurveReading | None,
-    wells: PlateWells,
     fit: CurveFit,
     limits: tuple[float, float],
     extent: tuple[float, float],
     intra_limit_pct: float,
 ) -> GroupResult:
-    """One group's result from its usable wells' ``od`` and its ``reading`` (None: no fit)."""
+    """One group's result from its usable wells' mean and CV of OD and its ``reading`` (None:
+    no fit)."""
     lloq, uloq = limits
-    flags = well_state_flags(group, wells, od_mean)
+    flags = well_state_flags(group, od_mean)
     nan = float("nan")
-    common = {"group": group, "n_wells": len(od), "od_mean": od_mean, "od_cv_pct": od_cv}
-    if reading is None or len(od) == 0:
+    n_wells = len(group.usable)
+    common = {"group": group, "n_wells": n_wells, "od_mean": od_mean, "od_cv_pct": od_cv}
+    if reading is None or n_wells == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
         return _without_concentration(common, flags, range_=side if np.isfinite(lloq) else "")
     x_w = reading.x_w
     conc_wells = reading.conc_wells
-    any_without_solution = bool(np.isnan(conc_wells).any())
+    any_without_solution = any(math.isnan(value) for value in conc_wells)
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
-    conc_sd = mean_and_sd(conc_wells)[1] if len(od) >= 2 and not any_without_solution else nan
+    conc_sd = mean_and_sd(conc_wells)[1] if n_wells >= 2 and not any_without_solution else nan
     if np.isnan(x_w):
         flags.add(NO_SOLUTION)
         if group.kind == "control" and any_without_solution:

@@ -56,7 +56,7 @@ def standard_rows(r: PlateReduction) -> list[dict]:
     rows = []
     for level, group in enumerate(r.standard_groups, start=1):
         n, mean, cv = standard_level_stats(r, group)
-        flags = well_state_flags(group, r.well_arrays, mean)
+        flags = well_state_flags(group, mean)
         if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
             flags.add(NO_SOLUTION)
         passed = r.standards.passed[level - 1]
