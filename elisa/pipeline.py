@@ -24,12 +24,12 @@ from elisa.reduction.tables import (
     curve_row,
     group_reassay_rows,
     run_row,
-    sample_rows,
-    standard_rows,
-    well_rows,
+    sample_columns,
+    standard_columns,
+    well_columns,
 )
 from elisa.reduction.wavelengths import choose_reads
-from elisa.results import TABLE_COLUMNS, Results, typed_table
+from elisa.results import TABLE_COLUMNS, Results, typed_columns
 from plates.errors import AssayError
 from plates.model import plate_dataset
 from plates.readers import read_export
@@ -219,13 +219,21 @@ def _plate_input(
 
 
 def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str, pd.DataFrame]:
-    rows: dict[str, list[dict]] = {name: [] for name in TABLE_COLUMNS}
+    """The six result tables, plate after plate in plate id order."""
     by_plate = sorted(zip(reductions, infos), key=lambda pair: pair[0].plate.plate_id)
-    for r, info in by_plate:
-        rows["samples"] += sample_rows(r)
-        rows["standards"] += standard_rows(r)
-        rows["curves"].append(curve_row(r))
-        rows["wells"] += well_rows(r)
-        rows["runs"].append(run_row(r, info))
-        rows["reassay"] += group_reassay_rows(r)
-    return {name: typed_table(name, rows[name]) for name in TABLE_COLUMNS}
+    ordered = [r for r, _ in by_plate]
+    reassay = [row for r in ordered for row in group_reassay_rows(r)]
+    columns = {
+        "samples": sample_columns(ordered),
+        "standards": standard_columns(ordered),
+        "curves": _columns_of("curves", [curve_row(r) for r in ordered]),
+        "wells": well_columns(ordered),
+        "runs": _columns_of("runs", [run_row(r, info) for r, info in by_plate]),
+        "reassay": _columns_of("reassay", reassay),
+    }
+    return {name: typed_columns(name, columns[name]) for name in TABLE_COLUMNS}
+
+
+def _columns_of(name: str, rows: list[dict]) -> dict[str, list]:
+    """The rows of table ``name`` (dicts by column) by column."""
+    return {column: [row[column] for row in rows] for column in TABLE_COLUMNS[name]}
