@@ -100,11 +100,15 @@ class CurveReading:
     conc_se: float
     ci_low: float
     ci_high: float
-    expected_cv_pct: float  # the precision profile's single-well CV at x_w
+    high_cv_threshold_pct: float  # `high_cv_threshold` of the single-well CV expected at x_w
 
 
 def read_curve(
-    groups: list[ReplicateGroup], in_well: np.ndarray, fit: CurveFit, od_means: list[float]
+    groups: list[ReplicateGroup],
+    in_well: np.ndarray,
+    fit: CurveFit,
+    od_means: list[float],
+    intra_limit_pct: float,
 ) -> list[CurveReading]:
     """Every group of a plate read on the (converged) curve in one pass over arrays.
 
@@ -116,12 +120,17 @@ def read_curve(
     dilution = np.array([g.dilution for g in groups], dtype=float)
     n_wells = np.array([len(g.usable) for g in groups], dtype=float)
     x_w = fit.inverse(np.array(od_means, dtype=float))
+    n = len(groups)
     # groups without wells or a solution are read too (NaN): their warnings are not news
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        conc_se = inwell_se_each(fit, x_w, n_wells) * dilution
-        expected_cv = 100.0 * inwell_se_each(fit, x_w, 1.0) / x_w
+        # both SEs in one pass (elementwise, so each is as if computed alone): the SE of the
+        # mean of the group's wells, then that of a single well (the expected CV)
+        se = inwell_se_each(fit, np.concatenate([x_w, x_w]), np.concatenate([n_wells, np.ones(n)]))
+        conc_se = se[:n] * dilution
+        expected_cv = 100.0 * se[n:] / x_w
         conc = x_w * dilution
     ci_low, ci_high = log_interval(conc, conc_se, fit.df)
+    thresholds = np.asarray(high_cv_threshold(intra_limit_pct, expected_cv))
     # each group reads a few wells: Python floats cost less than numpy's per-call overhead, and
     # a float product is the same IEEE operation as numpy's
     in_well_list = in_well.tolist()
@@ -132,7 +141,7 @@ def read_curve(
         conc_se.tolist(),
         ci_low.tolist(),
         ci_high.tolist(),
-        expected_cv.tolist(),
+        thresholds.tolist(),
     )
     return [
         CurveReading(
@@ -142,9 +151,9 @@ def read_curve(
             conc_se=se,
             ci_low=low,
             ci_high=high,
-            expected_cv_pct=cv,
+            high_cv_threshold_pct=threshold,
         )
-        for group, x, c, se, low, high, cv in columns
+        for group, x, c, se, low, high, threshold in columns
     ]
 
 
@@ -163,7 +172,7 @@ def back_calculate(
     od = wells.od.tolist()  # read a few wells per group, as Python floats (see `read_curve`)
     stats = [od_stats([od[row] for row in g.usable]) for g in groups]
     means = [mean for mean, _ in stats]
-    readings = read_curve(groups, in_well, fit, means) if fit.converged else []
+    readings = read_curve(groups, in_well, fit, means, intra_limit_pct) if fit.converged else []
     return [
         _group_result(
             group,
@@ -173,7 +182,6 @@ def back_calculate(
             fit,
             (lloq, uloq),
             extent,
-            intra_limit_pct,
         )
         for i, (group, (od_mean, od_cv)) in enumerate(zip(groups, stats))
     ]
@@ -187,7 +195,6 @@ def _group_result(
     fit: CurveFit,
     limits: tuple[float, float],
     extent: tuple[float, float],
-    intra_limit_pct: float,
 ) -> GroupResult:
     """One group's result from its usable wells' mean and CV of OD and its ``reading`` (None:
     no fit)."""
@@ -223,10 +230,9 @@ def _group_result(
             common, flags, range_="", x_w=x_w, conc_sd=conc_sd, conc_cv_pct=conc_cv
         )
     range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
-    if group.kind == "control" or range_ == "in":
-        threshold = high_cv_threshold(intra_limit_pct, reading.expected_cv_pct)
-        if is_high_cv(conc_cv, threshold, any_without_solution):
-            flags.add(HIGH_CV)
+    judged = group.kind == "control" or range_ == "in"
+    if judged and is_high_cv(conc_cv, reading.high_cv_threshold_pct, any_without_solution):
+        flags.add(HIGH_CV)
     return GroupResult(
         **common,
         x_w=x_w,

@@ -49,8 +49,11 @@ def replicate_groups(wells: PlateWells, kind: str) -> list[ReplicateGroup]:
             else (samples[position], dilutions[position])
         )
         groups.setdefault(key, []).append(position)
-    usable, anchor = wells.usable.tolist(), wells.anchor.tolist()
-    saturated, masked = wells.saturated.tolist(), wells.masked.tolist()
+    # the few wells that are anchors, saturated or masked, as sets: most groups have none
+    anchors, saturated, masked = (
+        set(np.flatnonzero(flag).tolist()) for flag in (wells.anchor, wells.saturated, wells.masked)
+    )
+    usable = wells.usable.tolist()
     conc_low, conc_high = wells.conc_low.tolist(), wells.conc_high.tolist()
     return [
         ReplicateGroup(
@@ -60,11 +63,11 @@ def replicate_groups(wells: PlateWells, kind: str) -> list[ReplicateGroup]:
             nominal=conc_list[rows[0]],
             conc_low=_first_number(conc_low, rows),
             conc_high=_first_number(conc_high, rows),
-            anchor=any(anchor[row] for row in rows),
+            anchor=not anchors.isdisjoint(rows),
             rows=tuple(rows),
             usable=tuple(row for row in rows if usable[row]),
-            saturated=any(saturated[row] for row in rows),
-            masked=any(masked[row] for row in rows),
+            saturated=not saturated.isdisjoint(rows),
+            masked=not masked.isdisjoint(rows),
         )
         for rows in groups.values()
     ]
