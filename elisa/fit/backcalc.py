@@ -205,13 +205,13 @@ def _group_result(
     common = {"group": group, "n_wells": n_wells, "od_mean": od_mean, "od_cv_pct": od_cv}
     if reading is None or n_wells == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
-        return _without_concentration(common, flags, range_=side if np.isfinite(lloq) else "")
+        return _without_concentration(common, flags, range_=side if math.isfinite(lloq) else "")
     x_w = reading.x_w
     conc_wells = reading.conc_wells
     any_without_solution = any(math.isnan(value) for value in conc_wells)
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
     conc_sd = mean_and_sd(conc_wells)[1] if n_wells >= 2 and not any_without_solution else nan
-    if np.isnan(x_w):
+    if math.isnan(x_w):
         flags.add(NO_SOLUTION)
         if group.kind == "control" and any_without_solution:
             flags.add(HIGH_CV)
@@ -219,13 +219,13 @@ def _group_result(
         return _without_concentration(
             common,
             flags,
-            range_=side if np.isfinite(lloq) else "",
+            range_=side if math.isfinite(lloq) else "",
             conc_sd=conc_sd,
             conc_cv_pct=conc_cv,
         )
     if x_w < extent[0] or x_w > extent[1]:
         flags.add(EXTRAPOLATED)
-    if not np.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
+    if not math.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
         return _without_concentration(
             common, flags, range_="", x_w=x_w, conc_sd=conc_sd, conc_cv_pct=conc_cv
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from elisa.fit.fitter import CurveFit
@@ -91,10 +93,20 @@ def log_interval(
 
 
 def profile_grid(nominals: np.ndarray, n: int = 1001) -> np.ndarray:
-    """Log-spaced in-well concentrations from the smallest to the largest non-zero standard."""
+    """Log-spaced in-well concentrations from the smallest to the largest non-zero standard
+    (read-only: the grid is shared, see `_log_grid`)."""
     positive = np.asarray(nominals, dtype=float)
     positive = positive[positive > 0]
-    return np.geomspace(positive.min(), positive.max(), n)
+    return _log_grid(float(positive.min()), float(positive.max()), n)
+
+
+@functools.lru_cache(maxsize=256)
+def _log_grid(low: float, high: float, n: int) -> np.ndarray:
+    """`np.geomspace` remembered: the plates of an analyte share their standards, so they
+    share their grid, made once instead of once a plate."""
+    grid = np.geomspace(low, high, n)
+    grid.flags.writeable = False  # one array for every plate asking: nobody may change it
+    return grid
 
 
 def precision_profile(fit: CurveFit, x: np.ndarray, m: float) -> np.ndarray:
