@@ -91,16 +91,18 @@ def well_state_flags(group: ReplicateGroup, od_mean: float) -> set[str]:
 
 
 @dataclass(frozen=True)
-class CurveReading:
-    """A group read on the curve: in-well ``x_w`` of its mean OD, concentrations after dilution."""
+class CurveReadings:
+    """A plate's groups read on the curve, element i for group i: in-well ``x_w`` of the group's
+    mean OD, concentrations after dilution. Lists of Python floats: each group takes its own
+    element, which a list gives faster than an array, and a float has the same bits."""
 
-    x_w: float
-    conc_wells: list[float]  # each usable well's concentration (NaN: no solution)
-    conc: float
-    conc_se: float
-    ci_low: float
-    ci_high: float
-    high_cv_threshold_pct: float  # `high_cv_threshold` of the single-well CV expected at x_w
+    x_w: list[float]
+    conc_wells: list[list[float]]  # each usable well's concentration (NaN: no solution)
+    conc: list[float]
+    conc_se: list[float]
+    ci_low: list[float]
+    ci_high: list[float]
+    high_cv_threshold_pct: list[float]  # `high_cv_threshold` of the single-well CV at x_w
 
 
 def read_curve(
@@ -109,7 +111,7 @@ def read_curve(
     fit: CurveFit,
     od_means: list[float],
     intra_limit_pct: float,
-) -> list[CurveReading]:
+) -> CurveReadings:
     """Every group of a plate read on the (converged) curve in one pass over arrays.
 
     Each group's numbers are those of reading it alone: the steps are elementwise (each element
@@ -131,30 +133,17 @@ def read_curve(
         conc = x_w * dilution
     ci_low, ci_high = log_interval(conc, conc_se, fit.df)
     thresholds = np.asarray(high_cv_threshold(intra_limit_pct, expected_cv))
-    # each group reads a few wells: Python floats cost less than numpy's per-call overhead, and
-    # a float product is the same IEEE operation as numpy's
+    # a product of Python floats is the same IEEE operation as numpy's
     in_well_list = in_well.tolist()
-    columns = zip(
-        groups,
-        x_w.tolist(),
-        conc.tolist(),
-        conc_se.tolist(),
-        ci_low.tolist(),
-        ci_high.tolist(),
-        thresholds.tolist(),
+    return CurveReadings(
+        x_w=x_w.tolist(),
+        conc_wells=[[in_well_list[row] * g.dilution for row in g.usable] for g in groups],
+        conc=conc.tolist(),
+        conc_se=conc_se.tolist(),
+        ci_low=ci_low.tolist(),
+        ci_high=ci_high.tolist(),
+        high_cv_threshold_pct=thresholds.tolist(),
     )
-    return [
-        CurveReading(
-            x_w=x,
-            conc_wells=[in_well_list[row] * group.dilution for row in group.usable],
-            conc=c,
-            conc_se=se,
-            ci_low=low,
-            ci_high=high,
-            high_cv_threshold_pct=threshold,
-        )
-        for group, x, c, se, low, high, threshold in columns
-    ]
 
 
 def back_calculate(
@@ -172,17 +161,9 @@ def back_calculate(
     od = wells.od.tolist()  # read a few wells per group, as Python floats (see `read_curve`)
     stats = [od_stats([od[row] for row in g.usable]) for g in groups]
     means = [mean for mean, _ in stats]
-    readings = read_curve(groups, in_well, fit, means, intra_limit_pct) if fit.converged else []
+    readings = read_curve(groups, in_well, fit, means, intra_limit_pct) if fit.converged else None
     return [
-        _group_result(
-            group,
-            od_mean,
-            od_cv,
-            readings[i] if readings else None,
-            fit,
-            (lloq, uloq),
-            extent,
-        )
+        _group_result(group, od_mean, od_cv, readings, i, fit, (lloq, uloq), extent)
         for i, (group, (od_mean, od_cv)) in enumerate(zip(groups, stats))
     ]
 
@@ -191,23 +172,24 @@ def _group_result(
     group: ReplicateGroup,
     od_mean: float,
     od_cv: float,
-    reading: CurveReading | None,
+    readings: CurveReadings | None,
+    i: int,
     fit: CurveFit,
     limits: tuple[float, float],
     extent: tuple[float, float],
 ) -> GroupResult:
-    """One group's result from its usable wells' mean and CV of OD and its ``reading`` (None:
-    no fit)."""
+    """One group's result from its usable wells' mean and CV of OD and its reading on the
+    curve, element ``i`` of ``readings`` (None: no fit)."""
     lloq, uloq = limits
     flags = well_state_flags(group, od_mean)
     nan = float("nan")
     n_wells = len(group.usable)
     common = {"group": group, "n_wells": n_wells, "od_mean": od_mean, "od_cv_pct": od_cv}
-    if reading is None or n_wells == 0:
+    if readings is None or n_wells == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
         return _without_concentration(common, flags, range_=side if math.isfinite(lloq) else "")
-    x_w = reading.x_w
-    conc_wells = reading.conc_wells
+    x_w = readings.x_w[i]
+    conc_wells = readings.conc_wells[i]
     any_without_solution = any(math.isnan(value) for value in conc_wells)
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
     conc_sd = mean_and_sd(conc_wells)[1] if n_wells >= 2 and not any_without_solution else nan
@@ -231,17 +213,18 @@ def _group_result(
         )
     range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
     judged = group.kind == "control" or range_ == "in"
-    if judged and is_high_cv(conc_cv, reading.high_cv_threshold_pct, any_without_solution):
+    threshold = readings.high_cv_threshold_pct[i]
+    if judged and is_high_cv(conc_cv, threshold, any_without_solution):
         flags.add(HIGH_CV)
     return GroupResult(
         **common,
         x_w=x_w,
-        conc=reading.conc,
+        conc=readings.conc[i],
         conc_sd=conc_sd,
         conc_cv_pct=conc_cv,
-        conc_se=reading.conc_se,
-        ci_low=reading.ci_low,
-        ci_high=reading.ci_high,
+        conc_se=readings.conc_se[i],
+        ci_low=readings.ci_low[i],
+        ci_high=readings.ci_high[i],
         range=range_,
         flags=frozenset(flags),
     )
