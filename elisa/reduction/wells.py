@@ -143,8 +143,9 @@ def well_flags(
         NO_SOLUTION: is_result & np.isnan(in_well),
         SATURATED: wells.saturated,
     }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
+    named = [(name, column.tolist()) for name, column in columns.items()]
     flags = [""] * len(wells.role)
     flagged = np.logical_or.reduce(list(columns.values()))
     for i in np.flatnonzero(flagged).tolist():  # most wells have no flag
-        flags[i] = ";".join(name for name, column in columns.items() if column[i])
+        flags[i] = ";".join(name for name, column in named if column[i])
     return flags
