@@ -53,7 +53,7 @@ class GroupResult:
             and HIGH_CV not in self.flags
             and SATURATED not in self.flags
             and self.n_wells >= 2
-            and np.isfinite(self.conc)
+            and math.isfinite(self.conc)
         )
 
 

@@ -44,7 +44,7 @@ def sample_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | np.
             columns[column] += [getattr(g, field) for g in groups]
         columns["range"] += [g.range or None for g in groups]
         columns["reportable"] += [bool(r.fit.converged and g.reportable) for g in groups]
-        columns["flags"] += [join_flags(g.flags) for g in groups]
+        columns["flags"] += [join_flags(g.flags) if g.flags else "" for g in groups]  # most: none
     return _finite_columns(columns, _SAMPLE_NUMBERS)
 
 
@@ -84,7 +84,7 @@ def standard_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | n
             columns["recovery_pct"].append(r.standards.recovery_pct[level - 1])
             columns["anchor"].append(group.anchor)
             columns["passed"].append(None if passed is None else bool(passed))
-            columns["flags"].append(join_flags(flags))
+            columns["flags"].append(join_flags(flags) if flags else "")
     return _finite_columns(columns, ("od_mean", "od_cv_pct", "backfit", "recovery_pct"))
 
 
