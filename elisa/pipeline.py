@@ -238,7 +238,7 @@ def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str,
     by_plate = sorted(zip(reductions, infos), key=lambda pair: pair[0].plate.plate_id)
     ordered = [r for r, _ in by_plate]
     reassay = [row for r in ordered for row in group_reassay_rows(r)]
-    columns = {
+    columns: dict[str, Mapping[str, Sequence[Any] | np.ndarray]] = {
         "samples": sample_columns(ordered),
         "standards": standard_columns(ordered),
         "curves": _columns_of("curves", [curve_row(r) for r in ordered]),

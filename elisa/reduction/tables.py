@@ -144,7 +144,8 @@ def well_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | np.nd
         numbers["od_raw"].append(_finite(wells.od_raw))
         numbers["od"].append(_finite(wells.od))
         numbers["conc_well"].append(_finite(r.conc_well))
-    columns = {**cells, **{name: _concatenated(arrays) for name, arrays in numbers.items()}}
+    columns: dict[str, list | np.ndarray] = {**cells}
+    columns.update((name, _concatenated(arrays)) for name, arrays in numbers.items())
     return {name: columns[name] for name in WELLS_COLUMNS}
 
 
