@@ -54,16 +54,24 @@ DEFAULT_LIMITS = InputLimits()
 
 
 def toml_depth(value: Any) -> int:
-    """The nesting depth of a parsed TOML value (a scalar is 0), without recursion."""
+    """The nesting depth of a parsed TOML value (a scalar is 0), without recursion.
+
+    Walked a level at a time: each level is the tables and arrays of the one above, and the
+    depth is the number of levels that hold anything.
+    """
     deepest = 0
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+    level = [value]
+    while level:
+        children: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                children.extend(item.values())
+            elif isinstance(item, list):
+                children.extend(item)
+        if not children:
+            break
+        deepest += 1
+        level = [child for child in children if isinstance(child, (dict, list))]
     return deepest
 
 

@@ -93,7 +93,7 @@ def load_runs(store: Store, analyte: str) -> list[StoredRun]:
             warnings=row.warnings,
             intra_cv_pct=row.intra_cv_pct,
             review=row.review,
-            control_wells=_control_wells(row.wells),
+            control_wells=_control_wells(row.control_wells),
             expected={name: _expected(t) for name, t in row.control_targets.items()},
         )
         for row in series_rows(store, analyte)

@@ -23,7 +23,7 @@ from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.curve_marks import MARKS, Series, legend_rows, marker_path, series_svg
 from elisa.report.figures import fmt, logistic, od_text
 from elisa.report.rows import Rows, pandas_text, records
-from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, padded_range
+from elisa.report.svg_axes import Axis, linear_ticks, log_ticks, number, numbers, padded_range
 
 WIDTH = 680
 PLOT_LEFT, PLOT_RIGHT, PLOT_HEIGHT = 70, 664, 300
@@ -55,6 +55,7 @@ def _standard_series(standards: Rows) -> list[Series]:
     anchor, passed = _flags(rows, "anchor"), _flags(rows, "passed")
     levels = ["<NA>" if (v := r.get("level")) is None else v for r in rows]  # as pandas shows NA
     ok = np.isfinite(x) & (x > 0) & np.isfinite(y)
+    x_list, y_list, sd_list = x.tolist(), y.tolist(), sd.tolist()  # Python floats format faster
     out = []
     for key, mask, status in (
         ("standards-passed", ~anchor & passed, "passed"),
@@ -63,9 +64,9 @@ def _standard_series(standards: Rows) -> list[Series]:
     ):
         sel = np.flatnonzero(ok & mask)
         tips = [
-            f"standard level {levels[i]}: nominal {fmt(x[i])}, OD {od_text(y[i])} "
-            f"± {od_text(sd[i])} ({status})"
-            for i in sel
+            f"standard level {levels[i]}: nominal {fmt(x_list[i])}, OD {od_text(y_list[i])} "
+            f"± {od_text(sd_list[i])} ({status})"
+            for i in sel.tolist()
         ]
         out.append(Series(key, x[sel], y[sel], sd[sel], tips))
     return out
@@ -86,14 +87,16 @@ def _sample_series(samples: Rows, unit: str) -> tuple[list[Series], list[Series]
     ids = ["" if is_missing(v := r.get("sample_id")) else str(v) for r in rows]
     has_x = np.isfinite(x) & (x > 0)
     unit_txt = f" {unit}" if unit else ""
+    x_list, y_list, dil_list = x.tolist(), y.tolist(), dil.tolist()  # Python floats format faster
+    has_x_list = has_x.tolist()
 
     def tip(i: int) -> str:
-        where = f"{fmt(x[i])}{unit_txt} in well, " if has_x[i] else "no concentration, "
-        return f"{kind[i]} {ids[i]} (dilution {fmt(dil[i])}): {where}OD {od_text(y[i])}"
+        where = f"{fmt(x_list[i])}{unit_txt} in well, " if has_x_list[i] else "no concentration, "
+        return f"{kind[i]} {ids[i]} (dilution {fmt(dil_list[i])}): {where}OD {od_text(y_list[i])}"
 
     def series(key: str, sel: np.ndarray) -> Series:
         idx = np.flatnonzero(sel & np.isfinite(y))
-        return Series(key, x[idx], y[idx], np.zeros(idx.size), [tip(int(i)) for i in idx])
+        return Series(key, x[idx], y[idx], np.zeros(idx.size), [tip(i) for i in idx.tolist()])
 
     plotted = [
         series(key, has_x & (kind == k))
@@ -255,17 +258,26 @@ def _limit_lines(
 def _curve_path(grid: np.ndarray, curve_y: np.ndarray, x_axis: Axis, y_axis: Axis, pid: str) -> str:
     """The fitted curve as one path, broken where it is not finite, clipped to the plot."""
     px, py = x_axis.px(grid), y_axis.px(curve_y)
+    if px.size and np.isfinite(px).all() and np.isfinite(py).all():  # the usual curve: one line
+        d = "M" + "L".join(f"{x},{y}" for x, y in zip(numbers(px.tolist()), numbers(py.tolist())))
+    else:
+        d = _broken_path(px.tolist(), py.tolist())
+    return (
+        f'<path id="{pid}-fit" class="fit" d="{d}" fill="none" stroke="#333" '
+        f'stroke-width="1.8" clip-path="url(#{pid}-clip)"/>'
+    )
+
+
+def _broken_path(px: list[float], py: list[float]) -> str:
+    """A path through the finite points, its pen lifted over every point that is not."""
     d, pen_down = [], False
-    for x, y in zip(px.tolist(), py.tolist()):
+    for x, y in zip(px, py):
         if math.isfinite(x) and math.isfinite(y):
             d.append(f"{'L' if pen_down else 'M'}{number(x)},{number(y)}")
             pen_down = True
         else:
             pen_down = False
-    return (
-        f'<path id="{pid}-fit" class="fit" d="{"".join(d)}" fill="none" stroke="#333" '
-        f'stroke-width="1.8" clip-path="url(#{pid}-clip)"/>'
-    )
+    return "".join(d)
 
 
 def _legend(rows: list[list[tuple[str, str, float]]], top: float, pid: str) -> list[str]:

@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-from elisa.report.svg_axes import Axis, number
+from elisa.report.svg_axes import Axis, number, numbers
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,8 @@ def series_svg(series: Series, x_axis: Axis, y_axis: Axis, pid: str) -> str:
             f'<path class="error-bars" d="{"".join(bars)}" fill="none" stroke="{mark.colour}" '
             'stroke-width="1.2"/>'
         )
-    for x, y, tip in zip(px.tolist(), py.tolist(), series.tips):
-        out.append(
-            f'<path d="M{number(x)},{number(y)}{mark.shape}"><title>{escape(tip)}</title></path>'
-        )
+    for x, y, tip in zip(numbers(px.tolist()), numbers(py.tolist()), series.tips):
+        out.append(f'<path d="M{x},{y}{mark.shape}"><title>{escape(tip)}</title></path>')
     out.append("</g>")
     return "".join(out)
 

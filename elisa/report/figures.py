@@ -8,6 +8,7 @@ the plate map is built by hand and escapes everything it writes.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from elisa.missing import as_bool, as_float
+from elisa.report.map_geometry import WellBox, map_grid, parse_well, well_box
 from elisa.report.rows import Rows, records
 from qc.codes import (
     BELOW_BLANK,
@@ -57,6 +59,10 @@ GROUP_MARKS = {
 }
 
 
+#: The group marks of a well that has none.
+NO_MARKS: frozenset[str] = frozenset()
+
+
 def od_text(value: float, decimals: int = 3) -> str:
     """An OD with fixed decimals, never ``-0.000`` (a value that rounds to zero is 0)."""
     text = f"{value:.{decimals}f}"
@@ -76,10 +82,17 @@ def fmt(value: Any, sig: int = 4) -> str:
         return ""
     if v == 0:
         return "0"
-    mag = math.floor(math.log10(abs(v)))
-    if mag >= 6 or mag < -3:
-        return f"{v:.{sig - 1}e}"
-    return f"{v:.{max(0, sig - 1 - mag)}f}"
+    return format(v, _number_format(sig, math.floor(math.log10(abs(v)))))
+
+
+@functools.cache
+def _number_format(sig: int, magnitude: int) -> str:
+    """The format spec `fmt` writes a number of 10^magnitude with: exponent notation beyond
+    everyday magnitudes, else the decimals that leave ``sig`` significant digits. Cached: a
+    report formats a million numbers with a few dozen specs."""
+    if magnitude >= 6 or magnitude < -3:
+        return f".{sig - 1}e"
+    return f".{max(0, sig - 1 - magnitude)}f"
 
 
 def logistic(x: np.ndarray, a: float, b: float, c: float, d: float, g: float = 1.0) -> np.ndarray:
@@ -113,13 +126,6 @@ def figure_svg(fig: Figure, prefix: str) -> str:
     return clean_svg(buf.getvalue(), prefix)
 
 
-def _parse_well(well: Any) -> tuple[int, int] | None:
-    m = re.fullmatch(r"\s*([A-Pa-p])0*(\d{1,2})\s*", str(well))
-    if not m:
-        return None
-    return ord(m.group(1).upper()) - ord("A"), int(m.group(2)) - 1
-
-
 def plate_map_svg(
     wells: Rows, prefix: str = "map", marks: Mapping[str, set[str]] | None = None
 ) -> str:
@@ -129,52 +135,33 @@ def plate_map_svg(
     red corner with FAIL for a failed standard level or control result; each well has a tooltip
     (escaped) with its details."""
     marks = marks or {}
-    parsed = [(_parse_well(r["well"]), r) for r in records(wells)]
+    parsed = [(parse_well(str(r["well"])), r) for r in records(wells)]
     parsed = [(p, r) for p, r in parsed if p is not None]
     big = any(p[0] >= 8 or p[1] >= 12 for p, _ in parsed)
-    n_rows, n_cols = (16, 24) if big else (8, 12)
-    cw, ch, f1, f2 = (40, 30, 8.5, 6.5) if big else (60, 42, 11.5, 8.5)
-    left, top = 22, 18
-    width, height = left + n_cols * cw + 4, top + n_rows * ch + 4
+    grid = map_grid(big)
     out = [
-        f'<svg id="{escape(prefix)}" class="platemap" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="plate map">',
-        f'<g font-family="sans-serif" font-size="{f2 + 1}" fill="#444" text-anchor="middle">',
+        f'<svg id="{escape(prefix)}" class="platemap" width="{grid.width}" '
+        f'height="{grid.height}" viewBox="0 0 {grid.width} {grid.height}" role="img" '
+        'aria-label="plate map">',
+        grid.background,
     ]
-    for j in range(n_cols):
-        out.append(f'<text x="{left + j * cw + cw / 2}" y="{top - 5}">{j + 1}</text>')
-    for i in range(n_rows):
-        out.append(f'<text x="{left / 2}" y="{top + i * ch + ch / 2 + 3}">{chr(65 + i)}</text>')
-    out.append("</g>")
-    for i in range(n_rows):
-        for j in range(n_cols):
-            out.append(
-                f'<rect x="{left + j * cw + 1}" y="{top + i * ch + 1}" width="{cw - 2}" '
-                f'height="{ch - 2}" rx="3" fill="#ffffff" stroke="#dddddd"/>'
-            )
     for (i, j), rec in parsed:
-        extra = marks.get(str(rec.get("well")), set())
-        out.append(_well_svg(rec, left + j * cw, top + i * ch, cw, ch, f1, f2, extra))
+        extra = marks.get(str(rec.get("well")), NO_MARKS)
+        out.append(_well_svg(rec, well_box(i, j, big), extra))
     out.append("</svg>")
     return "\n".join(out)
 
 
 def _well_svg(
-    rec: Mapping[str, Any],
-    x: float,
-    y: float,
-    cw: float,
-    ch: float,
-    f1: float,
-    f2: float,
-    extra: set[str] | frozenset[str] = frozenset(),
+    rec: Mapping[str, Any], box: WellBox, extra: set[str] | frozenset[str] = NO_MARKS
 ) -> str:
     role = str(rec.get("role") or "empty")
-    flags = [f for f in str(rec.get("flags") or "").split(";") if f and f != "nan"]
+    flags = _well_flags(str(rec.get("flags") or ""))
     saturated = as_bool(rec.get("saturated")) is True or SATURATED in flags
     masked = as_bool(rec.get("masked")) is True or MASKED_WELL in flags
     od = as_float(rec.get("od"))
     od_raw = as_float(rec.get("od_raw"))
+    # the well's text is a number, OVER or a dash: nothing to escape
     if saturated:
         text = "OVER"
     elif math.isfinite(od):
@@ -183,57 +170,76 @@ def _well_svg(
         text = f"({od_text(od_raw)})"
     else:
         text = "–"
-    marks = [FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in (SATURATED, MASKED_WELL)]
-    marks += [GROUP_MARKS[m] for m in sorted(extra) if GROUP_MARKS[m] not in marks]
+    marks = _flag_marks(flags)
+    if extra:
+        marks = (*marks, *(GROUP_MARKS[m] for m in sorted(extra) if GROUP_MARKS[m] not in marks))
     high_cv = HIGH_CV in flags or HIGH_CV in extra
-    failed = bool(extra & {"failed_standard", "failed_control"})
+    failed = "failed_standard" in extra or "failed_control" in extra
+    stroke = (
+        'stroke="#d62728" stroke-width="2.5"'
+        if saturated
+        else 'stroke="#888888" stroke-width="0.8"'
+    )
+    parts = [
+        f"<g><title>{escape(_well_tip(rec, role, flags, extra, od, od_raw))}</title>",
+        f'{box.rect}fill="{ROLE_COLOURS.get(role, "#eeeeee")}" {stroke}'
+        + (' fill-opacity="0.45"' if masked else "")
+        + "/>",
+        f"{box.value_text}{text}</text>",
+    ]
+    if marks:
+        parts.append(f"{box.marks_text}{escape(' '.join(marks))}</text>")
+    if masked:
+        parts.append(box.cross)
+    if failed:
+        parts.append(box.failed_corner)
+    if high_cv:
+        parts.append(box.high_cv_corner)
+    parts.append("</g>")
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _well_flags(text: str) -> tuple[str, ...]:
+    """A well's flags from its ``;``-separated cell; cached because a run repeats a few
+    combinations across its wells."""
+    return tuple(f for f in text.split(";") if f and f != "nan")
+
+
+@functools.lru_cache(maxsize=256)
+def _flag_marks(flags: tuple[str, ...]) -> tuple[str, ...]:
+    """The short marks of a well's own flags (saturated and masked are drawn, not written)."""
+    return tuple(
+        FLAG_MARKS.get(f, f[:4].upper()) for f in flags if f not in (SATURATED, MASKED_WELL)
+    )
+
+
+def _well_tip(
+    rec: Mapping[str, Any],
+    role: str,
+    flags: tuple[str, ...],
+    extra: set[str] | frozenset[str],
+    od: float,
+    od_raw: float,
+) -> str:
+    """A well's tooltip as plain text: well, role, sample, nominal, dilution, ODs,
+    concentration, flags and marks, the ones it has."""
     sid = rec.get("sample_id")
     sid = "" if sid is None or (isinstance(sid, float) and math.isnan(sid)) else str(sid)
     tip = [str(rec.get("well")), role]
     if sid:
         tip.append(sid)
-    if math.isfinite(as_float(rec.get("conc_nominal"))):
-        tip.append(f"nominal {fmt(rec.get('conc_nominal'))}")
-    if math.isfinite(as_float(rec.get("dilution"))) and as_float(rec.get("dilution")) != 1:
-        tip.append(f"dilution {fmt(rec.get('dilution'))}")
+    nominal, dilution = as_float(rec.get("conc_nominal")), as_float(rec.get("dilution"))
+    if math.isfinite(nominal):
+        tip.append(f"nominal {fmt(nominal)}")
+    if math.isfinite(dilution) and dilution != 1:
+        tip.append(f"dilution {fmt(dilution)}")
     tip.append(f"OD raw {fmt(od_raw)}, corrected {fmt(od)}")
-    if math.isfinite(as_float(rec.get("conc_well"))):
-        tip.append(f"conc {fmt(rec.get('conc_well'))}")
+    conc = as_float(rec.get("conc_well"))
+    if math.isfinite(conc):
+        tip.append(f"conc {fmt(conc)}")
     if flags:
         tip.append("flags: " + ", ".join(flags))
     if extra:
         tip.append(", ".join(m.replace("_", " ") for m in sorted(extra)))
-    stroke, sw = ("#d62728", 2.5) if saturated else ("#888888", 0.8)
-    fill = ROLE_COLOURS.get(role, "#eeeeee")
-    parts = [
-        f"<g><title>{escape(' · '.join(tip))}</title>",
-        f'<rect x="{x + 1}" y="{y + 1}" width="{cw - 2}" height="{ch - 2}" rx="3" '
-        f'fill="{fill}" stroke="{stroke}" stroke-width="{sw}"'
-        + (' fill-opacity="0.45"' if masked else "")
-        + "/>",
-        f'<text x="{x + cw / 2}" y="{y + ch * 0.45}" font-family="sans-serif" '
-        f'font-size="{f1}" text-anchor="middle" fill="#111">{escape(text)}</text>',
-    ]
-    if marks:
-        parts.append(
-            f'<text x="{x + cw / 2}" y="{y + ch * 0.82}" font-family="sans-serif" '
-            f'font-size="{f2}" text-anchor="middle" font-weight="bold" '
-            f'fill="#b03000">{escape(" ".join(marks))}</text>'
-        )
-    if masked:
-        parts.append(
-            f'<path d="M{x + 3},{y + 3} L{x + cw - 3},{y + ch - 3} M{x + cw - 3},{y + 3} '
-            f'L{x + 3},{y + ch - 3}" stroke="#555" stroke-width="1.2"/>'
-        )
-    if failed:
-        parts.append(
-            f'<path d="M{x + 1},{y + ch - 12} L{x + 1},{y + ch - 1} '
-            f'L{x + 12},{y + ch - 1} Z" fill="#d62728" class="mark-failed"/>'
-        )
-    if high_cv:
-        parts.append(
-            f'<path d="M{x + cw - 12},{y + 1} L{x + cw - 1},{y + 1} '
-            f'L{x + cw - 1},{y + 12} Z" fill="#ff7f0e" class="mark-high-cv"/>'
-        )
-    parts.append("</g>")
-    return "".join(parts)
+    return " · ".join(tip)

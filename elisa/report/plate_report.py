@@ -18,7 +18,7 @@ import pandas as pd
 
 from elisa._version import __version__
 from elisa.report.plate_section import REASONS, WARNINGS, failed, plate_section, verdict_badge
-from elisa.report.rows import table_rows_by_plate
+from elisa.report.rows import frame_records, table_rows_by_plate
 from elisa.report.tables import FLAGS, REASSAY, cell_text, definition_list, html_table, split_codes
 from elisa.results import Results
 
@@ -62,6 +62,8 @@ MAX_PLATES_ON_ONE_PAGE = 24
 #: The per-plate pages of a larger run, numbered in the runs table's order (plate ids may
 #: hold characters a file name cannot).
 PLATE_PAGE = "plates/plate-{:04d}.html"
+#: A SHA-256 digest as provenance writes it, shown as code.
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def render_report(results: Results) -> str:
@@ -86,7 +88,7 @@ def render_report_pages(results: Results) -> dict[str, str]:
     shared = {k: v for k, v in prov.items() if k != "plates"}
     index.append(_provenance_section(shared))
     pages = {"report.html": _html("ELISA report", index)}
-    records = runs.to_dict("records")
+    records = frame_records(runs)
     provenance_of = _PlateProvenance(prov)
     for i, r in enumerate(records):
         plate_prov = provenance_of(r)
@@ -118,7 +120,7 @@ def _one_page(results: Results, tables: _PlateTables) -> str:
     if len(runs) > 1:
         body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
     provenance_of = _PlateProvenance(prov)
-    for i, r in enumerate(runs.to_dict("records")):
+    for i, r in enumerate(frame_records(runs)):
         body.append(plate_section(tables.of_plate(r), r, i, provenance_of(r)))
     body.append(_provenance_section(prov))
     return _html("ELISA report", body)
@@ -137,7 +139,7 @@ def _html(title: str, body: list[str]) -> str:
 
 
 def _summary(runs: pd.DataFrame, prov: dict) -> list[str]:
-    n_fail = sum(failed(r) for r in runs.to_dict("records"))
+    n_fail = sum(failed(r) for r in frame_records(runs))
     return [
         "<h1>ELISA plate report</h1>",
         f'<p class="muted">{len(runs)} plate(s): {len(runs) - n_fail} passed, '
@@ -154,7 +156,7 @@ def _plate_index(runs: pd.DataFrame, href: Callable[[int], str]) -> str:
         "<h2>Plates</h2><table><tr><th>plate</th><th>analyte</th><th>verdict</th>"
         "<th>reasons</th></tr>"
     ]
-    for i, r in enumerate(runs.to_dict("records")):
+    for i, r in enumerate(frame_records(runs)):
         rows.append(
             f'<tr class="{"bad" if failed(r) else ""}"><td><a href="{escape(href(i))}">'
             f"{cell_text(r.get('plate_id'))}</a></td>"
@@ -226,6 +228,6 @@ def _value_html(value: Any, depth: int = 0) -> str:
             rows = [("", [_value_html(v.get(k), depth + 1) for k in keys]) for v in value]
             return html_table([escape(str(k)) for k in keys], rows, set())
         return ", ".join(_value_html(v, depth + 1) for v in value)
-    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+    if isinstance(value, str) and SHA256_HEX.fullmatch(value):
         return f"<code>{value}</code>"
     return cell_text(value)

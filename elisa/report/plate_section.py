@@ -5,6 +5,7 @@ and the samples, standards, curve and re-assay tables. User text is HTML-escaped
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -180,7 +181,9 @@ def _unit(unit: str, plate_prov: dict) -> str:
     return text
 
 
+@functools.cache
 def _map_legend() -> str:
+    """The plate map's legend (the same under every plate's map: built once)."""
     roles = "".join(
         f'<span><span class="sw" style="background:{c};display:inline-block"></span>{r}</span>'
         for r, c in ROLE_COLOURS.items()

@@ -34,10 +34,22 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _python_cells(column: pd.Series) -> list[Any]:
-    values = column.tolist()
-    if isinstance(column.dtype, np.dtype) and column.dtype != object:
-        return values  # numpy numbers and booleans: tolist gives Python scalars, NaN kept
-    return [_python_cell(v) for v in values]
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind != "O":
+        return column.tolist()  # numpy numbers and booleans: tolist gives Python scalars, NaN kept
+    if _missing_is_na(dtype):
+        # nullable text, booleans and integers convert a whole column at once: Python str,
+        # bool or int, and None where pd.NA (what `_python_cell` makes of each cell)
+        return column.to_numpy(dtype=object, na_value=None).tolist()
+    return [_python_cell(v) for v in column.tolist()]
+
+
+def _missing_is_na(dtype: Any) -> bool:
+    """True for the nullable dtypes of the result tables (string, boolean, Int64): their only
+    missing value is pd.NA and their values are Python scalars as objects."""
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.na_value is pd.NA  # a NaN-backed string column keeps NaN, not None
+    return isinstance(dtype, (pd.BooleanDtype, pd.Int64Dtype))
 
 
 def _python_cell(value: Any) -> Any:
@@ -49,6 +61,8 @@ def _python_cell(value: Any) -> Any:
 
 def pandas_text(value: Any) -> str:
     """A cell as text the way ``Series.astype(str)`` writes it: a missing value is "nan"."""
+    if type(value) is str:  # the common cell (every plate_id), answered first
+        return value
     return "nan" if is_missing(value) else str(value)
 
 

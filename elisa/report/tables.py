@@ -4,6 +4,7 @@ HTML-escaped here; :func:`html_table` takes cells already escaped."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from html import escape
@@ -12,7 +13,12 @@ from typing import Any
 from elisa.missing import as_bool, as_float, is_missing
 from elisa.report.figures import fmt
 from elisa.report.rows import Rows, records
-from elisa.report.values import concentration_cell, interval_cell, percent
+from elisa.report.values import (
+    concentration_cell,
+    interval_cell_within,
+    percent,
+    supported_range,
+)
 from qc import codes
 
 __all__ = [
@@ -51,6 +57,8 @@ REASSAY = {
 
 def cell_text(value: Any) -> str:
     """User or table text, escaped; missing as empty."""
+    if type(value) is str:  # the common cell, answered first
+        return escape(value)
     if is_missing(value):
         return ""
     return escape(str(value))
@@ -65,12 +73,11 @@ def split_codes(value: Any) -> list[str]:
 def html_table(header: list[str], rows: list[tuple[str, list[str]]], numeric: set[int]) -> str:
     """An HTML table; each row is (css class, already-escaped cells)."""
     head = "".join(f"<th>{h}</th>" for h in header)
+    width = max((len(cells) for _, cells in rows), default=0)
+    opening = ['<td class="n">' if k in numeric else "<td>" for k in range(width)]
     body = "".join(
         f'<tr class="{cls}">'
-        + "".join(
-            f'<td class="n">{c}</td>' if k in numeric else f"<td>{c}</td>"
-            for k, c in enumerate(cells)
-        )
+        + "".join(f"{start}{c}</td>" for start, c in zip(opening, cells))
         + "</tr>"
         for cls, cells in rows
     )
@@ -94,8 +101,15 @@ def yes_no(value: Any) -> str:
 
 
 def flag_spans(value: Any) -> str:
+    return "" if is_missing(value) else _flag_spans(str(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _flag_spans(text: str) -> str:
+    """`flag_spans` of a flags cell's text; cached because a run repeats a few combinations
+    across its tens of thousands of rows."""
     return ", ".join(
-        f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>' for c in split_codes(value)
+        f'<span title="{escape(FLAGS.get(c, c))}">{escape(c)}</span>' for c in split_codes(text)
     )
 
 
@@ -119,6 +133,7 @@ def samples_table(samples: Rows, unit: str, curve: Mapping[str, Any] | None = No
         "reportable",
         "flags",
     ]
+    supported = supported_range(curve)
     rows = []
     for r in records(samples):
         cls = "" if as_bool(r.get("reportable")) else "warn"
@@ -134,7 +149,7 @@ def samples_table(samples: Rows, unit: str, curve: Mapping[str, Any] | None = No
                     percent(r.get("od_cv_pct")),
                     concentration_cell(r),
                     percent(r.get("conc_cv_pct")),
-                    interval_cell(r, curve),
+                    interval_cell_within(r, supported),
                     cell_text(r.get("range")),
                     yes_no(r.get("reportable")),
                     flag_spans(r.get("flags")),

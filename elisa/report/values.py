@@ -65,19 +65,26 @@ def concentration_cell(row: Mapping[str, Any]) -> str:
 def interval_cell(row: Mapping[str, Any], curve: Mapping[str, Any] | None) -> str:
     """The 95 % interval; an end beyond what the curve can resolve (see supported_range, times
     the dilution) is shown as 0 or ∞, both as "unbounded"; small print outside the range."""
+    return interval_cell_within(row, supported_range(curve))
+
+
+def interval_cell_within(row: Mapping[str, Any], supported: tuple[float, float]) -> str:
+    """`interval_cell` with the curve's `supported_range` worked out already (a table works it
+    out once for all its rows)."""
     low, high = as_float(row.get("conc_ci_low")), as_float(row.get("conc_ci_high"))
     if not (math.isfinite(low) and math.isfinite(high)):
         return ""
     dilution = as_float(row.get("dilution"))
     dilution = dilution if math.isfinite(dilution) and dilution > 0 else 1.0
-    lo_ok, hi_ok = supported_range(curve)
+    lo_ok, hi_ok = supported
     open_low, open_high = low < lo_ok * dilution, high > hi_ok * dilution
-    exact = f"{fmt(low)} – {fmt(high)}"
+    low_text, high_text = fmt(low), fmt(high)
     if open_low and open_high:
         text = "unbounded"
     else:
-        text = f"{'0' if open_low else fmt(low)} – {'∞' if open_high else fmt(high)}"
+        text = f"{'0' if open_low else low_text} – {'∞' if open_high else high_text}"
     if open_low or open_high:
+        exact = f"{low_text} – {high_text}"
         text = f'<span title="{escape(exact)}: wider than the curve can resolve">{text}</span>'
     if str(row.get("range") or "") in ("below", "above"):
         return f'<small class="muted">{text}</small>'

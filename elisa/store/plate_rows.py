@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_integer_dtype
 
 from elisa.missing import json_scalar
 from elisa.results import TABLE_COLUMNS, Results, column_records, rows_by_plate
@@ -23,13 +24,21 @@ RowKey = tuple[Any, Any] | Any
 
 def _json_column(column: pd.Series) -> list[Any]:
     """One column's cells as JSON-safe values (`json_scalar`: NaN and infinity as None)."""
-    values = column.to_numpy() if column.dtype == np.float64 else None
-    if values is None:
-        return [json_scalar(v) for v in column.tolist()]
-    cells: list[Any] = values.tolist()  # plain Python floats
-    for i in np.flatnonzero(~np.isfinite(values)).tolist():
-        cells[i] = None
-    return cells
+    dtype = column.dtype
+    if dtype == np.float64:
+        values = column.to_numpy()
+        cells: list[Any] = values.tolist()  # plain Python floats
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            cells[i] = None
+        return cells
+    if isinstance(dtype, pd.StringDtype) or is_integer_dtype(dtype) or is_bool_dtype(dtype):
+        # text, integers and booleans come out of tolist() as plain str, int and bool already:
+        # only the missing cells need changing, found at once rather than cell by cell
+        cells = column.tolist()
+        for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+            cells[i] = None
+        return cells
+    return [json_scalar(v) for v in column.tolist()]
 
 
 def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -77,14 +86,20 @@ def plate_provenance(provenance: dict[str, Any], plate: dict[str, Any]) -> dict[
         exports, layouts = inputs.get("exports", {}), inputs.get("layouts", {})
         narrowed["inputs"] = {
             **inputs,
-            "exports": {k: v for k, v in exports.items() if k == plate.get("source_file")},
-            "layouts": {k: v for k, v in layouts.items() if k == plate.get("layout")},
+            "exports": _entry(exports, plate.get("source_file")),
+            "layouts": _entry(layouts, plate.get("layout")),
         }
     settings = provenance.get("settings")
     if isinstance(settings, dict) and isinstance(settings.get("analytes"), dict):
         analyte = plate.get("analyte")
         narrowed["settings"] = {
             **settings,
-            "analytes": {k: v for k, v in settings["analytes"].items() if k == analyte},
+            "analytes": _entry(settings["analytes"], analyte),
         }
     return narrowed
+
+
+def _entry(mapping: dict[str, Any], key: Any) -> dict[str, Any]:
+    """``mapping`` narrowed to ``key`` (empty when it has none): a lookup, not a scan of a
+    run's thousand inputs for each of its thousand plates."""
+    return {key: mapping[key]} if isinstance(key, str) and key in mapping else {}

@@ -10,11 +10,13 @@ import datetime as dt
 import difflib
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 ROLES = ("standard", "blank", "control", "sample", "empty")
+_ALLOWED_ROLES = ", ".join(ROLES)
 WELL_FIELDS = ("role", "conc", "conc_low", "conc_high", "sample", "dilution", "anchor", "mask")
 EXPT_FIELDS = ("analyte", "plate_id", "date", "lot", "unit")
 COLUMNS = (
@@ -35,16 +37,39 @@ COLUMNS = (
 MAX_CONC = 1e12
 MAX_DILUTION = 1e7
 WELLMAP_COLUMNS = {"well", "well0", "row", "col", "row_i", "col_j", "plate", "path"}
-#: A plate's expanded wells by column: ``well``, ``row_i``, ``col_j`` and every field given
-#: anywhere, one value a well (None or NaN where the well lacks it).
-Columns = Mapping[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class PlateWells:
+    """A plate's expanded wells, in the order the layout's reader lists them.
+
+    ``records[k]`` holds well ``names[k]``'s fields (what is missing is absent, None or NaN).
+    Wells whose fields all come from the same tables (the two wells of a replicate block, the
+    wells of one row) may share one record object, so a check of a record's values is made
+    once per distinct record. ``fields`` names every field given anywhere, in order of first
+    appearance.
+    """
+
+    names: Sequence[str]  # the wells as the layout's reader names them (A1, or A01)
+    rows: Sequence[int]  # 0-based row of each well
+    cols: Sequence[int]  # 0-based column of each well
+    records: Sequence[Mapping[str, Any]]
+    fields: Sequence[str]
+
+    def distinct_records(self) -> list[tuple[str, Mapping[str, Any]]]:
+        """Each distinct record object once, with the first well that has it, in well order."""
+        first: dict[int, tuple[str, Mapping[str, Any]]] = {}
+        for name, record in zip(self.names, self.records, strict=True):
+            first.setdefault(id(record), (name, record))
+        return list(first.values())
+
 
 __all__ = [
     "COLUMNS",
     "EXPT_FIELDS",
     "ROLES",
     "WELL_FIELDS",
-    "Columns",
+    "PlateWells",
     "check_unknown",
     "check_well",
     "experiment_fields",
@@ -68,9 +93,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def check_well(rec: dict, err) -> dict:
-    """Validate one well's fields; return the normalised row values."""
-    given = {f for f in WELL_FIELDS if is_given(rec.get(f))}
+def check_well(rec: Mapping[str, Any], err) -> dict:
+    """Validate one well's fields (``rec`` may hold others, such as [expt]'s: they are not read
+    here); return the normalised row values."""
+    given = {f for f in WELL_FIELDS if f in rec and is_given(rec[f])}
     out: dict[str, Any] = {
         "role": "empty",
         "conc": math.nan,
@@ -83,7 +109,7 @@ def check_well(rec: dict, err) -> dict:
     }
     if not given:
         return out
-    allowed = ", ".join(ROLES)
+    allowed = _ALLOWED_ROLES
     if "role" not in given:
         fields = ", ".join(sorted(given))
         raise err(f"has {fields} but no role: expected role = one of {allowed}")
@@ -156,13 +182,20 @@ def _iso_date(value: Any, err) -> str:
     raise err(f"date must be an ISO 8601 date such as 2024-03-01, found {value!r}")
 
 
-def experiment_fields(columns: Columns, extras: dict, err) -> dict[str, Any]:
-    """The [expt] fields the wells agree on (else from the file's notes); differing is an error."""
+def experiment_fields(wells: PlateWells, extras: dict, err) -> dict[str, Any]:
+    """The [expt] fields the wells agree on (else from the file's notes); differing is an error.
+
+    Only distinct records and distinct value objects are read: the distinct texts and the first
+    value come out in the same order as from every well in turn.
+    """
+    records = [record for _well, record in wells.distinct_records()]
     expt: dict[str, Any] = {}
     for name in EXPT_FIELDS:
-        values = [v for v in columns.get(name, ()) if is_given(v)] or (
-            [extras[name]] if name in extras else []
-        )
+        present = [record[name] for record in records if name in record]
+        # each value object once, in order of first appearance (a key keeps its first place)
+        once = {id(value): value for value in present}
+        values = [value for value in once.values() if is_given(value)]
+        values = values or ([extras[name]] if name in extras else [])
         distinct = list(dict.fromkeys(_text(v) for v in values))
         if len(distinct) > 1:
             raise err(
@@ -174,14 +207,14 @@ def experiment_fields(columns: Columns, extras: dict, err) -> dict[str, Any]:
     return expt
 
 
-def check_unknown(columns: Columns, err) -> None:
+def check_unknown(wells: PlateWells, err) -> None:
     """A field that nearly matches a known one (``dillution``) is refused, naming its first well."""
     known = WELL_FIELDS + EXPT_FIELDS
-    for column, values in columns.items():
-        if column in WELLMAP_COLUMNS or column in known:
+    for field in wells.fields:
+        if field in WELLMAP_COLUMNS or field in known:
             continue
-        close = difflib.get_close_matches(str(column).lower(), known, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(str(field).lower(), known, n=1, cutoff=0.8)
         if close:
-            wells = [w for w, v in zip(columns["well"], values, strict=True) if is_given(v)]
-            if wells:
-                raise err(f"unknown field {column!r}: did you mean {close[0]!r}?", wells[0])
+            for well, record in wells.distinct_records():
+                if is_given(record.get(field)):
+                    raise err(f"unknown field {field!r}: did you mean {close[0]!r}?", well)

@@ -131,11 +131,12 @@ def _check_finite(key: str, value: Any, where: str, err: Error) -> None:
 def _check_fields(where: str, fields: Any, err: Error) -> None:
     if not isinstance(fields, dict):
         raise err(f"[{where}] must be a table of fields (role, sample, ...), found {fields!r}")
+    label = f"[{where}]"
     for key, value in fields.items():
         if isinstance(value, dict):
             raise err(f"unknown table [{where}.{key}]: a well's fields cannot hold a table")
-        _check_finite(key, value, f"[{where}]", err)
-        _check_field_name(key, f"[{where}]", err)
+        _check_finite(key, value, label, err)
+        _check_field_name(key, label, err)
 
 
 def _check_tables(

@@ -14,9 +14,12 @@ loader runs wellmap. Tests compare the two on random documents.
 from __future__ import annotations
 
 import re
+from bisect import insort_left
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from plates.layout.checks import Columns
+from plates.layout.checks import PlateWells
 
 __all__ = ["WELLMAP_TABLES", "expand_document", "layout_extras"]
 
@@ -30,6 +33,10 @@ _SIZE = re.compile(r"([0-9]+)x([0-9]+)")
 #: pandas keeps integers beyond this as floats when a column has gaps; wellmap's result would
 #: differ in the last digits, so such documents are left to wellmap
 _EXACT_INT = 2**53
+#: the fields of a row or column no table names (shared, never filled)
+_NONE: dict = {}
+#: a block's area, in the (area, fields) pairs a well's blocks are listed as
+_AREA = itemgetter(0)
 
 Cell = tuple[int, int]
 
@@ -43,9 +50,9 @@ def layout_extras(doc: dict) -> dict[str, Any]:
     return {key: value for key, value in doc.items() if key not in WELLMAP_TABLES}
 
 
-def expand_document(doc: dict) -> dict[str | None, Columns] | None:
-    """Each plate's wells as columns (``well``, ``row_i``, ``col_j`` and every field, None where
-    a well lacks it), keyed by ``[plate.NAME]`` or None; None when wellmap must expand it.
+def expand_document(doc: dict) -> dict[str | None, PlateWells] | None:
+    """Each plate's wells and their fields, keyed by ``[plate.NAME]`` or None; None when wellmap
+    must expand it.
 
     ``doc`` has passed ``check_document``; it is not modified.
     """
@@ -54,8 +61,8 @@ def expand_document(doc: dict) -> dict[str | None, Columns] | None:
             raise _Outside
         plates = doc.get("plate") or {}
         if not plates:
-            return {None: _columns(_wells(doc), None)}
-        return {name: _columns(_wells(_plate_config(doc, name)), name) for name in plates}
+            return {None: _plate_wells(_wells(doc))}
+        return {name: _plate_wells(_wells(_plate_config(doc, name))) for name in plates}
     except _Outside:
         return None
 
@@ -101,6 +108,7 @@ def _col(token: str) -> int:
     return int(token) - 1
 
 
+@lru_cache(maxsize=4096)  # the same few hundred well names recur in every layout
 def _cell(token: str) -> Cell:
     match = _WELL.fullmatch(token)
     if match is None:
@@ -141,12 +149,15 @@ def _wells(config: dict) -> dict[Cell, dict]:
         width, height = int(match.group(1)), int(match.group(2))
         if width == 0 or height == 0:
             raise _Outside
+        area = width * height
         for pattern, fields in corners.items():
+            entry = (area, fields)
             for i0, j0 in _each(pattern, _cell):
                 for i in range(i0, i0 + height):
                     for j in range(j0, j0 + width):
+                        # kept smaller first, and before a block of its size named earlier:
                         # a later block of the same size wins, as in wellmap
-                        blocks.setdefault((i, j), []).insert(0, (width * height, fields))
+                        insort_left(blocks.setdefault((i, j), []), entry, key=_AREA)
                         wells.setdefault((i, j), {})
 
     rows = _by_index(config.get("row") or {}, _row)
@@ -164,14 +175,33 @@ def _wells(config: dict) -> dict[Cell, dict]:
     if not wells:
         raise _Outside  # wellmap: "No wells defined."
 
+    # a well's fields: its own [well] tables, then its blocks (smaller first), its row, its
+    # column and [expt]; wells without [well] fields that draw on the same tables share one
+    # record, filled once (a replicate block's wells, a row's wells)
     expt = config.get("expt") or {}
+    shared: dict[tuple[int, ...], dict] = {}
     for (i, j), fields in wells.items():
-        for _area, block in sorted(blocks.get((i, j), ()), key=lambda item: item[0]):
-            _fill(fields, block)
-        _fill(fields, rows.get(i, {}))
-        _fill(fields, cols.get(j, {}))
-        _fill(fields, expt)
+        sources = [block for _area, block in blocks.get((i, j), ())]
+        sources += (rows.get(i, _NONE), cols.get(j, _NONE), expt)
+        if fields:  # its own [well] fields: a record of its own
+            for source in sources:
+                _fill(fields, source)
+            continue
+        key = tuple(map(id, sources))
+        if key not in shared:
+            shared[key] = _merged(sources)
+        wells[(i, j)] = shared[key]
     return wells
+
+
+def _merged(sources: list[dict]) -> dict:
+    """A well's fields, each from the first of ``sources`` that gives it (fields hold no
+    tables: ``check_document`` refuses them)."""
+    record: dict = {}
+    for source in sources:
+        for key, value in source.items():
+            record.setdefault(key, value)
+    return record
 
 
 def _row_name(i: int) -> str:
@@ -182,19 +212,19 @@ def _row_name(i: int) -> str:
     return name
 
 
-def _columns(wells: dict[Cell, dict], plate: str | None) -> Columns:
-    """The wells as columns, in wellmap's order of wells and of fields."""
-    names = list(dict.fromkeys(name for fields in wells.values() for name in fields))
-    columns: dict[str, list] = {
-        "well": [f"{_row_name(i)}{j + 1}" for i, j in wells],
-        "row_i": [i for i, _ in wells],
-        "col_j": [j for _, j in wells],
-    }
-    if plate is not None:
-        columns["plate"] = [plate] * len(wells)
-    for name in names:
-        values = [fields.get(name) for fields in wells.values()]
-        if any(isinstance(v, int) and abs(v) >= _EXACT_INT for v in values):
-            raise _Outside
-        columns[name] = values
-    return columns
+def _plate_wells(wells: dict[Cell, dict]) -> PlateWells:
+    """The wells in wellmap's order, with every field name in wellmap's order of columns."""
+    records = list(wells.values())
+    distinct = list({id(record): record for record in records}.values())
+    fields = list(dict.fromkeys(name for record in distinct for name in record))
+    integers = [v for record in distinct for v in record.values() if isinstance(v, int)]
+    if any(abs(v) >= _EXACT_INT for v in integers):
+        raise _Outside
+    row_names = {i: _row_name(i) for i in {i for i, _ in wells}}
+    return PlateWells(
+        names=[f"{row_names[i]}{j + 1}" for i, j in wells],
+        rows=[i for i, _ in wells],
+        cols=[j for _, j in wells],
+        records=records,
+        fields=fields,
+    )

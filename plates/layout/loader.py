@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -24,7 +25,7 @@ from plates.layout.checks import (
     COLUMNS,
     ROLES,
     WELL_FIELDS,
-    Columns,
+    PlateWells,
     check_unknown,
     check_well,
     experiment_fields,
@@ -80,9 +81,9 @@ def _native(value: Any) -> Any:
     return None if value is pd.NA else value
 
 
-def _table_columns(table: pd.DataFrame) -> Columns:
-    """wellmap's table as plain Python columns (converting a column at a time costs a fraction
-    of ``to_dict("records")``)."""
+def _table_wells(table: pd.DataFrame) -> PlateWells:
+    """wellmap's table as plate wells, one record per well (converting a column at a time costs
+    a fraction of ``to_dict("records")``)."""
     columns = {}
     for name in table.columns:
         column = table[name]
@@ -90,19 +91,51 @@ def _table_columns(table: pd.DataFrame) -> Columns:
         if column.dtype == object or not isinstance(column.dtype, np.dtype):
             values = [_native(v) for v in values]
         columns[str(name)] = values
-    return columns
+    fields = [name for name in columns if name not in ("well", "row_i", "col_j")]
+    wells = range(len(columns["well"]))
+    return PlateWells(
+        names=[str(well) for well in columns["well"]],
+        rows=[int(r) for r in columns["row_i"]],
+        cols=[int(c) for c in columns["col_j"]],
+        records=[{name: columns[name][k] for name in fields} for k in wells],
+        fields=fields,
+    )
 
 
-def _column(values: list, dtype: Any) -> pd.Series | np.ndarray:
-    """One column of the wells table (object columns hold the values as given: a Series, as
-    pandas would otherwise infer its own text dtype)."""
-    if dtype is object:
-        return pd.Series(values, dtype=object)
-    return np.array(values, dtype=dtype)
+#: the checked fields of a well no table names (shared by every such well: only read)
+_EMPTY_WELL = check_well({}, None)
+
+
+@lru_cache(maxsize=16)
+def _grid(n_rows: int, n_cols: int) -> tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]]:
+    """Each well's name, row letter and column number, row-major: the same for every layout of
+    a plate size."""
+    names = tuple(well_names(n_rows, n_cols))
+    letters = tuple(ROW_LETTERS[r] for r in range(n_rows) for _ in range(n_cols))
+    numbers = tuple(c + 1 for _ in range(n_rows) for c in range(n_cols))
+    return names, letters, numbers
+
+
+def _wells_frame(rows: list[dict[str, Any]], n_rows: int, n_cols: int) -> pd.DataFrame:
+    """The wells table from each well's checked fields, row-major. Each column is made with
+    its dtype (object columns as object Series: pandas would otherwise infer its own text
+    dtype) on one shared index, which spares pandas aligning eleven indexes."""
+    index = pd.RangeIndex(n_rows * n_cols)
+    names, letters, numbers = _grid(n_rows, n_cols)
+    columns: dict[str, Sequence] = {"well": names, "row": letters, "col": numbers}
+    for field in WELL_FIELDS:
+        columns[field] = [row[field] for row in rows]
+    data = {
+        name: pd.Series(columns[name], index=index, dtype=object)
+        if dtype is object
+        else np.array(columns[name], dtype=dtype)
+        for name, dtype in _DTYPES.items()
+    }
+    return pd.DataFrame(data, index=index, copy=False)
 
 
 def _build(
-    columns: Columns,
+    wells: PlateWells,
     extras: dict,
     source: Path,
     sha: str,
@@ -116,35 +149,24 @@ def _build(
         where = (prefix + (f"well {well}" if well else "")).strip() or None
         return LayoutError(message, file=source, where=where)
 
-    check_unknown(columns, err)
+    check_unknown(wells, err)
     last = ROW_LETTERS[n_rows - 1]
-    names = well_names(n_rows, n_cols)
-    rows: dict[str, dict | None] = {name: None for name in names}
-    fields = [name for name in WELL_FIELDS if name in columns]
-    for k, (well, r, c) in enumerate(
-        zip(columns["well"], columns["row_i"], columns["col_j"], strict=True)
-    ):
-        well, r, c = str(well), int(r), int(c)
+    rows = [_EMPTY_WELL] * (n_rows * n_cols)
+    checked: dict[int, dict] = {}  # a shared record's checked fields, by the record's id
+    for well, r, c, record in zip(wells.names, wells.rows, wells.cols, wells.records, strict=True):
         if r >= n_rows or c >= n_cols:
             raise err(
                 f"well {well} is off the plate: a {n_rows * n_cols}-well plate has rows"
                 f" A-{last} and columns 1-{n_cols}",
                 well,
             )
-        record = {name: columns[name][k] for name in fields}
-        rows[names[r * n_cols + c]] = check_well(record, lambda m, w=well: err(m, w))
-    empty = check_well({}, None)
-    table: dict[str, list] = {name: [] for name in COLUMNS}
-    for i, name in enumerate(names):
-        values = rows[name] or empty
-        table["well"].append(name)
-        table["row"].append(ROW_LETTERS[i // n_cols])
-        table["col"].append(i % n_cols + 1)
-        for field in WELL_FIELDS:
-            table[field].append(values[field])
-    wells = pd.DataFrame({name: _column(table[name], dtype) for name, dtype in _DTYPES.items()})
-    expt = experiment_fields(columns, extras, err)
-    return PlateLayout(source, sha, plate, MappingProxyType(expt), wells)
+        if id(record) not in checked:
+            checked[id(record)] = check_well(record, lambda m, w=well: err(m, w))
+        rows[r * n_cols + c] = checked[id(record)]
+    expt = experiment_fields(wells, extras, err)
+    return PlateLayout(
+        source, sha, plate, MappingProxyType(expt), _wells_frame(rows, n_rows, n_cols)
+    )
 
 
 # ---------------------------------------------------------------- public API
@@ -192,13 +214,13 @@ def _load_document(
 
 def layouts_by_expansion(
     doc: dict,
-    expanded: dict[str | None, Columns],
+    expanded: dict[str | None, PlateWells],
     source: Path,
     sha: str,
     n_rows: int,
     n_cols: int,
 ) -> dict[str | None, PlateLayout]:
-    """The layouts from :func:`plates.layout.expand.expand_document`'s columns."""
+    """The layouts from :func:`plates.layout.expand.expand_document`'s wells."""
     extras = layout_extras(doc)
     return {
         name: _build(columns, extras, source, sha, name, n_rows, n_cols)
@@ -225,7 +247,7 @@ def layouts_by_wellmap(
             part = table
         else:
             part = table[table["plate"] == name]
-        layouts[name] = _build(_table_columns(part), extras, source, sha, name, n_rows, n_cols)
+        layouts[name] = _build(_table_wells(part), extras, source, sha, name, n_rows, n_cols)
     return layouts
 
 

@@ -14,9 +14,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from elisa.report.curve_figure import NOT_CONVERGED, curve_svg
+from elisa.report.curve_figure import NOT_CONVERGED, _broken_path, _curve_path, curve_svg
 from elisa.report.figures import logistic
-from elisa.report.svg_axes import linear_ticks, log_ticks, nice_step, padded_range
+from elisa.report.svg_axes import (
+    Axis,
+    linear_ticks,
+    log_ticks,
+    nice_step,
+    number,
+    numbers,
+    padded_range,
+)
 from elisa.results import TABLE_COLUMNS
 
 A, B, C, D = 0.05, 1.2, 200.0, 2.5
@@ -256,3 +264,22 @@ def test_linear_ticks_and_ranges():
     assert padded_range(np.array([math.nan])) == (0.0, 1.0)
     assert padded_range(np.array([1.0, 1.0])) == (0.9, 1.1)
     assert padded_range(np.array([0.0, 2.0, math.inf])) == (-0.1, 2.1)
+
+
+def test_numbers_is_number_of_each():
+    rng = np.random.default_rng(3)
+    values = [*(rng.normal(0, 400, 5000)).tolist(), -0.04, 0.04, -0.05, 0.05, 0.25, -0.0, 2.96]
+    values += [math.nan, math.inf, -math.inf, 1e20, -1e-20]
+    assert numbers(values) == [number(v) for v in values]
+
+
+def test_a_finite_curve_is_the_path_with_no_breaks():
+    grid = np.geomspace(0.1, 1000, 240)
+    x_axis, y_axis = Axis(0.1, 1000, 70, 664, log=True), Axis(0.0, 3.0, 330, 30)
+    curve_y = logistic(grid, 0.05, 1.2, 40.0, 2.8)
+    d = re.search(r' d="([^"]*)"', _curve_path(grid, curve_y, x_axis, y_axis, "p")).group(1)
+    assert d == _broken_path(x_axis.px(grid).tolist(), y_axis.px(curve_y).tolist())
+    assert d.count("M") == 1 and d.count("L") == 239
+    curve_y[100] = math.nan  # a point the curve cannot take lifts the pen there
+    d = re.search(r' d="([^"]*)"', _curve_path(grid, curve_y, x_axis, y_axis, "p")).group(1)
+    assert d.count("M") == 2 and d.count("L") == 237

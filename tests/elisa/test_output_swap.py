@@ -52,14 +52,14 @@ def test_a_full_disk_names_the_file_and_leaves_store_and_folder_unchanged(
 ):
     out, db = first_run
     before_files, before_rows = _files(out), _store_rows(db)
-    real = swap.write_synced
+    real = swap.write_new
 
     def disk_full(path, data):
         if path.name == "report.html":
             raise OSError(28, "No space left on device", str(path))
         real(path, data)
 
-    monkeypatch.setattr(swap, "write_synced", disk_full)
+    monkeypatch.setattr(swap, "write_new", disk_full)
     result = _second(run_cli)
     assert result.code == 2
     err = result.err.strip()
@@ -67,6 +67,39 @@ def test_a_full_disk_names_the_file_and_leaves_store_and_folder_unchanged(
     assert "out/report.html" in err and "No space left on device" in err and "Traceback" not in err
     assert _files(out) == before_files and _store_rows(db) == before_rows
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_a_disk_that_fails_only_when_flushed_names_the_file_and_changes_nothing(
+    first_run, run_cli, monkeypatch
+):
+    # With delayed allocation a full disk can show only at fsync, after every write succeeded.
+    out, db = first_run
+    before_files, before_rows = _files(out), _store_rows(db)
+    real = swap._sync_file
+
+    def full_at_flush(path):
+        if path.name == "samples.csv":
+            raise OSError(28, "No space left on device", str(path))
+        real(path)
+
+    monkeypatch.setattr(swap, "_sync_file", full_at_flush)
+    result = _second(run_cli)
+    assert result.code == 2
+    err = result.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "out/samples.csv" in err and "No space left on device" in err
+    assert _files(out) == before_files and _store_rows(db) == before_rows
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]
+
+
+def test_every_staged_file_is_flushed_to_disk(tmp_path, monkeypatch):
+    flushed = []
+    monkeypatch.setattr(swap, "_sync_file", flushed.append)
+    files = {f"plates/plate-{i:04d}.html": b"<p>page</p>" for i in range(1, 31)}
+    files["report.html"] = b"<p>index</p>"
+    staged = swap.stage_folder(tmp_path / "out", files, ["plates/plate-*.html"])
+    assert sorted(p.relative_to(staged.staging).as_posix() for p in flushed) == sorted(files)
+    staged.undo()
 
 
 def test_a_failed_commit_swaps_the_old_folder_back(first_run, run_cli, monkeypatch):

@@ -358,7 +358,7 @@ def test_two_runs_with_a_store_give_byte_identical_csv(tmp_path):
 def _interrupt_disk_full(monkeypatch, out: Path) -> list:
     import elisa.files.swap
 
-    real = elisa.files.swap.write_synced
+    real = elisa.files.swap.write_new
     calls: list = []
 
     def failing(path, data):
@@ -367,7 +367,7 @@ def _interrupt_disk_full(monkeypatch, out: Path) -> list:
             raise OSError(28, "No space left on device (simulated)", str(path))
         return real(path, data)
 
-    monkeypatch.setattr(elisa.files.swap, "write_synced", failing)
+    monkeypatch.setattr(elisa.files.swap, "write_new", failing)
     return calls
 
 

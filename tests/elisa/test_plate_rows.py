@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from elisa.missing import json_scalar
 from elisa.store.plate_rows import PlateRows, plate_provenance, table_records
@@ -95,3 +98,32 @@ def test_plate_provenance_names_only_the_plates_own_inputs(results):
 def test_plate_provenance_leaves_a_record_without_inputs_whole():
     plain = {"version": "1", "x": {"y": None}}
     assert plate_provenance(plain, {"p": 1}) == {**plain, "plates": [{"p": 1}]}
+
+
+_CELLS = {
+    "string": st.one_of(st.none(), st.text(max_size=6)),
+    "Int64": st.one_of(st.none(), st.integers(-(2**40), 2**40)),
+    "boolean": st.one_of(st.none(), st.booleans()),
+    "int64": st.integers(-(2**40), 2**40),
+    "bool": st.booleans(),
+    "float64": st.one_of(st.floats(allow_nan=True, allow_infinity=True)),
+    "object": st.one_of(st.none(), st.text(max_size=4), st.floats(), st.integers(-5, 5)),
+}
+
+
+@given(data=st.data(), dtype=st.sampled_from(sorted(_CELLS)))
+@settings(max_examples=150, deadline=None)
+def test_every_column_dtype_converts_as_cell_by_cell(data, dtype):
+    # the whole-column conversions (floats, text, integers, booleans) against json_scalar
+    cells = data.draw(st.lists(_CELLS[dtype], max_size=12))
+    frame = pd.DataFrame({"value": pd.Series(cells, dtype=dtype)})
+    expected = _rows_one_by_one(frame)
+    got = table_records(frame)
+    assert json.dumps(got) == json.dumps(expected)
+    assert _types(got) == _types(expected)
+
+
+def test_a_plate_without_its_export_among_the_inputs_keeps_none():
+    provenance = {"inputs": {"exports": {"a.csv": {"sha256": "1"}}, "layouts": {}}}
+    narrowed = plate_provenance(provenance, {"source_file": "b.csv", "layout": None})
+    assert narrowed["inputs"]["exports"] == {} and narrowed["inputs"]["layouts"] == {}

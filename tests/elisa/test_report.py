@@ -353,6 +353,40 @@ def test_fmt():
     assert fmt(None) == "" and fmt(0.012345) == "0.01235" and fmt(1.5e7) == "1.500e+07"
 
 
+def _fmt_formula(v: float, sig: int) -> str:
+    """fmt as its docstring defines it, written out with no cached format spec."""
+    if not math.isfinite(v):
+        return ""
+    if v == 0:
+        return "0"
+    mag = math.floor(math.log10(abs(v)))
+    if mag >= 6 or mag < -3:
+        return f"{v:.{sig - 1}e}"
+    return f"{v:.{max(0, sig - 1 - mag)}f}"
+
+
+def test_fmt_with_cached_formats_matches_its_formula():
+    rng = np.random.default_rng(11)
+    values = rng.lognormal(0.0, 8.0, 20_000) * rng.choice([-1.0, 1.0], 20_000)
+    edges = [999.95, 999.9999999, 1e6, 999_999.5, 1e-3, 9.99995e-4, 5e-324, 1.7e308, -0.0]
+    for v in [*values.tolist(), *edges]:
+        for sig in (3, 4, 5, 6):
+            assert fmt(v, sig) == _fmt_formula(v, sig), (v, sig)
+
+
+def test_plate_map_grid_follows_each_plates_size():
+    small = [{"well": "C1", "role": "sample", "od": 0.5, "masked": True}]
+    big = [{"well": "P24", "role": "sample", "od": 0.5}]
+    for wells, n_wells, width in ((small, 96, 746), (big, 384, 986), (small, 96, 746)):
+        svg = plate_map_svg(wells)
+        assert svg.count('stroke="#dddddd"') == n_wells  # one empty rectangle per well
+        assert f'viewBox="0 0 {width} ' in svg
+    svg = plate_map_svg(small)
+    # C1: third row of 42 px below an 18 px margin, first column after 22 px
+    assert '<rect x="23" y="103" width="58" height="40" rx="3" fill="#c7e9c0"' in svg
+    assert '<path d="M25,105 L79,141 M79,105 L25,141"' in svg  # masked: crossed out
+
+
 def test_sparse_inputs_render():
     empty = Results(**{n: _frame(n, []) for n in TABLE_COLUMNS}, plates=xr.Dataset())
     assert "<html" in render_report(empty)

@@ -67,3 +67,24 @@ def test_missing_text_reads_as_pandas_writes_it():
     assert [pandas_text(r["k"]) for r in frame_records(column.to_frame("k"))] == list(
         column.astype(str).map(str)
     )
+
+
+@pytest.mark.parametrize(
+    "dtype",
+    (
+        pd.StringDtype("python"),
+        pd.StringDtype("pyarrow"),
+        pd.StringDtype("python", na_value=np.nan),
+        "Int64",
+        "boolean",
+        "Float64",
+    ),
+)
+def test_nullable_columns_convert_as_to_dict_does(dtype):
+    values = {
+        "Int64": [3, None, -7],
+        "boolean": [True, None, False],
+        "Float64": [1.5, None, -2.0],
+    }.get(str(dtype), ["a", None, "b"])
+    frame = pd.Series(values, dtype=dtype).to_frame("k")
+    _same(frame_records(frame), frame.to_dict("records"))

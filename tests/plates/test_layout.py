@@ -247,3 +247,46 @@ def test_plate_without_wells_is_named(tmp_path):
         load_layout(path)
     assert "layout.toml" in str(info.value)
     assert list(load_layout(write(tmp_path, '[plate.P1.well.A1]\nrole = "blank"\n'))) == ["P1"]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # a row's wells share their fields: the first of them in the layout's order is named
+        (
+            '[well.A1]\nrole = "blank"\n[well.A3]\nrole = "blank"\n[row.C]\nrole = "sample"\n',
+            "well C1: a sample needs sample",
+        ),
+        # so are a block's wells, after every well before them
+        (
+            '[block.2x1.B5]\nrole = "standard"\n[block.2x1.A1]\nrole = "sample"\n',
+            "well B5: a standard needs conc",
+        ),
+        (
+            '[well.H1]\nrole = "blank"\ndilution = 0\n[block.2x1.A1]\nrole = "standard"\n',
+            "well H1: dilution must be a number > 0",
+        ),
+    ],
+)
+def test_shared_fields_name_their_first_well(tmp_path, text, message):
+    with pytest.raises(LayoutError, match=message):
+        load_layout(write(tmp_path, text, "bad.toml"))
+
+
+def test_differing_experiment_fields_are_listed_in_the_layouts_order(tmp_path):
+    """wellmap lists [well] tables' wells before blocks' wells."""
+    text = (
+        '[block.2x1.A1]\nrole = "blank"\nanalyte = "IL6"\n'
+        '[block.2x1.B1]\nrole = "blank"\nanalyte = "FKN"\n'
+        '[well.C1]\nrole = "blank"\nanalyte = "IL6"\n[well.C2]\nrole = "blank"\nanalyte = "TNF"\n'
+    )
+    with pytest.raises(LayoutError, match=r"analyte differs between wells \(IL6, TNF, FKN\)"):
+        load_layout(write(tmp_path, text, "bad.toml"))
+
+
+def test_wells_sharing_fields_get_equal_rows(tmp_path):
+    text = '[expt]\nlot = "L1"\n[block.2x2.A1]\nrole = "sample"\nsample = " S7 "\ndilution = 4\n'
+    wells = load_layout(write(tmp_path, text))[None].wells.set_index("well")
+    block = wells.loc[["A1", "A2", "B1", "B2"]]
+    assert list(block["sample"]) == ["S7"] * 4 and list(block["dilution"]) == [4.0] * 4
+    assert (wells.drop(index=["A1", "A2", "B1", "B2"])["role"] == "empty").all()

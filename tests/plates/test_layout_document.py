@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plates.errors import LayoutError
 from plates.layout.loader import load_layout
-from plates.limits import InputLimits
+from plates.limits import InputLimits, toml_depth
 
 STANDARD = '[well.A1]\nrole = "standard"\nconc = 100\n'
 
@@ -139,3 +141,27 @@ def test_an_implausible_dilution_is_refused(tmp_path):
     text = STANDARD + '[well.B2]\nrole = "sample"\nsample = "S1"\ndilution = 1e308\n'
     with pytest.raises(LayoutError, match=r"well B2: dilution = 1e\+308 is not a plausible"):
         load_layout(write(tmp_path, text))
+
+
+def _depth(value) -> int:
+    """The nesting depth by its definition: one more than the deepest child of a table or
+    array, 0 for a scalar or an empty table or array."""
+    children = value.values() if isinstance(value, dict) else value
+    if not isinstance(value, (dict, list)) or not children:
+        return 0
+    return 1 + max(_depth(child) for child in children)
+
+
+toml_values = st.recursive(
+    st.one_of(st.integers(), st.text(max_size=3), st.booleans()),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(toml_values)
+def test_toml_depth_follows_its_definition(value):
+    assert toml_depth(value) == _depth(value)
