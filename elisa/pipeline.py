@@ -24,12 +24,12 @@ from elisa.reduction.tables import (
     curve_row,
     group_reassay_rows,
     run_row,
-    sample_rows,
-    standard_rows,
-    well_rows,
+    sample_columns,
+    standard_columns,
+    well_columns,
 )
 from elisa.reduction.wavelengths import choose_reads
-from elisa.results import TABLE_COLUMNS, Results, typed_table
+from elisa.results import TABLE_COLUMNS, Results, typed_columns
 from plates.errors import AssayError
 from plates.model import plate_dataset
 from plates.readers import read_export
@@ -156,12 +156,13 @@ def _plate_inputs(
             [p.plate_id for p in plan],
             default_wavelength=measurement or plan[0].analyte.wavelength,
         )
+        reads = _StackedReads(dataset)
         inputs, bad_exports = [], set()
         for item in plan:
             if item.export.path in bad_exports:
                 continue
             try:
-                inputs.append(_plate_input(item, dataset, measurement, reference))
+                inputs.append(_plate_input(item, reads, measurement, reference))
             except AssayError as exc:
                 report(BadFile(item.export.path, exc))
                 bad_exports.add(item.export.path)
@@ -183,28 +184,42 @@ def _batched_fits(
     return fits
 
 
+class _StackedReads:
+    """The stacked plates' reads as numpy arrays, taken out of the Dataset once: a plate's
+    reads are then array slices (an xarray selection per plate and wavelength costs about as
+    much as the rest of reducing the plate)."""
+
+    def __init__(self, dataset: Any) -> None:
+        self.od_raw = dataset["od_raw"].transpose("plate", "wavelength", "row", "col").values
+        self.saturated = dataset["saturated"].transpose("plate", "wavelength", "row", "col").values
+        self.wavelengths = [int(w) for w in dataset["wavelength"].values]
+        self.plate_index = {str(p): i for i, p in enumerate(dataset["plate"].values)}
+
+
 def _plate_input(
-    item: PlanPlate, dataset, measurement: int | None, reference: int | None
+    item: PlanPlate, reads: _StackedReads, measurement: int | None, reference: int | None
 ) -> tuple[PlateInput, dict]:
-    plate = dataset.sel(plate=item.plate_id)
+    index = reads.plate_index[item.plate_id]
     n_rows, n_cols = item.read.n_rows, item.read.n_cols
-    plate = plate.isel(row=slice(0, n_rows), col=slice(0, n_cols))
+    od_raw = reads.od_raw[index, :, :n_rows, :n_cols]  # wavelength, row, col
+    saturated_at = reads.saturated[index, :, :n_rows, :n_cols]
     available = [
-        int(w)
-        for w in plate["wavelength"].values
-        if np.isfinite(plate["od_raw"].sel(wavelength=w).values).any()
-        or plate["saturated"].sel(wavelength=w).values.any()
+        w
+        for k, w in enumerate(reads.wavelengths)
+        if np.isfinite(od_raw[k]).any() or saturated_at[k].any()
     ]
     wanted = measurement or item.analyte.wavelength
     m_nm, r_nm = choose_reads(
         available, wanted, reference, source=str(item.export.path), plate_id=item.plate_id
     )
-    od = plate["od_raw"].sel(wavelength=m_nm).values.ravel()
-    saturated = plate["saturated"].sel(wavelength=m_nm).values.ravel()
+    m = reads.wavelengths.index(m_nm)
+    od = od_raw[m].ravel()
+    saturated = saturated_at[m].ravel()
     od_ref = None
     if r_nm is not None:
-        od_ref = plate["od_raw"].sel(wavelength=r_nm).values.ravel()
-        saturated = saturated | plate["saturated"].sel(wavelength=r_nm).values.ravel()
+        r = reads.wavelengths.index(r_nm)
+        od_ref = od_raw[r].ravel()
+        saturated = saturated | saturated_at[r].ravel()
     return (
         PlateInput(
             plate_id=item.plate_id,
@@ -219,13 +234,21 @@ def _plate_input(
 
 
 def _tables(reductions: list[PlateReduction], infos: list[RunInfo]) -> dict[str, pd.DataFrame]:
-    rows: dict[str, list[dict]] = {name: [] for name in TABLE_COLUMNS}
+    """The six result tables, plate after plate in plate id order."""
     by_plate = sorted(zip(reductions, infos), key=lambda pair: pair[0].plate.plate_id)
-    for r, info in by_plate:
-        rows["samples"] += sample_rows(r)
-        rows["standards"] += standard_rows(r)
-        rows["curves"].append(curve_row(r))
-        rows["wells"] += well_rows(r)
-        rows["runs"].append(run_row(r, info))
-        rows["reassay"] += group_reassay_rows(r)
-    return {name: typed_table(name, rows[name]) for name in TABLE_COLUMNS}
+    ordered = [r for r, _ in by_plate]
+    reassay = [row for r in ordered for row in group_reassay_rows(r)]
+    columns: dict[str, Mapping[str, Sequence[Any] | np.ndarray]] = {
+        "samples": sample_columns(ordered),
+        "standards": standard_columns(ordered),
+        "curves": _columns_of("curves", [curve_row(r) for r in ordered]),
+        "wells": well_columns(ordered),
+        "runs": _columns_of("runs", [run_row(r, info) for r, info in by_plate]),
+        "reassay": _columns_of("reassay", reassay),
+    }
+    return {name: typed_columns(name, columns[name]) for name in TABLE_COLUMNS}
+
+
+def _columns_of(name: str, rows: list[dict]) -> dict[str, list]:
+    """The rows of table ``name`` (dicts by column) by column."""
+    return {column: [row[column] for row in rows] for column in TABLE_COLUMNS[name]}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # xarray is loaded by whoever builds the Dataset, not by this module
@@ -200,6 +201,24 @@ def typed_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     and dtypes of TABLE_DTYPES."""
     dtypes = TABLE_DTYPES[name]
     return pd.DataFrame(rows, columns=list(dtypes), dtype=object).astype(dtypes)
+
+
+def typed_columns(name: str, columns: Mapping[str, Sequence[Any] | np.ndarray]) -> pd.DataFrame:
+    """The table ``name`` from its columns (cells by column name, None or NaN for missing), with
+    the columns and dtypes of TABLE_DTYPES: the table `typed_table` makes of the same cells as
+    rows, built a column at a time (a plate's results are laid out by column, and pandas
+    converts a column in one call instead of going through an object-typed table)."""
+    dtypes = TABLE_DTYPES[name]
+    typed = {column: _typed_column(columns[column], dtype) for column, dtype in dtypes.items()}
+    return pd.DataFrame(typed, columns=list(dtypes))
+
+
+def _typed_column(values: Sequence[Any] | np.ndarray, dtype: str) -> pd.Series:
+    """One column as its dtype: numbers straight to float64 (None as NaN, as the object cast of
+    `typed_table` gives), other columns cast from object cells as `typed_table` casts them."""
+    if dtype == "float64":
+        return pd.Series(np.asarray(values, dtype=float), copy=False)
+    return pd.Series(values, dtype=object).astype(dtype)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,7 +35,6 @@ ALLOWED: dict[tuple[str, str], tuple[int, str]] = {
         2,
         "WELLS_COLUMNS names the wells.csv column, and the column dtypes name it again",
     ),
-    ("elisa/reduction/tables.py", "saturated"): (1, "the column key of a wells.csv row"),
     ("plates/model.py", "saturated"): (
         2,
         "the plate dataset's saturation variable and PlateRead attribute; plates sits below "

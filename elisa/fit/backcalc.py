@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,11 +53,11 @@ class GroupResult:
             and HIGH_CV not in self.flags
             and SATURATED not in self.flags
             and self.n_wells >= 2
-            and np.isfinite(self.conc)
+            and math.isfinite(self.conc)
         )
 
 
-def od_stats(od: np.ndarray) -> tuple[float, float]:
+def od_stats(od: np.ndarray | list[float]) -> tuple[float, float]:
     """Mean and CV (%) of corrected ODs (CV NaN below 2 wells)."""
     if len(od) == 0:
         return float("nan"), float("nan")
@@ -74,14 +75,13 @@ def well_concentrations(wells: PlateWells, fit: CurveFit) -> np.ndarray:
     return np.where(is_result & ~wells.is_blank, x, np.nan)
 
 
-def well_state_flags(group: ReplicateGroup, wells: PlateWells, od_mean: float) -> set[str]:
+def well_state_flags(group: ReplicateGroup, od_mean: float) -> set[str]:
     """Flags a group takes from its wells: saturated, masked_well, single_well, below_blank."""
-    rows = list(group.rows)
     n_usable = len(group.usable)
     flags = set()
-    if wells.saturated[rows].any():
+    if group.saturated:
         flags.add(SATURATED)
-    if wells.masked[rows].any():
+    if group.masked:
         flags.add(MASKED_WELL)
     if n_usable == 1:
         flags.add(SINGLE_WELL)
@@ -91,21 +91,27 @@ def well_state_flags(group: ReplicateGroup, wells: PlateWells, od_mean: float) -
 
 
 @dataclass(frozen=True)
-class CurveReading:
-    """A group read on the curve: in-well ``x_w`` of its mean OD, concentrations after dilution."""
+class CurveReadings:
+    """A plate's groups read on the curve, element i for group i: in-well ``x_w`` of the group's
+    mean OD, concentrations after dilution. Lists of Python floats: each group takes its own
+    element, which a list gives faster than an array, and a float has the same bits."""
 
-    x_w: float
-    conc_wells: np.ndarray  # each usable well's concentration (NaN: no solution)
-    conc: float
-    conc_se: float
-    ci_low: float
-    ci_high: float
-    expected_cv_pct: float  # the precision profile's single-well CV at x_w
+    x_w: list[float]
+    conc_wells: list[list[float]]  # each usable well's concentration (NaN: no solution)
+    conc: list[float]
+    conc_se: list[float]
+    ci_low: list[float]
+    ci_high: list[float]
+    high_cv_threshold_pct: list[float]  # `high_cv_threshold` of the single-well CV at x_w
 
 
 def read_curve(
-    groups: list[ReplicateGroup], in_well: np.ndarray, fit: CurveFit, od_means: list[float]
-) -> list[CurveReading]:
+    groups: list[ReplicateGroup],
+    in_well: np.ndarray,
+    fit: CurveFit,
+    od_means: list[float],
+    intra_limit_pct: float,
+) -> CurveReadings:
     """Every group of a plate read on the (converged) curve in one pass over arrays.
 
     Each group's numbers are those of reading it alone: the steps are elementwise (each element
@@ -116,24 +122,28 @@ def read_curve(
     dilution = np.array([g.dilution for g in groups], dtype=float)
     n_wells = np.array([len(g.usable) for g in groups], dtype=float)
     x_w = fit.inverse(np.array(od_means, dtype=float))
+    n = len(groups)
     # groups without wells or a solution are read too (NaN): their warnings are not news
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        conc_se = inwell_se_each(fit, x_w, n_wells) * dilution
-        expected_cv = 100.0 * inwell_se_each(fit, x_w, 1.0) / x_w
+        # both SEs in one pass (elementwise, so each is as if computed alone): the SE of the
+        # mean of the group's wells, then that of a single well (the expected CV)
+        se = inwell_se_each(fit, np.concatenate([x_w, x_w]), np.concatenate([n_wells, np.ones(n)]))
+        conc_se = se[:n] * dilution
+        expected_cv = 100.0 * se[n:] / x_w
         conc = x_w * dilution
     ci_low, ci_high = log_interval(conc, conc_se, fit.df)
-    return [
-        CurveReading(
-            x_w=float(x_w[i]),
-            conc_wells=in_well[group.usable_rows()] * group.dilution,
-            conc=float(conc[i]),
-            conc_se=float(conc_se[i]),
-            ci_low=float(ci_low[i]),
-            ci_high=float(ci_high[i]),
-            expected_cv_pct=float(expected_cv[i]),
-        )
-        for i, group in enumerate(groups)
-    ]
+    thresholds = np.asarray(high_cv_threshold(intra_limit_pct, expected_cv))
+    # a product of Python floats is the same IEEE operation as numpy's
+    in_well_list = in_well.tolist()
+    return CurveReadings(
+        x_w=x_w.tolist(),
+        conc_wells=[[in_well_list[row] * g.dilution for row in g.usable] for g in groups],
+        conc=conc.tolist(),
+        conc_se=conc_se.tolist(),
+        ci_low=ci_low.tolist(),
+        ci_high=ci_high.tolist(),
+        high_cv_threshold_pct=thresholds.tolist(),
+    )
 
 
 def back_calculate(
@@ -148,53 +158,42 @@ def back_calculate(
 ) -> list[GroupResult]:
     """Everything samples.csv says about each group (extent: smallest/largest non-zero nominal;
     ``in_well``: each well's in-well concentration, `well_concentrations`)."""
-    od = [wells.od[g.usable_rows()] for g in groups]
-    stats = [od_stats(values) for values in od]
+    od = wells.od.tolist()  # read a few wells per group, as Python floats (see `read_curve`)
+    stats = [od_stats([od[row] for row in g.usable]) for g in groups]
     means = [mean for mean, _ in stats]
-    readings = read_curve(groups, in_well, fit, means) if fit.converged else []
+    readings = read_curve(groups, in_well, fit, means, intra_limit_pct) if fit.converged else None
     return [
-        _group_result(
-            group,
-            od_values,
-            od_mean,
-            od_cv,
-            readings[i] if readings else None,
-            wells,
-            fit,
-            (lloq, uloq),
-            extent,
-            intra_limit_pct,
-        )
-        for i, (group, od_values, (od_mean, od_cv)) in enumerate(zip(groups, od, stats))
+        _group_result(group, od_mean, od_cv, readings, i, fit, (lloq, uloq), extent)
+        for i, (group, (od_mean, od_cv)) in enumerate(zip(groups, stats))
     ]
 
 
 def _group_result(
     group: ReplicateGroup,
-    od: np.ndarray,
     od_mean: float,
     od_cv: float,
-    reading: CurveReading | None,
-    wells: PlateWells,
+    readings: CurveReadings | None,
+    i: int,
     fit: CurveFit,
     limits: tuple[float, float],
     extent: tuple[float, float],
-    intra_limit_pct: float,
 ) -> GroupResult:
-    """One group's result from its usable wells' ``od`` and its ``reading`` (None: no fit)."""
+    """One group's result from its usable wells' mean and CV of OD and its reading on the
+    curve, element ``i`` of ``readings`` (None: no fit)."""
     lloq, uloq = limits
-    flags = well_state_flags(group, wells, od_mean)
+    flags = well_state_flags(group, od_mean)
     nan = float("nan")
-    common = {"group": group, "n_wells": len(od), "od_mean": od_mean, "od_cv_pct": od_cv}
-    if reading is None or len(od) == 0:
+    n_wells = len(group.usable)
+    common = {"group": group, "n_wells": n_wells, "od_mean": od_mean, "od_cv_pct": od_cv}
+    if readings is None or n_wells == 0:
         side = _saturated_side(fit) if fit.converged and SATURATED in flags else ""
-        return _without_concentration(common, flags, range_=side if np.isfinite(lloq) else "")
-    x_w = reading.x_w
-    conc_wells = reading.conc_wells
-    any_without_solution = bool(np.isnan(conc_wells).any())
+        return _without_concentration(common, flags, range_=side if math.isfinite(lloq) else "")
+    x_w = readings.x_w[i]
+    conc_wells = readings.conc_wells[i]
+    any_without_solution = any(math.isnan(value) for value in conc_wells)
     conc_cv = replicate_cv(conc_wells) if not any_without_solution else nan
-    conc_sd = mean_and_sd(conc_wells)[1] if len(od) >= 2 and not any_without_solution else nan
-    if np.isnan(x_w):
+    conc_sd = mean_and_sd(conc_wells)[1] if n_wells >= 2 and not any_without_solution else nan
+    if math.isnan(x_w):
         flags.add(NO_SOLUTION)
         if group.kind == "control" and any_without_solution:
             flags.add(HIGH_CV)
@@ -202,30 +201,30 @@ def _group_result(
         return _without_concentration(
             common,
             flags,
-            range_=side if np.isfinite(lloq) else "",
+            range_=side if math.isfinite(lloq) else "",
             conc_sd=conc_sd,
             conc_cv_pct=conc_cv,
         )
     if x_w < extent[0] or x_w > extent[1]:
         flags.add(EXTRAPOLATED)
-    if not np.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
+    if not math.isfinite(lloq):  # no range established: no concentration either (DESIGN 4.4)
         return _without_concentration(
             common, flags, range_="", x_w=x_w, conc_sd=conc_sd, conc_cv_pct=conc_cv
         )
     range_ = "below" if x_w < lloq else "above" if x_w > uloq else "in"
-    if group.kind == "control" or range_ == "in":
-        threshold = high_cv_threshold(intra_limit_pct, reading.expected_cv_pct)
-        if is_high_cv(conc_cv, threshold, any_without_solution):
-            flags.add(HIGH_CV)
+    judged = group.kind == "control" or range_ == "in"
+    threshold = readings.high_cv_threshold_pct[i]
+    if judged and is_high_cv(conc_cv, threshold, any_without_solution):
+        flags.add(HIGH_CV)
     return GroupResult(
         **common,
         x_w=x_w,
-        conc=reading.conc,
+        conc=readings.conc[i],
         conc_sd=conc_sd,
         conc_cv_pct=conc_cv,
-        conc_se=reading.conc_se,
-        ci_low=reading.ci_low,
-        ci_high=reading.ci_high,
+        conc_se=readings.conc_se[i],
+        ci_low=readings.ci_low[i],
+        ci_high=readings.ci_high[i],
         range=range_,
         flags=frozenset(flags),
     )

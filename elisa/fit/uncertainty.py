@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from elisa.fit.fitter import CurveFit
@@ -39,9 +41,7 @@ def _inwell_se(
     dx_dtheta = dx_dtheta[:, : fit.n_params]
     replicate = dx_dy**2 * fit.sigma**2 / (fit.weight_at(x[ok]) * m[ok])
     if one_at_a_time:
-        parameter = np.array(
-            [_quadratic_form(dx_dtheta[i : i + 1], fit.covariance)[0] for i in range(len(dx_dy))]
-        )
+        parameter = _quadratic_form_each(dx_dtheta, fit.covariance)
     else:
         parameter = _quadratic_form(dx_dtheta, fit.covariance)
     out[ok] = np.sqrt(replicate + parameter)
@@ -51,6 +51,24 @@ def _inwell_se(
 def _quadratic_form(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     """gᵀ Cov g for each row g of ``gradients``."""
     return np.einsum("ij,jk,ik->i", gradients, covariance, gradients)
+
+
+def _quadratic_form_each(gradients: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """`_quadratic_form` of each row on its own (a one-row call), for all rows in one pass.
+
+    For one row g, einsum takes the products (g_j · Cov_jk) · g_k in memory order of ``Cov``
+    and adds them to a running sum that starts at 0. With a C-ordered covariance (row by row:
+    j outer, k inner) that order is written out here for every row at once; einsum over
+    several rows may order its sums otherwise, and a covariance in another layout changes
+    einsum's order, so that one is summed one row at a time as before.
+    """
+    if not covariance.flags.c_contiguous:
+        return np.array([_quadratic_form(g[None, :], covariance)[0] for g in gradients])
+    products = (gradients[:, :, None] * covariance) * gradients[:, None, :]
+    total = np.zeros(len(gradients))
+    for term in products.reshape(len(gradients), -1).T:  # (j, k) in row-major order
+        total = total + term
+    return total
 
 
 def log_interval(
@@ -75,10 +93,20 @@ def log_interval(
 
 
 def profile_grid(nominals: np.ndarray, n: int = 1001) -> np.ndarray:
-    """Log-spaced in-well concentrations from the smallest to the largest non-zero standard."""
+    """Log-spaced in-well concentrations from the smallest to the largest non-zero standard
+    (read-only: the grid is shared, see `_log_grid`)."""
     positive = np.asarray(nominals, dtype=float)
     positive = positive[positive > 0]
-    return np.geomspace(positive.min(), positive.max(), n)
+    return _log_grid(float(positive.min()), float(positive.max()), n)
+
+
+@functools.lru_cache(maxsize=256)
+def _log_grid(low: float, high: float, n: int) -> np.ndarray:
+    """`np.geomspace` remembered: the plates of an analyte share their standards, so they
+    share their grid, made once instead of once a plate."""
+    grid = np.geomspace(low, high, n)
+    grid.flags.writeable = False  # one array for every plate asking: nobody may change it
+    return grid
 
 
 def precision_profile(fit: CurveFit, x: np.ndarray, m: float) -> np.ndarray:

@@ -193,6 +193,11 @@ def _fit_and_judge(
     nominal = np.array([g.nominal for g in standards])
     anchors = [g.anchor for g in standards]
     usable = np.array([len(g.usable) for g in standards])
+    # each level's mean OD, read on the curve below (NaN for a level without usable wells)
+    od_means = np.array(
+        [od[g.usable_rows()].mean() if n else np.nan for g, n in zip(standards, usable)],
+        dtype=float,
+    )
     dropped: list[int] = []
     while True:
         kept = [g for i, g in enumerate(standards) if i not in dropped]
@@ -201,13 +206,7 @@ def _fit_and_judge(
             fit = first_fit
         else:
             fit = fit_curves([_request(x, y, analyte, blank, rules)], rules.fitter)[0]
-        backfit = np.array(
-            [
-                fit.inverse(od[g.usable_rows()].mean()) if n else np.nan
-                for g, n in zip(standards, usable)
-            ],
-            dtype=float,
-        )
+        backfit = fit.inverse(od_means)  # elementwise: each level as if read alone
         counts = np.where(np.isin(np.arange(len(standards)), dropped), 0, usable)
         judged = judge_standards(
             nominal,

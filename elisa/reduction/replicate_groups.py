@@ -22,6 +22,8 @@ class ReplicateGroup:
     anchor: bool
     rows: tuple[int, ...]
     usable: tuple[int, ...]  # the positions of the group's usable wells, a subset of rows
+    saturated: bool  # a well of the group read saturated
+    masked: bool  # a well of the group is masked
 
     def usable_rows(self) -> np.ndarray:
         """Positions of the group's usable wells (an integer array, to index the well arrays)."""
@@ -34,32 +36,47 @@ def replicate_groups(wells: PlateWells, kind: str) -> list[ReplicateGroup]:
     selected = role == kind
     if kind == "standard":
         selected &= conc > 0
-    samples, dilutions = wells.sample, wells.dilution
+    positions = np.flatnonzero(selected).tolist()
+    if not positions:
+        return []
+    # the wells' fields as Python lists, read a few wells at a time (cheaper than numpy indexing)
+    conc_list, samples, dilutions = conc.tolist(), wells.sample.tolist(), wells.dilution.tolist()
     groups: dict[tuple, list[int]] = {}
-    for position in np.flatnonzero(selected).tolist():
-        key = (conc[position],) if kind == "standard" else (samples[position], dilutions[position])
+    for position in positions:
+        key = (
+            (conc_list[position],)
+            if kind == "standard"
+            else (samples[position], dilutions[position])
+        )
         groups.setdefault(key, []).append(position)
+    # the few wells that are anchors, saturated or masked, as sets: most groups have none
+    anchors, saturated, masked = (
+        set(np.flatnonzero(flag).tolist()) for flag in (wells.anchor, wells.saturated, wells.masked)
+    )
     usable = wells.usable.tolist()
+    conc_low, conc_high = wells.conc_low.tolist(), wells.conc_high.tolist()
     return [
         ReplicateGroup(
             kind=kind,
             sample_id=None if kind == "standard" else samples[rows[0]],
-            dilution=1.0 if kind == "standard" else float(dilutions[rows[0]]),
-            nominal=float(conc[rows[0]]),
-            conc_low=_first_number(wells.conc_low, rows),
-            conc_high=_first_number(wells.conc_high, rows),
-            anchor=bool(wells.anchor[rows].any()),
+            dilution=1.0 if kind == "standard" else dilutions[rows[0]],
+            nominal=conc_list[rows[0]],
+            conc_low=_first_number(conc_low, rows),
+            conc_high=_first_number(conc_high, rows),
+            anchor=not anchors.isdisjoint(rows),
             rows=tuple(rows),
             usable=tuple(row for row in rows if usable[row]),
+            saturated=not saturated.isdisjoint(rows),
+            masked=not masked.isdisjoint(rows),
         )
         for rows in groups.values()
     ]
 
 
-def _first_number(values: np.ndarray, rows: list[int]) -> float:
+def _first_number(values: list[float], rows: list[int]) -> float:
     """The first non-NaN of ``values`` at ``rows`` (NaN when there is none)."""
     for row in rows:
-        value = float(values[row])
+        value = values[row]
         if value == value:
             return value
     return float("nan")

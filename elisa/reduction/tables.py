@@ -1,7 +1,9 @@
-"""Lay a plate's reduction out as the rows of the DESIGN 5.1 tables."""
+"""Lay the plates' reductions out as the DESIGN 5.1 tables: the tables with many rows a plate
+(samples, standards, wells) by column, the others a row per plate or group."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +12,8 @@ from elisa.fit.backcalc import GroupResult, well_state_flags
 from elisa.missing import finite_or_none
 from elisa.reduction.plate import PlateReduction, standard_level_stats
 from elisa.reduction.reassay import reassay_rows
+from elisa.reduction.wells import has_role
+from elisa.results import SAMPLES_COLUMNS, STANDARDS_COLUMNS, WELLS_COLUMNS
 from qc.codes import NO_SOLUTION, join_flags
 
 
@@ -23,60 +27,65 @@ class RunInfo:
     source_sha256: str
 
 
-def sample_rows(r: PlateReduction) -> list[dict]:
-    """samples.csv rows: controls first, then samples, each in order of their first well."""
-    analyte = r.plate.analyte
-    return [
-        {
-            "plate_id": r.plate.plate_id,
-            "analyte": analyte.name,
-            "unit": analyte.unit,
-            "kind": g.group.kind,
-            "sample_id": g.group.sample_id,
-            "dilution": g.group.dilution,
-            "n_wells": g.n_wells,
-            "od_mean": finite_or_none(g.od_mean),
-            "od_cv_pct": finite_or_none(g.od_cv_pct),
-            "conc": finite_or_none(g.conc),
-            "conc_sd": finite_or_none(g.conc_sd),
-            "conc_cv_pct": finite_or_none(g.conc_cv_pct),
-            "conc_se": finite_or_none(g.conc_se),
-            "conc_ci_low": finite_or_none(g.ci_low),
-            "conc_ci_high": finite_or_none(g.ci_high),
-            "range": g.range or None,
-            "reportable": bool(r.fit.converged and g.reportable),
-            "flags": join_flags(g.flags),
-        }
-        for g in r.groups
-    ]
+def sample_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | np.ndarray]:
+    """samples.csv by column, plate after plate: controls first, then samples, each in order
+    of their first well."""
+    columns: dict[str, list] = {name: [] for name in SAMPLES_COLUMNS}
+    for r in reductions:
+        groups, analyte, n = r.groups, r.plate.analyte, len(r.groups)
+        columns["plate_id"] += [r.plate.plate_id] * n
+        columns["analyte"] += [analyte.name] * n
+        columns["unit"] += [analyte.unit] * n
+        columns["kind"] += [g.group.kind for g in groups]
+        columns["sample_id"] += [g.group.sample_id for g in groups]
+        columns["dilution"] += [g.group.dilution for g in groups]
+        columns["n_wells"] += [g.n_wells for g in groups]
+        for column, field in _SAMPLE_NUMBERS.items():
+            columns[column] += [getattr(g, field) for g in groups]
+        columns["range"] += [g.range or None for g in groups]
+        columns["reportable"] += [bool(r.fit.converged and g.reportable) for g in groups]
+        columns["flags"] += [join_flags(g.flags) if g.flags else "" for g in groups]  # most: none
+    return _finite_columns(columns, _SAMPLE_NUMBERS)
 
 
-def standard_rows(r: PlateReduction) -> list[dict]:
-    """standards.csv rows, level 1..n by ascending nominal (in-well concentrations)."""
-    rows = []
-    for level, group in enumerate(r.standard_groups, start=1):
-        n, mean, cv = standard_level_stats(r, group)
-        flags = well_state_flags(group, r.well_arrays, mean)
-        if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
-            flags.add(NO_SOLUTION)
-        passed = r.standards.passed[level - 1]
-        rows.append(
-            {
-                "plate_id": r.plate.plate_id,
-                "analyte": r.plate.analyte.name,
-                "level": level,
-                "nominal": group.nominal,
-                "n_wells": n,
-                "od_mean": finite_or_none(mean),
-                "od_cv_pct": finite_or_none(cv),
-                "backfit": finite_or_none(r.standard_backfit[level - 1]),
-                "recovery_pct": finite_or_none(r.standards.recovery_pct[level - 1]),
-                "anchor": group.anchor,
-                "passed": None if passed is None else bool(passed),
-                "flags": join_flags(flags),
-            }
-        )
-    return rows
+#: samples.csv's computed numbers (a missing or infinite value is written empty): column → the
+#: GroupResult field it holds.
+_SAMPLE_NUMBERS = {
+    "od_mean": "od_mean",
+    "od_cv_pct": "od_cv_pct",
+    "conc": "conc",
+    "conc_sd": "conc_sd",
+    "conc_cv_pct": "conc_cv_pct",
+    "conc_se": "conc_se",
+    "conc_ci_low": "ci_low",
+    "conc_ci_high": "ci_high",
+}
+
+
+def standard_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | np.ndarray]:
+    """standards.csv by column, plate after plate, level 1..n by ascending nominal (in-well
+    concentrations)."""
+    columns: dict[str, list] = {name: [] for name in STANDARDS_COLUMNS}
+    for r in reductions:
+        for level, group in enumerate(r.standard_groups, start=1):
+            n, mean, cv = standard_level_stats(r, group)
+            flags = well_state_flags(group, mean)
+            if n and r.fit.converged and np.isnan(r.standard_backfit[level - 1]):
+                flags.add(NO_SOLUTION)
+            passed = r.standards.passed[level - 1]
+            columns["plate_id"].append(r.plate.plate_id)
+            columns["analyte"].append(r.plate.analyte.name)
+            columns["level"].append(level)
+            columns["nominal"].append(group.nominal)
+            columns["n_wells"].append(n)
+            columns["od_mean"].append(mean)
+            columns["od_cv_pct"].append(cv)
+            columns["backfit"].append(r.standard_backfit[level - 1])
+            columns["recovery_pct"].append(r.standards.recovery_pct[level - 1])
+            columns["anchor"].append(group.anchor)
+            columns["passed"].append(None if passed is None else bool(passed))
+            columns["flags"].append(join_flags(flags) if flags else "")
+    return _finite_columns(columns, ("od_mean", "od_cv_pct", "backfit", "recovery_pct"))
 
 
 def curve_row(r: PlateReduction) -> dict:
@@ -112,35 +121,36 @@ def curve_row(r: PlateReduction) -> dict:
     }
 
 
-def well_rows(r: PlateReduction) -> list[dict]:
-    """wells.csv rows in row-major order (every well of the plate)."""
-    wells = r.well_arrays
-    columns = ("well", "role", "sample", "conc", "dilution", "od_raw", "od")
-    values = {name: getattr(wells, name).tolist() for name in columns}
-    values["conc_well"] = r.conc_well.tolist()
-    saturated, masked, flags = wells.saturated.tolist(), wells.masked.tolist(), r.well_flags
-    plate_id = r.plate.plate_id
-    rows = []
-    for i, role in enumerate(values["role"]):
-        sample = values["sample"][i]
-        nominal = values["conc"][i] if role in ("standard", "control") else None
-        rows.append(
-            {
-                "plate_id": plate_id,
-                "well": values["well"][i],
-                "role": role,
-                "sample_id": sample if isinstance(sample, str) else None,
-                "conc_nominal": finite_or_none(nominal) if nominal is not None else None,
-                "dilution": float(values["dilution"][i]) if role in ("sample", "control") else None,
-                "od_raw": finite_or_none(values["od_raw"][i]),
-                "od": finite_or_none(values["od"][i]),
-                "conc_well": finite_or_none(values["conc_well"][i]),
-                "saturated": bool(saturated[i]),
-                "masked": bool(masked[i]),
-                "flags": flags[i],
-            }
+def well_columns(reductions: Sequence[PlateReduction]) -> dict[str, list | np.ndarray]:
+    """wells.csv by column, plate after plate, each plate's wells in row-major order."""
+    numbers: dict[str, list[np.ndarray]] = {name: [] for name in _WELL_NUMBERS}
+    cells: dict[str, list] = {name: [] for name in WELLS_COLUMNS if name not in _WELL_NUMBERS}
+    for r in reductions:
+        wells = r.well_arrays
+        role = wells.role
+        cells["plate_id"] += [r.plate.plate_id] * len(role)
+        cells["well"] += wells.well.tolist()
+        cells["role"] += role.tolist()
+        cells["sample_id"] += [s if isinstance(s, str) else None for s in wells.sample.tolist()]
+        cells["saturated"] += wells.saturated.tolist()
+        cells["masked"] += wells.masked.tolist()
+        cells["flags"] += r.well_flags
+        # a nominal concentration for standards and controls, a dilution for samples, controls
+        nominal = np.where(has_role(role, "standard", "control"), wells.conc, np.nan)
+        numbers["conc_nominal"].append(_finite(nominal))
+        numbers["dilution"].append(
+            np.where(has_role(role, "sample", "control"), wells.dilution, np.nan)
         )
-    return rows
+        numbers["od_raw"].append(_finite(wells.od_raw))
+        numbers["od"].append(_finite(wells.od))
+        numbers["conc_well"].append(_finite(r.conc_well))
+    columns: dict[str, list | np.ndarray] = {**cells}
+    columns.update((name, _concatenated(arrays)) for name, arrays in numbers.items())
+    return {name: columns[name] for name in WELLS_COLUMNS}
+
+
+#: wells.csv's number columns, laid out a plate's array at a time.
+_WELL_NUMBERS = ("conc_nominal", "dilution", "od_raw", "od", "conc_well")
 
 
 def run_row(r: PlateReduction, info: RunInfo) -> dict:
@@ -166,6 +176,27 @@ def run_row(r: PlateReduction, info: RunInfo) -> dict:
     }
 
 
+def _finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Numbers as float64 with every missing or infinite value NaN: `finite_or_none` of each
+    cell, as a table column holds it (None is NaN there)."""
+    array = np.asarray(values, dtype=float)
+    return np.where(np.isfinite(array), array, np.nan)
+
+
+def _finite_columns(
+    columns: dict[str, list], numbers: Iterable[str]
+) -> dict[str, list | np.ndarray]:
+    """``columns`` with the columns ``numbers`` made `_finite`."""
+    return {
+        name: _finite(values) if name in numbers else values for name, values in columns.items()
+    }
+
+
+def _concatenated(arrays: list[np.ndarray]) -> np.ndarray:
+    """The plates' arrays of a column, end to end."""
+    return np.concatenate(arrays) if arrays else np.empty(0)
+
+
 def group_reassay_rows(r: PlateReduction) -> list[dict]:
     """reassay.csv rows of a plate."""
     return reassay_rows(
@@ -183,7 +214,7 @@ __all__ = [
     "curve_row",
     "group_reassay_rows",
     "run_row",
-    "sample_rows",
-    "standard_rows",
-    "well_rows",
+    "sample_columns",
+    "standard_columns",
+    "well_columns",
 ]

@@ -65,7 +65,8 @@ def correct_wells(
     saturated = np.asarray(saturated, dtype=bool)
     role = layout_wells["role"].to_numpy()
     conc = layout_wells["conc"].to_numpy(float)
-    masked = layout_wells["mask"].notna().to_numpy()
+    mask = layout_wells["mask"].to_numpy()
+    masked = pd.notna(mask)
     od_ref = od_raw
     if od_reference is not None:
         od_ref = od_ref - np.asarray(od_reference, dtype=float)
@@ -84,7 +85,7 @@ def correct_wells(
         sample=layout_wells["sample"].to_numpy(),
         dilution=layout_wells["dilution"].to_numpy(float),
         anchor=layout_wells["anchor"].to_numpy(bool),
-        mask=layout_wells["mask"].to_numpy(),
+        mask=mask,
         od_raw=od_raw,
         saturated=saturated,
         masked=masked,
@@ -143,4 +144,8 @@ def well_flags(
         SATURATED: wells.saturated,
     }  # in the order of the flags' names (alphabetical), so each well's flags come out sorted
     named = [(name, column.tolist()) for name, column in columns.items()]
-    return [";".join(name for name, column in named if column[i]) for i in range(len(wells.role))]
+    flags = [""] * len(wells.role)
+    flagged = np.logical_or.reduce(list(columns.values()))
+    for i in np.flatnonzero(flagged).tolist():  # most wells have no flag
+        flags[i] = ";".join(name for name, column in named if column[i])
+    return flags
