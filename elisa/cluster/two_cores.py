@@ -33,6 +33,11 @@ def process_on_two_cores(
     """What `process` gives for ``pairs`` (exports with their layouts, None for the export's
     own), processed in two chunks, the second in a forked process."""
 
+    if options.config.rules.fitter == "batched":
+        from elisa.fit.batched import load_compiled
+
+        load_compiled()  # before the fork: both processes then share it
+
     def run(batch: list[Pair], advance: Callable[[], None]) -> list[ChunkResult]:
         half = (len(batch) + 1) // 2
         chunks = [chunk for chunk in (batch[:half], batch[half:]) if chunk]

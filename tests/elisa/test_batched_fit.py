@@ -206,3 +206,20 @@ def test_a_curve_gives_bit_identical_results_alone_in_a_batch_and_in_chunks(monk
             assert (other.sigma, other.message) == (alone.sigma, alone.message)
     for a, b, c in zip(whole, chunks, threaded, strict=True):
         assert _same(a.params, b.params) and _same(a.params, c.params)
+
+
+def test_loading_the_compiled_fitter_leaves_its_entry_points_compiled_in_the_process():
+    # A run that forks calls it first (elisa.cluster.two_cores), so that both processes share
+    # the loaded code. In a fresh interpreter: nothing is loaded before, everything after.
+    import subprocess
+    import sys
+
+    code = (
+        "from elisa.fit import batched, batched_lm, batched_start\n"
+        "entry = (batched_lm.fit_unweighted, batched_lm.finish, batched_start.prepare)\n"
+        "assert not any(f.signatures for f in entry)\n"
+        "batched.load_compiled()\n"
+        "assert all(f.signatures for f in entry)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
