@@ -11,16 +11,23 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import replace as replace_outcome
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from elisa.batch.pairing import BadFile, pair_inputs
 from elisa.batch.progress import NO_PROGRESS, Progress
-from elisa.batch.two_processes import fork_is_safe
+from elisa.batch.two_processes import InChild, fork_is_safe
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
-from elisa.files.staging import prepare_output_folder, stage_outputs, write_outputs
+from elisa.files.staging import (
+    TWO_PROCESSES_FROM,
+    prepare_output_folder,
+    stage_outputs,
+    write_outputs,
+)
 from elisa.pipeline import process
+from elisa.report.plate_report import plate_bodies
 from elisa.results import Results
 from elisa.store.database import DEFAULT_DB, Store, open_store
 from elisa.store.replacement import pending_replacements, refusal, refuse_unintended
@@ -296,7 +303,9 @@ def _keep_and_write(
     The transaction takes the write lock first (`Store.atomic`), then reads the masks recorded
     by now: a mask committed while these plates were processed makes them processed again with
     it, so the version made current carries every recorded mask. The outputs are staged before
-    the commit and swapped in just before it; a failed commit swaps the old folder back.
+    the commit and swapped in just before it; a failed commit swaps the old folder back. A large
+    run renders the bulk of its report, the plates' `plate_bodies` (which show no status), in a
+    forked process while this one updates the store.
     """
     from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
@@ -310,15 +319,23 @@ def _keep_and_write(
             refuse_unintended(pending_replacements(store, results), replace)  # as of now
             inputs = read_inputs(results, config)
             plates = len(results.provenance["plates"])
-            with progress.stage("storing plates", plates, "plate") as advance:
-                recorded = record_results(
-                    store, results, inputs, options, recorded_now, replace=replace, advance=advance
+            large = len(results.runs) >= TWO_PROCESSES_FROM
+            with InChild([partial(plate_bodies, results)], fork=large) as bodies:
+                with progress.stage("storing plates", plates, "plate") as advance:
+                    recorded = record_results(
+                        store,
+                        results,
+                        inputs,
+                        options,
+                        recorded_now,
+                        replace=replace,
+                        advance=advance,
+                    )
+                judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
+                results = with_statuses(results, judged)
+                staged = stage_outputs(  # a full disk fails here: store unchanged
+                    results, out, progress, lambda: bodies.results()[0]
                 )
-            judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
-            results = with_statuses(results, judged)
-            staged = stage_outputs(
-                results, out, progress
-            )  # a full disk fails here: store unchanged
             store.checkpoint("outputs staged")
             staged.swap_in()
             store.checkpoint("outputs swapped")

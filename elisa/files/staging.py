@@ -38,25 +38,33 @@ TWO_PROCESSES_FROM = 50
 OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
 
 
-def render_outputs(results: Results, progress: Progress = NO_PROGRESS) -> dict[str, bytes]:
+def render_outputs(
+    results: Results,
+    progress: Progress = NO_PROGRESS,
+    bodies: Callable[[], list[str]] | None = None,
+) -> dict[str, bytes]:
     """Every output file's bytes, by file name (nothing touches the disk); ``progress`` counts
     the outputs rendered (the report's pages count as one).
 
     A run of TWO_PROCESSES_FROM plates or more renders the tables (CSVs, results.xlsx,
     provenance) in a forked process while this one renders the report (`elisa.batch.
-    two_processes`): about half the time on two cores, the same bytes.
+    two_processes`): about half the time on two cores, the same bytes. ``bodies`` gives the
+    report's `plate_bodies` of ``results`` when they are rendered elsewhere (`elisa.run`
+    renders them while the store judges the statuses, which they do not show).
     """
     tables: list[Callable[[], dict[str, bytes]]] = [
         partial(_csv_file, name, getattr(results, name)) for name in TABLE_COLUMNS
     ]
     tables.append(lambda: {"results.xlsx": results_xlsx(results)})
     tables.append(lambda: {"provenance.json": _provenance_json(results)})
-    report = [
-        lambda: {name: page.encode("utf-8") for name, page in render_report_pages(results).items()}
-    ]
-    with progress.stage("writing outputs", len(tables) + len(report), "output") as advance:
+
+    def report() -> dict[str, bytes]:
+        pages = render_report_pages(results, None if bodies is None else bodies())
+        return {name: page.encode("utf-8") for name, page in pages.items()}
+
+    with progress.stage("writing outputs", len(tables) + 1, "output") as advance:
         pages, parts = in_two_processes(
-            report, tables, advance, fork=len(results.runs) >= TWO_PROCESSES_FROM
+            [report], tables, advance, fork=len(results.runs) >= TWO_PROCESSES_FROM
         )
     files: dict[str, bytes] = {}
     for part in [*parts[:-1], *pages, parts[-1]]:  # the tables, the report, provenance last
@@ -83,10 +91,14 @@ def write_outputs(
 
 
 def stage_outputs(
-    results: Results, out_dir: str | Path, progress: Progress = NO_PROGRESS
+    results: Results,
+    out_dir: str | Path,
+    progress: Progress = NO_PROGRESS,
+    bodies: Callable[[], list[str]] | None = None,
 ) -> StagedFolder:
-    """Render the outputs and write them beside ``out_dir``, ready to swap in."""
-    return stage_folder(out_dir, render_outputs(results, progress), OUTPUT_PATTERNS)
+    """Render the outputs (`render_outputs`) and write them beside ``out_dir``, ready to swap
+    in."""
+    return stage_folder(out_dir, render_outputs(results, progress, bodies), OUTPUT_PATTERNS)
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:

@@ -17,7 +17,14 @@ from typing import Any
 import pandas as pd
 
 from elisa._version import __version__
-from elisa.report.plate_section import REASONS, WARNINGS, failed, plate_section, verdict_badge
+from elisa.report.plate_section import (
+    REASONS,
+    WARNINGS,
+    failed,
+    section_body,
+    section_head,
+    verdict_badge,
+)
 from elisa.report.rows import frame_records, table_rows_by_plate
 from elisa.report.tables import FLAGS, REASSAY, cell_text, definition_list, html_table, split_codes
 from elisa.results import Results
@@ -69,16 +76,31 @@ SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 def render_report(results: Results) -> str:
     """The whole report.html page for `results`, as text (every plate on it, whatever their
     number; `render_report_pages` splits large runs)."""
-    return _one_page(results, _PlateTables(results))
+    return _one_page(results, plate_bodies(results))
 
 
-def render_report_pages(results: Results) -> dict[str, str]:
-    """report.html, by file name; with more than MAX_PLATES_ON_ONE_PAGE plates it is an index
-    linking to one page per plate (PLATE_PAGE), each with the plate's own provenance."""
-    runs = results.runs.reset_index(drop=True)
+def plate_bodies(results: Results) -> list[str]:
+    """Each plate's `section_body`, in the runs table's order: the bulk of the report, and the
+    same whatever statuses the store gives the runs afterwards (`with_statuses`)."""
     tables = _PlateTables(results)
+    provenance_of = _PlateProvenance(results.provenance or {})
+    return [
+        section_body(tables.of_plate(r), r, i, provenance_of(r))
+        for i, r in enumerate(frame_records(results.runs.reset_index(drop=True)))
+    ]
+
+
+def render_report_pages(results: Results, bodies: list[str] | None = None) -> dict[str, str]:
+    """report.html, by file name; with more than MAX_PLATES_ON_ONE_PAGE plates it is an index
+    linking to one page per plate (PLATE_PAGE), each with the plate's own provenance.
+    ``bodies``: the `plate_bodies` of ``results`` (before or after `with_statuses`), when
+    already rendered."""
+    runs = results.runs.reset_index(drop=True)
+    bodies = plate_bodies(results) if bodies is None else bodies
+    if len(bodies) != len(runs):
+        raise ValueError(f"{len(bodies)} plate bodies for {len(runs)} runs")
     if len(runs) <= MAX_PLATES_ON_ONE_PAGE:
-        return {"report.html": _one_page(results, tables)}
+        return {"report.html": _one_page(results, bodies)}
     prov = results.provenance or {}
     index = [*_summary(runs, prov), _plate_index(runs, lambda i: PLATE_PAGE.format(i + 1))]
     index.append(
@@ -94,7 +116,7 @@ def render_report_pages(results: Results) -> dict[str, str]:
         plate_prov = provenance_of(r)
         body = [
             _page_links(records, i),
-            plate_section(tables.of_plate(r), r, i, plate_prov),
+            _section(r, i, bodies[i]),
             "<h2>Provenance of this plate</h2>"
             + (_value_html(plate_prov) if plate_prov else '<p class="muted">None recorded.</p>'),
         ]
@@ -113,17 +135,21 @@ def _page_links(records: list[dict], i: int) -> str:
     return f"<p>Plate {i + 1} of {len(records)} · " + " · ".join(links) + "</p>"
 
 
-def _one_page(results: Results, tables: _PlateTables) -> str:
+def _one_page(results: Results, bodies: list[str]) -> str:
     runs = results.runs.reset_index(drop=True)
     prov = results.provenance or {}
     body = _summary(runs, prov)
     if len(runs) > 1:
         body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
-    provenance_of = _PlateProvenance(prov)
     for i, r in enumerate(frame_records(runs)):
-        body.append(plate_section(tables.of_plate(r), r, i, provenance_of(r)))
+        body.append(_section(r, i, bodies[i]))
     body.append(_provenance_section(prov))
     return _html("ELISA report", body)
+
+
+def _section(run: dict, index: int, body: str) -> str:
+    """`plate_section` from its rendered body."""
+    return section_head(run, index) + "\n" + body
 
 
 def _html(title: str, body: list[str]) -> str:

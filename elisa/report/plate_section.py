@@ -29,7 +29,15 @@ from elisa.report.tables import (
 from elisa.units import factor_text
 from qc import codes
 
-__all__ = ["REASONS", "WARNINGS", "failed", "plate_section", "verdict_badge"]
+__all__ = [
+    "REASONS",
+    "WARNINGS",
+    "failed",
+    "plate_section",
+    "section_body",
+    "section_head",
+    "verdict_badge",
+]
 
 REASONS = {
     codes.FIT_NOT_CONVERGED: "The standard curve fit did not converge.",
@@ -99,10 +107,12 @@ def plate_section(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: d
     standards, curves, wells and reassay tables (DataFrames or dicts, `elisa.report.rows`),
     ``plate_prov`` its provenance entry, and ``index`` makes the section's anchor and figure
     ids unique on a page."""
-    samples, standards = records(rows["samples"]), records(rows["standards"])
-    curves, wells, reassay = records(rows["curves"]), records(rows["wells"]), rows["reassay"]
-    curve = dict(curves[0]) if len(curves) else None
-    unit = _samples_unit(samples) or str(plate_prov.get("unit") or "")
+    return section_head(run, index) + "\n" + section_body(rows, run, index, plate_prov)
+
+
+def section_head(run: dict, index: int) -> str:
+    """The section's heading and verdict: the only part that shows the run's status columns
+    (verdict, reasons, warnings, out_of_spec, rules), which the store may judge again."""
     out = [
         f'<section id="plate-{index}"><h2>Plate {cell_text(run.get("plate_id"))} · '
         f"{cell_text(run.get('analyte'))}</h2>",
@@ -116,6 +126,16 @@ def plate_section(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: d
     rules = ", ".join(split_codes(run.get("rules")))
     if rules:
         out.append(f"<p>Westgard rules fired: {cell_text(rules)}</p>")
+    return "\n".join(out)
+
+
+def section_body(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: dict) -> str:
+    """The rest of the section (facts, curve, plate map, tables): it reads none of the run's
+    status columns, so a large run renders it while the store judges them (`elisa.run`)."""
+    samples, standards = records(rows["samples"]), records(rows["standards"])
+    curves, wells, reassay = records(rows["curves"]), records(rows["wells"]), rows["reassay"]
+    curve = dict(curves[0]) if len(curves) else None
+    unit = _samples_unit(samples) or str(plate_prov.get("unit") or "")
     cv, lim = as_float(run.get("intra_cv_pct")), as_float(run.get("intra_cv_limit_pct"))
     cv_txt = f"{fmt(cv, 3)} %" if math.isfinite(cv) else "not assessable"
     if math.isfinite(lim):
@@ -130,7 +150,7 @@ def plate_section(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: d
         ("Source file", cell_text(run.get("source_file"))),
         ("SHA-256", f"<code>{cell_text(run.get('source_sha256'))}</code>"),
     ]
-    out.append(definition_list(facts))
+    out = [definition_list(facts)]
     out.append("<h3>Standard curve</h3>")
     if curve is not None and as_bool(curve.get("converged")) is not True:
         out.append(

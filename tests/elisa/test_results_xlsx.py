@@ -94,6 +94,37 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     assert results_xlsx(Results(**tables, plates=None)) == data  # no timestamp inside
 
 
+def test_every_entry_is_deflated_at_the_fixed_time_and_level():
+    """The entries take the archive's level and ZipInfo's default time: that time must be
+    FIXED_TIME, and the sheets deflated at COMPRESS_LEVEL (recompressed: the same bytes)."""
+    import io
+    import zipfile
+    import zlib
+
+    from elisa.files.xlsx_write import COMPRESS_LEVEL, FIXED_TIME, results_xlsx
+    from elisa.results import Results
+
+    tables = {name: pd.DataFrame(columns=list(cols)) for name, cols in TABLE_COLUMNS.items()}
+    tables["reassay"] = pd.DataFrame(
+        [
+            {"plate_id": f"p{i}", "sample_id": f"s{i}", "dilution": i / 7, "reason": "above"}
+            for i in range(500)
+        ],
+        columns=list(TABLE_COLUMNS["reassay"]),
+    )
+    data = results_xlsx(Results(**tables, plates=None))
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    entries = archive.infolist()
+    assert len(entries) == 6 + len(TABLE_COLUMNS) + 1  # package parts, sheets, columns sheet
+    assert {e.date_time for e in entries} == {FIXED_TIME}
+    assert {e.compress_type for e in entries} == {zipfile.ZIP_DEFLATED}
+    sheet = next(e for e in entries if archive.read(e).count(b"<row ") > 400)
+    raw = data[sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra) :]
+    deflate = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    again = deflate.compress(archive.read(sheet)) + deflate.flush()
+    assert raw[: sheet.compress_size] == again
+
+
 def test_control_characters_infinities_and_exact_floats(tmp_path):
     """Values openpyxl would lose or refuse: a C0 control in text (shown as an escape), an
     infinite number (Excel has none: kept as its text) and a float needing 17 digits."""

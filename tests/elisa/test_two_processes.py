@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from elisa.batch.two_processes import fork_is_safe, in_two_processes
+from elisa.batch.two_processes import InChild, fork_is_safe, in_two_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 CAN_FORK = sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
@@ -26,7 +26,7 @@ forking = pytest.mark.skipif(not CAN_FORK, reason="forks only on Linux with two 
 
 STEPS = """
 import json, multiprocessing, os
-from elisa.batch.two_processes import fork_is_safe, in_two_processes
+from elisa.batch.two_processes import InChild, fork_is_safe, in_two_processes
 PARENT = os.getpid()
 assert fork_is_safe()
 
@@ -115,6 +115,91 @@ def test_outputs_rendered_in_two_processes_are_the_same_bytes():
         print(json.dumps([forked, list(two) == list(one), all(two[n] == one[n] for n in one)]))
     """)
     assert got == [[True], True, True]
+
+
+@forking
+def test_steps_started_in_a_child_are_collected_after_other_work():
+    got = run_fresh("""
+        done = []
+        with InChild([pid, lambda: "b"]) as child:
+            here = sum(range(10**5))  # this process goes on meanwhile
+            theirs = child.results(lambda: done.append(1))
+        print(json.dumps([theirs[0] != PARENT, theirs[1], here, len(done)]))
+    """)
+    assert got == [True, "b", sum(range(10**5)), 2]
+
+
+@forking
+@pytest.mark.parametrize("step", ["fails_in_a_child", "dies_in_a_child"])
+def test_steps_whose_child_fails_or_dies_run_here_when_collected(step):
+    got = run_fresh(f"""
+        with InChild([{step}, lambda: 2]) as child:
+            print(json.dumps(child.results()))
+    """)
+    assert got == ["here", 2]
+
+
+@forking
+def test_leaving_before_collecting_ends_the_child():
+    got = run_fresh("""
+        try:
+            with InChild([lambda: sum(range(10**10))]):  # would run long
+                raise ValueError("the store failed")
+        except ValueError as exc:
+            print(json.dumps([str(exc), len(multiprocessing.active_children())]))
+    """)
+    assert got == ["the store failed", 0]
+
+
+def test_without_fork_the_steps_wait_until_collected():
+    ran = []
+    with InChild([lambda: ran.append("step") or os.getpid()], fork=False) as child:
+        ran.append("other work")
+        assert child.results() == [os.getpid()]
+    assert ran == ["other work", "step"]
+
+
+@forking
+def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
+    """With the store, the plates' report bodies are rendered in a forked process while the
+    store is updated; the output folder is byte for byte that of a run rendering all here."""
+    got = run_fresh("""
+        import datetime as dt, filecmp, tempfile
+        from pathlib import Path
+        from types import SimpleNamespace
+        import elisa.files.staging as staging
+        import elisa.run as run
+
+        class Clock(dt.datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+
+        run.dt = SimpleNamespace(datetime=Clock, UTC=dt.UTC)  # both runs own the same time
+        tmp = Path(tempfile.mkdtemp())
+        bodies = run.plate_bodies
+
+        def spied(results):  # which process renders them, in a file: a child's memory is its own
+            with (tmp / "rendered_by").open("a") as log:
+                log.write(f"{os.getpid() == PARENT} ")
+            return bodies(results)
+
+        run.plate_bodies = spied
+        plates = Path("fixtures/plates")
+        names = ("fkn_clean", "tracp5b_saturated", "fkn_bad_curve")
+        for name, first in (("here", 10**9), ("forked", 1)):
+            run.TWO_PROCESSES_FROM = staging.TWO_PROCESSES_FROM = first
+            run.run_exports(
+                [plates / f"{n}.csv" for n in names],
+                [plates / f"{n}.toml" for n in names],
+                out=tmp / name,
+                db=tmp / f"{name}.sqlite",
+            )
+        files = sorted(p.name for p in (tmp / "here").iterdir())
+        same = [filecmp.cmp(tmp / "here" / f, tmp / "forked" / f, shallow=False) for f in files]
+        print(json.dumps([len(files), all(same), (tmp / "rendered_by").read_text().split()]))
+    """)
+    assert got == [9, True, ["True", "False"]]  # here, then in a forked child
 
 
 def test_an_error_everywhere_is_raised_here():
