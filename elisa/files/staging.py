@@ -13,18 +13,20 @@ import tempfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.batch.two_processes import in_two_processes
 from elisa.files.csv_write import table_csv
-from elisa.files.swap import StagedFolder, check_output_folder, replace_folder, stage_folder
+from elisa.files.swap import StagedFolder, check_output_folder, open_staged_folder
 from elisa.files.xlsx_write import results_xlsx
 from elisa.report.plate_report import PLATE_PAGE, render_report_pages
 from elisa.results import TABLE_COLUMNS, Results
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
     "results.xlsx",
@@ -52,6 +54,17 @@ def render_outputs(
     report's `plate_bodies` of ``results`` when they are rendered elsewhere (`elisa.run`
     renders them while the store judges the statuses, which they do not show).
     """
+    return _rendered(results, progress, bodies, lambda files: files)
+
+
+def _rendered(
+    results: Results,
+    progress: Progress,
+    bodies: Callable[[], list[str]] | None,
+    keep: Callable[[dict[str, bytes]], dict[str, T]],
+) -> dict[str, T]:
+    """`render_outputs`, each step's files handed to ``keep`` in the process that renders
+    them; what ``keep`` returns, by file name, in the outputs' order."""
     tables: list[Callable[[], dict[str, bytes]]] = [
         partial(_csv_file, name, getattr(results, name)) for name in TABLE_COLUMNS
     ]
@@ -64,12 +77,19 @@ def render_outputs(
 
     with progress.stage("writing outputs", len(tables) + 1, "output") as advance:
         pages, parts = in_two_processes(
-            [report], tables, advance, fork=len(results.runs) >= TWO_PROCESSES_FROM
+            [partial(_kept, report, keep)],
+            [partial(_kept, step, keep) for step in tables],
+            advance,
+            fork=len(results.runs) >= TWO_PROCESSES_FROM,
         )
-    files: dict[str, bytes] = {}
+    files: dict[str, T] = {}
     for part in [*parts[:-1], *pages, parts[-1]]:  # the tables, the report, provenance last
         files.update(part)
     return files
+
+
+def _kept(step: Callable[[], dict[str, bytes]], keep: Callable[[dict[str, bytes]], T]) -> T:
+    return keep(step())
 
 
 def _provenance_json(results: Results) -> bytes:
@@ -85,9 +105,10 @@ def write_outputs(
     results: Results, out_dir: str | Path, progress: Progress = NO_PROGRESS
 ) -> list[Path]:
     """Replace ``out_dir`` by a folder of the nine outputs (`elisa.files.swap`); returns their
-    paths."""
-    files = render_outputs(results, progress)  # render first: a failure here writes nothing at all
-    return replace_folder(out_dir, files, OUTPUT_PATTERNS)
+    paths. A failure before the swap leaves the folder as it was."""
+    staged = stage_outputs(results, out_dir, progress)
+    staged.put_in_place()
+    return [Path(out_dir) / name for name in staged.names]
 
 
 def stage_outputs(
@@ -96,9 +117,17 @@ def stage_outputs(
     progress: Progress = NO_PROGRESS,
     bodies: Callable[[], list[str]] | None = None,
 ) -> StagedFolder:
-    """Render the outputs (`render_outputs`) and write them beside ``out_dir``, ready to swap
-    in."""
-    return stage_folder(out_dir, render_outputs(results, progress, bodies), OUTPUT_PATTERNS)
+    """The outputs of `render_outputs`, written beside ``out_dir`` ready to swap in. Each
+    process that renders outputs writes and flushes them itself, as they are rendered: the
+    tables' process writes the tables while this one renders the report."""
+    staged = open_staged_folder(out_dir, OUTPUT_PATTERNS)
+    try:
+        written = _rendered(results, progress, bodies, lambda f: dict.fromkeys(staged.write(f)))
+        staged.complete(list(written))
+    except BaseException:
+        staged.undo()
+        raise
+    return staged
 
 
 def prepare_output_folder(out_dir: str | Path) -> Path:

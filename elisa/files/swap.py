@@ -203,16 +203,17 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 class StagedFolder:
-    """A complete new output folder beside ``target``, not yet visible under its name.
+    """A new output folder beside ``target``, not yet visible under its name: filled by `write`
+    and `complete`.
 
     `swap_in` makes it the folder (the old one keeps the staging name), `undo` puts things back
     as they were, `finish` deletes the old contents. Used as: stage, swap in, commit whatever
     must agree with the folder, then finish — or undo when the commit fails.
     """
 
-    def __init__(self, target: Path, files: dict[str, bytes]) -> None:
+    def __init__(self, target: Path) -> None:
         self.target = target
-        self.names = list(files)
+        self.names: list[str] = []  # what it holds, once `complete`
         self.staging = Path(
             tempfile.mkdtemp(prefix=f".{target.name}{STAGING_TAG}{os.getpid()}-", dir=target.parent)
         )
@@ -220,25 +221,32 @@ class StagedFolder:
         self.aside: Path | None = None  # the old folder, renamed aside by the fallback swap
         self.swapped = False
         self.had_old = False
-        try:
-            for name, data in files.items():
-                path = self.staging / name
-                try:
-                    if path.parent != self.staging and not path.parent.is_dir():
-                        path.parent.mkdir(parents=True)
-                    write_new(path, data)
-                except OSError as exc:
-                    raise _cannot_write(target, name, exc) from None
+
+    def write(self, files: dict[str, bytes]) -> list[str]:
+        """Write ``files`` into the staged folder, flushed to disk, and return their names; a
+        write error raises OutputError naming the file. A process forked from the run may write
+        its share of the files too."""
+        for name, data in files.items():
+            path = self.staging / name
             try:
-                sync_files([self.staging / name for name in files])
+                if path.parent != self.staging and not path.parent.is_dir():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                write_new(path, data)
             except OSError as exc:
-                name = Path(exc.filename).relative_to(self.staging).as_posix()
-                raise _cannot_write(target, name, exc) from None
-            for folder in {(self.staging / name).parent for name in files}:
-                _fsync(folder)
-        except BaseException:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            raise
+                raise _cannot_write(self.target, name, exc) from None
+        try:
+            sync_files([self.staging / name for name in files])
+        except OSError as exc:
+            name = Path(exc.filename).relative_to(self.staging).as_posix()
+            raise _cannot_write(self.target, name, exc) from None
+        return list(files)
+
+    def complete(self, names: list[str]) -> None:
+        """Record ``names`` (all `write` wrote, in their order) as the folder's files, and
+        flush the folders that hold them."""
+        self.names = list(names)
+        for folder in {(self.staging / name).parent for name in names}:
+            _fsync(folder)
 
     def swap_in(self) -> None:
         """Make the staged folder the target, in one rename where the system allows."""
@@ -267,6 +275,16 @@ class StagedFolder:
             self.swapped = False
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def put_in_place(self) -> None:
+        """`swap_in` then `finish` (`undo` when the swap fails): for a folder that nothing
+        else, such as a store's commit, has to agree with."""
+        try:
+            self.swap_in()
+        except BaseException:
+            self.undo()
+            raise
+        self.finish()
+
     def finish(self) -> None:
         """Delete the old contents (after the swap) or the staged folder (without one)."""
         for path in (self.aside, self.staging):
@@ -281,26 +299,22 @@ def _cannot_write(target: Path, name: str, exc: OSError) -> OutputError:
     )
 
 
+def open_staged_folder(out: str | Path, allowed: Iterable[str]) -> StagedFolder:
+    """Clean what killed runs left beside ``out``, check it (it may hold ``allowed`` names
+    only: file names or glob patterns) and make an empty staged folder beside it."""
+    clean_stale(Path(out))
+    return StagedFolder(check_output_folder(out, allowed))
+
+
 def stage_folder(
     out: str | Path, files: dict[str, bytes], allowed: Iterable[str] = ()
 ) -> StagedFolder:
-    """Clean what killed runs left beside ``out``, check it (it may hold ``files`` and
-    ``allowed`` names only) and write ``files`` into a new folder beside it, flushed to disk; a
-    write error raises OutputError naming the file."""
-    clean_stale(Path(out))
-    target = check_output_folder(out, [*files, *allowed])
-    return StagedFolder(target, files)
-
-
-def replace_folder(
-    out: str | Path, files: dict[str, bytes], allowed: Iterable[str] = ()
-) -> list[Path]:
-    """Replace ``out`` by a folder holding exactly ``files``; returns their paths under ``out``."""
-    staged = stage_folder(out, files, allowed)
+    """`open_staged_folder` with ``files`` written into it, flushed to disk; a write error
+    raises OutputError naming the file (and leaves no staged folder)."""
+    staged = open_staged_folder(out, [*files, *allowed])
     try:
-        staged.swap_in()
+        staged.complete(staged.write(files))
     except BaseException:
         staged.undo()
         raise
-    staged.finish()
-    return [Path(out) / name for name in files]
+    return staged
