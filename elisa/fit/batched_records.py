@@ -80,38 +80,37 @@ def assemble(
         if not plain:
             results.append(_shared_record(i, r, plans[i], curves, fitted, params, span[i]))
             continue
-        results.append(
-            _record(
-                model="5PL" if five else "4PL",
-                weighting=r.weighting,
-                theta=power,
-                params=params,
-                se=se,
-                covariance=cov,
-                sigma=sigma,
-                r_squared=r2,
-                n_points=n,
-                n_params=5 if five else 4,
-                converged=True,
-                message="",
-                at_bound=(),
-                blank=r.blank,
-                weight_scale=scale,
-                x=x,
-                y=y,
-                weights=out.w[i, :n].copy(),
-            )
-        )
+        fields = {
+            "model": "5PL" if five else "4PL",
+            "weighting": r.weighting,
+            "theta": power,
+            "params": params,
+            "se": se,
+            "covariance": cov,
+            "sigma": sigma,
+            "r_squared": r2,
+            "n_points": n,
+            "n_params": 5 if five else 4,
+            "converged": True,
+            "message": "",
+            "at_bound": (),
+            "blank": r.blank,
+            "weight_scale": scale,
+            "x": x,
+            "y": y,
+            "weights": out.w[i, :n].copy(),
+        }
+        results.append(_record(fields))
     return results
 
 
-def _record(**fields: object) -> CurveFit:
+def _record(fields: dict[str, object]) -> CurveFit:
     """The `CurveFit` of these fields (every one of them), filled in directly: a frozen
     dataclass's __init__ sets each field through object.__setattr__, which for 18 fields costs
     more than the rest of a plain record's assembly. The record is the same object __init__
     makes (tests/elisa/test_batched_fit.py checks the fields)."""
     record = object.__new__(CurveFit)
-    record.__dict__.update(fields)
+    object.__setattr__(record, "__dict__", fields)
     return record
 
 

@@ -231,7 +231,7 @@ def test_loading_the_compiled_fitter_leaves_its_entry_points_compiled_in_the_pro
 
     code = (
         "from elisa.fit import batched, batched_lm, batched_start\n"
-        "entry = (batched_lm.fit_unweighted, batched_lm.finish, batched_start.prepare)\n"
+        "entry = (batched_lm.fit_problems, batched_lm.final_statistics, batched_start.prepare)\n"
         "assert not any(f.signatures for f in entry)\n"
         "batched.load_compiled()\n"
         "assert all(f.signatures for f in entry)\n"
