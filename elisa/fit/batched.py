@@ -1,16 +1,18 @@
-"""Fit many standard curves at once: the one-plate fitter's sequence, compiled per curve.
+"""Fit many standard curves at once: the one-plate fitter's sequence, its fits compiled.
 
 The sequence and its rules are those of `elisa.fit.fitter.fit_standard_curve`: which model the
 standards allow, the bounds, the starting points (the 4PL starts, then the 5PL g starts from the
 best 4PL), the best start by the objective, the weighting cycles until the parameters settle,
 the 4PL fallback when a 5PL parameter ends at a bound, and the statistics and notes of the final
 fit (`fitter.fit_from_statistics`, shared). Only the optimiser differs: a compiled
-Levenberg–Marquardt (`elisa.fit.batched_lm`) instead of one lmfit fit per start.
+Levenberg–Marquardt (`elisa.fit.batched_lm`) that runs a chunk's fits side by side, instead of
+one lmfit fit per start (`elisa.fit.batched_sequence` hands it the fits, `batched_records`
+assembles the results).
 
 The batch is cut into chunks fitted on threads: the compiled code releases the GIL, so one chunk
 is fitted while another's results are assembled in Python. A curve's result does not depend on
-the other curves of its batch or chunk: the compiled functions read and write one curve's rows
-in a fixed order, whichever thread runs them.
+the other curves of its batch or chunk: each fit's arithmetic reads and writes its own lane in a
+fixed order, whichever fits share the lanes and whichever thread runs them.
 """
 
 from __future__ import annotations
@@ -53,10 +55,17 @@ def fit_standard_curves(requests: Sequence[CurveRequest]) -> list[CurveFit]:
 
 def load_compiled() -> None:
     """Load the compiled fitter (from numba's cache, or compiled once after an install) by
-    fitting one small curve. A run that forks calls it first, so that its processes share the
-    loaded code rather than each loading it (about 0.3 s of a core)."""
+    fitting two small curves, a 4PL and a weighted 5PL, which between them take every compiled
+    path. A run that forks calls it first, so that its processes share the loaded code rather
+    than each loading it (about 0.3 s of a core)."""
     levels = np.repeat(1000.0 / 2.0 ** np.arange(7), 2)  # a two-fold series in duplicate, pg/mL
-    fit_standard_curves([CurveRequest(x=levels, y=2.0 / (1.0 + (100.0 / levels) ** 1.2))])
+    od = 2.0 / (1.0 + (100.0 / levels) ** 1.2)
+    fit_standard_curves(
+        [
+            CurveRequest(x=levels, y=od),
+            CurveRequest(x=levels, y=od, model="5PL", weighting="pom", theta="estimate"),
+        ]
+    )
 
 
 def _fit_chunk(requests: Sequence[CurveRequest]) -> list[CurveFit]:

@@ -1,6 +1,6 @@
 """The batched fitter's arrays: the requests as padded rows, each curve's levels, starting
-values and bounds, and the compiled sequence run over them (`elisa.fit.batched_lm`,
-`elisa.fit.batched_start`).
+values and bounds, and the sequence run over them (`elisa.fit.batched_sequence`, whose fits are
+compiled in `elisa.fit.batched_lm`; levels and starts compiled in `elisa.fit.batched_start`).
 
 The bounds and the at-bound test are `elisa.fit.bounds`'s rules (its constants) over every curve
 at once; tests/elisa/test_batched_fit.py checks them against `default_bounds`.
@@ -212,7 +212,7 @@ def fit_arrays(
     fittable = np.array([not p.failure for p in plans], dtype=bool)
     five = np.array([p.model == "5PL" for p in plans], dtype=bool)
     lower, upper = bounds(*extremes(curves))
-    data = sequence.chunk(curves.y, curves.counts, levels.kernel(), lower, upper)
+    data = sequence.Chunk.of(curves.y, curves.counts, levels.kernel(), (lower, upper))
     shared = sequence.SharedRules.now()
     index = np.flatnonzero(fittable)
     best4, found4, ok4 = sequence.best_of_starts(data, index, levels.starts, False, shared)

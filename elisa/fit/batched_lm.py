@@ -264,13 +264,8 @@ def _damped_steps(lanes, five):
     parameters' block of JᵀWJ + damping · diag JᵀWJ, the factor's diagonal kept as reciprocals
     so that each row costs one division; a held parameter's terms are selected away."""
     theta, hess, low, grad, free = lanes.theta, lanes.hess, lanes.low, lanes.grad, lanes.free
-    step, recip, solved, acc, failed = (
-        lanes.step,
-        lanes.recip,
-        lanes.solved,
-        lanes.acc,
-        lanes.failed,
-    )
+    step, recip, solved = lanes.step, lanes.recip, lanes.solved
+    acc, failed = lanes.acc, lanes.failed
     nl = theta.shape[1]
     p = N_PARAMS if five else N_PARAMS - 1
     for i in range(N_PARAMS):
@@ -346,14 +341,8 @@ def _trial_points(lanes):
     whose bound ends it put exactly on it) into ``length``; ``small``: no parameter moves by
     more than STEP_TOL. min and max written out as Python's (the first unless the second is
     smaller, or larger)."""
-    theta, step, trial, length, hit, small = (
-        lanes.theta,
-        lanes.step,
-        lanes.trial,
-        lanes.length,
-        lanes.hit,
-        lanes.small,
-    )
+    theta, step, trial = lanes.theta, lanes.step, lanes.trial
+    length, hit, small = lanes.length, lanes.hit, lanes.small
     nl = theta.shape[1]
     for lane in range(nl):
         length[lane], hit[lane], small[lane] = 1.0, -1, True
@@ -397,13 +386,8 @@ def _refill(lanes, taken, problems, curves, starts, five, inset_share):
     bounds, and its start as the trial point (a share ``inset_share`` of each span inside the
     bounds, then clipped into them; 4PL: ln g = 0). Returns the problems taken so far."""
     log_levels, ends, n_levels, y, w, lower, upper = curves
-    active, fresh, evaluate, problem, trial = (
-        lanes.active,
-        lanes.fresh,
-        lanes.evaluate,
-        lanes.problem,
-        lanes.trial,
-    )
+    active, fresh, evaluate = lanes.active, lanes.fresh, lanes.evaluate
+    problem, trial = lanes.problem, lanes.trial
     lane_lower, lane_upper, log_x, level = lanes.lower, lanes.upper, lanes.log_x, lanes.level
     lane_y, lane_w, point = lanes.y, lanes.w, lanes.point
     nl, n_levels_max, n_slots = trial.shape[1], log_x.shape[0], lane_y.shape[0]
@@ -483,15 +467,10 @@ def _settle(lanes, damping, results):
 
 
 @inlined
-def _begin_round(lanes, results):
+def _out_of_iterations(lanes, results):
     """Lanes out of iterations end (not stopped by a test)."""
-    theta, sse, problem, active, iterations = (
-        lanes.theta,
-        lanes.sse,
-        lanes.problem,
-        lanes.active,
-        lanes.iterations,
-    )
+    theta, sse, problem = lanes.theta, lanes.sse, lanes.problem
+    active, iterations = lanes.active, lanes.iterations
     for lane in range(theta.shape[1]):
         if active[lane] and iterations[lane] == MAX_ITERATIONS:
             _end(lane, sse[lane], False, theta, problem, active, results)
@@ -501,20 +480,9 @@ def _begin_round(lanes, results):
 def _stall(lanes, results):
     """Lanes whose step's predicted decrease is negligible end (stopped by the test); the
     others' trial point is to be evaluated when a step was found."""
-    theta, sse, problem, active, damping = (
-        lanes.theta,
-        lanes.sse,
-        lanes.problem,
-        lanes.active,
-        lanes.damping,
-    )
-    g_step, h_step, evaluate, fresh, accepted = (
-        lanes.g_step,
-        lanes.h_step,
-        lanes.evaluate,
-        lanes.fresh,
-        lanes.accepted,
-    )
+    theta, sse, problem, active = lanes.theta, lanes.sse, lanes.problem, lanes.active
+    damping, g_step, h_step = lanes.damping, lanes.g_step, lanes.h_step
+    evaluate, fresh, accepted = lanes.evaluate, lanes.fresh, lanes.accepted
     for lane in range(theta.shape[1]):
         stalled = damping[lane] <= STALL_DAMPING and (
             2.0 * g_step[lane] - h_step[lane] <= STALL_REL * sse[lane]
@@ -532,12 +500,17 @@ def fit_problems(problems, curves, starts, five, damping, inset_share, lanes, re
     (``five`` False) holds ln g at 0. ``curves`` = per curve (ln x of its levels, the end of
     each level's points, its level count, y, w in order of concentration, lower, upper
     bounds). Each fit's θ, objective and flag (stopped by a test: False when out of iterations
-    or never finite) into its problem's row of ``results`` = (θ, objective, flag)."""
+    or never finite) into its problem's row of ``results`` = (θ, objective, flag).
+
+    A round is one trial step of every lane's fit, as in the scalar iteration: the damped step,
+    the stall test, the trial point, its objective, accepted or not, and JᵀWJ at an accepted
+    point. Lanes whose fit ended take the next problems before the objective is evaluated, so
+    that a new fit's start is evaluated along with the others' trial points."""
     active, fresh = lanes.active, lanes.fresh
     active[:] = False
     taken = 0
     while True:
-        _begin_round(lanes, results)
+        _out_of_iterations(lanes, results)
         _damped_steps(lanes, five)
         _stall(lanes, results)
         _trial_points(lanes)

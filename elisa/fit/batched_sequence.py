@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -26,6 +26,9 @@ from elisa.fit.batched_lm import N_PARAMS
 from elisa.fit.fitter import BETTER_REL, G_STARTS
 from elisa.fit.solve import START_INSET
 from elisa.fit.weights import MAX_WEIGHT_CYCLES, SETTLED_REL, THETA_RANGE, WEIGHT_FLOOR_OD
+
+if TYPE_CHECKING:  # batched_arrays imports this module
+    from elisa.fit.batched_arrays import Outputs
 
 #: IEEE arithmetic (x/0 is ±∞ or NaN, as in numpy) rather than Python's ZeroDivisionError
 compiled = njit(cache=True, nogil=True, error_model="numpy")
@@ -68,12 +71,30 @@ class Chunk:
     ends: np.ndarray  # (m, n) int: the end of each level's points
     n_levels: np.ndarray  # (m,) int
     order: np.ndarray  # (m, n) int: the points in order of concentration
-    counts: np.ndarray  # (m,) int: points per curve
     y: np.ndarray  # (m, n) in order of concentration
     lower: np.ndarray  # (m, 5)
     upper: np.ndarray  # (m, 5)
     levels: int  # the most levels of a curve
     slots: int  # the most points of a level
+
+    @classmethod
+    def of(
+        cls,
+        y: np.ndarray,
+        counts: np.ndarray,
+        levels: tuple[np.ndarray, ...],
+        bounds: tuple[np.ndarray, np.ndarray],
+    ) -> Chunk:
+        """The chunk's curves from their padded rows, point counts, `batched_start.prepare`'s
+        levels (order, ln x, ends, count) and bounds (lower, upper)."""
+        order, log_levels, ends, n_levels = levels
+        ordered = np.zeros_like(y)
+        _put_in_order(y, order, counts, ordered)
+        firsts = np.where(np.arange(ends.shape[1]) > 0, np.roll(ends, 1, axis=1), 0)
+        in_curve = np.arange(ends.shape[1]) < n_levels[:, None]
+        slots = int(np.max(np.where(in_curve, ends - firsts, 1), initial=1))
+        most = max(int(n_levels.max(initial=1)), 1)
+        return cls(log_levels, ends, n_levels, order, ordered, *bounds, most, slots)
 
     def curves(self, w: np.ndarray) -> tuple[np.ndarray, ...]:
         """The curves as `fit_problems` takes them, with weights ``w`` (m, n)."""
@@ -82,27 +103,6 @@ class Chunk:
     def lanes(self, problems: int) -> lm.Lanes:
         """Lanes for ``problems`` problems: LANES, or fewer for a small batch (whole vectors)."""
         return lm.workspace(self.levels, self.slots, min(lm.LANES, -(-problems // 8) * 8))
-
-
-def chunk(
-    y: np.ndarray,
-    counts: np.ndarray,
-    levels: tuple[np.ndarray, ...],
-    lower: np.ndarray,
-    upper: np.ndarray,
-) -> Chunk:
-    """The chunk's curves from their padded rows and `batched_start.prepare`'s levels (order,
-    ln x, ends, count)."""
-    order, log_levels, ends, n_levels = levels
-    ordered = np.zeros_like(y)
-    _put_in_order(y, order, counts, ordered)
-    starts = np.where(np.arange(ends.shape[1]) > 0, np.roll(ends, 1, axis=1), 0)
-    in_curve = np.arange(ends.shape[1]) < n_levels[:, None]
-    slots = int(np.max(np.where(in_curve, ends - starts, 1), initial=1))
-    top = int(n_levels.max(initial=1))
-    return Chunk(
-        log_levels, ends, n_levels, order, counts, ordered, lower, upper, max(top, 1), slots
-    )
 
 
 @compiled
@@ -174,7 +174,7 @@ def settle_weights(
     index: np.ndarray,
     five: bool,
     settings: tuple[np.ndarray, ...],
-    out,
+    out: Outputs,
     shared: SharedRules,
 ) -> np.ndarray:
     """The weighting cycles of the curves in ``index`` from their unweighted optimum in
@@ -198,7 +198,7 @@ def settle_weights(
         previous[cycling] = out.theta[cycling]
         problems = np.column_stack([cycling, np.zeros_like(cycling)])
         results = _results(len(cycling))
-        starts = out.theta[:, None, :]
+        starts = out.theta.reshape(-1, 1, N_PARAMS)  # each curve's one start: its θ
         lm.fit_problems(
             problems, data.curves(w), starts, five, lm.DAMPING_NEAR, 0.0, lanes, results
         )
