@@ -160,9 +160,9 @@ def test_without_fork_the_steps_wait_until_collected():
 
 
 @forking
-def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
-    """With the store, the plates' report bodies are rendered in a forked process while the
-    store is updated; the output folder is byte for byte that of a run rendering all here."""
+def test_a_large_run_renders_its_report_parts_in_a_child_to_the_same_outputs():
+    """With the store, the report's status-free parts are rendered in a forked process while
+    the store is updated; the output folder is byte for byte that of a run rendering all here."""
     got = run_fresh("""
         import datetime as dt, filecmp, tempfile
         from pathlib import Path
@@ -177,14 +177,14 @@ def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
 
         run.dt = SimpleNamespace(datetime=Clock, UTC=dt.UTC)  # both runs own the same time
         tmp = Path(tempfile.mkdtemp())
-        bodies = run.plate_bodies
+        parts = run.report_parts
 
         def spied(results):  # which process renders them, in a file: a child's memory is its own
             with (tmp / "rendered_by").open("a") as log:
                 log.write(f"{os.getpid() == PARENT} ")
-            return bodies(results)
+            return parts(results)
 
-        run.plate_bodies = spied
+        run.report_parts = spied
         plates = Path("fixtures/plates")
         names = ("fkn_clean", "tracp5b_saturated", "fkn_bad_curve")
         for name, first in (("here", 10**9), ("forked", 1)):
