@@ -71,12 +71,12 @@ def _rendered(
     tables.append(lambda: {"results.xlsx": results_xlsx(results)})
     tables.append(lambda: {"provenance.json": _provenance_json(results)})
 
-    def pages() -> dict[str, bytes]:
+    def report_pages() -> dict[str, bytes]:
         return report_files(results, None if report is None else report())
 
     with progress.stage("writing outputs", len(tables) + 1, "output") as advance:
         pages, parts = in_two_processes(
-            [partial(_kept, pages, keep)],
+            [partial(_kept, report_pages, keep)],
             [partial(_kept, step, keep) for step in tables],
             advance,
             fork=len(results.runs) >= TWO_PROCESSES_FROM,
