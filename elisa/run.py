@@ -18,6 +18,7 @@ from typing import Any
 from elisa.batch.pairing import BadFile, pair_inputs
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.batch.two_processes import InChild, fork_is_safe
+from elisa.column_text import shared_float_texts
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import (
@@ -320,7 +321,10 @@ def _keep_and_write(
             inputs = read_inputs(results, config)
             plates = len(results.provenance["plates"])
             large = len(results.runs) >= TWO_PROCESSES_FROM
-            with InChild([partial(report_parts, results)], fork=large) as report:
+            with (
+                InChild([partial(report_parts, results)], fork=large) as report,
+                shared_float_texts(),  # the store's rows and the tables write the same floats
+            ):
                 with progress.stage("storing plates", plates, "plate") as advance:
                     recorded = record_results(
                         store,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.batch.two_processes import in_two_processes
+from elisa.column_text import shared_float_texts
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, open_staged_folder
 from elisa.files.xlsx_write import results_xlsx
@@ -74,7 +75,10 @@ def _rendered(
     def report_pages() -> dict[str, bytes]:
         return report_files(results, None if report is None else report())
 
-    with progress.stage("writing outputs", len(tables) + 1, "output") as advance:
+    with (
+        shared_float_texts(),  # the CSVs and results.xlsx write the same floats
+        progress.stage("writing outputs", len(tables) + 1, "output") as advance,
+    ):
         pages, parts = in_two_processes(
             [partial(_kept, report_pages, keep)],
             [partial(_kept, step, keep) for step in tables],
