@@ -202,6 +202,46 @@ def test_a_large_run_renders_its_report_parts_in_a_child_to_the_same_outputs():
     assert got == [9, True, ["True", "False"]]  # here, then in a forked child
 
 
+@forking
+def test_a_full_disk_in_the_tables_process_fails_the_run_and_leaves_the_folder():
+    """The tables' forked process writes into the staged folder; when the disk is full there,
+    the run writes them again itself, reports the file, and the old folder stays as it was."""
+    got = run_fresh("""
+        import errno, tempfile
+        from pathlib import Path
+        import elisa.files.staging as staging
+        import elisa.files.swap as swap
+        import elisa.run as run
+        from elisa.errors import ElisaError
+
+        real = swap.write_new
+
+        def full(path, data):
+            if Path(path).name == "results.xlsx":
+                raise OSError(errno.ENOSPC, "No space left on device (simulated)", str(path))
+            return real(path, data)
+
+        plates = Path("fixtures/plates")
+        tmp = Path(tempfile.mkdtemp())
+        args = ([plates / "fkn_clean.csv", plates / "il6_clean.csv"],
+                [plates / "fkn_clean.toml", plates / "il6_clean.toml"])
+        run.run_exports(*args, out=tmp / "out", db=False)
+        before = {p.name: p.read_bytes() for p in (tmp / "out").iterdir()}
+        staging.TWO_PROCESSES_FROM = 1
+        swap.write_new = full
+        try:
+            run.run_exports(*args, out=tmp / "out", db=False)
+        except ElisaError as exc:
+            message = str(exc)
+        after = {p.name: p.read_bytes() for p in (tmp / "out").iterdir()}
+        print(json.dumps([message, after == before, sorted(p.name for p in tmp.iterdir())]))
+    """)
+    message, unchanged, left = got
+    assert "results.xlsx" in message and "No space left on device" in message
+    assert "nothing was changed" in message
+    assert unchanged and left == ["out"]  # no staged folder left beside it
+
+
 def test_an_error_everywhere_is_raised_here():
     def broken():
         raise ValueError("bad cell")
