@@ -15,7 +15,6 @@ in a fixed order, whichever thread runs them.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,26 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from elisa.fit import batched_arrays as arrays
-from elisa.fit.batched_lm import N_PARAMS
-from elisa.fit.fitter import (
-    NO_G_START_CONVERGED,
-    NO_START_CONVERGED,
-    CurveFit,
-    failed_fit,
-    fit_from_statistics,
-    five_at_bound_note,
-    weighting_theta,
-)
+from elisa.fit import batched_records as records
+from elisa.fit.fitter import CurveFit
 from elisa.fit.request import CurveRequest
-from elisa.fit.solve import PARAMETER_ORDER
-from elisa.fit.weights import WEIGHTS_NOT_SETTLED, Weighting
 
-OPTIMISER_STOPPED = "the iteration limit was reached"
 #: Curves per chunk at most, and at least (unless the batch is smaller): enough that a chunk's
 #: Python overhead is small against its fits; a batch of a few hundred still uses every core.
 CHUNK_CURVES = 512
 MIN_CHUNK_CURVES = 32
-_REPORTED = tuple(name.removeprefix("log_") for name in PARAMETER_ORDER)
 
 
 def _threads() -> int:
@@ -72,67 +59,10 @@ def load_compiled() -> None:
     fit_standard_curves([CurveRequest(x=levels, y=2.0 / (1.0 + (100.0 / levels) ** 1.2))])
 
 
-def _natural(theta: list[float]) -> dict[str, float]:
-    """`fitter.natural_parameters` of a row of θ (math.exp: one value at a time, as numpy's
-    vectorised exp need not round each element as its scalar exp does)."""
-    a, b, log_c, d, log_g = theta
-    return {"a": a, "b": b, "c": math.exp(log_c), "d": d, "g": math.exp(log_g)}
-
-
-def _names(hit: np.ndarray, p: int) -> tuple[str, ...]:
-    return tuple(_REPORTED[k] for k in range(p) if hit[k])
-
-
 def _fit_chunk(requests: Sequence[CurveRequest]) -> list[CurveFit]:
+    """Fit one chunk: its arrays, the compiled sequence, then the records."""
     curves = arrays.rows(requests)
     levels = arrays.Levels.of(curves)
     plans = arrays.plans(requests, curves, levels)
     fitted = arrays.fit_arrays(curves, levels, plans, requests)
-    out = fitted.out
-    # per-curve values as Python lists: indexing numpy arrays one element at a time is slow
-    counts, success, settled = curves.counts.tolist(), out.success.tolist(), out.settled.tolist()
-    power, scale, sigma = out.power_used.tolist(), out.scale.tolist(), out.sigma.tolist()
-    r_squared, theta = out.r_squared.tolist(), out.theta.tolist()
-    span = arrays.response_span(curves)
-    five_final, any_at_bound = fitted.five_final.tolist(), np.any(out.at_bound, axis=1).tolist()
-    results = []
-    for i, (r, plan) in enumerate(zip(requests, plans, strict=True)):
-        if plan.failure or not fitted.found4[i]:
-            setting = weighting_theta(r.weighting, r.theta)
-            theta_now = 0.0 if setting == "estimate" else float(setting)
-            why = plan.failure or NO_START_CONVERGED
-            results.append(
-                failed_fit(
-                    plan.model, r.weighting, theta_now, counts[i], plan.n_params, why, r.blank
-                )
-            )
-            continue
-        notes = list(plan.notes)
-        if fitted.five[i] and not five_final[i]:
-            if fitted.found5[i]:
-                values = dict(zip(PARAMETER_ORDER, fitted.weighted5[i].tolist(), strict=True))
-                notes.append(five_at_bound_note(values, _names(fitted.at_bound5[i], N_PARAMS)))
-            else:
-                notes.append(NO_G_START_CONVERGED)
-        p = 5 if five_final[i] else 4
-        note = "" if settled[i] else WEIGHTS_NOT_SETTLED
-        weights = out.w[i, : counts[i]].copy()
-        results.append(
-            fit_from_statistics(
-                _natural(theta[i]),
-                success[i],
-                "" if success[i] else OPTIMISER_STOPPED,
-                Weighting(r.weighting, power[i], weights, scale[i], note),
-                "5PL" if p == 5 else "4PL",
-                curves.xs[i],
-                curves.ys[i],
-                r.blank,
-                notes,
-                sigma=sigma[i],
-                r_squared=r_squared[i],
-                unscaled=out.unscaled[i, :p, :p],
-                span=span[i],
-                at_bound=_names(out.at_bound[i], p) if any_at_bound[i] else (),
-            )
-        )
-    return results
+    return records.assemble(requests, plans, curves, fitted)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from elisa.fit import batched_lm as kernel
+from elisa.fit import batched_sequence as sequence
 from elisa.fit.batched_lm import N_PARAMS
 from elisa.fit.batched_start import N_STARTS, StartRules, prepare
 from elisa.fit.bounds import (
@@ -100,7 +101,7 @@ def at_bound(theta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndar
 
 @dataclass
 class Outputs:
-    """Per curve: the final fit's θ, flags, weights and statistics (filled by `kernel.finish`)."""
+    """Per curve: the final fit's θ, flags, weights and statistics (filled by `_finish`)."""
 
     theta: np.ndarray
     success: np.ndarray
@@ -128,20 +129,6 @@ class Outputs:
             np.zeros((m, N_PARAMS, N_PARAMS)),
             np.full((m, N_PARAMS, N_PARAMS), np.nan),
             np.zeros((m, N_PARAMS), dtype=bool),
-        )
-
-    def fields(self) -> tuple[np.ndarray, ...]:
-        """The arrays `kernel.finish` fills, in its order."""
-        return (
-            self.theta,
-            self.success,
-            self.settled,
-            self.power_used,
-            self.scale,
-            self.w,
-            self.sigma,
-            self.r_squared,
-            self.info,
         )
 
 
@@ -218,43 +205,66 @@ class Fitted:
 def fit_arrays(
     curves: Curves, levels: Levels, plans: list[FitPlan], requests: Sequence[CurveRequest]
 ) -> Fitted:
-    """Run the compiled sequence: unweighted starts, then the weighting cycles of the 5PL, the
-    4PL fallback where a 5PL parameter ends at a bound, and the statistics of each final fit."""
+    """Run the sequence (`elisa.fit.batched_sequence`): unweighted starts, then the weighting
+    cycles of the 5PL, the 4PL fallback where a 5PL parameter ends at a bound, and the
+    statistics of each final fit."""
     m, n_max = curves.x.shape
     fittable = np.array([not p.failure for p in plans], dtype=bool)
     five = np.array([p.model == "5PL" for p in plans], dtype=bool)
     lower, upper = bounds(*extremes(curves))
-    best4, best5 = np.full((m, N_PARAMS), np.nan), np.full((m, N_PARAMS), np.nan)
-    found4, ok4 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    found5, ok5 = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
-    data = (curves.y, curves.counts, levels.kernel(), lower, upper)
-    found = (best4, found4, ok4, best5, found5, ok5)
-    shared = kernel.SharedRules.now()
-    kernel.fit_unweighted(np.flatnonzero(fittable), *data, five, levels.starts, found, shared)
+    data = sequence.chunk(curves.y, curves.counts, levels.kernel(), lower, upper)
+    shared = sequence.SharedRules.now()
+    index = np.flatnonzero(fittable)
+    best4, found4, ok4 = sequence.best_of_starts(data, index, levels.starts, False, shared)
+    index = np.flatnonzero(fittable & five & found4)
+    starts5 = sequence.asymmetry_starts(best4, index, shared)
+    best5, found5, ok5 = sequence.best_of_starts(data, index, starts5, True, shared)
 
-    powers = [weighting_theta(r.weighting, r.theta) for r in requests]
-    settings = (
-        np.array([r.weighting != "none" for r in requests], dtype=bool),
-        np.array([0.0 if s == "estimate" else float(s) for s in powers]),
-        np.array([s == "estimate" for s in powers], dtype=bool),
-        np.array([r.blank for r in requests], dtype=float),
-    )
+    settings = _settings(requests)
     out = Outputs.empty(m, n_max)
     as_five = np.flatnonzero(fittable & found4 & found5)
     out.theta[as_five], out.success[as_five] = best5[as_five], ok5[as_five]
-    kernel.finish(as_five, *data, five, settings, out.fields(), shared)
+    _finish(data, as_five, True, settings, out, shared)
     weighted5 = out.theta.copy()
     at_bound5 = at_bound(weighted5, lower, upper)
     five_final = fittable & found4 & found5 & ~at_bound5.any(axis=1)
     as_four = np.flatnonzero(fittable & found4 & ~five_final)
     out.theta[as_four], out.success[as_four] = best4[as_four], ok4[as_four]
-    kernel.finish(as_four, *data, five_final, settings, out.fields(), shared)
+    _finish(data, as_four, False, settings, out, shared)
     out.at_bound = at_bound(out.theta, lower, upper)
     for p, chosen in ((5, five_final), (4, fittable & found4 & ~five_final)):
         idx = np.flatnonzero(chosen)
         if idx.size:
             out.unscaled[idx, :p, :p] = _unscaled(out.info[idx, :p, :p])
     return Fitted(found4, five, found5, five_final, weighted5, at_bound5, out)
+
+
+def _settings(requests: Sequence[CurveRequest]) -> tuple[np.ndarray, ...]:
+    """Per request: weighted, the power of the mean, whether it is estimated, the blank."""
+    powers = [weighting_theta(r.weighting, r.theta) for r in requests]
+    return (
+        np.array([r.weighting != "none" for r in requests], dtype=bool),
+        np.array([0.0 if s == "estimate" else float(s) for s in powers]),
+        np.array([s == "estimate" for s in powers], dtype=bool),
+        np.array([r.blank for r in requests], dtype=float),
+    )
+
+
+def _finish(
+    data: sequence.Chunk,
+    index: np.ndarray,
+    five: bool,
+    settings: tuple[np.ndarray, ...],
+    out: Outputs,
+    shared: sequence.SharedRules,
+) -> None:
+    """The weighting cycles of the curves in ``index`` from the θ in ``out``, then the final
+    fits' weights and statistics."""
+    w = sequence.settle_weights(data, index, five, settings, out, shared)
+    curves = (data.log_levels, data.ends, data.n_levels, data.y, w)
+    kernel.final_statistics(
+        index, curves, data.order, five, out.theta, out.w, out.sigma, out.r_squared, out.info
+    )
 
 
 def response_span(curves: Curves) -> list[float]:

@@ -1,12 +1,18 @@
-"""Levenberg–Marquardt for one logistic curve fit, compiled with numba.
+"""Levenberg–Marquardt for many logistic curve fits at once, compiled with numba.
 
-A problem: minimise Σ w (y − f(x; θ))² over θ = (a, b, ln c, d, ln g) inside box bounds, with the
-analytic Jacobian (4PL: ln g held at 0). A curve is given as ``curve = (ln x of its distinct
-concentrations, the end of each one's points, their count, y, w)`` with the points in order of
+A problem: minimise Σ w (y − f(x; θ))² over θ = (a, b, ln c, d, ln g) inside box bounds, from a
+starting θ, with the analytic Jacobian (4PL: ln g held at 0). A curve's points are in order of
 concentration (`elisa.fit.batched_start`), so that f and its Jacobian are evaluated once per
-concentration rather than once per replicate well. The functions read one curve's own arrays in a
-fixed order, so a fit's result is bit-identical whichever other curves share a call, how a batch
-is chunked or which thread runs it. The inner loop's functions are inlined into it.
+concentration rather than once per replicate well.
+
+Lanes: `fit_problems` runs many problems side by side, one per lane (the last axis of every array
+in `Lanes`), in rounds of one trial step each; a lane whose fit ends takes the next problem. Each
+operation of a round is a loop over the lanes, which the compiler turns into vector instructions
+(the scalar code of one fit is a chain of dependent operations that leaves most of the processor
+idle). The lanes never mix: each lane does its own fit's operations in its own order (a
+condition selects rather than skips, a held parameter is left out rather than packed out), so a
+fit's result is bit-identical whichever problems share its lanes, how a batch is chunked, or which
+thread runs it. Only exp and log1p are called lane by lane (libm's, one value at a time).
 
 Bounds: a parameter on a bound whose gradient points outward is held there for that step (an
 active set). A step that would leave the box is shortened to reach the first bound it meets, which
@@ -21,6 +27,9 @@ Stopping: the quadratic model predicts how much the step can still lower the obj
 STALL_REL of the objective (while the damping is small enough that the step is close to the
 Gauss–Newton step) nothing measurable is left. An accepted step that moves no parameter by more
 than STEP_TOL relative stops too, and so does a failed step at the damping ceiling.
+
+Everything compiled that calls into this module lives in it: numba renews a function's cache when
+its own file changes, not when a file it calls into does.
 """
 
 from __future__ import annotations
@@ -31,10 +40,6 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from elisa.fit.fitter import BETTER_REL, G_STARTS
-from elisa.fit.solve import START_INSET
-from elisa.fit.weights import MAX_WEIGHT_CYCLES, SETTLED_REL, THETA_RANGE, WEIGHT_FLOOR_OD
-
 N_PARAMS = 5  # a, b, ln c, d, ln g (elisa.fit.logistic.FREE_PARAMETERS)
 MAX_ITERATIONS = 400  # trial steps per problem, accepted or not
 STEP_TOL = 1e-13  # an accepted step this small (relative; absolute near 0) ends the fit
@@ -44,52 +49,143 @@ DAMPING_FAR = 0.1  # the first damping from a starting point (fewest steps over 
 DAMPING_NEAR = 1e-3  # from the previous weighting cycle's optimum, a small step away
 DAMPING_MAX = 1e16  # no decrease is possible at any step length: the optimum to rounding
 DAMPING_MIN = 1e-15
+#: Lanes at most: enough that a round's loops run whole vectors many times over, few enough that
+#: a round's arrays stay in the processor's caches.
+LANES = 128
 
 #: IEEE arithmetic (x/0 is ±∞ or NaN, as in numpy) rather than Python's ZeroDivisionError
 compiled = njit(cache=True, nogil=True, error_model="numpy")
 #: the same, and inlined where it is called (a call costs more than a small function's work)
 inlined = njit(cache=True, nogil=True, error_model="numpy", inline="always")
 
-# rows of the scratch arrays: per concentration (6, n), 5×5 matrices (3, 5, 5), vectors (6, 5)
-_U, _SG, _LS, _TU, _TSG, _TLS = range(6)  # (x/c)^b, s^−g and ln s; current point, then trial
-_HESS, _MATRIX, _LOW = range(3)
-_GRAD, _STEP, _TRIAL, _RECIP, _RHS, _SOLVED = range(6)
+
+class Lanes(NamedTuple):
+    """The fits in progress, one per lane (the last axis). Every array is an allocation of its
+    own, so that the compiler can tell that a loop over the lanes writes one array while it
+    reads others (and vectorise it)."""
+
+    # the lane's curve: ln x of its levels, its points by level and replicate (slot), bounds
+    log_x: np.ndarray  # (levels, lanes)
+    y: np.ndarray  # (slots, levels, lanes) corrected OD
+    w: np.ndarray  # (slots, levels, lanes) weight
+    point: np.ndarray  # (slots, levels, lanes) bool: the slot holds a point
+    level: np.ndarray  # (levels, lanes) bool: one of the curve's levels
+    lower: np.ndarray  # (5, lanes)
+    upper: np.ndarray  # (5, lanes)
+    # the fit: θ, its objective, JᵀWJ and JᵀW r there, the damping, counts
+    theta: np.ndarray  # (5, lanes)
+    sse: np.ndarray
+    hess: np.ndarray  # (5, 5, lanes)
+    grad: np.ndarray  # (5, lanes)
+    damping: np.ndarray
+    growth: np.ndarray  # the damping's factor after the next failed step
+    iterations: np.ndarray  # int: trial steps so far
+    problem: np.ndarray  # int: the problem the lane fits
+    active: np.ndarray  # bool: a fit is in progress
+    fresh: np.ndarray  # bool: the lane took a problem this round (its start is the trial)
+    # a round's step: the parameters that move, the solve, the step, the trial point
+    free: np.ndarray  # (5, lanes) bool
+    low: np.ndarray  # (5, 5, lanes) Cholesky factor
+    recip: np.ndarray  # (5, lanes) its diagonal's reciprocals
+    solved: np.ndarray  # (5, lanes)
+    failed: np.ndarray  # bool: not positive definite
+    step: np.ndarray  # (5, lanes)
+    g_step: np.ndarray  # gᵀδ
+    h_step: np.ndarray  # δᵀHδ
+    length: np.ndarray  # the share of the step inside the box
+    hit: np.ndarray  # int: the parameter whose bound ends the step (−1: none)
+    small: np.ndarray  # bool: no parameter moves by more than STEP_TOL
+    trial: np.ndarray  # (5, lanes)
+    trial_sse: np.ndarray
+    evaluate: np.ndarray  # bool: the trial point is evaluated
+    accepted: np.ndarray  # bool: the trial point became θ (its JᵀWJ is due)
+    # (x/c)^b, s^−g and ln s per level at the trial point, so at θ once it is accepted
+    u: np.ndarray  # (levels, lanes)
+    s_g: np.ndarray  # (levels, lanes)
+    log_s: np.ndarray  # (levels, lanes)
+    # scratch
+    jac: np.ndarray  # (5, lanes)
+    f: np.ndarray
+    g: np.ndarray
+    w_sum: np.ndarray
+    wr_sum: np.ndarray
+    acc: np.ndarray
+    row: np.ndarray
+    counted: np.ndarray  # (lanes,) bool: a level's terms are added
 
 
-@compiled
-def workspace(n_points):
-    """Scratch for `fit` on curves of up to ``n_points`` points (reused across fits); the last
-    array holds the indices of the parameters that move in a step."""
-    return (
-        np.empty((6, n_points)),
-        np.empty((3, N_PARAMS, N_PARAMS)),
-        np.empty((6, N_PARAMS)),
-        np.empty(N_PARAMS, dtype=np.int64),
-    )
+def workspace(levels: int, slots: int, lanes: int) -> Lanes:
+    """Lanes for curves of up to ``levels`` levels and ``slots`` points per level."""
+    vector, matrix = (N_PARAMS, lanes), (N_PARAMS, N_PARAMS, lanes)
+    per_level, per_point = (levels, lanes), (slots, levels, lanes)
+    fields = {
+        "log_x": per_level,
+        "y": per_point,
+        "w": per_point,
+        "point": per_point,
+        "level": per_level,
+        "lower": vector,
+        "upper": vector,
+        "theta": vector,
+        "hess": matrix,
+        "grad": vector,
+        "free": vector,
+        "low": matrix,
+        "recip": vector,
+        "solved": vector,
+        "step": vector,
+        "trial": vector,
+        "u": per_level,
+        "s_g": per_level,
+        "log_s": per_level,
+        "jac": vector,
+    }
+    flags = ("point", "level", "active", "fresh", "free", "failed", "small")
+    flags += ("evaluate", "accepted", "counted")
+    counts = ("iterations", "problem", "hit")
+    arrays = {}
+    for name in Lanes._fields:
+        dtype = bool if name in flags else np.int64 if name in counts else float
+        arrays[name] = np.zeros(fields.get(name, (lanes,)), dtype=dtype)
+    return Lanes(**arrays)
 
 
 @inlined
-def evaluate(a, b, log_c, d, log_g, curve, five, pts, row):
-    """Σ w (y − f)² at θ; keeps (x/c)^b, s^−g and ln s per concentration in ``pts`` rows
-    ``row`` … ``row + 2`` for the Jacobian (s = 1 + (x/c)^b)."""
-    log_x, ends, k, y, w = curve
-    g = math.exp(log_g)
-    sse, start = 0.0, 0
-    for i in range(k):
-        u = math.exp(b * (log_x[i] - log_c))
+def _evaluate(lanes, five):
+    """Σ w (y − f)² at the trial point of each lane flagged ``evaluate``, into trial_sse, and
+    (x/c)^b, s^−g and ln s per level there for its Jacobian (s = 1 + (x/c)^b)."""
+    trial, out, which, g, f = lanes.trial, lanes.trial_sse, lanes.evaluate, lanes.g, lanes.f
+    log_x, level, u, s_g, log_s = lanes.log_x, lanes.level, lanes.u, lanes.s_g, lanes.log_s
+    y, w, point = lanes.y, lanes.w, lanes.point
+    nl, n_levels, n_slots = trial.shape[1], log_x.shape[0], y.shape[0]
+    for lane in range(nl):
+        out[lane] = 0.0
+    if five:
+        for lane in range(nl):
+            if which[lane]:
+                g[lane] = math.exp(trial[4, lane])
+    for lv in range(n_levels):
+        for lane in range(nl):
+            u[lv, lane] = trial[1, lane] * (log_x[lv, lane] - trial[2, lane])
+        for lane in range(nl):  # libm's exp, one value at a time
+            if which[lane] and level[lv, lane]:
+                u[lv, lane] = math.exp(u[lv, lane])
         if five:
-            log_s = math.log1p(u)
-            s_g = math.exp(-g * log_s)
+            for lane in range(nl):
+                if which[lane] and level[lv, lane]:
+                    log_s[lv, lane] = math.log1p(u[lv, lane])
+                    s_g[lv, lane] = math.exp(-g[lane] * log_s[lv, lane])
         else:
-            log_s = 0.0
-            s_g = 1.0 / (1.0 + u)
-        pts[row, i], pts[row + 1, i], pts[row + 2, i] = u, s_g, log_s
-        f = d + (a - d) * s_g
-        for j in range(start, ends[i]):
-            r = y[j] - f
-            sse += w[j] * r * r
-        start = ends[i]
-    return sse
+            for lane in range(nl):
+                s_g[lv, lane] = 1.0 / (1.0 + u[lv, lane])
+                log_s[lv, lane] = 0.0
+        for lane in range(nl):
+            f[lane] = trial[3, lane] + (trial[0, lane] - trial[3, lane]) * s_g[lv, lane]
+        for slot in range(n_slots):  # in the points' order, as the scalar sum
+            for lane in range(nl):
+                r = y[slot, lv, lane] - f[lane]
+                added = out[lane] + w[slot, lv, lane] * r * r
+                out[lane] = added if point[slot, lv, lane] else out[lane]
 
 
 @inlined
@@ -104,324 +200,360 @@ def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):
 
 
 @inlined
-def normal_equations(theta, curve, five, pts, mats, vecs):
-    """JᵀWJ into mats[_HESS] and JᵀW r into vecs[_GRAD] at θ, from the current rows of ``pts``
-    (the 4PL's ln g row and column stay 0: it is held)."""
-    log_x, ends, k, y, w = curve
-    b, log_c, g, d = theta[1], theta[2], math.exp(theta[4]), theta[3]
-    amd = theta[0] - theta[3]
+def _normal_equations(lanes, five):
+    """JᵀWJ into hess and JᵀW r into grad at θ of each lane flagged ``accepted``, from its
+    per-level values (the 4PL's ln g row and column stay 0: it is held)."""
+    theta, hess, grad, jac, which = lanes.theta, lanes.hess, lanes.grad, lanes.jac, lanes.accepted
+    nl, n_levels, n_slots = theta.shape[1], lanes.log_x.shape[0], lanes.y.shape[0]
     p = N_PARAMS if five else N_PARAMS - 1
+    f, g, w_sum, wr_sum, counted = lanes.f, lanes.g, lanes.w_sum, lanes.wr_sum, lanes.counted
+    for lane in range(nl):
+        if which[lane]:
+            g[lane] = math.exp(theta[4, lane])
     for i in range(N_PARAMS):
-        vecs[_GRAD, i] = 0.0
+        for lane in range(nl):
+            grad[i, lane] = 0.0 if which[lane] else grad[i, lane]
         for q in range(N_PARAMS):
-            mats[_HESS, i, q] = 0.0
-    start = 0
-    for lv in range(k):
-        s_g = pts[_SG, lv]
-        jac = jacobian_row(b, log_c, g, amd, log_x[lv], pts[_U, lv], s_g, pts[_LS, lv])
-        f = d + amd * s_g
-        w_sum, wr_sum = 0.0, 0.0
-        for j in range(start, ends[lv]):
-            w_sum += w[j]
-            wr_sum += w[j] * (y[j] - f)
-        start = ends[lv]
+            for lane in range(nl):
+                hess[i, q, lane] = 0.0 if which[lane] else hess[i, q, lane]
+    for lv in range(n_levels):
+        for lane in range(nl):
+            s_g, amd = lanes.s_g[lv, lane], theta[0, lane] - theta[3, lane]
+            jac[0, lane], jac[1, lane], jac[2, lane], jac[3, lane], jac[4, lane] = jacobian_row(
+                theta[1, lane],
+                theta[2, lane],
+                g[lane],
+                amd,
+                lanes.log_x[lv, lane],
+                lanes.u[lv, lane],
+                s_g,
+                lanes.log_s[lv, lane],
+            )
+        for lane in range(nl):  # apart: a loop that writes many arrays is not vectorised
+            amd = theta[0, lane] - theta[3, lane]
+            f[lane] = theta[3, lane] + amd * lanes.s_g[lv, lane]
+            w_sum[lane], wr_sum[lane] = 0.0, 0.0
+            counted[lane] = which[lane] and lanes.level[lv, lane]
+        for slot in range(n_slots):
+            for lane in range(nl):
+                w = lanes.w[slot, lv, lane]
+                here = lanes.point[slot, lv, lane]
+                added_w = w_sum[lane] + w
+                added_wr = wr_sum[lane] + w * (lanes.y[slot, lv, lane] - f[lane])
+                w_sum[lane] = added_w if here else w_sum[lane]
+                wr_sum[lane] = added_wr if here else wr_sum[lane]
         for i in range(p):
-            vecs[_GRAD, i] += jac[i] * wr_sum
-            wj = w_sum * jac[i]
+            for lane in range(nl):
+                added = grad[i, lane] + jac[i, lane] * wr_sum[lane]
+                grad[i, lane] = added if counted[lane] else grad[i, lane]
             for q in range(i + 1):
-                mats[_HESS, i, q] += wj * jac[q]
+                for lane in range(nl):
+                    added = hess[i, q, lane] + w_sum[lane] * jac[i, lane] * jac[q, lane]
+                    hess[i, q, lane] = added if counted[lane] else hess[i, q, lane]
     for i in range(p):
         for q in range(i):
-            mats[_HESS, q, i] = mats[_HESS, i, q]
+            for lane in range(nl):
+                hess[q, i, lane] = hess[i, q, lane]
 
 
 @inlined
-def cholesky_solve(matrix, rhs, k, low, recip, out):
-    """Solve the leading k×k block of ``matrix`` (symmetric positive definite) against ``rhs``
-    into ``out``; False when the block is not positive definite. The factor's diagonal is kept
-    as reciprocals (``recip``) so that each row costs one division."""
-    for i in range(k):
-        for j in range(i + 1):
-            acc = matrix[i, j]
-            for q in range(j):
-                acc -= low[i, q] * low[j, q]
-            if i == j:
-                if not acc > 0.0:  # also NaN
-                    return False
-                recip[i] = 1.0 / math.sqrt(acc)
-            else:
-                low[i, j] = acc * recip[j]
-    for i in range(k):  # L z = rhs
-        acc = rhs[i]
-        for q in range(i):
-            acc -= low[i, q] * out[q]
-        out[i] = acc * recip[i]
-    for i in range(k - 1, -1, -1):  # Lᵀ δ = z
-        acc = out[i]
-        for q in range(i + 1, k):
-            acc -= low[q, i] * out[q]
-        out[i] = acc * recip[i]
-    return True
-
-
-@compiled
-def damped_step(theta, lower, upper, five, damping, mats, vecs, moving):
-    """The damped Gauss–Newton step δ in the parameters not held (a held parameter's step is 0)
-    into vecs[_STEP]. Returns (gᵀδ, δᵀHδ): the quadratic model predicts a decrease of
-    2α gᵀδ − α² δᵀHδ for the step αδ (NaN: no step)."""
-    hess, matrix, low = mats[_HESS], mats[_MATRIX], mats[_LOW]
-    grad, step, rhs, solved = vecs[_GRAD], vecs[_STEP], vecs[_RHS], vecs[_SOLVED]
-    k, leading = 0, True  # the parameters that move this step, packed into moving[:k]
+def _damped_steps(lanes, five):
+    """The damped Gauss–Newton step δ in the parameters not held (a held parameter's step is
+    0) into ``step``, gᵀδ and δᵀHδ into g_step and h_step (NaN: no step): the quadratic model
+    predicts a decrease of 2α gᵀδ − α² δᵀHδ for the step αδ. A Cholesky solve of the free
+    parameters' block of JᵀWJ + damping · diag JᵀWJ, the factor's diagonal kept as reciprocals
+    so that each row costs one division; a held parameter's terms are selected away."""
+    theta, hess, low, grad, free = lanes.theta, lanes.hess, lanes.low, lanes.grad, lanes.free
+    step, recip, solved, acc, failed = (
+        lanes.step,
+        lanes.recip,
+        lanes.solved,
+        lanes.acc,
+        lanes.failed,
+    )
+    nl = theta.shape[1]
+    p = N_PARAMS if five else N_PARAMS - 1
     for i in range(N_PARAMS):
-        out_low = theta[i] <= lower[i] and grad[i] < 0.0
-        out_high = theta[i] >= upper[i] and grad[i] > 0.0
-        step[i] = 0.0
-        if (five or i != 4) and not out_low and not out_high:
-            moving[k] = i
-            leading = leading and i == k
-            k += 1
-    if leading:  # the usual case: the same arithmetic without the index lookups
-        for p in range(k):
-            for q in range(k):
-                matrix[p, q] = hess[p, q]
-            rhs[p] = grad[p]
-    else:
-        for p in range(k):
-            for q in range(k):
-                matrix[p, q] = hess[moving[p], moving[q]]
-            rhs[p] = grad[moving[p]]
-    for p in range(k):
-        diag = matrix[p, p]
-        matrix[p, p] += damping * (diag if diag > 0.0 else 1.0)
-    if not cholesky_solve(matrix, rhs, k, low, vecs[_RECIP], solved):
-        return math.nan, math.nan
-    g_step, h_step = 0.0, 0.0
-    for p in range(k):
-        row = 0.0
-        if leading:
-            for q in range(k):
-                row += hess[p, q] * solved[q]
-        else:
-            for q in range(k):
-                row += hess[moving[p], moving[q]] * solved[q]
-        step[moving[p]] = solved[p]
-        g_step += rhs[p] * solved[p]
-        h_step += solved[p] * row
-    return g_step, h_step
+        movable = five or i != 4
+        for lane in range(nl):
+            th, gr = theta[i, lane], grad[i, lane]
+            out_low = (th <= lanes.lower[i, lane]) & (gr < 0.0)
+            out_high = (th >= lanes.upper[i, lane]) & (gr > 0.0)
+            free[i, lane] = movable & (not out_low) & (not out_high)
+            step[i, lane] = 0.0
+    for lane in range(nl):
+        failed[lane] = False
+    for i in range(p):
+        for j in range(i + 1):
+            for lane in range(nl):
+                entry = hess[i, j, lane]
+                damped = entry + lanes.damping[lane] * (entry if entry > 0.0 else 1.0)
+                acc[lane] = damped if i == j else entry
+            for q in range(j):
+                for lane in range(nl):
+                    less = acc[lane] - low[i, q, lane] * low[j, q, lane]
+                    acc[lane] = less if free[q, lane] else acc[lane]
+            if i == j:
+                for lane in range(nl):
+                    failed[lane] = failed[lane] | (free[i, lane] & (not acc[lane] > 0.0))
+                    recip[i, lane] = 1.0 / math.sqrt(acc[lane])
+            else:
+                for lane in range(nl):
+                    low[i, j, lane] = acc[lane] * recip[j, lane]
+    for i in range(p):  # L z = g
+        for lane in range(nl):
+            acc[lane] = grad[i, lane]
+        for q in range(i):
+            for lane in range(nl):
+                less = acc[lane] - low[i, q, lane] * solved[q, lane]
+                acc[lane] = less if free[q, lane] else acc[lane]
+        for lane in range(nl):
+            solved[i, lane] = acc[lane] * recip[i, lane]
+    for i in range(p - 1, -1, -1):  # Lᵀ δ = z
+        for lane in range(nl):
+            acc[lane] = solved[i, lane]
+        for q in range(i + 1, p):
+            for lane in range(nl):
+                less = acc[lane] - low[q, i, lane] * solved[q, lane]
+                acc[lane] = less if free[q, lane] else acc[lane]
+        for lane in range(nl):
+            solved[i, lane] = acc[lane] * recip[i, lane]
+    g_step, h_step, row = lanes.g_step, lanes.h_step, lanes.row
+    for lane in range(nl):
+        g_step[lane], h_step[lane] = 0.0, 0.0
+    for i in range(p):
+        for lane in range(nl):
+            row[lane] = 0.0
+        for q in range(p):
+            for lane in range(nl):
+                added = row[lane] + hess[i, q, lane] * solved[q, lane]
+                row[lane] = added if free[q, lane] else row[lane]
+        for lane in range(nl):
+            here, delta = free[i, lane], solved[i, lane]
+            step[i, lane] = delta if here else 0.0
+            added_g = g_step[lane] + grad[i, lane] * delta
+            added_h = h_step[lane] + delta * row[lane]
+            g_step[lane] = added_g if here else g_step[lane]
+            h_step[lane] = added_h if here else h_step[lane]
+    for lane in range(nl):
+        g_step[lane] = math.nan if failed[lane] else g_step[lane]
+        h_step[lane] = math.nan if failed[lane] else h_step[lane]
 
 
 @inlined
-def _trial_point(theta, lower, upper, vecs):
-    """θ + αδ into vecs[_TRIAL], α ≤ 1 the share of the step that stays in the box (the
-    parameter whose bound ends it put exactly on it). Returns (α, whether no parameter moves by
-    more than STEP_TOL)."""
-    length, hit = 1.0, -1
+def _trial_points(lanes):
+    """θ + αδ into ``trial``, α ≤ 1 the share of the step that stays in the box (the parameter
+    whose bound ends it put exactly on it) into ``length``; ``small``: no parameter moves by
+    more than STEP_TOL. min and max written out as Python's (the first unless the second is
+    smaller, or larger)."""
+    theta, step, trial, length, hit, small = (
+        lanes.theta,
+        lanes.step,
+        lanes.trial,
+        lanes.length,
+        lanes.hit,
+        lanes.small,
+    )
+    nl = theta.shape[1]
+    for lane in range(nl):
+        length[lane], hit[lane], small[lane] = 1.0, -1, True
     for k in range(N_PARAMS):
-        step = vecs[_STEP, k]
-        if theta[k] + step > upper[k] and upper[k] - theta[k] < length * step:
-            length, hit = (upper[k] - theta[k]) / step, k
-        elif theta[k] + step < lower[k] and lower[k] - theta[k] > length * step:
-            length, hit = (lower[k] - theta[k]) / step, k
-    small = True
+        for lane in range(nl):
+            st, th, share = step[k, lane], theta[k, lane], length[lane]
+            lo, hi = lanes.lower[k, lane], lanes.upper[k, lane]
+            up = (th + st > hi) & (hi - th < share * st)
+            down = (not up) & (th + st < lo) & (lo - th > share * st)
+            length[lane] = (hi - th) / st if up else ((lo - th) / st if down else share)
+            hit[lane] = k if up | down else hit[lane]
     for k in range(N_PARAMS):
-        trial = min(max(theta[k] + length * vecs[_STEP, k], lower[k]), upper[k])
-        if k == hit:
-            trial = upper[k] if vecs[_STEP, k] > 0.0 else lower[k]
-        if not abs(trial - theta[k]) <= STEP_TOL * max(abs(theta[k]), 1.0):
-            small = False
-        vecs[_TRIAL, k] = trial
-    return length, small
+        for lane in range(nl):
+            st, th = step[k, lane], theta[k, lane]
+            lo, hi = lanes.lower[k, lane], lanes.upper[k, lane]
+            t = th + length[lane] * st
+            t = lo if lo > t else t
+            t = hi if hi < t else t
+            t = (hi if st > 0.0 else lo) if k == hit[lane] else t
+            size = abs(th)
+            scale = 1.0 if size < 1.0 else size
+            small[lane] = small[lane] & (abs(t - th) <= STEP_TOL * scale)
+            trial[k, lane] = t
 
 
-@compiled
-def fit(curve, lower, upper, five, theta, damping, work):
-    """Minimise Σ w (y − f)² from ``theta`` (5,), in place, within [lower, upper], from the
-    damping ``damping``; 4PL (``five`` False) holds ln g at 0.
-
-    Returns (objective, stopped by a test: False when out of iterations or never finite,
-    iterations).
-    """
-    pts, mats, vecs, moving = work
+@inlined
+def _end(lane, sse, stopped, theta, problem, active, results):
+    """The lane's fit has ended: θ, objective and flag (stopped by a test) into its problem's
+    row of ``results``."""
+    thetas, objectives, flags = results
+    row = problem[lane]
     for k in range(N_PARAMS):
-        theta[k] = min(max(theta[k], lower[k]), upper[k])
-    if not five:
-        theta[4] = 0.0
-    sse = evaluate(theta[0], theta[1], theta[2], theta[3], theta[4], curve, five, pts, _U)
-    if not math.isfinite(sse):
-        return sse, False, 0
-    normal_equations(theta, curve, five, pts, mats, vecs)
-    growth = 2.0
-    for iteration in range(MAX_ITERATIONS):
-        g_step, h_step = damped_step(theta, lower, upper, five, damping, mats, vecs, moving)
-        if damping <= STALL_DAMPING and 2.0 * g_step - h_step <= STALL_REL * sse:
-            return sse, True, iteration
-        length, small = _trial_point(theta, lower, upper, vecs)
-        t_sse = math.nan
-        if g_step == g_step:  # a step was found
-            trial = vecs[_TRIAL]
-            t_sse = evaluate(
-                trial[0], trial[1], trial[2], trial[3], trial[4], curve, five, pts, _TU
-            )
-        if t_sse < sse:  # False for NaN
-            predicted = length * (2.0 * g_step - length * h_step)
-            gain = (sse - t_sse) / predicted if predicted > 0.0 else 0.0
-            for k in range(N_PARAMS):
-                theta[k] = vecs[_TRIAL, k]
-            for i in range(curve[2]):
-                pts[_U, i], pts[_SG, i], pts[_LS, i] = pts[_TU, i], pts[_TSG, i], pts[_TLS, i]
-            sse = t_sse
-            normal_equations(theta, curve, five, pts, mats, vecs)
-            if small:
-                return sse, True, iteration + 1
-            shrink = max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
-            damping, growth = max(damping * shrink, DAMPING_MIN), 2.0
-        else:
-            if damping >= DAMPING_MAX:
-                return sse, True, iteration + 1
-            damping, growth = min(damping * growth, DAMPING_MAX), min(growth * 2.0, DAMPING_MAX)
-    return sse, False, MAX_ITERATIONS
+        thetas[row, k] = theta[k, lane]
+    objectives[row], flags[row] = sse, stopped
+    active[lane] = False
 
 
-# ---- one curve's fit sequence --------------------------------------------------------------
-# Here rather than in a module of its own: numba renews a function's cache when its own file
-# changes, not when a file it calls into does, so the sequence lives beside the fit it calls.
-
-
-class SharedRules(NamedTuple):
-    """The shared rules' constants the sequence uses. They are passed in at each call rather
-    than read as globals: numba compiles a global in as a constant, and its cache would keep an
-    old value after a change in the module that defines it."""
-
-    better_rel: float  # fitter.BETTER_REL
-    start_inset: float  # model.START_INSET
-    g_starts: np.ndarray  # fitter.G_STARTS
-    max_weight_cycles: int  # weights.MAX_WEIGHT_CYCLES
-    settled_rel: float  # weights.SETTLED_REL
-    theta_low: float  # weights.THETA_RANGE
-    theta_high: float
-    weight_floor: float  # weights.WEIGHT_FLOOR_OD
-
-    @classmethod
-    def now(cls) -> SharedRules:
-        """The values in force."""
-        return cls(
-            BETTER_REL,
-            START_INSET,
-            np.array(G_STARTS, dtype=float),
-            MAX_WEIGHT_CYCLES,
-            SETTLED_REL,
-            THETA_RANGE[0],
-            THETA_RANGE[1],
-            WEIGHT_FLOOR_OD,
-        )
-
-
-@compiled
-def _bounded_start(start, lower, upper, five, theta, inset_share):
-    """`elisa.fit.solve.bounded_start`: clipped a hair inside the bounds; 4PL has ln g = 0."""
-    for k in range(N_PARAMS):
-        inset = inset_share * (upper[k] - lower[k])
-        theta[k] = min(max(start[k], lower[k] + inset), upper[k] - inset)
-    if not five:
-        theta[4] = 0.0
-
-
-@compiled
-def best_of_starts(curve, lower, upper, five, starts, theta, work, shared):
-    """Fit from every start; the best objective (ties keep the earlier start) into ``theta``.
-    Returns (any start had a finite objective, that fit's stopped-by-test flag)."""
-    trial = np.empty(N_PARAMS)
-    best_sse, found, success = math.inf, False, False
-    for row in range(starts.shape[0]):
-        _bounded_start(starts[row], lower, upper, five, trial, shared.start_inset)
-        sse, ok, _ = fit(curve, lower, upper, five, trial, DAMPING_FAR, work)
-        if math.isfinite(sse) and sse < best_sse * (1.0 - shared.better_rel):
-            best_sse, found, success = sse, True, ok
-            theta[:] = trial
-    return found, success
-
-
-@compiled
-def asymmetry_starts(four, g_starts, starts):
-    """`elisa.fit.start.asymmetry_starts` of the fitted 4PL ``four`` over G_STARTS: c moves so
-    that the half-response concentration stays the 4PL's."""
-    for row in range(len(g_starts)):
-        g = g_starts[row]
-        starts[row, :] = four
-        starts[row, 2] = four[2] - math.log(2.0 ** (1.0 / g) - 1.0) / four[1]
-        starts[row, 4] = math.log(g)
-
-
-@compiled
-def curve_values(theta, curve, mu):
-    """f(x; θ) at each concentration of the curve into ``mu``."""
-    log_x, _, k, _, _ = curve
-    g = math.exp(theta[4])
-    for i in range(k):
-        u = math.exp(theta[1] * (log_x[i] - theta[2]))
-        mu[i] = theta[3] + (theta[0] - theta[3]) * math.exp(-g * math.log1p(u))
-
-
-@compiled
-def _estimate_power(curve, mu, blank, u, v, shared):
-    """`elisa.fit.weights.estimate_theta`: slope of ln|y − μ| on ln max(μ + blank, floor)."""
-    _, ends, k, y, _ = curve
-    count, start = 0, 0
-    for i in range(k):
-        for j in range(start, ends[i]):
-            r = abs(y[j] - mu[i])
-            if r > 0.0:
-                u[count] = math.log(max(mu[i] + blank, shared.weight_floor))
-                v[count] = math.log(r)
-                count += 1
-        start = ends[i]
-    if count < 3:
-        return 0.0
-    mean_u, mean_v = u[:count].sum() / count, v[:count].sum() / count
-    suv, suu = 0.0, 0.0
-    for j in range(count):
-        suv += (u[j] - mean_u) * (v[j] - mean_v)
-        suu += (u[j] - mean_u) * (u[j] - mean_u)
-    return min(max(suv / suu, shared.theta_low), shared.theta_high)
-
-
-@compiled
-def settle_weights(curve, blank, power, estimate, lower, upper, five, theta, work, shared):
-    """The weighting cycles from the unweighted optimum ``theta`` (updated in place): weights
-    w = max(μ + blank, floor)^(−2·power), normalised to mean 1, into the curve's w; ``estimate``
-    re-estimates the power each cycle. Returns (the last fit's stopped-by-test flag, settled,
-    the power used, the mean of the raw weights)."""
-    _, ends, k, _, w = curve
-    n = ends[k - 1]
-    mu, u, v, previous = np.empty(k), np.empty(n), np.empty(n), np.empty(N_PARAMS)
-    success, scale = True, 1.0
-    for _ in range(shared.max_weight_cycles):
-        curve_values(theta, curve, mu)
-        if estimate:
-            power = _estimate_power(curve, mu, blank, u, v, shared)
-        start = 0
-        for i in range(k):
-            floored = max(mu[i] + blank, shared.weight_floor)
-            raw = 1.0 if power == 0.0 else floored ** (-2.0 * power)
-            w[start : ends[i]] = raw
-            start = ends[i]
-        scale = w[:n].sum() / n
-        w[:n] /= scale
-        previous[:] = theta
-        _, success, _ = fit(curve, lower, upper, five, theta, DAMPING_NEAR, work)
-        settled = True
+@inlined
+def _refill(lanes, taken, problems, curves, starts, five, inset_share):
+    """Give each idle lane the next problem (flagged ``fresh``): its curve's levels, points and
+    bounds, and its start as the trial point (a share ``inset_share`` of each span inside the
+    bounds, then clipped into them; 4PL: ln g = 0). Returns the problems taken so far."""
+    log_levels, ends, n_levels, y, w, lower, upper = curves
+    active, fresh, evaluate, problem, trial = (
+        lanes.active,
+        lanes.fresh,
+        lanes.evaluate,
+        lanes.problem,
+        lanes.trial,
+    )
+    lane_lower, lane_upper, log_x, level = lanes.lower, lanes.upper, lanes.log_x, lanes.level
+    lane_y, lane_w, point = lanes.y, lanes.w, lanes.point
+    nl, n_levels_max, n_slots = trial.shape[1], log_x.shape[0], lane_y.shape[0]
+    for lane in range(nl):
+        if active[lane] or taken == problems.shape[0]:
+            continue
+        i, start = problems[taken, 0], starts[problems[taken, 0], problems[taken, 1]]
+        first = 0
+        for lv in range(n_levels_max):
+            here = lv < n_levels[i]
+            level[lv, lane] = here
+            log_x[lv, lane] = log_levels[i, lv] if here else 0.0
+            end = ends[i, lv] if here else first
+            for slot in range(n_slots):
+                j = first + slot
+                there = j < end
+                point[slot, lv, lane] = there
+                lane_y[slot, lv, lane] = y[i, j] if there else 0.0
+                lane_w[slot, lv, lane] = w[i, j] if there else 0.0
+            first = end
         for q in range(N_PARAMS):
-            if not abs(theta[q] - previous[q]) <= shared.settled_rel * max(abs(previous[q]), 1e-12):
-                settled = False
-        if settled:
-            return success, True, power, scale
-    return success, False, power, scale
+            lo, hi = lower[i, q], upper[i, q]
+            lane_lower[q, lane], lane_upper[q, lane] = lo, hi
+            inset = inset_share * (hi - lo)
+            bounded = min(max(start[q], lo + inset), hi - inset)
+            trial[q, lane] = min(max(bounded, lo), hi)
+        if not five:
+            trial[4, lane] = 0.0
+        problem[lane], fresh[lane], evaluate[lane] = taken, True, True
+        taken += 1
+    return taken
+
+
+@inlined
+def _settle(lanes, damping, results):
+    """The end of a round: a fresh lane starts at its trial point (if the objective is finite
+    there); an active lane accepts its trial point when it lowers the objective and adjusts the
+    damping, or ends. An accepted point is flagged ``accepted`` (its JᵀWJ is due)."""
+    theta, trial, sse, trial_sse = lanes.theta, lanes.trial, lanes.sse, lanes.trial_sse
+    damp, growth, iterations, problem = lanes.damping, lanes.growth, lanes.iterations, lanes.problem
+    active, fresh, evaluate, accepted = lanes.active, lanes.fresh, lanes.evaluate, lanes.accepted
+    small, length, g_step, h_step = lanes.small, lanes.length, lanes.g_step, lanes.h_step
+    for lane in range(theta.shape[1]):
+        if fresh[lane]:
+            for k in range(N_PARAMS):
+                theta[k, lane] = trial[k, lane]
+            sse[lane] = trial_sse[lane]
+            if math.isfinite(sse[lane]):
+                active[lane], accepted[lane] = True, True
+                damp[lane], growth[lane], iterations[lane] = damping, 2.0, 0
+            else:
+                _end(lane, sse[lane], False, theta, problem, active, results)
+            continue
+        if not active[lane]:
+            continue
+        t_sse = trial_sse[lane] if evaluate[lane] else math.nan
+        if t_sse < sse[lane]:  # False for NaN
+            share = length[lane]
+            predicted = share * (2.0 * g_step[lane] - share * h_step[lane])
+            gain = (sse[lane] - t_sse) / predicted if predicted > 0.0 else 0.0
+            for k in range(N_PARAMS):
+                theta[k, lane] = trial[k, lane]
+            sse[lane] = t_sse
+            if small[lane]:
+                _end(lane, t_sse, True, theta, problem, active, results)
+                continue
+            accepted[lane] = True
+            shrink = max(1.0 / 3.0, 1.0 - (2.0 * min(gain, 1.0) - 1.0) ** 3)
+            damp[lane], growth[lane] = max(damp[lane] * shrink, DAMPING_MIN), 2.0
+        elif damp[lane] >= DAMPING_MAX:
+            _end(lane, sse[lane], True, theta, problem, active, results)
+            continue
+        else:
+            damp[lane] = min(damp[lane] * growth[lane], DAMPING_MAX)
+            growth[lane] = min(growth[lane] * 2.0, DAMPING_MAX)
+        iterations[lane] += 1
+
+
+@inlined
+def _begin_round(lanes, results):
+    """Lanes out of iterations end (not stopped by a test)."""
+    theta, sse, problem, active, iterations = (
+        lanes.theta,
+        lanes.sse,
+        lanes.problem,
+        lanes.active,
+        lanes.iterations,
+    )
+    for lane in range(theta.shape[1]):
+        if active[lane] and iterations[lane] == MAX_ITERATIONS:
+            _end(lane, sse[lane], False, theta, problem, active, results)
+
+
+@inlined
+def _stall(lanes, results):
+    """Lanes whose step's predicted decrease is negligible end (stopped by the test); the
+    others' trial point is to be evaluated when a step was found."""
+    theta, sse, problem, active, damping = (
+        lanes.theta,
+        lanes.sse,
+        lanes.problem,
+        lanes.active,
+        lanes.damping,
+    )
+    g_step, h_step, evaluate, fresh, accepted = (
+        lanes.g_step,
+        lanes.h_step,
+        lanes.evaluate,
+        lanes.fresh,
+        lanes.accepted,
+    )
+    for lane in range(theta.shape[1]):
+        stalled = damping[lane] <= STALL_DAMPING and (
+            2.0 * g_step[lane] - h_step[lane] <= STALL_REL * sse[lane]
+        )
+        if active[lane] and stalled:
+            _end(lane, sse[lane], True, theta, problem, active, results)
+        evaluate[lane] = active[lane] and g_step[lane] == g_step[lane]  # a step was found
+        fresh[lane], accepted[lane] = False, False
+
+
+@compiled
+def fit_problems(problems, curves, starts, five, damping, inset_share, lanes, results):
+    """Minimise Σ w (y − f)² within the bounds for every problem (a row of ``problems``: its
+    curve, its start's row in ``starts`` (m, rows, 5)), from the damping ``damping``; 4PL
+    (``five`` False) holds ln g at 0. ``curves`` = per curve (ln x of its levels, the end of
+    each level's points, its level count, y, w in order of concentration, lower, upper
+    bounds). Each fit's θ, objective and flag (stopped by a test: False when out of iterations
+    or never finite) into its problem's row of ``results`` = (θ, objective, flag)."""
+    active, fresh = lanes.active, lanes.fresh
+    active[:] = False
+    taken = 0
+    while True:
+        _begin_round(lanes, results)
+        _damped_steps(lanes, five)
+        _stall(lanes, results)
+        _trial_points(lanes)
+        taken = _refill(lanes, taken, problems, curves, starts, five, inset_share)
+        if not (np.any(active) or np.any(fresh)):
+            return
+        _evaluate(lanes, five)
+        _settle(lanes, damping, results)
+        _normal_equations(lanes, five)
 
 
 @compiled
 def statistics(curve, p, theta, info):
     """σ̂ = √(Σ w r² / (n − p)), r² = 1 − Σ r² / Σ (y − ȳ)² and JᵀWJ in the first p parameters
-    (into ``info``) at θ."""
+    (into ``info``) at θ; ``curve`` = (ln x of its levels, the end of each level's points, its
+    level count, y, w)."""
     log_x, ends, k, y, w = curve
     n = ends[k - 1]
     g, amd = math.exp(theta[4]), theta[0] - theta[3]
@@ -452,74 +584,33 @@ def statistics(curve, p, theta, info):
 
 
 @compiled
-def _sorted_y(y, order, n, out):
-    for j in range(n):
-        out[j] = y[order[j]]
-    return out
-
-
-@compiled
-def fit_unweighted(index, y, counts, levels, lower, upper, five, starts4, found, shared):
-    """For the curves in ``index``: the best unweighted 4PL over ``starts4`` and, where
-    ``five``, the best unweighted 5PL over the asymmetry starts from it. ``levels`` = (order,
-    ln x, ends, count) per curve (`batched_start.prepare`); ``found`` = (best 4PL, found, its
-    flag, best 5PL, found, its flag); ``shared`` = `SharedRules.now()`."""
-    order, log_levels, ends, n_levels = levels
-    best4, found4, ok4, best5, found5, ok5 = found
-    work = workspace(y.shape[1])
-    ys, ones = np.empty(y.shape[1]), np.ones(y.shape[1])
-    starts5 = np.empty((len(shared.g_starts), N_PARAMS))
-    for i in index:
-        curve = (
-            log_levels[i],
-            ends[i],
-            n_levels[i],
-            _sorted_y(y[i], order[i], counts[i], ys),
-            ones,
-        )
-        found4[i], ok4[i] = best_of_starts(
-            curve, lower[i], upper[i], False, starts4[i], best4[i], work, shared
-        )
-        if five[i] and found4[i]:
-            asymmetry_starts(best4[i], shared.g_starts, starts5)
-            found5[i], ok5[i] = best_of_starts(
-                curve, lower[i], upper[i], True, starts5, best5[i], work, shared
-            )
-
-
-@compiled
-def finish(index, y, counts, levels, lower, upper, five, settings, out, shared):
-    """For the curves in ``index``, from the unweighted optimum in the θ of ``out`` (updated):
-    the weighting cycles where weighted, then σ̂, r² and JᵀWJ of the fit. ``settings`` = (weighted,
-    power, estimate the power, blank) per curve; ``out`` = (θ, flag, settled, power used, weight
-    scale, weights, σ̂, r², JᵀWJ); ``shared`` = `SharedRules.now()`."""
-    order, log_levels, ends, n_levels = levels
-    weighted, power, estimate, blank = settings
-    theta, success, settled, power_used, scale, w, sigma, r_squared, info = out
-    work = workspace(y.shape[1])
-    ys, ws = np.empty(y.shape[1]), np.empty(y.shape[1])
-    for i in index:
-        n = counts[i]
-        ws[:n] = 1.0
-        curve = (log_levels[i], ends[i], n_levels[i], _sorted_y(y[i], order[i], n, ys), ws)
-        if weighted[i]:
-            success[i], settled[i], power_used[i], scale[i] = settle_weights(
-                curve,
-                blank[i],
-                power[i],
-                estimate[i],
-                lower[i],
-                upper[i],
-                five[i],
-                theta[i],
-                work,
-                shared,
-            )
-        else:
-            settled[i], power_used[i], scale[i] = True, 0.0, 1.0
+def _values_and_jacobian(theta, log_x, f, jac):
+    lanes_n, n = log_x.shape
+    for i in range(lanes_n):
+        a, b, log_c, d, log_g = theta[i, 0], theta[i, 1], theta[i, 2], theta[i, 3], theta[i, 4]
+        g = math.exp(log_g)
         for j in range(n):
-            w[i, order[i, j]] = ws[j]
-        sigma[i], r_squared[i] = statistics(curve, 5 if five[i] else 4, theta[i], info[i])
+            u = math.exp(b * (log_x[i, j] - log_c))
+            log_s = math.log1p(u)
+            s_g = math.exp(-g * log_s)
+            f[i, j] = d + (a - d) * s_g
+            jac[i, j, :] = jacobian_row(b, log_c, g, a - d, log_x[i, j], u, s_g, log_s)
+
+
+@compiled
+def final_statistics(index, curves, order, five, theta, w_out, sigma, r_squared, info):
+    """For the curves in ``index``: their weights back in the points' own order (into
+    ``w_out``), and σ̂, r² and JᵀWJ of the final fit (5PL if ``five``); ``curves`` = per curve
+    (ln x of its levels, the end of each level's points, its level count, y, w in order of
+    concentration)."""
+    log_levels, ends, n_levels, y, w = curves
+    p = 5 if five else 4
+    for i in index:
+        k = n_levels[i]
+        for j in range(ends[i, k - 1]):
+            w_out[i, order[i, j]] = w[i, j]
+        curve = (log_levels[i], ends[i], k, y[i], w[i])
+        sigma[i], r_squared[i] = statistics(curve, p, theta[i], info[i])
 
 
 def model_and_jacobian(theta: np.ndarray, log_x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -527,13 +618,5 @@ def model_and_jacobian(theta: np.ndarray, log_x: np.ndarray) -> tuple[np.ndarray
     (m, n): shapes (m, n) and (m, n, 5). The compiled fit's own formulas, for checking."""
     m, n = log_x.shape
     f, jac = np.empty((m, n)), np.empty((m, n, N_PARAMS))
-    pts, ends, zeros = np.empty((6, n)), np.arange(1, n + 1), np.zeros(n)
-    for i in range(m):
-        a, b, log_c, d, log_g = (float(v) for v in theta[i])
-        evaluate(a, b, log_c, d, log_g, (log_x[i], ends, n, zeros, zeros), True, pts, _U)
-        f[i] = d + (a - d) * pts[_SG]
-        for j in range(n):
-            jac[i, j] = jacobian_row(
-                b, log_c, np.exp(log_g), a - d, log_x[i, j], pts[_U, j], pts[_SG, j], pts[_LS, j]
-            )
+    _values_and_jacobian(np.asarray(theta, dtype=float), np.asarray(log_x, dtype=float), f, jac)
     return f, jac

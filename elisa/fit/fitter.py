@@ -24,6 +24,8 @@ G_STARTS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 TOP_REACHED_FRACTION = 0.5
 #: A later start replaces the best so far only when its objective is lower by this, relative.
 BETTER_REL = 1e-12
+#: Fitted asymptotes a and d this close, relative to the response span, coincide: no dose-response.
+ASYMPTOTES_COINCIDE_REL = 1e-6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -344,7 +346,7 @@ def fit_from_statistics(
     converged = success and all(map(math.isfinite, params.values()))
     if not converged:
         notes.insert(0, f"the optimiser stopped without converging: {optimizer_message}")
-    if converged and abs(params["a"] - params["d"]) <= 1e-6 * span:
+    if converged and abs(params["a"] - params["d"]) <= ASYMPTOTES_COINCIDE_REL * span:
         converged = False
         notes.insert(
             0, "the standards show no dose-response (the fitted asymptotes a and d coincide)"

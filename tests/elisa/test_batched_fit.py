@@ -12,6 +12,7 @@ relative, so their objectives (each under its own final weights) agree to 1e-6 r
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from elisa.fit import batched_arrays
 from elisa.fit.batched import fit_standard_curves
 from elisa.fit.batched_lm import model_and_jacobian
 from elisa.fit.bounds import SLOPE_RANGE, default_bounds
+from elisa.fit.fitter import CurveFit
 from elisa.fit.logistic import logistic5_gradient
 from elisa.fit.model import PARAMETER_ORDER
 from elisa.fit.request import CurveRequest, fit_curves, fit_one
@@ -208,6 +210,19 @@ def test_a_curve_gives_bit_identical_results_alone_in_a_batch_and_in_chunks(monk
         assert _same(a.params, b.params) and _same(a.params, c.params)
 
 
+def test_a_plain_record_is_the_dataclass_with_every_field_set():
+    # plain records (converged, no note) are filled in without the dataclass's __init__
+    request = CurveRequest(**{k: getattr(random_requests(seed=4, count=1)[0], k) for k in "xy"})
+    fit = fit_standard_curves([request])[0]
+    assert fit.converged and fit.message == ""
+    names = [f.name for f in dataclasses.fields(CurveFit)]
+    assert sorted(vars(fit)) == sorted(names)
+    reference = fit_one(request)  # built by CurveFit's __init__
+    assert [type(getattr(fit, n)) for n in names] == [type(getattr(reference, n)) for n in names]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fit.sigma = 0.0  # type: ignore[misc]
+
+
 def test_loading_the_compiled_fitter_leaves_its_entry_points_compiled_in_the_process():
     # A run that forks calls it first (elisa.cluster.two_cores), so that both processes share
     # the loaded code. In a fresh interpreter: nothing is loaded before, everything after.
@@ -216,7 +231,7 @@ def test_loading_the_compiled_fitter_leaves_its_entry_points_compiled_in_the_pro
 
     code = (
         "from elisa.fit import batched, batched_lm, batched_start\n"
-        "entry = (batched_lm.fit_unweighted, batched_lm.finish, batched_start.prepare)\n"
+        "entry = (batched_lm.fit_problems, batched_lm.final_statistics, batched_start.prepare)\n"
         "assert not any(f.signatures for f in entry)\n"
         "batched.load_compiled()\n"
         "assert all(f.signatures for f in entry)\n"
