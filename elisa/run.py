@@ -18,6 +18,7 @@ from typing import Any
 from elisa.batch.pairing import BadFile, pair_inputs
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.batch.two_processes import InChild, fork_is_safe
+from elisa.column_text import shared_float_texts
 from elisa.config import Config, load_config
 from elisa.errors import ElisaError
 from elisa.files.staging import (
@@ -27,7 +28,7 @@ from elisa.files.staging import (
     write_outputs,
 )
 from elisa.pipeline import process
-from elisa.report.plate_report import plate_bodies
+from elisa.report.plate_report import report_parts
 from elisa.results import Results
 from elisa.store.database import DEFAULT_DB, Store, open_store
 from elisa.store.replacement import pending_replacements, refusal, refuse_unintended
@@ -304,8 +305,8 @@ def _keep_and_write(
     by now: a mask committed while these plates were processed makes them processed again with
     it, so the version made current carries every recorded mask. The outputs are staged before
     the commit and swapped in just before it; a failed commit swaps the old folder back. A large
-    run renders the bulk of its report, the plates' `plate_bodies` (which show no status), in a
-    forked process while this one updates the store.
+    run renders the bulk of its report, the `report_parts` that show no status, in a forked
+    process while this one updates the store.
     """
     from elisa.across_runs.status import CAUSE_RUN, refresh_statuses, with_statuses
 
@@ -320,7 +321,10 @@ def _keep_and_write(
             inputs = read_inputs(results, config)
             plates = len(results.provenance["plates"])
             large = len(results.runs) >= TWO_PROCESSES_FROM
-            with InChild([partial(plate_bodies, results)], fork=large) as bodies:
+            with (
+                InChild([partial(report_parts, results)], fork=large) as report,
+                shared_float_texts(),  # the store's rows and the tables write the same floats
+            ):
                 with progress.stage("storing plates", plates, "plate") as advance:
                     recorded = record_results(
                         store,
@@ -334,7 +338,7 @@ def _keep_and_write(
                 judged = refresh_statuses(store, config, analytes, CAUSE_RUN)
                 results = with_statuses(results, judged)
                 staged = stage_outputs(  # a full disk fails here: store unchanged
-                    results, out, progress, lambda: bodies.results()[0]
+                    results, out, progress, lambda: report.results()[0]
                 )
             store.checkpoint("outputs staged")
             staged.swap_in()

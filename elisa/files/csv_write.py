@@ -6,17 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
+from elisa.column_text import cells_by_distinct_value, float_texts
 from elisa.missing import is_missing
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: Nullable dtypes whose every value is of one kind (str, int or bool) or missing.
-_ONE_KIND_DTYPES = (pd.StringDtype, pd.Int64Dtype, pd.BooleanDtype)
 #: The characters that may make csv.writer (QUOTE_MINIMAL, "\n" line ends) quote a cell; a
 #: carriage return is quoted by some Python versions only, so a cell holding one goes to csv.
 _QUOTED_CHARACTER = re.compile(r'[,"\r\n]')
@@ -45,31 +43,13 @@ def format_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def cells_by_distinct_value(
-    column: pd.Series, format_value: Callable[[object], str]
-) -> list[str] | None:
-    """``format_value`` of every cell of ``column``, called once per distinct value rather than
-    once per cell; None when the column's dtype does not allow it.
-
-    Columns of nullable text, integers or booleans (and numpy integers or booleans) hold one
-    kind of value, and few distinct ones (plate ids, codes, levels), so this saves most of the
-    calls. Object columns are left out: there 1, 1.0 and True count as one distinct value but
-    are written differently. A missing value is formatted as ``format_value(None)``."""
-    dtype = column.dtype
-    if not (isinstance(dtype, _ONE_KIND_DTYPES) or (dtype.kind in "iub")):
-        return None
-    codes, distinct = pd.factorize(column)  # code -1 (the list's last item): a missing value
-    texts = [format_value(value) for value in distinct.tolist()] + [format_value(None)]
-    return [texts[code] for code in codes.tolist()]
-
-
 def column_cells(column: pd.Series) -> list[str]:
     """The CSV text of every cell of one column, in row order (`format_cell`)."""
     if column.dtype != np.float64:
         cells = cells_by_distinct_value(column, format_cell)
         return cells if cells is not None else [format_cell(v) for v in column.tolist()]
     values = column.to_numpy()
-    cells = list(map(repr, values.tolist()))  # plain floats: the shortest round-trip text
+    cells = list(float_texts(values))  # a copy: the texts may be shared
     for i in np.flatnonzero(np.isnan(values)).tolist():
         cells[i] = ""
     return cells

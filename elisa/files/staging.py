@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from elisa.batch.progress import NO_PROGRESS, Progress
 from elisa.batch.two_processes import in_two_processes
+from elisa.column_text import shared_float_texts
 from elisa.files.csv_write import table_csv
 from elisa.files.swap import StagedFolder, check_output_folder, open_staged_folder
 from elisa.files.xlsx_write import results_xlsx
-from elisa.report.plate_report import PLATE_PAGE, render_report_pages
+from elisa.report.plate_report import PLATE_PAGE, ReportParts, report_files
 from elisa.results import TABLE_COLUMNS, Results
 
 if TYPE_CHECKING:
@@ -36,31 +37,31 @@ OUTPUT_FILES = tuple(f"{name}.csv" for name in TABLE_COLUMNS) + (
 #: Runs of this many plates or more render their outputs in two processes (`render_outputs`).
 TWO_PROCESSES_FROM = 50
 #: What an output folder may hold besides OUTPUT_FILES: the per-plate report pages of a large
-#: run (`elisa.report.plate_report.render_report_pages`).
+#: run (`elisa.report.plate_report.report_files`).
 OUTPUT_PATTERNS = (*OUTPUT_FILES, PLATE_PAGE.replace("{:04d}", "[0-9]*"))
 
 
 def render_outputs(
     results: Results,
     progress: Progress = NO_PROGRESS,
-    bodies: Callable[[], list[str]] | None = None,
+    report: Callable[[], ReportParts] | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by file name (nothing touches the disk); ``progress`` counts
     the outputs rendered (the report's pages count as one).
 
     A run of TWO_PROCESSES_FROM plates or more renders the tables (CSVs, results.xlsx,
     provenance) in a forked process while this one renders the report (`elisa.batch.
-    two_processes`): about half the time on two cores, the same bytes. ``bodies`` gives the
-    report's `plate_bodies` of ``results`` when they are rendered elsewhere (`elisa.run`
-    renders them while the store judges the statuses, which they do not show).
+    two_processes`): about half the time on two cores, the same bytes. ``report`` gives the
+    `report_parts` of ``results`` when they are rendered elsewhere (`elisa.run` renders them
+    while the store judges the statuses, which they do not show).
     """
-    return _rendered(results, progress, bodies, lambda files: files)
+    return _rendered(results, progress, report, lambda files: files)
 
 
 def _rendered(
     results: Results,
     progress: Progress,
-    bodies: Callable[[], list[str]] | None,
+    report: Callable[[], ReportParts] | None,
     keep: Callable[[dict[str, bytes]], dict[str, T]],
 ) -> dict[str, T]:
     """`render_outputs`, each step's files handed to ``keep`` in the process that renders
@@ -71,13 +72,15 @@ def _rendered(
     tables.append(lambda: {"results.xlsx": results_xlsx(results)})
     tables.append(lambda: {"provenance.json": _provenance_json(results)})
 
-    def report() -> dict[str, bytes]:
-        pages = render_report_pages(results, None if bodies is None else bodies())
-        return {name: page.encode("utf-8") for name, page in pages.items()}
+    def report_pages() -> dict[str, bytes]:
+        return report_files(results, None if report is None else report())
 
-    with progress.stage("writing outputs", len(tables) + 1, "output") as advance:
+    with (
+        shared_float_texts(),  # the CSVs and results.xlsx write the same floats
+        progress.stage("writing outputs", len(tables) + 1, "output") as advance,
+    ):
         pages, parts = in_two_processes(
-            [partial(_kept, report, keep)],
+            [partial(_kept, report_pages, keep)],
             [partial(_kept, step, keep) for step in tables],
             advance,
             fork=len(results.runs) >= TWO_PROCESSES_FROM,
@@ -115,14 +118,14 @@ def stage_outputs(
     results: Results,
     out_dir: str | Path,
     progress: Progress = NO_PROGRESS,
-    bodies: Callable[[], list[str]] | None = None,
+    report: Callable[[], ReportParts] | None = None,
 ) -> StagedFolder:
     """The outputs of `render_outputs`, written beside ``out_dir`` ready to swap in. Each
     process that renders outputs writes and flushes them itself, as they are rendered: the
     tables' process writes the tables while this one renders the report."""
     staged = open_staged_folder(out_dir, OUTPUT_PATTERNS)
     try:
-        written = _rendered(results, progress, bodies, lambda f: dict.fromkeys(staged.write(f)))
+        written = _rendered(results, progress, report, lambda f: dict.fromkeys(staged.write(f)))
         staged.complete(list(written))
     except BaseException:
         staged.undo()

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from elisa._version import __version__
+from elisa.column_text import cells_by_distinct_value, float_texts
 from elisa.files.column_notes import column_rows
-from elisa.files.csv_write import cells_by_distinct_value
 from elisa.missing import is_missing
 from elisa.results import TABLE_COLUMNS, Results
 
@@ -135,7 +135,8 @@ def _cell(ref: str, value: object) -> str:
 def _float_column_cells(letter: str, values: np.ndarray, numbers: list[str]) -> list[str]:
     """`_column_cells` for a float64 column: every cell written as a number, then the few
     non-finite ones put right (NaN: no cell; ±inf: text)."""
-    cells = [f'<c r="{letter}{n}"><v>{v!r}</v></c>' for n, v in zip(numbers, values.tolist())]
+    texts = float_texts(values)  # repr of each: the numbers' shortest round-trip text
+    cells = [f'<c r="{letter}{n}"><v>{text}</v></c>' for n, text in zip(numbers, texts)]
     for i in np.flatnonzero(~np.isfinite(values)).tolist():
         cells[i] = _cell(f"{letter}{numbers[i]}", float(values[i]))
     return cells

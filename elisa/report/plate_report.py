@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -37,8 +38,10 @@ __all__ = [
     "REASONS",
     "REASSAY",
     "WARNINGS",
+    "ReportParts",
     "render_report",
-    "render_report_pages",
+    "report_files",
+    "report_parts",
 ]
 
 CSS = """
@@ -69,60 +72,82 @@ MAX_PLATES_ON_ONE_PAGE = 24
 #: The per-plate pages of a larger run, numbered in the runs table's order (plate ids may
 #: hold characters a file name cannot).
 PLATE_PAGE = "plates/plate-{:04d}.html"
+#: The end of every page.
+_PAGE_END = "\n</body></html>\n"
 #: A SHA-256 digest as provenance writes it, shown as code.
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
+@dataclass(frozen=True)
+class ReportParts:
+    """Everything in the report that the runs' statuses leave as they are, as UTF-8: for each
+    plate, in the runs table's order, the bytes before and after its section head
+    (`section_head`, the only part that shows a status, which the store may judge again). For
+    a paged report these are the plate's whole page; otherwise its section of the one page."""
+
+    paged: bool
+    around: list[tuple[bytes, bytes]]
+
+
 def render_report(results: Results) -> str:
     """The whole report.html page for `results`, as text (every plate on it, whatever their
-    number; `render_report_pages` splits large runs)."""
-    return _one_page(results, plate_bodies(results))
+    number; `report_files` splits large runs)."""
+    return report_files(results, report_parts(results, paged=False))["report.html"].decode()
 
 
-def plate_bodies(results: Results) -> list[str]:
-    """Each plate's `section_body`, in the runs table's order: the bulk of the report, and the
-    same whatever statuses the store gives the runs afterwards (`with_statuses`)."""
+def report_parts(results: Results, paged: bool | None = None) -> ReportParts:
+    """The `ReportParts` of ``results`` (the same before and after `with_statuses`): the bulk
+    of the report. ``paged`` defaults to more than MAX_PLATES_ON_ONE_PAGE plates."""
+    records = frame_records(results.runs.reset_index(drop=True))
+    paged = len(records) > MAX_PLATES_ON_ONE_PAGE if paged is None else paged
     tables = _PlateTables(results)
     provenance_of = _PlateProvenance(results.provenance or {})
-    return [
-        section_body(tables.of_plate(r), r, i, provenance_of(r))
-        for i, r in enumerate(frame_records(results.runs.reset_index(drop=True)))
-    ]
+    around = []
+    for i, r in enumerate(records):
+        plate_prov = provenance_of(r)
+        body = section_body(tables.of_plate(r), r, i, plate_prov)
+        if not paged:
+            around.append((b"", ("\n" + body).encode()))
+            continue
+        title = f"ELISA report: {r.get('plate_id')} {r.get('analyte')}"
+        provenance = "<h2>Provenance of this plate</h2>" + (
+            _value_html(plate_prov) if plate_prov else '<p class="muted">None recorded.</p>'
+        )
+        before = _page_start(title) + _page_links(records, i) + "\n"
+        around.append((before.encode(), ("\n" + body + "\n" + provenance + _PAGE_END).encode()))
+    return ReportParts(paged, around)
 
 
-def render_report_pages(results: Results, bodies: list[str] | None = None) -> dict[str, str]:
-    """report.html, by file name; with more than MAX_PLATES_ON_ONE_PAGE plates it is an index
-    linking to one page per plate (PLATE_PAGE), each with the plate's own provenance.
-    ``bodies``: the `plate_bodies` of ``results`` (before or after `with_statuses`), when
-    already rendered."""
+def report_files(results: Results, parts: ReportParts | None = None) -> dict[str, bytes]:
+    """report.html as UTF-8 by file name: one page, or (`ReportParts.paged`) an index linking
+    to one page per plate (PLATE_PAGE), each with the plate's own provenance. ``parts``: the
+    `report_parts` of ``results``, when already rendered (by another process, while the store
+    judged the statuses)."""
+    parts = report_parts(results) if parts is None else parts
     runs = results.runs.reset_index(drop=True)
-    bodies = plate_bodies(results) if bodies is None else bodies
-    if len(bodies) != len(runs):
-        raise ValueError(f"{len(bodies)} plate bodies for {len(runs)} runs")
-    if len(runs) <= MAX_PLATES_ON_ONE_PAGE:
-        return {"report.html": _one_page(results, bodies)}
+    if len(parts.around) != len(runs):
+        raise ValueError(f"report parts of {len(parts.around)} plates for {len(runs)} runs")
+    sections = [
+        before + section_head(r, i).encode() + after
+        for i, (r, (before, after)) in enumerate(zip(frame_records(runs), parts.around))
+    ]
     prov = results.provenance or {}
-    index = [*_summary(runs, prov), _plate_index(runs, lambda i: PLATE_PAGE.format(i + 1))]
-    index.append(
+    body = _summary(runs, prov)
+    if not parts.paged:
+        if len(runs) > 1:
+            body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
+        body += [section.decode() for section in sections]
+        body.append(_provenance_section(prov))
+        return {"report.html": _html("ELISA report", body).encode()}
+    body.append(_plate_index(runs, lambda i: PLATE_PAGE.format(i + 1)))
+    body.append(
         '<p class="muted">Each plate\'s page shows its curve, plate map, tables and its own '
         "provenance (source file, layout and settings).</p>"
     )
-    shared = {k: v for k, v in prov.items() if k != "plates"}
-    index.append(_provenance_section(shared))
-    pages = {"report.html": _html("ELISA report", index)}
-    records = frame_records(runs)
-    provenance_of = _PlateProvenance(prov)
-    for i, r in enumerate(records):
-        plate_prov = provenance_of(r)
-        body = [
-            _page_links(records, i),
-            _section(r, i, bodies[i]),
-            "<h2>Provenance of this plate</h2>"
-            + (_value_html(plate_prov) if plate_prov else '<p class="muted">None recorded.</p>'),
-        ]
-        title = f"ELISA report: {r.get('plate_id')} {r.get('analyte')}"
-        pages[PLATE_PAGE.format(i + 1)] = _html(title, body)
-    return pages
+    body.append(_provenance_section({k: v for k, v in prov.items() if k != "plates"}))
+    files = {"report.html": _html("ELISA report", body).encode()}
+    files.update((PLATE_PAGE.format(i + 1), page) for i, page in enumerate(sections))
+    return files
 
 
 def _page_links(records: list[dict], i: int) -> str:
@@ -135,33 +160,16 @@ def _page_links(records: list[dict], i: int) -> str:
     return f"<p>Plate {i + 1} of {len(records)} · " + " · ".join(links) + "</p>"
 
 
-def _one_page(results: Results, bodies: list[str]) -> str:
-    runs = results.runs.reset_index(drop=True)
-    prov = results.provenance or {}
-    body = _summary(runs, prov)
-    if len(runs) > 1:
-        body.append(_plate_index(runs, lambda i: f"#plate-{i}"))
-    for i, r in enumerate(frame_records(runs)):
-        body.append(_section(r, i, bodies[i]))
-    body.append(_provenance_section(prov))
-    return _html("ELISA report", body)
-
-
-def _section(run: dict, index: int, body: str) -> str:
-    """`plate_section` from its rendered body."""
-    return section_head(run, index) + "\n" + body
-
-
-def _html(title: str, body: list[str]) -> str:
+def _page_start(title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>"
-        + CSS
-        + "</style></head><body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
+        f"<title>{escape(title)}</title><style>" + CSS + "</style></head><body>\n"
     )
+
+
+def _html(title: str, body: list[str]) -> str:
+    return _page_start(title) + "\n".join(body) + _PAGE_END
 
 
 def _summary(runs: pd.DataFrame, prov: dict) -> list[str]:

@@ -9,12 +9,14 @@ and its rows are handed out by plate.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_integer_dtype
 
+from elisa.column_text import cells_by_distinct_value, float_texts
 from elisa.missing import json_scalar
 from elisa.results import TABLE_COLUMNS, Results, column_records, rows_by_plate
 
@@ -46,31 +48,65 @@ def table_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return column_records(frame, _json_column)
 
 
+def json_cells(column: pd.Series) -> list[str]:
+    """Each cell of one column as the JSON text `json.dumps` writes for its `_json_column`
+    value, a column at a time: floats by their repr (`float_texts`, null when not finite),
+    the other one-kind columns once per distinct value."""
+    if column.dtype == np.float64:
+        values = column.to_numpy()
+        cells = list(float_texts(values))  # a copy: the texts may be shared
+        for i in np.flatnonzero(~np.isfinite(values)).tolist():
+            cells[i] = "null"
+        return cells
+    texts = cells_by_distinct_value(column, json.dumps)
+    return texts if texts is not None else list(map(json.dumps, _json_column(column)))
+
+
+def table_json_rows(frame: pd.DataFrame) -> list[str]:
+    """Each row of a result table as the JSON text of its `table_records` dict (the bytes of
+    `json.dumps` of it), built a column at a time rather than a dict per row."""
+    if not len(frame.columns):
+        return ["{}"] * len(frame)
+    pieces = [
+        list(map(f"{json.dumps(str(name))}: ".__add__, json_cells(frame[name])))
+        for name in frame.columns
+    ]
+    return [f"{{{row}}}" for row in map(", ".join, zip(*pieces))]
+
+
 class PlateRows:
-    """Every result table of ``results`` as JSON-safe rows, grouped by plate once.
+    """Every result table of ``results`` as the store keeps it, grouped by plate once: each
+    plate's rows as JSON text (`tables_json`), and the runs table's rows as JSON-safe dicts.
 
     Tables with an ``analyte`` column are grouped by (plate_id, analyte), the others (wells,
     re-assay list) by plate_id; rows keep their table order within a plate."""
 
     def __init__(self, results: Results) -> None:
-        self._groups: dict[str, dict[RowKey, list[dict[str, Any]]]] = {}
+        self._groups: dict[str, dict[RowKey, list[str]]] = {}
         self._by_analyte: dict[str, bool] = {}
         for name in TABLE_COLUMNS:
             frame = getattr(results, name)
             by_analyte = "analyte" in frame.columns
-            self._groups[name] = rows_by_plate(table_records(frame), by_analyte)
+            keys = [_json_column(frame[k]) for k in ("plate_id", "analyte")[: 1 + by_analyte]]
+            groups: dict[RowKey, list[str]] = {}
+            for key, row in zip(zip(*keys), table_json_rows(frame), strict=True):
+                groups.setdefault(key if by_analyte else key[0], []).append(row)
+            self._groups[name] = groups
             self._by_analyte[name] = by_analyte
+        self._runs = rows_by_plate(table_records(results.runs), by_analyte=True)
 
-    def tables(self, plate_id: str, analyte: str) -> dict[str, list[dict[str, Any]]]:
-        """The rows of every result table that belong to one plate, by table name."""
-        return {
-            name: groups.get((plate_id, analyte) if self._by_analyte[name] else plate_id, [])
-            for name, groups in self._groups.items()
-        }
+    def tables_json(self, plate_id: str, analyte: str) -> str:
+        """The rows of every result table that belong to one plate, by table name, as JSON
+        text: the bytes of `json.dumps` of {table name: [row dict, ...]}."""
+        parts = []
+        for name, groups in self._groups.items():
+            rows = groups.get((plate_id, analyte) if self._by_analyte[name] else plate_id, [])
+            parts.append(f"{json.dumps(name)}: [{', '.join(rows)}]")
+        return f"{{{', '.join(parts)}}}"
 
     def run(self, plate_id: str, analyte: str) -> dict[str, Any]:
         """The plate's row of the runs table (JSON-safe values); a KeyError when it has none."""
-        return self._groups["runs"][(plate_id, analyte)][0]
+        return self._runs[(plate_id, analyte)][0]
 
 
 def plate_provenance(provenance: dict[str, Any], plate: dict[str, Any]) -> dict[str, Any]:

@@ -223,7 +223,7 @@ def _record_plate(
             run["warnings"],
             run["intra_cv_pct"],
             __version__,
-            json.dumps(rows.tables(plate_id, analyte)),
+            rows.tables_json(plate_id, analyte),
             json.dumps(plate_provenance(results.provenance, plate), default=str),
         ),
     )

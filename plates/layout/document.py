@@ -15,10 +15,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import tomli
 
 from plates.errors import LayoutError
 from plates.layout.checks import EXPT_FIELDS, WELL_FIELDS
@@ -47,10 +48,10 @@ def parse_document(data: bytes, source: Path, limits: InputLimits) -> dict:
     is a LayoutError."""
     check_file_size(len(data), limits, LayoutError, source)
     try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
+        doc = tomli.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise LayoutError("not a TOML layout (not UTF-8 text)", file=source) from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         raise LayoutError(f"not valid TOML: {exc}", file=source) from None
     except RecursionError:
         doc = None

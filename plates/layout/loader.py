@@ -9,7 +9,6 @@ Running wellmap: :mod:`plates.layout.wellmap_run`; checking values: :mod:`plates
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import tomli
 
 from plates.errors import LayoutError
 from plates.layout.checks import (
@@ -293,6 +293,6 @@ def carried_layout(
     """The layout an export carries (Gen5 Layout block, SoftMax Pro groups), validated like a
     layout file; ``source`` is the export it came from."""
     text = layout_toml(wells, expt)
-    doc = tomllib.loads(text)
+    doc = tomli.loads(text)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return _load_document(doc, Path(source), sha, n_rows, n_cols)[None]

@@ -380,7 +380,7 @@ def _interrupt_report(monkeypatch, out: Path) -> list:
         calls.append(args)
         raise RuntimeError("simulated crash while rendering the report")
 
-    monkeypatch.setattr(elisa.files.staging, "render_report_pages", failing)
+    monkeypatch.setattr(elisa.files.staging, "report_files", failing)
     return calls
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from elisa.missing import json_scalar
-from elisa.store.plate_rows import PlateRows, plate_provenance, table_records
+from elisa.store.plate_rows import PlateRows, plate_provenance, table_json_rows, table_records
 from tests.conftest import plate_paths
 
 PLATES = ("fkn_clean", "il6_clean", "tracp5b_saturated")
@@ -57,19 +57,21 @@ def test_each_plate_gets_the_rows_a_filter_gives(results):
     rows = PlateRows(results)
     for plate in results.provenance["plates"]:
         plate_id, analyte = plate["plate_id"], plate["analyte"]
-        for name, got in rows.tables(plate_id, analyte).items():
+        expected = {}
+        for name in ("samples", "standards", "curves", "wells", "runs", "reassay"):
             frame = getattr(results, name)
             picked = frame[frame["plate_id"] == plate_id]
             if "analyte" in frame.columns:
                 picked = picked[picked["analyte"] == analyte]
-            assert json.dumps(got) == json.dumps(_rows_one_by_one(picked)), (plate_id, name)
+            expected[name] = _rows_one_by_one(picked)
+        assert rows.tables_json(plate_id, analyte) == json.dumps(expected), plate_id
+        assert all(expected[name] for name in ("samples", "standards", "wells", "runs"))
         assert (
             rows.run(plate_id, analyte)["verdict"]
             == (results.runs.set_index("plate_id").loc[plate_id, "verdict"])
         )
-    assert {
-        name: len(v) for name, v in rows.tables("no such plate", "FKN").items()
-    } == dict.fromkeys(("samples", "standards", "curves", "wells", "runs", "reassay"), 0)
+    empty = {name: [] for name in ("samples", "standards", "curves", "wells", "runs", "reassay")}
+    assert rows.tables_json("no such plate", "FKN") == json.dumps(empty)
 
 
 def test_plate_provenance_names_only_the_plates_own_inputs(results):
@@ -127,3 +129,16 @@ def test_a_plate_without_its_export_among_the_inputs_keeps_none():
     provenance = {"inputs": {"exports": {"a.csv": {"sha256": "1"}}, "layouts": {}}}
     narrowed = plate_provenance(provenance, {"source_file": "b.csv", "layout": None})
     assert narrowed["inputs"]["exports"] == {} and narrowed["inputs"]["layouts"] == {}
+
+
+@given(data=st.data(), dtypes=st.lists(st.sampled_from(sorted(_CELLS)), max_size=4))
+@settings(max_examples=150, deadline=None)
+def test_rows_as_json_text_are_the_bytes_json_writes(data, dtypes):
+    # the column-at-a-time JSON text of the stored rows against json.dumps of each row's dict
+    n = data.draw(st.integers(0, 6))
+    columns = {
+        f'c{k}\u00e9"': pd.Series(data.draw(st.lists(_CELLS[d], min_size=n, max_size=n)), dtype=d)
+        for k, d in enumerate(dtypes)
+    }
+    frame = pd.DataFrame(columns, index=range(n))
+    assert table_json_rows(frame) == [json.dumps(row) for row in table_records(frame)]

@@ -160,9 +160,9 @@ def test_without_fork_the_steps_wait_until_collected():
 
 
 @forking
-def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
-    """With the store, the plates' report bodies are rendered in a forked process while the
-    store is updated; the output folder is byte for byte that of a run rendering all here."""
+def test_a_large_run_renders_its_report_parts_in_a_child_to_the_same_outputs():
+    """With the store, the report's status-free parts are rendered in a forked process while
+    the store is updated; the output folder is byte for byte that of a run rendering all here."""
     got = run_fresh("""
         import datetime as dt, filecmp, tempfile
         from pathlib import Path
@@ -177,14 +177,14 @@ def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
 
         run.dt = SimpleNamespace(datetime=Clock, UTC=dt.UTC)  # both runs own the same time
         tmp = Path(tempfile.mkdtemp())
-        bodies = run.plate_bodies
+        parts = run.report_parts
 
         def spied(results):  # which process renders them, in a file: a child's memory is its own
             with (tmp / "rendered_by").open("a") as log:
                 log.write(f"{os.getpid() == PARENT} ")
-            return bodies(results)
+            return parts(results)
 
-        run.plate_bodies = spied
+        run.report_parts = spied
         plates = Path("fixtures/plates")
         names = ("fkn_clean", "tracp5b_saturated", "fkn_bad_curve")
         for name, first in (("here", 10**9), ("forked", 1)):
@@ -200,6 +200,46 @@ def test_a_large_run_renders_its_plate_bodies_in_a_child_to_the_same_outputs():
         print(json.dumps([len(files), all(same), (tmp / "rendered_by").read_text().split()]))
     """)
     assert got == [9, True, ["True", "False"]]  # here, then in a forked child
+
+
+@forking
+def test_a_full_disk_in_the_tables_process_fails_the_run_and_leaves_the_folder():
+    """The tables' forked process writes into the staged folder; when the disk is full there,
+    the run writes them again itself, reports the file, and the old folder stays as it was."""
+    got = run_fresh("""
+        import errno, tempfile
+        from pathlib import Path
+        import elisa.files.staging as staging
+        import elisa.files.swap as swap
+        import elisa.run as run
+        from elisa.errors import ElisaError
+
+        real = swap.write_new
+
+        def full(path, data):
+            if Path(path).name == "results.xlsx":
+                raise OSError(errno.ENOSPC, "No space left on device (simulated)", str(path))
+            return real(path, data)
+
+        plates = Path("fixtures/plates")
+        tmp = Path(tempfile.mkdtemp())
+        args = ([plates / "fkn_clean.csv", plates / "il6_clean.csv"],
+                [plates / "fkn_clean.toml", plates / "il6_clean.toml"])
+        run.run_exports(*args, out=tmp / "out", db=False)
+        before = {p.name: p.read_bytes() for p in (tmp / "out").iterdir()}
+        staging.TWO_PROCESSES_FROM = 1
+        swap.write_new = full
+        try:
+            run.run_exports(*args, out=tmp / "out", db=False)
+        except ElisaError as exc:
+            message = str(exc)
+        after = {p.name: p.read_bytes() for p in (tmp / "out").iterdir()}
+        print(json.dumps([message, after == before, sorted(p.name for p in tmp.iterdir())]))
+    """)
+    message, unchanged, left = got
+    assert "results.xlsx" in message and "No space left on device" in message
+    assert "nothing was changed" in message
+    assert unchanged and left == ["out"]  # no staged folder left beside it
 
 
 def test_an_error_everywhere_is_raised_here():

@@ -165,3 +165,26 @@ toml_values = st.recursive(
 @given(toml_values)
 def test_toml_depth_follows_its_definition(value):
     assert toml_depth(value) == _depth(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        STANDARD + "conc = 5\n",  # a key given twice
+        '[well.A1]\nrole = "standard\n',  # an unclosed string
+        '[well.A1]\nrole = "blank"\nnote = {a = 1,\n b = 2}\n',  # TOML 1.1: newline in a table
+        '[well.A1]\nrole = "blank"\nnote = "\\e"\n',  # TOML 1.1: the \e escape
+        '[well.A1]\nrole = "blank"\nat = 07:32\n',  # TOML 1.1: a time without seconds
+        "[well.A1\n",
+    ],
+)
+def test_the_toml_is_read_as_tomllib_reads_it(tmp_path, text):
+    """The layouts' parser (tomli, compiled) refuses what the standard library's tomllib
+    (wellmap's parser) refuses, TOML 1.1 included, with tomllib's words."""
+    import tomllib
+
+    with pytest.raises(tomllib.TOMLDecodeError) as expected:
+        tomllib.loads(text)
+    with pytest.raises(LayoutError) as refused:
+        load_layout(write(tmp_path, text))
+    assert str(refused.value).endswith(f"not valid TOML: {expected.value}")
