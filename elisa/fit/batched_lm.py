@@ -38,7 +38,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit
 
 N_PARAMS = 5  # a, b, ln c, d, ln g (elisa.fit.logistic.FREE_PARAMETERS)
 MAX_ITERATIONS = 400  # trial steps per problem, accepted or not
@@ -151,13 +151,13 @@ def workspace(levels: int, slots: int, lanes: int) -> Lanes:
 
 
 @inlined
-def _evaluate(lanes, five):
+def _evaluate(lanes, five, nl):
     """Σ w (y − f)² at the trial point of each lane flagged ``evaluate``, into trial_sse, and
     (x/c)^b, s^−g and ln s per level there for its Jacobian (s = 1 + (x/c)^b)."""
     trial, out, which, g, f = lanes.trial, lanes.trial_sse, lanes.evaluate, lanes.g, lanes.f
     log_x, level, u, s_g, log_s = lanes.log_x, lanes.level, lanes.u, lanes.s_g, lanes.log_s
     y, w, point = lanes.y, lanes.w, lanes.point
-    nl, n_levels, n_slots = trial.shape[1], log_x.shape[0], y.shape[0]
+    n_levels, n_slots = log_x.shape[0], y.shape[0]
     for lane in range(nl):
         out[lane] = 0.0
     if five:
@@ -200,11 +200,11 @@ def jacobian_row(b, log_c, g, amd, log_x_i, u, s_g, log_s):
 
 
 @inlined
-def _normal_equations(lanes, five):
+def _normal_equations(lanes, five, nl):
     """JᵀWJ into hess and JᵀW r into grad at θ of each lane flagged ``accepted``, from its
     per-level values (the 4PL's ln g row and column stay 0: it is held)."""
     theta, hess, grad, jac, which = lanes.theta, lanes.hess, lanes.grad, lanes.jac, lanes.accepted
-    nl, n_levels, n_slots = theta.shape[1], lanes.log_x.shape[0], lanes.y.shape[0]
+    n_levels, n_slots = lanes.log_x.shape[0], lanes.y.shape[0]
     p = N_PARAMS if five else N_PARAMS - 1
     f, g, w_sum, wr_sum, counted = lanes.f, lanes.g, lanes.w_sum, lanes.wr_sum, lanes.counted
     for lane in range(nl):
@@ -257,7 +257,7 @@ def _normal_equations(lanes, five):
 
 
 @inlined
-def _damped_steps(lanes, five):
+def _damped_steps(lanes, five, nl):
     """The damped Gauss–Newton step δ in the parameters not held (a held parameter's step is
     0) into ``step``, gᵀδ and δᵀHδ into g_step and h_step (NaN: no step): the quadratic model
     predicts a decrease of 2α gᵀδ − α² δᵀHδ for the step αδ. A Cholesky solve of the free
@@ -266,7 +266,6 @@ def _damped_steps(lanes, five):
     theta, hess, low, grad, free = lanes.theta, lanes.hess, lanes.low, lanes.grad, lanes.free
     step, recip, solved = lanes.step, lanes.recip, lanes.solved
     acc, failed = lanes.acc, lanes.failed
-    nl = theta.shape[1]
     p = N_PARAMS if five else N_PARAMS - 1
     for i in range(N_PARAMS):
         movable = five or i != 4
@@ -336,14 +335,13 @@ def _damped_steps(lanes, five):
 
 
 @inlined
-def _trial_points(lanes):
+def _trial_points(lanes, nl):
     """θ + αδ into ``trial``, α ≤ 1 the share of the step that stays in the box (the parameter
     whose bound ends it put exactly on it) into ``length``; ``small``: no parameter moves by
     more than STEP_TOL. min and max written out as Python's (the first unless the second is
     smaller, or larger)."""
     theta, step, trial = lanes.theta, lanes.step, lanes.trial
     length, hit, small = lanes.length, lanes.hit, lanes.small
-    nl = theta.shape[1]
     for lane in range(nl):
         length[lane], hit[lane], small[lane] = 1.0, -1, True
     for k in range(N_PARAMS):
@@ -381,7 +379,7 @@ def _end(lane, sse, stopped, theta, problem, active, results):
 
 
 @inlined
-def _refill(lanes, taken, problems, curves, starts, five, inset_share):
+def _refill(lanes, nl, taken, problems, curves, starts, five, inset_share):
     """Give each idle lane the next problem (flagged ``fresh``): its curve's levels, points and
     bounds, and its start as the trial point (a share ``inset_share`` of each span inside the
     bounds, then clipped into them; 4PL: ln g = 0). Returns the problems taken so far."""
@@ -390,7 +388,7 @@ def _refill(lanes, taken, problems, curves, starts, five, inset_share):
     problem, trial = lanes.problem, lanes.trial
     lane_lower, lane_upper, log_x, level = lanes.lower, lanes.upper, lanes.log_x, lanes.level
     lane_y, lane_w, point = lanes.y, lanes.w, lanes.point
-    nl, n_levels_max, n_slots = trial.shape[1], log_x.shape[0], lane_y.shape[0]
+    n_levels_max, n_slots = log_x.shape[0], lane_y.shape[0]
     for lane in range(nl):
         if active[lane] or taken == problems.shape[0]:
             continue
@@ -422,7 +420,7 @@ def _refill(lanes, taken, problems, curves, starts, five, inset_share):
 
 
 @inlined
-def _settle(lanes, damping, results):
+def _settle(lanes, nl, damping, results):
     """The end of a round: a fresh lane starts at its trial point (if the objective is finite
     there); an active lane accepts its trial point when it lowers the objective and adjusts the
     damping, or ends. An accepted point is flagged ``accepted`` (its JᵀWJ is due)."""
@@ -430,7 +428,7 @@ def _settle(lanes, damping, results):
     damp, growth, iterations, problem = lanes.damping, lanes.growth, lanes.iterations, lanes.problem
     active, fresh, evaluate, accepted = lanes.active, lanes.fresh, lanes.evaluate, lanes.accepted
     small, length, g_step, h_step = lanes.small, lanes.length, lanes.g_step, lanes.h_step
-    for lane in range(theta.shape[1]):
+    for lane in range(nl):
         if fresh[lane]:
             for k in range(N_PARAMS):
                 theta[k, lane] = trial[k, lane]
@@ -467,23 +465,23 @@ def _settle(lanes, damping, results):
 
 
 @inlined
-def _out_of_iterations(lanes, results):
+def _out_of_iterations(lanes, nl, results):
     """Lanes out of iterations end (not stopped by a test)."""
     theta, sse, problem = lanes.theta, lanes.sse, lanes.problem
     active, iterations = lanes.active, lanes.iterations
-    for lane in range(theta.shape[1]):
+    for lane in range(nl):
         if active[lane] and iterations[lane] == MAX_ITERATIONS:
             _end(lane, sse[lane], False, theta, problem, active, results)
 
 
 @inlined
-def _stall(lanes, results):
+def _stall(lanes, nl, results):
     """Lanes whose step's predicted decrease is negligible end (stopped by the test); the
     others' trial point is to be evaluated when a step was found."""
     theta, sse, problem, active = lanes.theta, lanes.sse, lanes.problem, lanes.active
     damping, g_step, h_step = lanes.damping, lanes.g_step, lanes.h_step
     evaluate, fresh, accepted = lanes.evaluate, lanes.fresh, lanes.accepted
-    for lane in range(theta.shape[1]):
+    for lane in range(nl):
         stalled = damping[lane] <= STALL_DAMPING and (
             2.0 * g_step[lane] - h_step[lane] <= STALL_REL * sse[lane]
         )
@@ -505,21 +503,55 @@ def fit_problems(problems, curves, starts, five, damping, inset_share, lanes, re
     A round is one trial step of every lane's fit, as in the scalar iteration: the damped step,
     the stall test, the trial point, its objective, accepted or not, and JᵀWJ at an accepted
     point. Lanes whose fit ended take the next problems before the objective is evaluated, so
-    that a new fit's start is evaluated along with the others' trial points."""
+    that a new fit's start is evaluated along with the others' trial points. Once no problem
+    is left to take, the fits still running move to the first lanes whenever half the lanes in
+    use are idle, and the rounds run over those only (the last, slowest fits of a batch would
+    otherwise drag every lane through their rounds)."""
     active, fresh = lanes.active, lanes.fresh
     active[:] = False
-    taken = 0
+    taken, width = 0, lanes.theta.shape[1]
     while True:
-        _out_of_iterations(lanes, results)
-        _damped_steps(lanes, five)
-        _stall(lanes, results)
-        _trial_points(lanes)
-        taken = _refill(lanes, taken, problems, curves, starts, five, inset_share)
-        if not (np.any(active) or np.any(fresh)):
+        _out_of_iterations(lanes, width, results)
+        _damped_steps(lanes, five, width)
+        _stall(lanes, width, results)
+        _trial_points(lanes, width)
+        taken = _refill(lanes, width, taken, problems, curves, starts, five, inset_share)
+        if not (np.any(active[:width]) or np.any(fresh[:width])):
             return
-        _evaluate(lanes, five)
-        _settle(lanes, damping, results)
-        _normal_equations(lanes, five)
+        _evaluate(lanes, five, width)
+        _settle(lanes, width, damping, results)
+        _normal_equations(lanes, five, width)
+        if taken == problems.shape[0]:
+            width = _gather(lanes, width)
+
+
+@compiled
+def _gather(lanes, width):
+    """Move the running fits (all their lanes' values) to the first lanes when at most half of
+    the ``width`` lanes in use run one. Returns the lanes in use."""
+    active = lanes.active
+    running = 0
+    for lane in range(width):
+        running += active[lane]
+    if 2 * running > width:
+        return width
+    target = 0
+    for source in range(width):
+        if not active[source]:
+            continue
+        while active[target] and target < source:
+            target += 1
+        if target < source:
+            _move(lanes, source, target)
+            active[source] = False
+    return running
+
+
+@compiled
+def _move(lanes, source, target):
+    """Every value of lane ``source`` into lane ``target``."""
+    for values in literal_unroll(lanes):
+        values[..., target] = values[..., source]
 
 
 @compiled
