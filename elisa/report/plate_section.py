@@ -33,7 +33,6 @@ __all__ = [
     "REASONS",
     "WARNINGS",
     "failed",
-    "plate_section",
     "section_body",
     "section_head",
     "verdict_badge",
@@ -100,14 +99,6 @@ def _count(passed: Any, total: Any) -> str:
     if not math.isfinite(t) or t == 0:
         return "not judged"
     return f"{int(p) if math.isfinite(p) else '?'} of {int(t)} passed"
-
-
-def plate_section(rows: Mapping[str, Rows], run: dict, index: int, plate_prov: dict) -> str:
-    """The HTML section of the plate of ``run``: ``rows`` holds its rows of the samples,
-    standards, curves, wells and reassay tables (DataFrames or dicts, `elisa.report.rows`),
-    ``plate_prov`` its provenance entry, and ``index`` makes the section's anchor and figure
-    ids unique on a page."""
-    return section_head(run, index) + "\n" + section_body(rows, run, index, plate_prov)
 
 
 def section_head(run: dict, index: int) -> str:
